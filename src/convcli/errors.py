@@ -1,0 +1,81 @@
+"""The errors convcli raises. The CLI turns each into one ``error:`` line and exit status 2."""
+
+from __future__ import annotations
+
+__all__ = ["ConvcliError", "ParseError", "ShapeError", "UsageError", "MissingExtraError"]
+
+
+class ConvcliError(Exception):
+    """A problem with what the user asked for or gave: bad input, bad usage, impossible shapes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def lines(self) -> list[str]:
+        """The lines to show the user; the first is the ``error:`` line."""
+        return [self.message]
+
+
+class UsageError(ConvcliError):
+    """Options that contradict each other or are out of range."""
+
+
+class ShapeError(ConvcliError):
+    """Operands whose shapes do not fit the operation; the message names both shapes and the rule.
+
+    ``short`` is the reason in a few words, for a table cell ("inner dimensions 5 and 3 differ").
+    """
+
+    def __init__(self, message: str, short: str | None = None) -> None:
+        super().__init__(message)
+        self.short = short or message
+
+
+class MissingExtraError(ConvcliError):
+    """An optional dependency (sympy) is needed and not installed."""
+
+
+class ParseError(ConvcliError):
+    """A matrix that cannot be read, located by source, line and column (both 1-based).
+
+    ``line_text`` is the offending line, shown with a caret under ``column``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        line: int | None = None,
+        column: int | None = None,
+        line_text: str | None = None,
+    ) -> None:
+        where = source
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+        self.reason = message
+        self.source = source
+        self.line = line
+        self.column = column
+        self.line_text = line_text
+
+    def lines(self) -> list[str]:
+        out = [self.message]
+        if self.line_text is not None and self.line is not None:
+            shown = self.line_text
+            if len(shown) > 120:
+                # keep the caret's neighbourhood of a very long line
+                start = max(0, (self.column or 1) - 60)
+                shown = ("..." if start else "") + shown[start : start + 117]
+                caret_at = (self.column or 1) - start + (3 if start else 0)
+            else:
+                caret_at = self.column or 1
+            gutter = f"{self.line:>4} | "
+            out.append(gutter + shown)
+            if self.column is not None:
+                out.append(" " * (len(gutter) - 2) + "| " + " " * (caret_at - 1) + "^")
+        return out

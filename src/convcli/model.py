@@ -1,0 +1,147 @@
+"""Plain data: the choices a user makes and the results convcli computes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Op",
+    "Mode",
+    "Boundary",
+    "Convention",
+    "Format",
+    "Kind",
+    "OpOptions",
+    "Result",
+    "Fact",
+    "Comparison",
+    "Undefined",
+]
+
+
+class Op(StrEnum):
+    CONVOLVE = "convolve"
+    CORRELATE = "correlate"
+    ELEMENTWISE_SUM = "elementwise-sum"
+    DOT = "dot"
+
+
+class Mode(StrEnum):
+    VALID = "valid"
+    SAME = "same"
+    FULL = "full"
+
+
+class Boundary(StrEnum):
+    FILL = "fill"
+    WRAP = "wrap"
+    SYMM = "symm"
+
+
+class Convention(StrEnum):
+    SCIPY = "scipy"
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    PLAIN = "plain"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    LATEX = "latex"
+    NPY = "npy"
+
+
+class Kind(StrEnum):
+    """The number model of an array; results take the widest kind of their operands."""
+
+    INTEGER = "integer"
+    RATIONAL = "rational"
+    FLOAT = "float"
+    COMPLEX = "complex"
+    SYMBOLIC = "symbolic"
+
+    @property
+    def exact(self) -> bool:
+        return self in (Kind.INTEGER, Kind.RATIONAL, Kind.SYMBOLIC)
+
+    @property
+    def label(self) -> str:
+        return {
+            Kind.INTEGER: "integer, exact",
+            Kind.RATIONAL: "rational, exact",
+            Kind.FLOAT: "float64",
+            Kind.COMPLEX: "complex128",
+            Kind.SYMBOLIC: "symbolic",
+        }[self]
+
+
+@dataclass(frozen=True)
+class OpOptions:
+    """How convolve and correlate treat the edges. ``fillvalue`` is a number of any kind."""
+
+    mode: Mode = Mode.VALID
+    boundary: Boundary = Boundary.FILL
+    fillvalue: Any = 0
+    convention: Convention = Convention.SCIPY
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode.value,
+            "boundary": self.boundary.value,
+            "fillvalue": self.fillvalue,
+            "convention": self.convention.value,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one operation.
+
+    ``value`` is an ndarray (0-d for a scalar). ``products`` holds A*B for elementwise-sum.
+    """
+
+    op: Op
+    value: np.ndarray
+    kind: Kind
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    options: OpOptions | None = None
+    products: np.ndarray | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.value.shape)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One sentence of explanation, tagged by what it is about (``flip``, ``window``, ``dot``)."""
+
+    topic: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """An operation that cannot be computed for these inputs: the full reason and a short one."""
+
+    reason: str
+    short: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The four operations on one pair of inputs: each a Result or the reason it is undefined."""
+
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    kind: Kind
+    options: OpOptions
+    results: dict[Op, Result | Undefined]
+    facts: tuple[Fact, ...] = ()

@@ -1,0 +1,253 @@
+"""The number model: exact integers, exact rationals, float64, complex128 and symbols.
+
+Arrays carry their kind in their dtype: int64 (or object holding Python ints when a value does
+not fit), object holding Fractions, float64, complex128, and object holding sympy expressions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .model import Kind
+
+__all__ = [
+    "INT64_MAX",
+    "kind_of",
+    "common_kind",
+    "as_kind",
+    "array_of",
+    "parse_token",
+    "format_number",
+    "display_number",
+    "fits_int64",
+    "shrink_int",
+]
+
+INT64_MAX = 2**63 - 1
+_ORDER = [Kind.INTEGER, Kind.RATIONAL, Kind.FLOAT, Kind.COMPLEX, Kind.SYMBOLIC]
+
+_INT = re.compile(r"[+-]?\d+\Z")
+_FRACTION = re.compile(r"([+-]?\d+)/([+-]?\d+)\Z")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
+_REAL = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf)"
+_COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
+
+
+def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | complex:
+    """Read one number. Raise ValueError with a user-facing reason when it is not one.
+
+    ``exact`` reads decimals and scientific notation as exact rationals (``0.1`` is ``1/10``).
+    """
+    if _INT.match(token):
+        return int(token)
+    m = _FRACTION.match(token)
+    if m:
+        num, den = int(m.group(1)), int(m.group(2))
+        if den == 0:
+            raise ValueError(f'"{token}" divides by zero')
+        return Fraction(num, den)
+    if _FLOAT.match(token):
+        if exact:
+            return Fraction(token)
+        value = float(token)
+        if math.isinf(value):
+            raise ValueError(f'"{token}" is too large for a float64 (the largest is about 1.8e308)')
+        return value
+    if _SPECIAL.match(token):
+        if exact:
+            raise ValueError(f'"{token}" has no exact value (--exact reads only finite numbers)')
+        return float(token)
+    if _COMPLEX.match(token):
+        value = complex(token)
+        if (math.isinf(value.real) or math.isinf(value.imag)) and "inf" not in token.lower():
+            raise ValueError(f'"{token}" is too large for a complex128')
+        return value
+    raise ValueError(f'expected a number, found "{token}"')
+
+
+def kind_of_value(value: Any) -> Kind:
+    if isinstance(value, bool):
+        raise TypeError("booleans are not numbers here")
+    if isinstance(value, int | np.integer):
+        return Kind.INTEGER
+    if isinstance(value, Fraction):
+        return Kind.RATIONAL
+    if isinstance(value, float | np.floating):
+        return Kind.FLOAT
+    if isinstance(value, complex | np.complexfloating):
+        return Kind.COMPLEX
+    return Kind.SYMBOLIC
+
+
+def kind_of(a: np.ndarray) -> Kind:
+    """The kind of an array, from its dtype (and, for object arrays, its entries)."""
+    if a.dtype.kind in "iu":
+        return Kind.INTEGER
+    if a.dtype.kind == "f":
+        return Kind.FLOAT
+    if a.dtype.kind == "c":
+        return Kind.COMPLEX
+    if a.dtype.kind == "b":
+        return Kind.INTEGER
+    if a.dtype == object:
+        return common_kind(kind_of_value(v) for v in a.flat)
+    raise TypeError(f"unsupported dtype {a.dtype}")
+
+
+def common_kind(kinds: Iterable[Kind]) -> Kind:
+    """The widest of ``kinds`` (integer < rational < float < complex < symbolic)."""
+    best = 0
+    for k in kinds:
+        best = max(best, _ORDER.index(k))
+    return _ORDER[best]
+
+
+def fits_int64(values: Iterable[int]) -> bool:
+    return all(-INT64_MAX - 1 <= int(v) <= INT64_MAX for v in values)
+
+
+def shrink_int(a: np.ndarray) -> np.ndarray:
+    """An integer array as int64 when every entry fits, else as an object array of Python ints."""
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64, copy=False) if a.dtype != np.uint64 else shrink_int(a.astype(object))
+    flat = [int(v) for v in a.flat]
+    if fits_int64(flat):
+        return np.array(flat, dtype=np.int64).reshape(a.shape)
+    return _object_array(flat, a.shape)
+
+
+def _object_array(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out.reshape(shape)
+
+
+def array_of(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """Build an array of ``shape`` from flat Python numbers, in the narrowest kind that holds them."""
+    kind = common_kind(kind_of_value(v) for v in values) if values else Kind.INTEGER
+    if kind is Kind.INTEGER:
+        if fits_int64(values):
+            return np.array(values, dtype=np.int64).reshape(shape)
+        return _object_array([int(v) for v in values], shape)
+    if kind is Kind.RATIONAL:
+        return _object_array([Fraction(v) for v in values], shape)
+    if kind is Kind.FLOAT:
+        return np.array([float(v) for v in values], dtype=np.float64).reshape(shape)
+    if kind is Kind.COMPLEX:
+        return np.array([complex(v) for v in values], dtype=np.complex128).reshape(shape)
+    return _object_array(values, shape)
+
+
+def as_kind(a: np.ndarray, kind: Kind) -> np.ndarray:
+    """Convert ``a`` to ``kind`` (which must be at least as wide as ``a``'s own kind)."""
+    own = kind_of(a)
+    if own is kind:
+        return a
+    if kind is Kind.RATIONAL:
+        return _object_array([Fraction(int(v)) for v in a.flat], a.shape)
+    if kind is Kind.FLOAT:
+        if a.dtype == object:
+            return np.array([float(v) for v in a.flat], dtype=np.float64).reshape(a.shape)
+        return a.astype(np.float64)
+    if kind is Kind.COMPLEX:
+        if a.dtype == object:
+            return np.array([complex(v) for v in a.flat], dtype=np.complex128).reshape(a.shape)
+        return a.astype(np.complex128)
+    if kind is Kind.SYMBOLIC:
+        import sympy
+
+        return _object_array([sympy.sympify(_python(v)) for v in a.flat], a.shape)
+    raise TypeError(f"cannot convert {own} to {kind}")
+
+
+def _python(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def value_of(x: Any) -> Any:
+    """A numpy scalar as the plain Python number it stands for."""
+    return _python(x)
+
+
+def _real_repr(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+def format_number(x: Any) -> str:
+    """The exact, re-readable text of one entry: ``4``, ``10/9``, ``0.1``, ``1+2j``, ``a*w + b*x``."""
+    x = _python(x)
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, float):
+        return _real_repr(x)
+    if isinstance(x, complex):
+        re_part, im_part = _real_repr(x.real), _real_repr(x.imag)
+        if im_part[0] != "-":
+            im_part = "+" + im_part
+        return f"{re_part}{im_part}j"
+    return str(x)
+
+
+def display_number(x: Any, *, digits: int = 6) -> str:
+    """A short text for people: floats to ``digits`` significant digits, exact values in full."""
+    x = _python(x)
+    if isinstance(x, float):
+        text = repr(x)
+        if len(text) <= digits + 3 or math.isnan(x) or math.isinf(x):
+            return _real_repr(x)
+        return f"{x:.{digits}g}"
+    if isinstance(x, complex):
+        re_part = display_number(x.real, digits=digits)
+        im_part = display_number(x.imag, digits=digits)
+        if im_part[0] != "-":
+            im_part = "+" + im_part
+        return f"{re_part}{im_part}j"
+    return format_number(x)
+
+
+def abs_max(a: np.ndarray) -> int:
+    """max |a| as a Python int, for an integer array (safe for int64's most negative value)."""
+    if a.size == 0:
+        return 0
+    return max(int(a.max()), -int(a.min()))
+
+
+def to_python_ints(a: np.ndarray) -> np.ndarray:
+    """An integer array as an object array of Python ints, whose arithmetic cannot overflow."""
+    return _object_array([int(v) for v in a.flat], a.shape)
+
+
+def to_scaled(a: np.ndarray, extra: Iterable[Any] = ()) -> tuple[np.ndarray, int, list[int]]:
+    """Write a rational array as ``numerators / denominator`` with one common denominator.
+
+    Returns the integer numerators (int64 when they fit), the denominator, and ``extra``
+    rationals scaled by the same denominator.
+    """
+    values = [Fraction(v) for v in a.flat]
+    extras = [Fraction(v) for v in extra]
+    den = math.lcm(*(v.denominator for v in values + extras)) if values or extras else 1
+    nums = [v.numerator * (den // v.denominator) for v in values]
+    scaled_extra = [v.numerator * (den // v.denominator) for v in extras]
+    return shrink_int(_object_array(nums, a.shape)), den, scaled_extra
+
+
+def from_scaled(nums: np.ndarray, den: int) -> np.ndarray:
+    """Integers over one denominator, back to an array of reduced Fractions."""
+    return _object_array([Fraction(int(n), den) for n in nums.flat], nums.shape)
