@@ -14,9 +14,12 @@ __all__ = [
     "Boundary",
     "Convention",
     "Format",
+    "Activation",
+    "Method",
     "Kind",
     "OpOptions",
     "Result",
+    "Choice",
     "Fact",
     "Comparison",
     "Undefined",
@@ -37,13 +40,40 @@ class Mode(StrEnum):
 
 
 class Boundary(StrEnum):
+    """What lies outside A: a constant, A repeated, or A mirrored (two ways), or its edge."""
+
     FILL = "fill"
     WRAP = "wrap"
     SYMM = "symm"
+    MIRROR = "mirror"
+    EDGE = "edge"
 
 
 class Convention(StrEnum):
+    """Whose 'same' alignment to use; they differ for even kernels (and tensorflow with a stride)."""
+
     SCIPY = "scipy"
+    NUMPY = "numpy"
+    MATLAB = "matlab"
+    TORCH = "torch"
+    TENSORFLOW = "tensorflow"
+
+
+class Activation(StrEnum):
+    NONE = "none"
+    RELU = "relu"
+    SIGMOID = "sigmoid"
+    TANH = "tanh"
+
+
+class Method(StrEnum):
+    """How the engine computes a sliding sum (``auto`` lets the chooser decide)."""
+
+    AUTO = "auto"
+    DIRECT = "direct"
+    SEPARABLE = "separable"
+    FFT = "fft"
+    OVERLAP_ADD = "overlap-add"
 
 
 class Format(StrEnum):
@@ -88,14 +118,48 @@ class OpOptions:
     boundary: Boundary = Boundary.FILL
     fillvalue: Any = 0
     convention: Convention = Convention.SCIPY
+    method: Method = Method.AUTO
+    stride: tuple[int, ...] = (1,)
+    dilation: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] | None = None
+    channels: bool = False
+    bias: tuple[Any, ...] = ()
+    activation: Activation = Activation.NONE
+
+    @property
+    def layer_geometry(self) -> bool:
+        """Whether stride, dilation or padding were given (torch's rules on sizes then apply)."""
+        return self.padding is not None or any(s != 1 for s in self.stride + self.dilation)
 
     def describe(self) -> dict[str, Any]:
-        return {
+        """The options as plain values, for JSON; the CNN-layer ones only when they are in use."""
+        out: dict[str, Any] = {
             "mode": self.mode.value,
             "boundary": self.boundary.value,
             "fillvalue": self.fillvalue,
             "convention": self.convention.value,
         }
+        if any(s != 1 for s in self.stride):
+            out["stride"] = list(self.stride)
+        if any(d != 1 for d in self.dilation):
+            out["dilation"] = list(self.dilation)
+        if self.padding is not None:
+            out["padding"] = list(self.padding)
+        if self.channels:
+            out["channels"] = True
+        if self.bias:
+            out["bias"] = list(self.bias)
+        if self.activation is not Activation.NONE:
+            out["activation"] = self.activation.value
+        return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The engine's decision for one computation, and why (shown by --verbose)."""
+
+    method: Method
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -113,6 +177,7 @@ class Result:
     options: OpOptions | None = None
     products: np.ndarray | None = None
     notes: tuple[str, ...] = field(default=())
+    choice: Choice | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:

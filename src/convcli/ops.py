@@ -8,13 +8,15 @@ the input, padded per axis by the mode and the boundary rule, with the kernel as
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from . import engine
-from .errors import ShapeError
-from .model import Boundary, Kind, Mode, Op, OpOptions, Result
+from .errors import ShapeError, UsageError
+from .model import Activation, Boundary, Choice, Convention, Kind, Mode, Op, OpOptions, Result
 from .numbers import (
     abs_max,
     as_kind,
@@ -66,10 +68,9 @@ def same_start(op: Op, k: int) -> int:
 # exact arithmetic shared by all operations
 
 
-def _unify(a: np.ndarray, b: np.ndarray, fill: Any = None) -> tuple[np.ndarray, np.ndarray, Kind]:
-    kinds = [kind_of(a), kind_of(b)]
-    if fill is not None:
-        kinds.append(kind_of_value(fill))
+def _unify(a: np.ndarray, b: np.ndarray, *extra: Any) -> tuple[np.ndarray, np.ndarray, Kind]:
+    """Both operands in the widest kind among them and the ``extra`` numbers (fill, bias)."""
+    kinds = [kind_of(a), kind_of(b)] + [kind_of_value(x) for x in extra if x is not None]
     kind = common_kind(kinds)
     return as_kind(a, kind), as_kind(b, kind), kind
 
@@ -98,6 +99,24 @@ def _exact(kind: Kind, a: np.ndarray, b: np.ndarray, fill: Any, terms: int, fn: 
     return np.asarray(fn(a, b, fill))
 
 
+def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:
+    """Which cells nan and inf reached (float and complex results), for a note on stderr."""
+    if value.dtype.kind not in "fc":
+        return ()
+    notes = []
+    for label, mask in (("nan", np.isnan(value)), ("inf", np.isinf(value))):
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            continue
+        if value.ndim == 0:
+            notes.append(f"the result is {label}")
+            continue
+        cells = ", ".join("[" + ", ".join(str(int(i)) for i in idx) + "]" for idx in np.argwhere(mask)[:8])
+        more = f" and {count - 8} more" if count > 8 else ""
+        notes.append(f"{label} reached {count} cell{'s' if count > 1 else ''}: {cells}{more}")
+    return tuple(notes)
+
+
 def _as_fill(kind: Kind, fill: Any) -> Any:
     if kind is Kind.FLOAT:
         return float(fill)
@@ -114,38 +133,133 @@ def _match_ndim(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, l
     """Give both operands the same number of axes, a 1-D vector becoming a 1 x N row."""
     notes = []
     if a.ndim < b.ndim:
-        notes.append(f"A ({shape_text(a.shape)}) is read as {shape_text((1,) * (b.ndim - a.ndim) + a.shape)}")
-        a = a.reshape((1,) * (b.ndim - a.ndim) + a.shape)
+        shape = (1,) * (b.ndim - a.ndim) + a.shape
+        notes.append(f"A ({shape_text(a.shape)}) is read as {shape_text(shape)}")
+        a = a.reshape(shape)
     elif b.ndim < a.ndim:
-        notes.append(f"B ({shape_text(b.shape)}) is read as {shape_text((1,) * (a.ndim - b.ndim) + b.shape)}")
-        b = b.reshape((1,) * (a.ndim - b.ndim) + b.shape)
+        shape = (1,) * (a.ndim - b.ndim) + b.shape
+        notes.append(f"B ({shape_text(b.shape)}) is read as {shape_text(shape)}")
+        b = b.reshape(shape)
     return a, b, notes
 
 
-def _pads(op: Op, a_shape: tuple[int, ...], k_shape: tuple[int, ...], mode: Mode) -> tuple[list[tuple[int, int]], bool]:
-    """Padding (before, after) per axis that turns ``mode`` into a valid correlation.
-
-    Returns the pads and whether they must be zeros whatever the boundary (valid mode with B
-    larger than A, where scipy swaps the operands and no boundary value is ever read).
-    """
-    if mode is Mode.VALID:
-        if all(m >= k for m, k in zip(a_shape, k_shape, strict=True)):
-            return [(0, 0)] * len(a_shape), False
-        if all(k >= m for m, k in zip(a_shape, k_shape, strict=True)):
-            # B covers A: the part of the full result where A lies inside B.
-            return [(k - m, k - m) for m, k in zip(a_shape, k_shape, strict=True)], True
+def _channel_operands(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """--channels: A as C x H x W and B as O x C x kh x kw (2-D operands are one channel)."""
+    if a.ndim == 2:
+        a = a[None]
+    if b.ndim == 2:
+        b = b[None]
+    if b.ndim == 3:
+        b = b[None]
+    if a.ndim != 3 or b.ndim != 4:
         raise ShapeError(
-            f"{op} (valid): A is {shape_text(a_shape)} and B is {shape_text(k_shape)}; in valid mode one "
-            "operand must be at least as large as the other on every axis (or use --mode same or full)",
-            short=f"valid mode: neither {shape_text(a_shape)} nor {shape_text(k_shape)} covers the other",
+            f"--channels: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; A must be C x H x W "
+            "and B C x kh x kw (one filter) or O x C x kh x kw (O filters)"
         )
-    if mode is Mode.FULL:
-        return [(k - 1, k - 1) for k in k_shape], False
-    pads = []
-    for k in k_shape:
+    if a.shape[0] != b.shape[1]:
+        raise ShapeError(
+            f"--channels: A has {a.shape[0]} channels and B has {b.shape[1]}; channel c of A meets "
+            "channel c of B, so the counts must match"
+        )
+    return a, b
+
+
+def _per_axis(values: tuple[int, ...], n: int, name: str, minimum: int) -> tuple[int, ...]:
+    if any(v < minimum for v in values):
+        raise UsageError(f"--{name} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
+    if len(values) == 1:
+        return values * n
+    if len(values) == n:
+        return values
+    raise UsageError(f"--{name} takes 1 or {n} numbers for these {n}-axis inputs, got {len(values)}")
+
+
+def _padding_pairs(padding: tuple[int, ...], n: int) -> list[tuple[int, int]]:
+    """--padding P, P1,P2 (one per axis) or top,bottom,left,right as (before, after) per axis."""
+    if any(p < 0 for p in padding):
+        raise UsageError(f"--padding takes whole numbers >= 0, got {','.join(map(str, padding))}")
+    if len(padding) == 1:
+        return [(padding[0], padding[0])] * n
+    if len(padding) == n:
+        return [(p, p) for p in padding]
+    if len(padding) == 2 * n:
+        return [(padding[2 * i], padding[2 * i + 1]) for i in range(n)]
+    raise UsageError(
+        f"--padding takes 1, {n} or {2 * n} numbers for these {n}-axis inputs "
+        f"(P, one per axis, or before,after per axis), got {len(padding)}"
+    )
+
+
+def same_pads(op: Op, convention: Convention, m: int, k: int, stride: int) -> tuple[int, int]:
+    """(before, after) padding of one axis for 'same' mode under each library's convention.
+
+    ``k`` is the (dilated) kernel extent. The full result is sliced from ``start``; the input is
+    padded by k-1-start before and start after. scipy starts convolve at (k-1)//2 and correlate at
+    k//2; numpy both at (k-1)//2; matlab, torch and tensorflow both at k//2 (the extra zero after).
+    tensorflow's 'SAME' with a stride pads by its input-size rule; torch refuses strides.
+    """
+    if convention is Convention.TENSORFLOW and stride > 1:
+        out = -(-m // stride)
+        total = max((out - 1) * stride + k - m, 0)
+        return total // 2, total - total // 2
+    if convention is Convention.TORCH and stride > 1:
+        raise UsageError(
+            "torch refuses 'same' with a stride above 1 (\"padding='same' is not supported for strided "
+            'convolutions"); use --convention tensorflow, another convention, or an explicit --padding'
+        )
+    if convention is Convention.SCIPY:
         start = same_start(op, k)
-        pads.append((k - 1 - start, start))
-    return pads, False
+    elif convention is Convention.NUMPY:
+        start = (k - 1) // 2
+    else:
+        start = k // 2
+    return k - 1 - start, start
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything about one convolve/correlate except the arithmetic; steps and im2col read it.
+
+    ``a`` and ``b`` are in the result's kind with matched axes (with --channels, A is C x H x W and
+    B is O x C x kh x kw). The last ``len(pads)`` axes are spatial: they are padded, strided,
+    dilated and (for convolve) turned; a leading channel axis is only summed over.
+    """
+
+    op: Op
+    options: OpOptions
+    kind: Kind
+    a: np.ndarray
+    b: np.ndarray
+    fill: Any
+    boundary: Boundary
+    pads: tuple[tuple[int, int], ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def filters(self) -> int:
+        return self.b.shape[0] if self.options.channels else 1
+
+    def padded(self, a: np.ndarray | None = None, fill: Any = None) -> np.ndarray:
+        """A (or a same-shaped stand-in) padded per axis by the boundary rule."""
+        x = self.a if a is None else a
+        pads = [(0, 0)] * (x.ndim - len(self.pads)) + list(self.pads)
+        return _pad(x, pads, self.boundary, self.fill if fill is None else fill)
+
+    def kernel(self, b: np.ndarray | None = None) -> np.ndarray:
+        """The kernel as it slides (not yet dilated): turned 180° on the spatial axes for convolve,
+        conjugated for correlate. With --channels: O x C x kh x kw."""
+        k = self.b if b is None else b
+        if self.op is Op.CONVOLVE:
+            spatial = len(self.pads)
+            return k[(slice(None),) * (k.ndim - spatial) + (slice(None, None, -1),) * spatial]
+        return np.conj(k) if k.dtype.kind == "c" else k
+
+    def window_origin(self, cell: tuple[int, ...]) -> tuple[int, ...]:
+        """Where output ``cell`` (spatial index) starts in padded coordinates."""
+        return tuple(c * s for c, s in zip(cell, self.stride, strict=True))
 
 
 def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: Boundary, fill: Any) -> np.ndarray:
@@ -153,7 +267,15 @@ def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: Boundary, fill: A
         return a
     if boundary is Boundary.FILL:
         return np.pad(a, pads, mode="constant", constant_values=fill)
-    return np.pad(a, pads, mode="wrap" if boundary is Boundary.WRAP else "symmetric")
+    return np.pad(a, pads, mode=_NUMPY_PAD[boundary])
+
+
+_NUMPY_PAD = {
+    Boundary.WRAP: "wrap",
+    Boundary.SYMM: "symmetric",
+    Boundary.MIRROR: "reflect",
+    Boundary.EDGE: "edge",
+}
 
 
 def kernel_as_applied(op: Op, b: np.ndarray) -> np.ndarray:
@@ -163,25 +285,156 @@ def kernel_as_applied(op: Op, b: np.ndarray) -> np.ndarray:
     return np.conj(b) if b.dtype.kind == "c" else b
 
 
-def _sliding(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Result:
-    a_shape, b_shape = tuple(a.shape), tuple(b.shape)
+def dilate(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
+    """Insert d-1 zeros between the taps of the last len(dilation) axes."""
+    if all(d == 1 for d in dilation):
+        return k
+    lead = k.ndim - len(dilation)
+    shape = k.shape[:lead] + tuple((n - 1) * d + 1 for n, d in zip(k.shape[lead:], dilation, strict=True))
+    out = np.zeros(shape, dtype=k.dtype)
+    out[(slice(None),) * lead + tuple(slice(None, None, d) for d in dilation)] = k
+    return out
+
+
+def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Plan:
+    """Check shapes and options and work out padding, stride and dilation per axis."""
+    options = options or OpOptions()
     _require_nonempty(op, a, b)
-    a2, b2, notes = _match_ndim(a, b)
-    a2, b2, kind = _unify(a2, b2, options.fillvalue)
+    notes: list[str] = []
+    if options.channels:
+        a2, b2 = _channel_operands(a, b)
+    else:
+        a2, b2, notes = _match_ndim(a, b)
+    a2, b2, kind = _unify(a2, b2, options.fillvalue, *options.bias)
     fill = _as_fill(kind, options.fillvalue)
-    pads, zeros_only = _pads(op, tuple(a2.shape), tuple(b2.shape), options.mode)
-    boundary = Boundary.FILL if zeros_only else options.boundary
+    n = 2 if options.channels else a2.ndim
+    m_shape, k_shape = a2.shape[-n:], b2.shape[-n:]
+    stride = _per_axis(options.stride, n, "stride", 1)
+    dilation = _per_axis(options.dilation, n, "dilation", 1)
+    extent = tuple((k - 1) * d + 1 for k, d in zip(k_shape, dilation, strict=True))
+    boundary = options.boundary
+    if options.padding is not None:
+        if options.mode is not Mode.VALID:
+            raise UsageError(
+                f"--padding pads A and then uses valid mode; it cannot be combined with --mode {options.mode}"
+            )
+        pads = _padding_pairs(options.padding, n)
+    elif options.mode is Mode.FULL:
+        pads = [(k - 1, k - 1) for k in extent]
+    elif options.mode is Mode.SAME:
+        pads = [
+            same_pads(op, options.convention, m, k, s)
+            for m, k, s in zip(m_shape, extent, stride, strict=True)
+        ]
+    else:
+        pads = [(0, 0)] * n
+        torch_rules = options.layer_geometry or options.channels
+        fits = all(m >= k for m, k in zip(m_shape, extent, strict=True))
+        covers = all(k >= m for m, k in zip(m_shape, extent, strict=True))
+        if not fits and covers and not torch_rules:
+            # B covers A (scipy swaps the operands): the part of the full result where A lies
+            # inside B. No value outside A is read, so the padding is zeros whatever the boundary.
+            pads = [(k - m, k - m) for m, k in zip(m_shape, extent, strict=True)]
+            boundary = Boundary.FILL
+            fill = _as_fill(kind, 0)
+        elif not fits and not torch_rules:
+            a_text, b_text = shape_text(tuple(a2.shape)), shape_text(tuple(b2.shape))
+            raise ShapeError(
+                f"{op} (valid): A is {a_text} and B is {b_text}; in valid mode one operand must be at "
+                "least as large as the other on every axis (or use --mode same or full)",
+                short=f"valid mode: neither {a_text} nor {b_text} covers the other",
+            )
+    padded = tuple(m + before + after for m, (before, after) in zip(m_shape, pads, strict=True))
+    if any(p < k for p, k in zip(padded, extent, strict=True)):
+        dilated = " (dilated)" if any(d > 1 for d in dilation) else ""
+        raise ShapeError(
+            f"{op}: the kernel{dilated} is {shape_text(extent)} but the padded input is only "
+            f"{shape_text(padded)}; a kernel must fit inside the padded input (as in torch)",
+            short=f"kernel {shape_text(extent)} larger than padded input {shape_text(padded)}",
+        )
+    out_shape = tuple((p - k) // s + 1 for p, k, s in zip(padded, extent, stride, strict=True))
+    if options.bias and len(options.bias) not in (1, b2.shape[0] if options.channels else 1):
+        count = b2.shape[0] if options.channels else 1
+        raise UsageError(f"--bias takes one value, or one per filter ({count}); got {len(options.bias)}")
+    return Plan(
+        op, options, kind, a2, b2, fill, boundary, tuple(pads), stride, dilation, out_shape, tuple(notes)
+    )
 
-    # The kernel passes through _exact (widened or scaled to integers together with A) and is
-    # only then turned or conjugated.
+
+def _compute(p: Plan, choices: list[Choice]) -> Any:
+    """The arithmetic of a plan: exact for integers and rationals (see _exact)."""
+    per_output = p.b[0].size if p.options.channels else p.b.size
+
     def compute(x: np.ndarray, k: np.ndarray, f: Any) -> np.ndarray:
-        padded = _pad(x, pads, boundary, 0 if zeros_only else f)
-        return engine.correlate_valid(padded, kernel_as_applied(op, k))
+        padded = p.padded(x, f)
+        kernel = dilate(p.kernel(k), p.dilation)
+        sample = (slice(None, None, s) for s in p.stride)
+        if not p.options.channels:
+            out, choice = engine.correlate_valid(padded, kernel, p.options.method)
+            choices.append(choice)
+            return out[tuple(sample)]
+        maps = []
+        spatial = tuple(sample)
+        for o in range(kernel.shape[0]):
+            out, choice = engine.correlate_valid(padded, kernel[o], p.options.method)
+            choices.append(choice)
+            maps.append(out[(0, *spatial)])  # the channel axis is summed away
+        return np.stack(maps)
 
-    value = _exact(kind, a2, b2, fill, b2.size, compute)
-    if a.ndim == 1 and b.ndim == 1:
+    return _exact(p.kind, p.a, p.b, p.fill, per_output, compute)
+
+
+def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
+    """Bias and activation: y = f(x·w + b). With one filter, --channels gives one 2-D map."""
+    kind = p.kind
+    if p.options.bias:
+        bias = np.array(p.options.bias, dtype=object)
+        if p.options.channels:
+            bias = bias.reshape((-1,) + (1,) * (value.ndim - 1))
+        value = _add_exact(value, bias, kind)
+    if p.options.activation is Activation.RELU:
+        value = np.where(_positive(value), value, _as_fill(kind, 0)).astype(value.dtype)
+    elif p.options.activation in (Activation.SIGMOID, Activation.TANH):
+        if kind in (Kind.COMPLEX, Kind.SYMBOLIC):
+            raise UsageError(f"--activation {p.options.activation} takes real numbers, not {kind} ones")
+        x = as_kind(value, Kind.FLOAT)
+        value = np.tanh(x) if p.options.activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
+        kind = Kind.FLOAT
+    if p.options.channels and p.b.shape[0] == 1 and value.ndim == 3:
+        value = value[0]
+    return value, kind
+
+
+def _positive(value: np.ndarray) -> np.ndarray:
+    if value.dtype.kind == "c":
+        raise UsageError("--activation relu takes real numbers, not complex ones")
+    return (
+        np.array([bool(v > 0) for v in value.flat]).reshape(value.shape)
+        if value.dtype == object
+        else value > 0
+    )
+
+
+def _add_exact(value: np.ndarray, bias: np.ndarray, kind: Kind) -> np.ndarray:
+    if kind is Kind.INTEGER:
+        return shrink_int(to_python_ints(value) + bias)
+    if kind is Kind.FLOAT:
+        return value + bias.astype(np.float64)
+    if kind is Kind.COMPLEX:
+        return value + bias.astype(np.complex128)
+    if kind is Kind.RATIONAL:
+        return value + np.array([Fraction(v) for v in bias.flat], dtype=object).reshape(bias.shape)
+    return value + as_kind(bias, Kind.SYMBOLIC)
+
+
+def _sliding(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Result:
+    p = plan(op, a, b, options)
+    choices: list[Choice] = []
+    value, kind = _finish(p, np.asarray(_compute(p, choices)))
+    if a.ndim == 1 and b.ndim == 1 and not options.channels:
         value = value.reshape(-1)
-    return Result(op, value, kind, a_shape, b_shape, options, notes=tuple(notes))
+    notes = p.notes + nonfinite_notes(value)
+    return Result(op, value, kind, tuple(a.shape), tuple(b.shape), options, notes=notes, choice=choices[-1])
 
 
 def convolve(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Result:
@@ -245,7 +498,9 @@ def correlate(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) ->
 def _require_nonempty(op: Op, a: np.ndarray, b: np.ndarray) -> None:
     for name, x in (("A", a), ("B", b)):
         if x.size == 0:
-            raise ShapeError(f"{op}: {name} is empty ({shape_text(tuple(x.shape))})", short=f"{name} is empty")
+            raise ShapeError(
+                f"{op}: {name} is empty ({shape_text(tuple(x.shape))})", short=f"{name} is empty"
+            )
 
 
 def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
@@ -270,7 +525,10 @@ def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
     a2, b2, kind = _unify(a, b)
     products = _exact(kind, a2, b2, None, 1, lambda x, y, _f: x * y)
     total = _exact(kind, a2, b2, None, a2.size, lambda x, y, _f: np.sum(x * y))
-    return Result(Op.ELEMENTWISE_SUM, np.asarray(total), kind, a.shape, b.shape, products=products)
+    total = np.asarray(total)
+    return Result(
+        Op.ELEMENTWISE_SUM, total, kind, a.shape, b.shape, products=products, notes=nonfinite_notes(total)
+    )
 
 
 def _inner(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -300,7 +558,8 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
         )
     a2, b2, kind = _unify(a, b)
     value = _exact(kind, a2, b2, None, n, lambda x, y, _f: np.dot(x, y))
-    return Result(Op.DOT, np.asarray(value), kind, a.shape, b.shape)
+    value = np.asarray(value)
+    return Result(Op.DOT, value, kind, a.shape, b.shape, notes=nonfinite_notes(value))
 
 
 def run(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Result:
