@@ -1,0 +1,239 @@
+"""Machine formats: plain, csv, json, markdown, latex and npy. Each returns str (npy: bytes).
+
+plain reads back as input (whitespace-separated rows, blocks separated by a blank line); json
+follows SPEC §4. None of these passes through rich.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import UsageError
+from .model import Comparison, Format, Kind, Op, Result
+from .numbers import format_number, value_of
+
+__all__ = [
+    "format_result",
+    "format_comparison",
+    "matrix_plain",
+    "json_value",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# one array in each format
+
+
+def _cells(a: np.ndarray, text: Callable[[Any], str]) -> list[str]:
+    if a.dtype.kind in "iu":
+        return [str(v) for v in a.ravel().tolist()]
+    return [text(v) for v in a.ravel().tolist()]
+
+
+def _blocks(a: np.ndarray) -> list[np.ndarray]:
+    """An array as 2-D blocks: a 3-D array is one block per leading index."""
+    if a.ndim <= 2:
+        return [a]
+    return [block for sub in a for block in _blocks(sub)]
+
+
+def matrix_plain(a: np.ndarray, sep: str = " ", align: bool = True) -> str:
+    """Rows of space-separated entries, columns right-aligned; 3-D as blank-line separated blocks."""
+    if a.ndim == 0:
+        return format_number(a[()]) + "\n"
+    parts = []
+    for block in _blocks(a):
+        rows = block.reshape(1, -1) if block.ndim == 1 else block
+        cells = _cells(rows, format_number)
+        ncols = rows.shape[1]
+        table = [cells[r * ncols : (r + 1) * ncols] for r in range(rows.shape[0])]
+        if align and rows.shape[0] > 1:
+            widths = [max(len(row[c]) for row in table) for c in range(ncols)]
+            lines = [sep.join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in table]
+        else:
+            lines = [sep.join(row) for row in table]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _matrix_csv(a: np.ndarray) -> str:
+    return matrix_plain(a, sep=",", align=False)
+
+
+def json_value(x: Any) -> Any:
+    """One entry as JSON: numbers as numbers, fractions as "p/q", nan/inf/complex as strings."""
+    x = value_of(x)
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int):
+        return x
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else str(x)
+    if isinstance(x, float):
+        return x if math.isfinite(x) else format_number(x)
+    return format_number(x)
+
+
+def _json_array(a: np.ndarray) -> Any:
+    if a.ndim == 0:
+        return json_value(a[()])
+    if a.dtype.kind in "iu":
+        return a.tolist()
+
+    def convert(x: Any) -> Any:
+        return [convert(y) for y in x] if isinstance(x, list) else json_value(x)
+
+    return convert(a.tolist())
+
+
+def _latex_number(x: Any) -> str:
+    x = value_of(x)
+    if isinstance(x, Fraction) and x.denominator != 1:
+        sign = "-" if x < 0 else ""
+        return f"{sign}\\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+    if isinstance(x, float):
+        if math.isnan(x):
+            return r"\mathrm{NaN}"
+        if math.isinf(x):
+            return r"\infty" if x > 0 else r"-\infty"
+    if isinstance(x, complex):
+        return format_number(x).replace("j", "i")
+    if not isinstance(x, int | float | Fraction):
+        import sympy
+
+        return str(sympy.latex(x))
+    return format_number(x)
+
+
+def _matrix_latex(a: np.ndarray) -> str:
+    if a.ndim == 0:
+        return _latex_number(a[()]) + "\n"
+    parts = []
+    for block in _blocks(a):
+        rows = block.reshape(1, -1) if block.ndim == 1 else block
+        body = " \\\\\n".join("  " + " & ".join(_latex_number(v) for v in row) for row in rows)
+        parts.append("\\begin{bmatrix}\n" + body + "\n\\end{bmatrix}\n")
+    return "\n".join(parts)
+
+
+def _matrix_markdown(a: np.ndarray) -> str:
+    if a.ndim == 0:
+        return format_number(a[()]) + "\n"
+    blocks = _blocks(a)
+    parts = []
+    for i, block in enumerate(blocks):
+        rows = block.reshape(1, -1) if block.ndim == 1 else block
+        head = "|   | " + " | ".join(str(j) for j in range(rows.shape[1])) + " |"
+        rule = "|---|" + "---:|" * rows.shape[1]
+        lines = [head, rule]
+        for r, row in enumerate(rows):
+            lines.append(f"| **{r}** | " + " | ".join(format_number(v) for v in row) + " |")
+        title = f"channel {i}\n\n" if len(blocks) > 1 else ""
+        parts.append(title + "\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _matrix_npy(a: np.ndarray, kind: Kind) -> bytes:
+    if a.dtype == object:
+        if kind is Kind.INTEGER:
+            raise UsageError(
+                "npy: the result has integers too large for int64; write it as plain or json, "
+                "which keep every digit"
+            )
+        raise UsageError(
+            f"npy: a {kind} result has no .npy form without losing exactness; write it as plain or json"
+        )
+    buffer = io.BytesIO()
+    np.save(buffer, a, allow_pickle=False)
+    return buffer.getvalue()
+
+
+_MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
+    Format.PLAIN: matrix_plain,
+    Format.CSV: _matrix_csv,
+    Format.MARKDOWN: _matrix_markdown,
+    Format.LATEX: _matrix_latex,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# documents
+
+
+def _result_json(result: Result) -> dict[str, Any]:
+    doc: dict[str, Any] = {"op": result.op.value}
+    if result.options is not None and result.op in (Op.CONVOLVE, Op.CORRELATE):
+        doc.update(result.options.describe())
+        doc["fillvalue"] = json_value(result.options.fillvalue)
+    doc["kind"] = result.kind.value
+    doc["a_shape"] = list(result.a_shape)
+    doc["b_shape"] = list(result.b_shape)
+    doc["shape"] = list(result.shape)
+    doc["result"] = _json_array(result.value)
+    if result.products is not None:
+        doc["products"] = _json_array(result.products)
+    if result.notes:
+        doc["notes"] = list(result.notes)
+    return doc
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, allow_nan=False) + "\n"
+
+
+def format_result(result: Result, fmt: Format) -> str | bytes:
+    """One operation's result in a machine format. plain and csv give only the value."""
+    if fmt is Format.JSON:
+        return _dumps(_result_json(result))
+    if fmt is Format.NPY:
+        return _matrix_npy(result.value, result.kind)
+    if fmt is Format.TABLE:
+        raise ValueError("the table format is drawn by render.py")
+    return _MATRIX[fmt](result.value)
+
+
+def format_comparison(cmp: Comparison, fmt: Format) -> str:
+    """compare in a machine format: json per SPEC §4, or one section per operation."""
+    if fmt is Format.JSON:
+        results: dict[str, Any] = {}
+        for op, res in cmp.results.items():
+            if isinstance(res, Result):
+                results[op.value] = {"shape": list(res.shape), "result": _json_array(res.value)}
+                if res.products is not None:
+                    results[op.value]["products"] = _json_array(res.products)
+            else:
+                results[op.value] = {"error": res.reason}
+        doc = {"op": "compare", **cmp.options.describe()}
+        doc["fillvalue"] = json_value(cmp.options.fillvalue)
+        doc.update(
+            kind=cmp.kind.value,
+            a_shape=list(cmp.a_shape),
+            b_shape=list(cmp.b_shape),
+            results=results,
+            facts=[fact.text for fact in cmp.facts],
+        )
+        return _dumps(doc)
+    if fmt in (Format.CSV, Format.NPY, Format.TABLE):
+        raise UsageError(f"compare cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    sections = []
+    for op, res in cmp.results.items():
+        if fmt is Format.PLAIN:
+            head = f"# {op}"
+            body = matrix_plain(res.value) if isinstance(res, Result) else f"# undefined: {res.reason}\n"
+        elif fmt is Format.MARKDOWN:
+            head = f"### {op}\n"
+            body = _matrix_markdown(res.value) if isinstance(res, Result) else f"undefined: {res.reason}\n"
+        else:
+            head = f"% {op}"
+            body = _matrix_latex(res.value) if isinstance(res, Result) else f"% undefined: {res.reason}\n"
+        sections.append(f"{head}\n{body}")
+    if fmt is Format.MARKDOWN:
+        sections.append("".join(f"- {fact.text}\n" for fact in cmp.facts))
+    return "\n".join(sections)
