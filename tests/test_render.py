@@ -1,0 +1,54 @@
+"""Golden renders of the table view at fixed widths, without colour.
+
+The expected text lives in tests/golden/NAME.txt; set CONVCLI_UPDATE_GOLDEN=1 to rewrite it after
+a deliberate change, then read the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from convcli import explain, ops, render
+
+from .conftest import B2, SEED_A, SEED_B, WINDOW
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def draw(renderable, width):
+    console = Console(width=width, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+def _ramp():
+    return np.arange(4_000_000, dtype=np.int64).reshape(2000, 2000)
+
+
+CASES = {
+    "convolve_seed_60": (lambda w: render.result_view(ops.convolve(SEED_A, SEED_B), width=w), 60),
+    "compare_seed_60": (lambda w: render.comparison_view(explain.compare(SEED_A, SEED_B), width=w), 60),
+    "compare_window_b2_80": (lambda w: render.comparison_view(explain.compare(WINDOW, B2), width=w), 80),
+    "elementwise_sum_80": (lambda w: render.result_view(ops.elementwise_sum(WINDOW, B2), width=w), 80),
+    "big_summary_60": (
+        lambda w: render.result_view(ops.correlate(_ramp(), np.ones((1, 1), dtype=np.int64)), width=w),
+        60,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_golden(name):
+    make, width = CASES[name]
+    text = draw(make(width), width)
+    path = GOLDEN_DIR / f"{name}.txt"
+    if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) <= width
