@@ -1,0 +1,221 @@
+"""The command line, run in-process: exit code, stdout and stderr checked separately."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from convcli import __version__
+from convcli.cli import ExitCode, app
+
+from .conftest import SAMPLES
+
+A = str(SAMPLES / "A.txt")
+B = str(SAMPLES / "B.txt")
+WINDOW = str(SAMPLES / "window.txt")
+B2 = str(SAMPLES / "B2.txt")
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == f"convcli {__version__}\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["convolve", "correlate", "elementwise-sum", "dot", "compare"])
+def test_help_has_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == ExitCode.OK
+    assert "Examples:" in result.stdout
+    assert f"convcli {command}" in result.stdout
+    assert result.stderr == ""
+
+
+def test_short_help_flag():
+    result = run("-h")
+    assert result.exit_code == ExitCode.OK
+    assert "compare" in result.stdout
+
+
+def test_convolve_plain_when_piped():
+    result = run("convolve", A, B)
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == "4 3 4\n2 4 3\n2 3 4\n"
+    assert result.stderr == ""
+
+
+def test_correlate_d2l():
+    result = run("correlate", str(SAMPLES / "X.txt"), str(SAMPLES / "K.txt"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "19 25\n37 43\n", "")
+
+
+def test_big_integers_are_exact():
+    result = run("convolve", "4611686018427387904", "4")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "18446744073709551616\n", "")
+
+
+def test_fractions_are_exact():
+    result = run("correlate", "1/9 1/9; 1/9 1/9", "1 2; 3 4")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "10/9\n", "")
+
+
+def test_pipeline_reads_plain_back():
+    first = run("correlate", A, B)
+    second = run("correlate", "-", "1", input=first.stdout)
+    assert second.exit_code == ExitCode.OK
+    assert second.stdout == first.stdout
+
+
+def test_json_output():
+    result = run("convolve", A, B, "--format", "json")
+    assert result.exit_code == ExitCode.OK
+    doc = json.loads(result.stdout)
+    assert doc["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    assert (doc["op"], doc["mode"], doc["shape"]) == ("convolve", "valid", [3, 3])
+    assert result.stderr == ""
+
+
+def test_mode_and_boundary_options():
+    result = run("convolve", "1 2 3 4 5", "1 2", "--mode", "same")
+    assert (result.exit_code, result.stdout) == (0, "1 4 7 10 13\n")
+    result = run("correlate", "1 2 3 4 5", "1 2", "-m", "SAME")
+    assert (result.exit_code, result.stdout) == (0, "5 8 11 14 5\n")
+    result = run("convolve", "1 2 3", "1 1 1", "--mode", "same", "--boundary", "wrap")
+    assert (result.exit_code, result.stdout) == (0, "6 6 6\n")
+    result = run("convolve", "1 2", "1 1", "--mode", "full", "--fillvalue", "1/2")
+    assert (result.exit_code, result.stdout) == (0, "3/2 3 5/2\n")
+
+
+def test_elementwise_sum_plain_is_the_scalar():
+    result = run("elementwise-sum", WINDOW, B2)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "3\n", "")
+
+
+def test_dot():
+    result = run("dot", WINDOW, B)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "2 1 2\n1 1 1\n1 0 1\n", "")
+
+
+def test_dot_shape_error():
+    result = run("dot", A, B)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == "error: dot: A is 5x5 and B is 3x3; the inner dimensions (5 and 3) must match\n"
+
+
+def test_compare_exits_zero_with_undefined_ops():
+    result = run("compare", A, B, "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    doc = json.loads(result.stdout)
+    assert doc["results"]["convolve"]["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    assert doc["results"]["dot"]["error"].startswith("dot: A is 5x5 and B is 3x3")
+    assert result.stderr == ""
+
+
+def test_compare_window_b2():
+    result = run("compare", WINDOW, B2, "-f", "json")
+    doc = json.loads(result.stdout)
+    assert doc["results"]["convolve"]["result"] == [[4]]
+    assert doc["results"]["correlate"]["result"] == [[3]]
+    assert doc["results"]["elementwise-sum"]["result"] == 3
+    assert doc["results"]["dot"]["result"] == [[2, 1, 1], [1, 1, 1], [1, 0, 1]]
+
+
+def test_compare_table_forced():
+    result = run("compare", WINDOW, B, "--format", "table")
+    assert result.exit_code == ExitCode.OK
+    assert "convolve" in result.stdout and "elementwise-sum" in result.stdout
+    assert "B equals B turned 180°" in result.stdout
+    assert result.stderr == ""
+
+
+def test_bad_choice_is_one_error_line():
+    result = run("convolve", A, B, "--mode", "middle")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: Invalid value for '--mode' / '-m'")
+    assert "'middle' is not one of 'valid', 'same', 'full'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_fillvalue():
+    result = run("convolve", A, B, "--fillvalue", "x")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == 'error: --fillvalue: expected a number, found "x"\n'
+
+
+def test_two_stdin_operands_refused():
+    result = run("convolve", "-", "-", input="1\n")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == "error: only one of A and B can be '-' (standard input)\n"
+
+
+def test_output_file_written_atomically(tmp_path):
+    out = tmp_path / "result.json"
+    result = run("convolve", A, B, "-o", str(out))
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == ""
+    assert result.stderr == f"wrote {out} (json)\n"
+    assert json.loads(out.read_text())["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_output_npy(tmp_path):
+    out = tmp_path / "r.npy"
+    assert run("correlate", A, B, "-o", str(out)).exit_code == ExitCode.OK
+    assert np.load(out).tolist() == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+
+
+def test_output_never_overwrites_an_input(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("1 2\n3 4\n")
+    result = run("convolve", str(a), "1", "-o", str(a))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert "is one of the inputs" in result.stderr
+    assert a.read_text() == "1 2\n3 4\n"
+
+
+def test_output_missing_folder(tmp_path):
+    result = run("convolve", A, B, "-o", str(tmp_path / "no" / "r.txt"))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == f'error: --output: the folder "{tmp_path / "no"}" does not exist\n'
+
+
+def test_output_unknown_extension(tmp_path):
+    result = run("convolve", A, B, "-o", str(tmp_path / "r.xyz"))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr.startswith('error: --output: cannot tell the format from "r.xyz"')
+
+
+def test_internal_error_is_one_line(monkeypatch):
+    from convcli import ops
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(ops, "run", boom)
+    result = run("convolve", A, B)
+    assert result.exit_code == ExitCode.INTERNAL
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: internal error (RuntimeError: kaboom); this is a bug in convcli. "
+        "Run again with --debug for the traceback and report it.\n"
+    )
+    result = run("convolve", A, B, "--debug")
+    assert result.exit_code == ExitCode.INTERNAL
+    assert "Traceback" in result.stderr
+
+
+def test_nan_note_goes_to_stderr():
+    result = run("convolve", "1 nan 3", "1")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == "1.0 nan 3.0\n"
+    assert result.stderr == "note: nan reached 1 cell: [1]\n"
