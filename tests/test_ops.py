@@ -105,7 +105,9 @@ def test_fractions_are_exact():
 
 
 def test_fraction_fillvalue_joins_the_number_model():
-    result = ops.convolve(np.array([[1, 2]]), np.array([[1, 1]]), OpOptions(mode=Mode.FULL, fillvalue=Fraction(1, 2)))
+    result = ops.convolve(
+        np.array([[1, 2]]), np.array([[1, 1]]), OpOptions(mode=Mode.FULL, fillvalue=Fraction(1, 2))
+    )
     assert result.kind is Kind.RATIONAL
     assert result.value.tolist() == [[Fraction(3, 2), 3, Fraction(5, 2)]]
 
@@ -171,6 +173,7 @@ def test_one_d_with_two_d_reads_as_a_row():
 # --- agreement with scipy on random inputs ---------------------------------------------------------
 
 DTYPES = ["int", "float", "complex", "fraction"]
+SCIPY_BOUNDARIES = [Boundary.FILL, Boundary.WRAP, Boundary.SYMM]
 
 
 def _random(rng, shape, dtype):
@@ -193,7 +196,7 @@ def _as_float(x):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("boundary", list(Boundary))
+@pytest.mark.parametrize("boundary", SCIPY_BOUNDARIES)
 def test_agrees_with_scipy_2d(dtype, mode, boundary):
     rng = np.random.default_rng([DTYPES.index(dtype), list(Mode).index(mode), list(Boundary).index(boundary)])
     for _ in range(25):
@@ -209,8 +212,10 @@ def test_agrees_with_scipy_2d(dtype, mode, boundary):
                 with pytest.raises(ShapeError):
                     op(a, b, options)
                 continue
-            swapped = mode is Mode.VALID and fa.shape != fb.shape and all(
-                k >= m for m, k in zip(fa.shape, fb.shape, strict=True)
+            swapped = (
+                mode is Mode.VALID
+                and fa.shape != fb.shape
+                and all(k >= m for m, k in zip(fa.shape, fb.shape, strict=True))
             )
             if op is ops.correlate and swapped and dtype == "complex":
                 # correlate2d returns the conjugate here; scipy.signal.correlate does not
@@ -269,8 +274,9 @@ def test_large_float_path_matches_scipy():
 
 # --- properties ----------------------------------------------------------------------------------
 
-small_ints = hnp.arrays(np.int64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
-                        elements=st.integers(-20, 20))
+small_ints = hnp.arrays(
+    np.int64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5), elements=st.integers(-20, 20)
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -330,7 +336,8 @@ def test_all_pairs_of_kinds_promote():
     order = ["int", "frac", "float", "complex"]
     for (na, a), (nb, b) in itertools.product(kinds.items(), repeat=2):
         result = ops.correlate(a, b)
-        assert result.kind is [Kind.INTEGER, Kind.RATIONAL, Kind.FLOAT, Kind.COMPLEX][
-            max(order.index(na), order.index(nb))
-        ]
+        assert (
+            result.kind
+            is [Kind.INTEGER, Kind.RATIONAL, Kind.FLOAT, Kind.COMPLEX][max(order.index(na), order.index(nb))]
+        )
         assert result.value.tolist() == [[30]]
