@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from .errors import UsageError
-from .model import Comparison, Format, Kind, Op, Result
+from .explain import matrix_text
+from .model import Comparison, Format, Kind, Op, OpOptions, Result
+from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
 from .numbers import format_number, value_of
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "format_comparison",
     "matrix_plain",
     "json_value",
+    "format_steps",
+    "format_im2col",
 ]
 
 
@@ -170,8 +174,7 @@ _MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
 def _result_json(result: Result) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": result.op.value}
     if result.options is not None and result.op in (Op.CONVOLVE, Op.CORRELATE):
-        doc.update(result.options.describe())
-        doc["fillvalue"] = json_value(result.options.fillvalue)
+        doc.update(_options_json(result.options))
     doc["kind"] = result.kind.value
     doc["a_shape"] = list(result.a_shape)
     doc["b_shape"] = list(result.b_shape)
@@ -210,8 +213,7 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
                     results[op.value]["products"] = _json_array(res.products)
             else:
                 results[op.value] = {"error": res.reason}
-        doc = {"op": "compare", **cmp.options.describe()}
-        doc["fillvalue"] = json_value(cmp.options.fillvalue)
+        doc = {"op": "compare", **_options_json(cmp.options)}
         doc.update(
             kind=cmp.kind.value,
             a_shape=list(cmp.a_shape),
@@ -236,4 +238,128 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
         sections.append(f"{head}\n{body}")
     if fmt is Format.MARKDOWN:
         sections.append("".join(f"- {fact.text}\n" for fact in cmp.facts))
+    return "\n".join(sections)
+
+
+# ---------------------------------------------------------------------------------------------
+# steps and im2col
+
+
+def _steps_header(steps: Steps) -> dict[str, Any]:
+    doc: dict[str, Any] = {"op": steps.op.value}
+    if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
+        doc.update(_options_json(steps.options))
+    doc.update(a_shape=list(steps.a_shape), b_shape=list(steps.b_shape), shape=list(steps.out_shape))
+    return doc
+
+
+def _options_json(options: OpOptions) -> dict[str, Any]:
+    doc = options.describe()
+    doc["fillvalue"] = json_value(options.fillvalue)
+    if "bias" in doc:
+        doc["bias"] = [json_value(b) for b in options.bias]
+    return doc
+
+
+def _step_json(steps: Steps, step: Step) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "cell": list(step.cell),
+        "window": _json_array(step.window),
+        "kernel": _json_array(step.kernel),
+        "products": _json_array(step.products),
+        "terms": terms_text(step.window, step.kernel, step.products, step.total),
+        "sum": json_value(step.total),
+    }
+    if step.origin:
+        doc["window_origin"] = list(step.origin)
+    if step.padding is not None and step.padding.any():
+        doc["padding"] = step.padding.tolist()
+    if step.channel_sums:
+        doc["channel_sums"] = [json_value(v) for v in step.channel_sums]
+    if step.value is not step.total:
+        doc["value"] = json_value(step.value)
+    return doc
+
+
+def _latex_terms(step: Step) -> str:
+    def factor(x: Any) -> str:
+        text = _latex_number(x)
+        return f"\\left({text}\\right)" if text.startswith("-") or "frac" in text else text
+
+    pairs = " + ".join(
+        f"{factor(x)} \\cdot {factor(w)}" for x, w in zip(step.window.flat, step.kernel.flat, strict=True)
+    )
+    values = " + ".join(factor(p) for p in step.products.flat)
+    return f"{pairs} = {values} = {_latex_number(step.total)}"
+
+
+def format_steps(steps: Steps, fmt: Format) -> str:
+    """steps in a machine format: plain lines in the seed's notation, json per SPEC §4, and
+    markdown and latex for write-ups."""
+    if fmt is Format.JSON:
+        doc = _steps_header(steps)
+        doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels))
+        if steps.turned is not None:
+            doc["kernel_turned"] = _json_array(steps.turned)
+        doc.update(
+            total_cells=steps.total_cells,
+            shown=len(steps.steps),
+            steps=[_step_json(steps, s) for s in steps.steps],
+        )
+        return _dumps(doc)
+    if fmt in (Format.CSV, Format.NPY):
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    title = steps.op.value
+    if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
+        title += f", mode {steps.options.mode}"
+    lines_of = [step_lines(steps, s) for s in steps.steps]
+    if fmt is Format.PLAIN:
+        head = [f"# {title}: {definition(steps.op, bool(steps.options and steps.options.channels))}"]
+        if steps.turned is not None:
+            head.append(f"# rot180(B) = {matrix_text(steps.turned)}")
+        return "\n".join(head + [line for lines in lines_of for line in lines]) + "\n"
+    if fmt is Format.MARKDOWN:
+        out = [f"### {title}", "", f"`{definition(steps.op)}`", ""]
+        if steps.turned is not None:
+            out += ["B turned 180°:", "", _matrix_markdown(steps.turned)]
+        for lines in lines_of:
+            out.append(f"- `{lines[0]}`")
+            out += [f"  - `{line.strip()}`" for line in lines[1:]]
+        return "\n".join(out) + "\n"
+    rows = []
+    for step in steps.steps:
+        name = cell_name(steps.op, step.cell).replace("[", "_{").replace("]", "}")
+        if step.channel_sums:
+            rows.append(f"{name} &= " + " + ".join(_latex_number(t) for t in step.channel_sums))
+        else:
+            rows.append(f"{name} &= {_latex_terms(step)}")
+    return f"% {title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+def format_im2col(view: Im2col, fmt: Format) -> str:
+    """im2col: the patch matrix, the kernel rows and their product reshaped to the output."""
+    if fmt is Format.JSON:
+        return _dumps(
+            {
+                "op": view.op.value,
+                "patches": _json_array(view.patches),
+                "columns": [list(label) for label in view.labels],
+                "kernel_row": _json_array(view.kernel_rows),
+                "result": _json_array(view.product),
+                "equals_direct": view.equal,
+            }
+        )
+    if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
+        raise UsageError(f"im2col cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    matrix = _MATRIX[fmt]
+    mark = {Format.PLAIN: "# ", Format.MARKDOWN: "### ", Format.LATEX: "% "}[fmt]
+    check = "equals" if view.equal else "DOES NOT equal"
+    sections = [
+        f"{mark}patches: one column per output cell " + " ".join(cell_label(c) for c in view.labels),
+        matrix(view.patches),
+        f"{mark}kernel row" + (" (B turned 180°)" if view.op is Op.CONVOLVE else ""),
+        matrix(view.kernel_rows),
+        f"{mark}kernel row @ patches, reshaped: {check} {view.op}",
+        matrix(view.product),
+    ]
     return "\n".join(sections)

@@ -18,8 +18,9 @@ from rich.text import Text
 from .model import Comparison, Op, OpOptions, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
+from .steps import Im2col, Step, Steps, cell_label, definition, step_lines
 
-__all__ = ["matrix_grid", "result_view", "comparison_view", "header"]
+__all__ = ["matrix_grid", "result_view", "comparison_view", "header", "steps_view", "im2col_view"]
 
 EDGE = 3  # rows/columns kept at each end of a summarised axis
 MAX_ROWS = 24
@@ -197,3 +198,133 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
 
 
 _MEASURE = Console(width=10_000, color_system=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# steps and im2col
+
+_MARGIN = 2  # cells of context drawn around a window
+
+
+def _window_grid(steps: Steps, step: Step) -> RenderableType:
+    """The padded input around one window: window cells in [brackets] (and reversed), padding
+    cells dim and marked ·, so the picture reads the same without colour."""
+    padded, mask = steps.padded, steps.pad_mask
+    assert padded is not None and mask is not None
+    spatial = padded[0] if padded.ndim == 3 else padded  # with --channels: channel 0 stands for all
+    pmask = mask[0] if mask.ndim == 3 else mask
+    if spatial.ndim == 1:
+        spatial, pmask = spatial.reshape(1, -1), pmask.reshape(1, -1)
+    origin = step.origin[-2:] if len(step.origin) >= 2 else (0, *step.origin)
+    k_shape = step.kernel.shape[-2:] if step.kernel.ndim >= 2 else (1, step.kernel.shape[-1])
+    dil = steps.dilation[-2:] if len(steps.dilation) >= 2 else (1, *steps.dilation)
+    taps = {
+        (origin[0] + u * dil[0], origin[1] + v * dil[1]) for u in range(k_shape[0]) for v in range(k_shape[1])
+    }
+    before = _pad_before(steps)
+    r0 = max(origin[0] - _MARGIN, 0)
+    c0 = max(origin[1] - _MARGIN, 0)
+    r1 = min(origin[0] + (k_shape[0] - 1) * dil[0] + 1 + _MARGIN, spatial.shape[0])
+    c1 = min(origin[1] + (k_shape[1] - 1) * dil[1] + 1 + _MARGIN, spatial.shape[1])
+    table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
+    table.add_column("", style="dim", justify="right")
+    for c in range(c0, c1):
+        table.add_column(str(c - before[1]), justify="right", no_wrap=True)
+    for r in range(r0, r1):
+        cells: list[Any] = [str(r - before[0])]
+        for c in range(c0, c1):
+            text = display_number(spatial[r, c]) + ("·" if pmask[r, c] else " ")
+            if (r, c) in taps:
+                cells.append(Text.assemble("[", (text.rstrip(), "reverse bold"), "]" + text[len(text.rstrip()) :]))
+            else:
+                cells.append(Text(f" {text} ", style="dim" if pmask[r, c] else ""))
+        table.add_row(*cells)
+    return table
+
+
+def _pad_before(steps: Steps) -> tuple[int, int]:
+    if steps.padded is None or steps.pad_mask is None:
+        return (0, 0)
+    mask = steps.pad_mask[0] if steps.pad_mask.ndim == 3 else steps.pad_mask
+    if mask.ndim == 1:
+        mask = mask.reshape(1, -1)
+    inside = np.argwhere(~mask)
+    return (int(inside[0][0]), int(inside[0][1])) if len(inside) else (0, 0)
+
+
+def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
+    """Each cell's derivation: the window drawn on A, then the products and the sum."""
+    options = steps.options
+    title = f"steps · {steps.op}"
+    out_shape = shape_text(steps.out_shape) if steps.out_shape else "scalar"
+    parts: list[RenderableType] = [
+        header(title, _options_text(options, steps.op), _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}")),
+        Text(definition(steps.op, bool(options and options.channels)), style="italic"),
+        Text(""),
+    ]
+    if steps.turned is not None and steps.kernel is not None:
+        pair = Table.grid(padding=(0, 4))
+        pair.add_row(Text("B", style="dim"), Text("B turned 180° (as applied)", style="dim"))
+        pair.add_row(matrix_grid(steps.kernel, width=width // 2), matrix_grid(steps.turned, width=width // 2))
+        parts += [
+            pair,
+            Text("convolve turns the kernel 180° before sliding it over A; correlate slides it as it is.", style="dim"),
+            Text(""),
+        ]
+    for step in steps.steps:
+        lines = step_lines(steps, step)
+        name, _, rest = lines[0].partition(": ")
+        parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
+        if steps.padded is not None:
+            parts.append(_window_grid(steps, step))
+        elif steps.op is Op.ELEMENTWISE_SUM:
+            parts.append(matrix_grid(step.products, width=width, style=""))
+        parts.append(Text(rest if rest else "", style=""))
+        parts += [Text(line) for line in lines[1:]]
+        parts.append(Text(""))
+    if steps.capped:
+        parts.append(
+            Text(
+                f"showing {len(steps.steps)} of {steps.total_cells} cells; "
+                "--max-steps N shows more, --at I,J one cell",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
+    """The patch matrix with its columns labelled by output cell, the kernel row, the product."""
+    label = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
+    label.add_column("tap", style="dim", justify="right")
+    n = len(view.labels)
+    cell_w = max(len(cell_label(view.labels[-1])), *(len(display_number(v)) for v in view.patches.flat[:200])) + 2
+    fit = max((width - 6) // cell_w, 3)
+    cols = list(range(n)) if n <= fit else _axis_picks(n, max((fit - 1) // 2, 1))
+    for c in cols:
+        label.add_column(ELLIPSIS if c is None else cell_label(view.labels[c]), justify="right", no_wrap=True)
+    rows = _axis_picks(view.patches.shape[0], 6) if view.patches.shape[0] > 13 else list(range(view.patches.shape[0]))
+    for r in rows:
+        label.add_row(
+            ELLIPSIS if r is None else str(r),
+            *(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c]) for c in cols),
+        )
+    check = (
+        Text(f"✓ equals {view.op} computed directly", style="bold green")
+        if view.equal
+        else Text(f"✗ differs from {view.op} computed directly", style="bold red")
+    )
+    turned = " (B turned 180°)" if view.op is Op.CONVOLVE else ""
+    return Group(
+        header(f"im2col · {view.op}", "", "one large matrix multiply: kernel row @ patches"),
+        Text(""),
+        Text("patches: one column per window of A, labelled by the output cell it makes", style="dim"),
+        label,
+        Text(""),
+        Text(f"kernel row{turned}", style="dim"),
+        matrix_grid(view.kernel_rows, width=width, style=""),
+        Text(""),
+        Text("kernel row @ patches, reshaped to the output", style="dim"),
+        matrix_grid(view.product, width=width, style="bold green"),
+        check,
+    )
