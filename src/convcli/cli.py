@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +19,9 @@ from typer.core import TyperGroup
 
 from . import __version__, explain, formats, ops, parsing, render
 from .errors import ConvcliError, UsageError
-from .model import Boundary, Format, Method, Mode, Op, OpOptions, Result
+from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result
 from .numbers import parse_token
+from .steps import derive, im2col
 
 __all__ = ["app", "main", "ExitCode"]
 
@@ -125,62 +128,298 @@ MATRIX_HELP = (
     "a text/CSV grid file, .json or .npy file, '-' for standard input, or an inline matrix such "
     'as "1 2; 3 4" or "[[1,2],[3,4]]"'
 )
-AArg = Annotated[str, typer.Argument(metavar="A", help=f"The input (image): {MATRIX_HELP}.")]
-BArg = Annotated[str, typer.Argument(metavar="B", help="The kernel (filter), in the same forms as A.")]
-ModeOpt = Annotated[
-    Mode,
-    typer.Option(
-        "--mode",
-        "-m",
-        case_sensitive=False,
-        help="valid: only where B fits inside A (CNN layers); same: A's shape; full: every overlap.",
+AArg = Annotated[
+    str, typer.Argument(metavar="A", help=f"The input (image): {MATRIX_HELP}.", show_default=False)
+]
+BArg = Annotated[
+    str, typer.Argument(metavar="B", help="The kernel (filter), in the same forms as A.", show_default=False)
+]
+
+
+def _param(name: str, default: Any, annotation: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+# Options every command has: where the output goes and how input numbers are read.
+_IO_PARAMS = [
+    _param(
+        "fmt",
+        None,
+        Annotated[
+            Format | None,
+            typer.Option(
+                "--format",
+                "-f",
+                case_sensitive=False,
+                help="Output format. Default: table on a terminal, plain when piped, or from --output's extension.",
+            ),
+        ],
+    ),
+    _param(
+        "output",
+        None,
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--output",
+                "-o",
+                metavar="FILE",
+                dir_okay=False,
+                help="Write the result to FILE (.txt .csv .json .md .tex .npy), whole or not at all.",
+            ),
+        ],
+    ),
+    _param(
+        "export",
+        None,
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--export",
+                metavar="FILE",
+                dir_okay=False,
+                help="Also save what the terminal shows as FILE.html, FILE.svg or FILE.txt.",
+            ),
+        ],
+    ),
+    _param(
+        "exact",
+        False,
+        Annotated[bool, typer.Option("--exact", help="Read decimals as exact fractions (0.1 is 1/10).")],
+    ),
+    _param(
+        "debug",
+        False,
+        Annotated[
+            bool, typer.Option("--debug", help="Show the traceback of an internal error (for bug reports).")
+        ],
     ),
 ]
-BoundaryOpt = Annotated[
-    Boundary,
-    typer.Option(
-        "--boundary",
-        case_sensitive=False,
-        help="What lies outside A in same/full mode: fill (--fillvalue), wrap (periodic), symm (mirrored).",
+
+# Options of the sliding operations (convolve, correlate and the commands that explain them).
+_OP_PARAMS = [
+    _param(
+        "mode",
+        Mode.VALID,
+        Annotated[
+            Mode,
+            typer.Option(
+                "--mode",
+                "-m",
+                case_sensitive=False,
+                help="valid: only where B fits inside A (CNN layers); same: A's shape; full: every overlap.",
+            ),
+        ],
+    ),
+    _param(
+        "boundary",
+        "fill",
+        Annotated[
+            str,
+            typer.Option(
+                "--boundary",
+                metavar="fill|wrap|symm|mirror|edge",
+                autocompletion=lambda: [b.value for b in Boundary],
+                help="What lies outside A when it is padded: fill (--fillvalue), wrap (periodic), symm "
+                "(mirror with the edge repeated), mirror (without), edge (the edge repeated).",
+            ),
+        ],
+    ),
+    _param(
+        "fillvalue",
+        "0",
+        Annotated[
+            str,
+            typer.Option("--fillvalue", metavar="NUMBER", help="The value outside A for --boundary fill."),
+        ],
+    ),
+    _param(
+        "convention",
+        Convention.SCIPY,
+        Annotated[
+            Convention,
+            typer.Option(
+                "--convention",
+                case_sensitive=False,
+                help="Whose 'same' alignment to use for even kernels (and tensorflow's SAME with a stride).",
+            ),
+        ],
+    ),
+    _param(
+        "stride",
+        "1",
+        Annotated[
+            str, typer.Option("--stride", metavar="S|SH,SW", help="Keep every S-th output cell per axis.")
+        ],
+    ),
+    _param(
+        "dilation",
+        "1",
+        Annotated[
+            str,
+            typer.Option(
+                "--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart (D-1 gaps)."
+            ),
+        ],
+    ),
+    _param(
+        "padding",
+        None,
+        Annotated[
+            str | None,
+            typer.Option(
+                "--padding",
+                metavar="P|PH,PW|T,B,L,R",
+                help="Pad A by P on each side (per --boundary), then use valid mode, as torch's conv2d.",
+            ),
+        ],
+    ),
+    _param(
+        "channels",
+        False,
+        Annotated[
+            bool,
+            typer.Option(
+                "--channels",
+                help="A is C x H x W and B is C x kh x kw (or O x C x kh x kw): sum the 2-D op over channels.",
+            ),
+        ],
+    ),
+    _param(
+        "bias",
+        None,
+        Annotated[
+            str | None,
+            typer.Option(
+                "--bias", metavar="B|B1,B2,...", help="Add a bias (one, or one per filter) to every cell."
+            ),
+        ],
+    ),
+    _param(
+        "activation",
+        Activation.NONE,
+        Annotated[
+            Activation,
+            typer.Option("--activation", case_sensitive=False, help="Apply f in y = f(x·w + b)."),
+        ],
+    ),
+    _param(
+        "method",
+        Method.AUTO,
+        Annotated[
+            Method,
+            typer.Option(
+                "--method",
+                case_sensitive=False,
+                help="How to compute: auto chooses; direct, separable, fft or overlap-add force one.",
+            ),
+        ],
+    ),
+    _param(
+        "verbose",
+        False,
+        Annotated[
+            bool,
+            typer.Option("--verbose", "-v", help="Say on stderr which method computed the result, and why."),
+        ],
     ),
 ]
-FillOpt = Annotated[
-    str, typer.Option("--fillvalue", metavar="NUMBER", help="The value outside A for --boundary fill.")
-]
-FormatOpt = Annotated[
-    Format | None,
-    typer.Option(
-        "--format",
-        "-f",
-        case_sensitive=False,
-        help="Output format. Default: table on a terminal, plain when piped, or from --output's extension.",
-    ),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FILE",
-        dir_okay=False,
-        help="Write the result to FILE (.txt .csv .json .md .tex .npy), whole or not at all.",
-    ),
-]
-ExactOpt = Annotated[bool, typer.Option("--exact", help="Read decimals as exact fractions (0.1 is 1/10).")]
-MethodOpt = Annotated[
-    Method,
-    typer.Option(
-        "--method",
-        case_sensitive=False,
-        help="How to compute: auto chooses; direct, separable, fft or overlap-add force one.",
-    ),
-]
-VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Say on stderr which method computed the result, and why.")
-]
-DebugOpt = Annotated[
-    bool, typer.Option("--debug", help="Show the traceback of an internal error (for bug reports).")
-]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every command needs besides its own arguments: output choices and number reading."""
+
+    fmt: Format | None
+    output: Path | None
+    export: Path | None
+    exact: bool
+    verbose: bool = False
+
+
+def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[Callable[..., None]], None]:
+    """Register ``func(a, b, ..., run=Run, options=OpOptions)`` with the shared options declared once.
+
+    Typer reads parameters from the signature, so the shared ones are appended to it here and
+    folded back into a Run (and an OpOptions for the sliding commands) before the call.
+    """
+
+    def register(func: Callable[..., None]) -> None:
+        own = [p for p in inspect.signature(func).parameters.values() if p.name not in ("run", "options")]
+        shared = _IO_PARAMS + (_OP_PARAMS if sliding else [])
+        names = {p.name for p in shared}
+
+        def command(**kwargs: Any) -> None:
+            given = {n: kwargs.pop(n) for n in names}
+            run = Run(
+                given["fmt"], given["output"], given["export"], given["exact"], given.get("verbose", False)
+            )
+            if sliding:
+                kwargs["options"] = _options(given)
+            func(run=run, **kwargs)
+
+        params = own + shared
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        command.__doc__ = help
+        command.__name__ = func.__name__
+        app.command(name, epilog=epilog)(command)
+
+    return register
+
+
+def _int_list(text: str, name: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        raise UsageError(
+            f'--{name} takes whole numbers separated by commas (like 2 or 2,1), got "{text}"'
+        ) from None
+
+
+def _number_list(text: str, name: str, exact: bool) -> tuple[Any, ...]:
+    values = []
+    for part in text.split(","):
+        try:
+            values.append(parse_token(part.strip().replace("\u2212", "-"), exact=exact))
+        except ValueError as exc:
+            raise UsageError(f"--{name}: {exc}") from None
+    return tuple(values)
+
+
+def _boundary(text: str) -> Boundary:
+    word = text.strip().lower()
+    if word == "reflect":
+        raise UsageError(
+            "--boundary reflect means two different things: numpy's and torch's 'reflect' mirror about the "
+            "edge cell (d c b | a b c d | c b a), which is --boundary mirror; scipy.ndimage's 'reflect' and "
+            "MATLAB's 'symmetric' repeat the edge cell (c b a | a b c d | d c b), which is --boundary symm"
+        )
+    try:
+        return Boundary(word)
+    except ValueError:
+        choices = ", ".join(b.value for b in Boundary)
+        raise UsageError(f'--boundary takes one of {choices}, got "{text}"') from None
+
+
+def _options(given: dict[str, Any]) -> OpOptions:
+    exact = given["exact"]
+    fill = _number_list(given["fillvalue"], "fillvalue", exact)
+    if len(fill) != 1:
+        raise UsageError(f'--fillvalue takes one number, got "{given["fillvalue"]}"')
+    return OpOptions(
+        mode=given["mode"],
+        boundary=_boundary(given["boundary"]),
+        fillvalue=fill[0],
+        convention=given["convention"],
+        method=given["method"],
+        stride=_int_list(given["stride"], "stride"),
+        dilation=_int_list(given["dilation"], "dilation"),
+        padding=None if given["padding"] is None else _int_list(given["padding"], "padding"),
+        channels=given["channels"],
+        bias=() if given["bias"] is None else _number_list(given["bias"], "bias", exact),
+        activation=given["activation"],
+    )
 
 
 def _version(value: bool) -> None:
@@ -212,13 +451,6 @@ def _read_pair(a: str, b: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _fill(text: str, exact: bool) -> Any:
-    try:
-        return parse_token(text.strip().replace("\u2212", "-"), exact=exact)
-    except ValueError as exc:
-        raise UsageError(f"--fillvalue: {exc}") from None
-
-
 def _choose_format(fmt: Format | None, output: Path | None) -> Format:
     if fmt is not None:
         return fmt
@@ -233,10 +465,6 @@ def _choose_format(fmt: Format | None, output: Path | None) -> Format:
     return Format.TABLE if sys.stdout.isatty() else Format.PLAIN
 
 
-def _stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
-
-
 def _stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
@@ -246,7 +474,7 @@ def _note(text: str, style: str | None = None) -> None:
     _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
-def _write_atomically(path: Path, data: bytes, inputs: list[str]) -> None:
+def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = "--output") -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     An existing file is replaced only once the new one is complete; an input is never overwritten.
@@ -254,57 +482,79 @@ def _write_atomically(path: Path, data: bytes, inputs: list[str]) -> None:
     target = path.resolve()
     for given in inputs:
         if given != "-" and os.path.exists(given) and Path(given).resolve() == target:
-            raise UsageError(f'--output "{path}" is one of the inputs; convcli never overwrites its inputs')
+            raise UsageError(f'{option} "{path}" is one of the inputs; convcli never overwrites its inputs')
     folder = target.parent
     if not folder.is_dir():
-        raise UsageError(f'--output: the folder "{path.parent}" does not exist')
+        raise UsageError(f'{option}: the folder "{path.parent}" does not exist')
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise UsageError(f'--output: cannot write in "{path.parent}": {exc.strerror}') from None
+        raise UsageError(f'{option}: cannot write in "{path.parent}": {exc.strerror}') from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
     except OSError as exc:
         os.unlink(tmp)
-        raise UsageError(f'--output: cannot write "{path}": {exc.strerror}') from None
+        raise UsageError(f'{option}: cannot write "{path}": {exc.strerror}') from None
+
+
+_EXPORTS = (".html", ".svg", ".txt")
 
 
 def _emit(
-    fmt: Format | None,
-    output: Path | None,
+    run: Run,
     inputs: list[str],
     machine: Callable[[Format], str | bytes],
     view: Callable[[int], RenderableType],
     notes: tuple[str, ...] = (),
 ) -> None:
     """Print or save one run's output in the chosen format; notes go to stderr."""
-    chosen = _choose_format(fmt, output)
+    chosen = _choose_format(run.fmt, run.output)
+    if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
+        raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
+    console = Console(highlight=False, soft_wrap=False, record=run.export is not None)
     if chosen is Format.TABLE:
-        if output is not None:
-            raise UsageError("--output writes machine formats; the table view is for the terminal")
-        console = _stdout_console()
+        if run.output is not None:
+            raise UsageError(
+                "--output writes machine formats; the table view is for the terminal (see --export)"
+            )
         console.print(view(console.width))
     else:
         data = machine(chosen)
-        raw = data if isinstance(data, bytes) else data.encode()
-        if output is not None:
-            _write_atomically(output, raw, inputs)
-            _note(f"wrote {output} ({chosen})", style="dim")
+        if run.output is not None:
+            _write_atomically(run.output, data if isinstance(data, bytes) else data.encode(), inputs)
+            _note(f"wrote {run.output} ({chosen})", style="dim")
         elif chosen is Format.NPY and sys.stdout.isatty():
             raise UsageError("npy is binary and is not written to a terminal; use --output FILE.npy")
-        else:
-            sys.stdout.buffer.write(raw)
+        elif isinstance(data, bytes) or run.export is None:
+            sys.stdout.buffer.write(data if isinstance(data, bytes) else data.encode())
             sys.stdout.flush()
+        else:
+            console.print(data, markup=False, highlight=False, end="", soft_wrap=True)
+    if run.export is not None:
+        _export(console, run.export, inputs)
     for note in notes:
         _note(f"note: {note}")
 
 
-def _emit_result(result: Result, fmt: Format | None, output: Path | None, inputs: list[str]) -> None:
+def _export(console: Console, path: Path, inputs: list[str]) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        text = console.export_svg(title="convcli " + " ".join(sys.argv[1:2]))
+    elif suffix == ".html":
+        text = console.export_html()
+    else:
+        text = console.export_text()
+    _write_atomically(path, text.encode(), inputs, option="--export")
+    _note(f"exported {path}", style="dim")
+
+
+def _emit_result(result: Result, run: Run, inputs: list[str]) -> None:
+    if run.verbose and result.choice is not None:
+        _note(f"method: {result.choice.method} ({result.choice.reason})")
     _emit(
-        fmt,
-        output,
+        run,
         inputs,
         lambda f: formats.format_result(result, f),
         lambda width: render.result_view(result, width=width),
@@ -316,122 +566,149 @@ def _emit_result(result: Result, fmt: Format | None, output: Path | None, inputs
 # commands
 
 
-def _options(mode: Mode, boundary: Boundary, fillvalue: str, exact: bool, method: Method) -> OpOptions:
-    return OpOptions(mode=mode, boundary=boundary, fillvalue=_fill(fillvalue, exact), method=method)
+def _sliding_command(op: Op, help: str, epilog: str) -> None:
+    @_command(op.value, help, epilog, sliding=True)
+    def command(a: AArg, b: BArg, *, run: Run, options: OpOptions) -> None:
+        A, B = _read_pair(a, b, run.exact)
+        _emit_result(ops.run(op, A, B, options), run, [a, b])
 
 
-_SLIDING_DOCS = {
-    Op.CONVOLVE: (
-        "Convolve A with B: B is turned 180° and slid over A (scipy.signal.convolve2d).",
-        _examples(
-            "convcli convolve samples/A.txt samples/B.txt",
-            'convcli convolve "1 2 3 4 5" "1 2" --mode full',
-            "convcli convolve samples/A.txt samples/B.txt -o out.json",
-        ),
+_sliding_command(
+    Op.CONVOLVE,
+    "Convolve A with B: B is turned 180° and slid over A (scipy.signal.convolve2d).",
+    _examples(
+        "convcli convolve samples/A.txt samples/B.txt",
+        'convcli convolve "1 2 3 4 5" "1 2" --mode full',
+        "convcli convolve samples/A.txt samples/B.txt -o out.json",
     ),
-    Op.CORRELATE: (
-        "Cross-correlate A with B: B slides over A unturned; what a CNN layer computes.",
-        _examples(
-            "convcli correlate samples/A.txt samples/B.txt",
-            'convcli correlate "1/9 1/9; 1/9 1/9" "1 2; 3 4"',
-            "convcli correlate samples/A.txt samples/B.txt | convcli correlate - samples/B.txt",
-        ),
+)
+_sliding_command(
+    Op.CORRELATE,
+    "Cross-correlate A with B: B slides over A unturned; what a CNN layer computes.",
+    _examples(
+        "convcli correlate samples/A.txt samples/B.txt",
+        'convcli correlate "1/9 1/9; 1/9 1/9" "1 2; 3 4"',
+        "convcli correlate samples/A.txt samples/B.txt --stride 2 --padding 1",
+        "convcli correlate samples/A.txt samples/B.txt | convcli correlate - samples/B.txt",
     ),
-}
+)
 
 
-def _sliding_command(op: Op) -> None:
-    def command(
-        a: AArg,
-        b: BArg,
-        mode: ModeOpt = Mode.VALID,
-        boundary: BoundaryOpt = Boundary.FILL,
-        fillvalue: FillOpt = "0",
-        fmt: FormatOpt = None,
-        output: OutputOpt = None,
-        exact: ExactOpt = False,
-        method: MethodOpt = Method.AUTO,
-        verbose: VerboseOpt = False,
-        debug: DebugOpt = False,
-    ) -> None:
-        A, B = _read_pair(a, b, exact)
-        result = ops.run(op, A, B, _options(mode, boundary, fillvalue, exact, method))
-        if verbose and result.choice is not None:
-            _note(f"method: {result.choice.method} ({result.choice.reason})")
-        _emit_result(result, fmt, output, [a, b])
-
-    help_text, epilog = _SLIDING_DOCS[op]
-    command.__doc__ = help_text
-    app.command(op.value, epilog=epilog)(command)
-
-
-_sliding_command(Op.CONVOLVE)
-_sliding_command(Op.CORRELATE)
-
-
-@app.command(
+@_command(
     "elementwise-sum",
-    epilog=_examples(
+    "Multiply A and B entry by entry and add the products (numpy.sum(A * B)); shapes must match.",
+    _examples(
         "convcli elementwise-sum samples/window.txt samples/B.txt",
         'convcli elementwise-sum "1 2; 3 4" "1 0; 0 1"',
     ),
+    sliding=False,
 )
-def elementwise_sum(
-    a: AArg,
-    b: BArg,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    exact: ExactOpt = False,
-    debug: DebugOpt = False,
-) -> None:
-    """Multiply A and B entry by entry and add the products (numpy.sum(A * B)); shapes must match."""
-    A, B = _read_pair(a, b, exact)
-    _emit_result(ops.elementwise_sum(A, B), fmt, output, [a, b])
+def elementwise_sum(a: AArg, b: BArg, *, run: Run) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    _emit_result(ops.elementwise_sum(A, B), run, [a, b])
 
 
-@app.command(
-    epilog=_examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "1 2 3" "4 5 6"'),
+@_command(
+    "dot",
+    "numpy.dot(A, B): the matrix product of 2-D A and B (rows times columns), inner product of vectors.",
+    _examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "1 2 3" "4 5 6"'),
+    sliding=False,
 )
-def dot(
-    a: AArg,
-    b: BArg,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    exact: ExactOpt = False,
-    debug: DebugOpt = False,
-) -> None:
-    """numpy.dot(A, B): the matrix product of 2-D A and B (rows times columns), inner product of vectors."""
-    A, B = _read_pair(a, b, exact)
-    _emit_result(ops.dot(A, B), fmt, output, [a, b])
+def dot(a: AArg, b: BArg, *, run: Run) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    _emit_result(ops.dot(A, B), run, [a, b])
 
 
-@app.command(
-    epilog=_examples(
+@_command(
+    "compare",
+    "convolve, correlate, elementwise-sum and dot side by side, and why they differ.",
+    _examples(
         "convcli compare samples/A.txt samples/B.txt",
         "convcli compare samples/window.txt samples/B2.txt",
         "convcli compare samples/A.txt samples/B.txt -f json | jq .facts",
     ),
+    sliding=True,
 )
-def compare(
-    a: AArg,
-    b: BArg,
-    mode: ModeOpt = Mode.VALID,
-    boundary: BoundaryOpt = Boundary.FILL,
-    fillvalue: FillOpt = "0",
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    exact: ExactOpt = False,
-    debug: DebugOpt = False,
-) -> None:
-    """convolve, correlate, elementwise-sum and dot side by side, and why they differ."""
-    A, B = _read_pair(a, b, exact)
-    cmp = explain.compare(A, B, _options(mode, boundary, fillvalue, exact, Method.AUTO))
+def compare(a: AArg, b: BArg, *, run: Run, options: OpOptions) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    cmp = explain.compare(A, B, options)
     _emit(
-        fmt,
-        output,
+        run,
         [a, b],
         lambda f: formats.format_comparison(cmp, f),
         lambda width: render.comparison_view(cmp, width=width),
+    )
+
+
+OpArg = Annotated[
+    Op,
+    typer.Option(
+        "--op", case_sensitive=False, help="The operation to explain (correlate is what CNN layers compute)."
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
+]
+MaxStepsOpt = Annotated[int, typer.Option("--max-steps", metavar="N", help="Derive at most N cells.")]
+
+
+@_command(
+    "steps",
+    "Every output cell derived: the window of A, the kernel as applied, the products and the sum.",
+    _examples(
+        "convcli steps samples/A.txt samples/B.txt",
+        "convcli steps samples/A.txt samples/B2.txt --op convolve --at 0,0",
+        "convcli steps samples/window.txt samples/B.txt --op dot",
+        "convcli steps samples/A.txt samples/B.txt -f markdown > steps.md",
+    ),
+    sliding=True,
+)
+def steps(
+    a: AArg,
+    b: BArg,
+    op: OpArg = Op.CORRELATE,
+    at: AtOpt = None,
+    max_steps: MaxStepsOpt = 25,
+    *,
+    run: Run,
+    options: OpOptions,
+) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    cell = None if at is None else _int_list(at, "at")
+    derivation = derive(op, A, B, options, at=cell, max_steps=max_steps)
+    notes = ()
+    if derivation.capped:
+        notes = (
+            f"showing {len(derivation.steps)} of {derivation.total_cells} cells; "
+            f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell",
+        )
+    _emit(
+        run,
+        [a, b],
+        lambda f: formats.format_steps(derivation, f),
+        lambda width: render.steps_view(derivation, width=width),
+        notes if run.fmt is not None or not sys.stdout.isatty() else (),
+    )
+
+
+@_command(
+    "im2col",
+    "A whole convolution as one matrix multiply: the patch matrix of A times the kernel as a row.",
+    _examples(
+        "convcli im2col samples/A.txt samples/B.txt",
+        "convcli im2col samples/A.txt samples/B2.txt --op convolve",
+    ),
+    sliding=True,
+)
+def im2col_command(a: AArg, b: BArg, op: OpArg = Op.CORRELATE, *, run: Run, options: OpOptions) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    view = im2col(op, A, B, options)
+    _emit(
+        run,
+        [a, b],
+        lambda f: formats.format_im2col(view, f),
+        lambda width: render.im2col_view(view, width=width),
     )
 
 
