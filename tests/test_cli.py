@@ -219,3 +219,33 @@ def test_nan_note_goes_to_stderr():
     assert result.exit_code == ExitCode.OK
     assert result.stdout == "1.0 nan 3.0\n"
     assert result.stderr == "note: nan reached 1 cell: [1]\n"
+
+
+def test_compare_conventions_json():
+    result = run("compare", "1 2 3 4 5", "1 2", "--conventions", "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    doc = json.loads(result.stdout)["conventions"]
+    assert doc["scipy"]["convolve"]["result"] == [1, 4, 7, 10, 13]
+    assert doc["matlab"]["convolve"]["result"] == [4, 7, 10, 13, 10]
+    assert doc["matlab"]["convolve"]["differs_from_first"] == [[0], [1], [2], [3], [4]]
+    assert doc["numpy"]["correlate"]["result"] == [2, 5, 8, 11, 14]
+    assert doc["torch"]["correlate"]["differs_from_first"] == []
+    assert doc["numpy"]["correlate"]["padding"] == [[1, 0]]
+    assert doc["tensorflow"]["rule"].startswith("tensorflow: convolve pads (0, 1); correlate pads (0, 1)")
+
+
+def test_boundary_reflect_is_refused_with_both_meanings():
+    result = run("correlate", A, B, "--mode", "same", "--boundary", "reflect")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert "which is --boundary mirror" in result.stderr and "which is --boundary symm" in result.stderr
+    assert result.stderr.startswith("error: --boundary reflect means two different things")
+
+
+def test_layer_options_on_the_command_line():
+    result = run("correlate", "0 1 2 3; 4 5 6 7; 8 9 10 11; 12 13 14 15", "1 1 1; 1 1 1; 1 1 1",
+                 "--stride", "2", "--padding", "1")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "10 24\n51 90\n", "")
+    result = run("correlate", A, B, "--stride", "x")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == 'error: --stride takes whole numbers separated by commas (like 2 or 2,1), got "x"\n'

@@ -619,6 +619,15 @@ def dot(a: AArg, b: BArg, *, run: Run) -> None:
     _emit_result(ops.dot(A, B), run, [a, b])
 
 
+ConventionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--conventions",
+        help="Instead: convolve and correlate in 'same' mode under every library's alignment, side by side.",
+    ),
+]
+
+
 @_command(
     "compare",
     "convolve, correlate, elementwise-sum and dot side by side, and why they differ.",
@@ -626,11 +635,21 @@ def dot(a: AArg, b: BArg, *, run: Run) -> None:
         "convcli compare samples/A.txt samples/B.txt",
         "convcli compare samples/window.txt samples/B2.txt",
         "convcli compare samples/A.txt samples/B.txt -f json | jq .facts",
+        'convcli compare "1 2 3 4 5" "1 2" --conventions',
     ),
     sliding=True,
 )
-def compare(a: AArg, b: BArg, *, run: Run, options: OpOptions) -> None:
+def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, options: OpOptions) -> None:
     A, B = _read_pair(a, b, run.exact)
+    if conventions:
+        by_library = explain.compare_conventions(A, B, options)
+        _emit(
+            run,
+            [a, b],
+            lambda f: formats.format_conventions(by_library, f),
+            lambda width: render.conventions_view(by_library, width=width),
+        )
+        return
     cmp = explain.compare(A, B, options)
     _emit(
         run,

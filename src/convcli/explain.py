@@ -5,14 +5,16 @@ Explanations are data (``Fact``); render.py and formats.py decide how they look.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from . import ops
-from .errors import ShapeError
-from .model import Comparison, Fact, Mode, Op, OpOptions, Result, Undefined
+from .errors import ShapeError, UsageError
+from .model import Comparison, Convention, Fact, Mode, Op, OpOptions, Result, Undefined
 from .numbers import common_kind, format_number, kind_of
 
-__all__ = ["compare", "matrix_text"]
+__all__ = ["compare", "compare_conventions", "matrix_text", "ConventionComparison", "ConventionRow"]
 
 
 def matrix_text(a: np.ndarray) -> str:
@@ -124,3 +126,76 @@ def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined
         f"dot is a matrix product: rows of A (length {n}) meet columns of B (length {m}), so it "
         "is undefined here; it is not what a convolutional layer computes over height and width.",
     )
+
+
+_CONVENTION_RULES = {
+    Convention.SCIPY: "convolve2d centres at (k-1)//2, correlate2d at k//2",
+    Convention.NUMPY: "np.convolve, np.correlate and scipy.signal.convolve/correlate: both at (k-1)//2",
+    Convention.MATLAB: "conv2, filter2, imfilter (and scipy.ndimage): both at k//2",
+    Convention.TORCH: "padding='same': the extra padding goes after; refused with a stride",
+    Convention.TENSORFLOW: "'SAME': the extra padding goes after; with a stride it pads by the input size",
+}
+
+
+@dataclass(frozen=True)
+class ConventionRow:
+    """One library's 'same' results for convolve and correlate, the padding it used, its rule."""
+
+    convention: Convention
+    results: dict[Op, Result | Undefined]
+    pads: dict[Op, tuple[tuple[int, int], ...]]
+    rule: str
+    differs: dict[Op, tuple[tuple[int, ...], ...]]  # cells that differ from the first row
+
+
+@dataclass(frozen=True)
+class ConventionComparison:
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    options: OpOptions
+    rows: tuple[ConventionRow, ...]
+
+
+def _pads_text(pads: tuple[tuple[int, int], ...]) -> str:
+    names = ["rows", "columns"] if len(pads) == 2 else [f"axis {i}" for i in range(len(pads))]
+    if len(pads) == 1:
+        return f"{pads[0]}"
+    return ", ".join(f"{name} {pad}" for name, pad in zip(names, pads, strict=True))
+
+
+def compare_conventions(
+    a: np.ndarray, b: np.ndarray, options: OpOptions | None = None
+) -> ConventionComparison:
+    """convolve and correlate in 'same' mode under every library's alignment, side by side.
+
+    They differ only where a kernel extent is even (or, for tensorflow, with a stride): the
+    extra row or column of padding goes before or after.
+    """
+    base = replace(options or OpOptions(), mode=Mode.SAME, padding=None)
+    rows: list[ConventionRow] = []
+    first: dict[Op, Result | Undefined] = {}
+    for convention in Convention:
+        opts = replace(base, convention=convention)
+        results: dict[Op, Result | Undefined] = {}
+        pads: dict[Op, tuple[tuple[int, int], ...]] = {}
+        for op in (Op.CONVOLVE, Op.CORRELATE):
+            try:
+                results[op] = ops.run(op, a, b, opts)
+                pads[op] = ops.plan(op, a, b, opts).pads
+            except (ShapeError, UsageError) as exc:
+                results[op] = Undefined(exc.message, exc.message.split("(", 1)[0].strip())
+        if not first:
+            first = results
+        differs = {op: _differing(first[op], res) for op, res in results.items()}
+        parts = [f"{op} pads {_pads_text(pad)}" for op, pad in pads.items()]
+        rule = f"{convention}: " + ("; ".join(parts) + " — " if parts else "") + _CONVENTION_RULES[convention]
+        rows.append(ConventionRow(convention, results, pads, rule, differs))
+    return ConventionComparison(tuple(a.shape), tuple(b.shape), base, tuple(rows))
+
+
+def _differing(reference: Result | Undefined, other: Result | Undefined) -> tuple[tuple[int, ...], ...]:
+    if not isinstance(reference, Result) or not isinstance(other, Result):
+        return ()
+    if reference.value.shape != other.value.shape:
+        return tuple(np.ndindex(*other.value.shape))
+    return tuple(tuple(int(i) for i in idx) for idx in np.argwhere(reference.value != other.value))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import UsageError
-from .explain import matrix_text
+from .explain import ConventionComparison, matrix_text
 from .model import Comparison, Format, Kind, Op, OpOptions, Result
 from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
 from .numbers import format_number, value_of
@@ -28,6 +28,7 @@ __all__ = [
     "json_value",
     "format_steps",
     "format_im2col",
+    "format_conventions",
 ]
 
 
@@ -362,4 +363,35 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
         f"{mark}kernel row @ patches, reshaped: {check} {view.op}",
         matrix(view.product),
     ]
+    return "\n".join(sections)
+
+
+def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
+    """compare --conventions: json with every convention's results, or one section each."""
+    if fmt is Format.JSON:
+        conventions: dict[str, Any] = {}
+        for row in cmp.rows:
+            entry: dict[str, Any] = {"rule": row.rule}
+            for op, res in row.results.items():
+                if isinstance(res, Result):
+                    entry[op.value] = {
+                        "result": _json_array(res.value),
+                        "padding": [list(p) for p in row.pads[op]],
+                        "differs_from_first": [list(c) for c in row.differs[op]],
+                    }
+                else:
+                    entry[op.value] = {"error": res.reason}
+            conventions[row.convention.value] = entry
+        doc = {"op": "compare", **_options_json(cmp.options)}
+        doc.pop("convention")
+        doc.update(a_shape=list(cmp.a_shape), b_shape=list(cmp.b_shape), conventions=conventions)
+        return _dumps(doc)
+    if fmt is not Format.PLAIN:
+        raise UsageError(f"compare --conventions cannot be written as {fmt}; use table, plain or json")
+    sections = []
+    for row in cmp.rows:
+        for op, res in row.results.items():
+            body = matrix_plain(res.value) if isinstance(res, Result) else f"# undefined: {res.reason}\n"
+            sections.append(f"# {row.convention} {op} (same)\n{body}")
+    sections.append("".join(f"# {row.rule}\n" for row in cmp.rows))
     return "\n".join(sections)

@@ -15,12 +15,21 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from .explain import ConventionComparison, ConventionRow
 from .model import Comparison, Op, OpOptions, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
 from .steps import Im2col, Step, Steps, cell_label, definition, step_lines
 
-__all__ = ["matrix_grid", "result_view", "comparison_view", "header", "steps_view", "im2col_view"]
+__all__ = [
+    "matrix_grid",
+    "result_view",
+    "comparison_view",
+    "header",
+    "steps_view",
+    "im2col_view",
+    "conventions_view",
+]
 
 EDGE = 3  # rows/columns kept at each end of a summarised axis
 MAX_ROWS = 24
@@ -71,8 +80,8 @@ def matrix_grid(
 ) -> RenderableType:
     """A 0-, 1- or 2-D array as an aligned grid with dim row and column indices.
 
-    3-D arrays are shown as one grid per leading index. Cells in ``highlight`` get
-    ``highlight_style``.
+    3-D arrays are shown as one grid per leading index. Cells in ``highlight`` (row, column)
+    are bracketed and get ``highlight_style``, so they stand out without colour too.
     """
     if a.ndim == 0:
         return Text(display_number(a[()]), style=style)
@@ -87,10 +96,10 @@ def matrix_grid(
             parts.append(matrix_grid(a[i], width=width, style=style))
         return Group(*parts)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
-    if a2.size == 1:
+    if a2.size == 1 and not highlight:
         return Text(display_number(a2[0, 0]), style=style)
     rows = _axis_picks(a2.shape[0], EDGE) if a2.shape[0] > MAX_ROWS else list(range(a2.shape[0]))
-    cols = _fit_columns(a2, rows, width)
+    cols = _fit_columns(a2, rows, width - (2 * a2.shape[1] if highlight else 0))
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     if a.ndim == 2:
         table.add_column("", style="dim", justify="right")
@@ -102,10 +111,12 @@ def matrix_grid(
             cells.append(ELLIPSIS if r is None else str(r))
         for c in cols:
             text = _cell(a2, r, c)
-            cell_style = style
             if highlight and r is not None and c is not None and (r, c) in highlight:
-                cell_style = highlight_style
-            cells.append(Text(text, style="dim" if text == ELLIPSIS else cell_style))
+                cells.append(Text.assemble("[", (text, highlight_style), "]"))
+            else:
+                cells.append(
+                    Text(text + (" " if highlight else ""), style="dim" if text == ELLIPSIS else style)
+                )
         table.add_row(*cells)
     return table
 
@@ -235,7 +246,9 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
         for c in range(c0, c1):
             text = display_number(spatial[r, c]) + ("·" if pmask[r, c] else " ")
             if (r, c) in taps:
-                cells.append(Text.assemble("[", (text.rstrip(), "reverse bold"), "]" + text[len(text.rstrip()) :]))
+                cells.append(
+                    Text.assemble("[", (text.rstrip(), "reverse bold"), "]" + text[len(text.rstrip()) :])
+                )
             else:
                 cells.append(Text(f" {text} ", style="dim" if pmask[r, c] else ""))
         table.add_row(*cells)
@@ -258,7 +271,9 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
     title = f"steps · {steps.op}"
     out_shape = shape_text(steps.out_shape) if steps.out_shape else "scalar"
     parts: list[RenderableType] = [
-        header(title, _options_text(options, steps.op), _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}")),
+        header(
+            title, _options_text(options, steps.op), _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}")
+        ),
         Text(definition(steps.op, bool(options and options.channels)), style="italic"),
         Text(""),
     ]
@@ -268,7 +283,10 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         pair.add_row(matrix_grid(steps.kernel, width=width // 2), matrix_grid(steps.turned, width=width // 2))
         parts += [
             pair,
-            Text("convolve turns the kernel 180° before sliding it over A; correlate slides it as it is.", style="dim"),
+            Text(
+                "convolve turns the kernel 180° before sliding it over A; correlate slides it as it is.",
+                style="dim",
+            ),
             Text(""),
         ]
     for step in steps.steps:
@@ -298,12 +316,18 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
     label = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     label.add_column("tap", style="dim", justify="right")
     n = len(view.labels)
-    cell_w = max(len(cell_label(view.labels[-1])), *(len(display_number(v)) for v in view.patches.flat[:200])) + 2
+    cell_w = (
+        max(len(cell_label(view.labels[-1])), *(len(display_number(v)) for v in view.patches.flat[:200])) + 2
+    )
     fit = max((width - 6) // cell_w, 3)
     cols = list(range(n)) if n <= fit else _axis_picks(n, max((fit - 1) // 2, 1))
     for c in cols:
         label.add_column(ELLIPSIS if c is None else cell_label(view.labels[c]), justify="right", no_wrap=True)
-    rows = _axis_picks(view.patches.shape[0], 6) if view.patches.shape[0] > 13 else list(range(view.patches.shape[0]))
+    rows = (
+        _axis_picks(view.patches.shape[0], 6)
+        if view.patches.shape[0] > 13
+        else list(range(view.patches.shape[0]))
+    )
     for r in rows:
         label.add_row(
             ELLIPSIS if r is None else str(r),
@@ -328,3 +352,45 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
         matrix_grid(view.product, width=width, style="bold green"),
         check,
     )
+
+
+def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> RenderableType:
+    """'same' mode under every library's alignment; cells that differ from scipy's bracketed."""
+    head = header(
+        "compare --conventions",
+        "mode same",
+        _shapes(cmp.a_shape, cmp.b_shape, " · cells that differ from the first row are [bracketed]"),
+    )
+
+    def cell(row: ConventionRow, op: Op, cell_width: int) -> RenderableType:
+        res = row.results[op]
+        if isinstance(res, Undefined):
+            return Text(f"undefined: {res.short}", style="yellow")
+        marks = {(0, c[0]) if len(c) == 1 else (c[-2], c[-1]) for c in row.differs[op]}
+        return matrix_grid(res.value, width=cell_width, style="bold green", highlight=marks or None)
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table.add_column("convention", style="bold", no_wrap=True, vertical="top")
+    for op in (Op.CONVOLVE, Op.CORRELATE):
+        table.add_column(op.value, vertical="top")
+    for i, row in enumerate(cmp.rows):
+        table.add_row(
+            row.convention.value,
+            *(cell(row, op, width) for op in (Op.CONVOLVE, Op.CORRELATE)),
+            end_section=i < len(cmp.rows) - 1,
+        )
+    if Measurement.get(_MEASURE, _MEASURE.options, table).maximum > width:
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+        table.add_column("convention", style="bold", no_wrap=True, vertical="top")
+        table.add_column("operation", no_wrap=True, vertical="top")
+        table.add_column("result (same mode)")
+        for i, row in enumerate(cmp.rows):
+            for op in (Op.CONVOLVE, Op.CORRELATE):
+                first = op is Op.CONVOLVE
+                table.add_row(
+                    row.convention.value if first else "",
+                    op.value,
+                    cell(row, op, width - 26),
+                    end_section=not first and i < len(cmp.rows) - 1,
+                )
+    return Group(head, table, bullets([row.rule for row in cmp.rows]))
