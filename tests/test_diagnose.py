@@ -1,0 +1,638 @@
+"""check and its diagnoses: every slip built on purpose from the seed example and small kernels."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from convcli import ops
+from convcli.diagnose import CheckReport, Diagnosis, check, equal
+from convcli.errors import ShapeError, UsageError
+from convcli.model import Convention, Mode, Op, OpOptions
+
+from .conftest import B2, SEED_A, SEED_B, WINDOW
+
+# correlate(SEED_A, B2) and convolve(SEED_A, B2) in valid mode, worked by hand
+CORRELATE_B2 = [[3, 3, 4], [1, 3, 3], [1, 2, 3]]
+CONVOLVE_B2 = [[4, 3, 3], [2, 4, 2], [2, 2, 3]]
+
+# an asymmetric kernel whose transpose is not its 180° turn (for B2 they coincide)
+K3 = np.array([[1, 2, 0], [0, 1, 0], [0, 0, 1]])
+
+X = np.array([1, 2, 3, 4, 5])
+K = np.array([1, 2])
+CONVOLVE_SAME_BEFORE = [1, 4, 7, 10, 13]  # scipy and numpy
+CONVOLVE_SAME_AFTER = [4, 7, 10, 13, 10]  # matlab, torch, tensorflow
+CORRELATE_SAME_AFTER = [5, 8, 11, 14, 5]  # scipy, matlab, torch, tensorflow
+CORRELATE_SAME_BEFORE = [2, 5, 8, 11, 14]  # numpy
+
+
+def run_check(a, b, answer, op=Op.CORRELATE, tolerance=1e-9, **options) -> CheckReport:
+    return check(a, b, np.asarray(answer), op, OpOptions(**options), tolerance=tolerance)
+
+
+def diagnosis_of(a, b, answer, op=Op.CORRELATE, **options) -> tuple[str, str]:
+    report = run_check(a, b, answer, op, **options)
+    assert not report.match
+    assert report.diagnosis is not None, report.worst
+    return report.diagnosis.key, report.diagnosis.text
+
+
+def fractions(rows, den=1):
+    out = np.empty((len(rows), len(rows[0])), dtype=object)
+    out[:] = [[Fraction(v, den) for v in row] for row in rows]
+    return out
+
+
+# --- right answers --------------------------------------------------------------------------------
+
+
+def test_seed_answer_is_right():
+    report = run_check(SEED_A, SEED_B, [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+    assert report.match is True
+    assert report.wrong == []
+    assert report.shape_mismatch is None
+    assert report.diagnosis is None
+    assert report.worst is None
+    assert report.expected.value.tolist() == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+
+
+def test_answer_is_kept_as_given():
+    answer = np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+    assert run_check(SEED_A, SEED_B, answer).answer is answer
+
+
+def test_exact_fractions_match_exactly():
+    box = fractions([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9)
+    # window sums of the seed divided by 9
+    right = fractions([[6, 7, 6], [4, 7, 7], [4, 6, 6]], 9)
+    assert run_check(SEED_A, box, right).match is True
+    off = right.copy()
+    off[0, 0] = Fraction(6, 9) + Fraction(1, 10**12)
+    report = run_check(SEED_A, box, off)
+    assert report.match is False
+    assert report.wrong == [(0, 0)]
+
+
+def test_int_answer_equals_rational_result():
+    report = run_check(fractions(WINDOW.tolist()), SEED_B, 4, Op.ELEMENTWISE_SUM)
+    assert report.expected.value == Fraction(4)
+    assert report.match is True
+
+
+def test_float_answer_within_tolerance_of_exact_result():
+    answer = np.array(CORRELATE_B2, dtype=float) * (1 + 1e-12)
+    assert run_check(SEED_A, B2, answer).match is True
+
+
+def test_float_answer_outside_tolerance():
+    answer = np.array(CORRELATE_B2, dtype=float)
+    answer[2, 1] += 1e-6
+    report = run_check(SEED_A, B2, answer)
+    assert report.match is False
+    assert report.wrong == [(2, 1)]
+    assert report.diagnosis is None
+    assert report.worst == "1 of 9 cells is wrong; the difference is 1e-06 at [2, 1]"
+    assert run_check(SEED_A, B2, answer, tolerance=1e-6).match is True
+
+
+def test_scalar_answer_shapes():
+    # a scalar result (0-d) accepts a number, a 1-element vector and a 1x1 matrix
+    for answer in (3, [3], [[3]]):
+        assert run_check(WINDOW, B2, answer, Op.ELEMENTWISE_SUM).match is True
+    # a 1x1 result accepts a number too
+    assert run_check(WINDOW, B2, 3).match is True
+
+
+def test_vector_answer_for_a_row_result():
+    a = SEED_A[:1]
+    row = ops.correlate(a, np.array([[1, 2]])).value
+    assert row.shape == (1, 4)
+    assert run_check(a, np.array([[1, 2]]), [3, 3, 1, 0]).match is True
+
+
+# --- equal ----------------------------------------------------------------------------------------
+
+
+def test_equal_exact_kinds():
+    assert equal(np.array([4, 5]), fractions([[4, 5]]), tolerance=0).tolist() == [[True, True]]
+    assert equal(fractions([[10]], 9), np.array([[Fraction(10, 9)]], dtype=object), tolerance=0).all()
+    # exact kinds never use the tolerance
+    assert equal(np.array([10**18]), np.array([10**18 + 1]), tolerance=1e-3).tolist() == [False]
+
+
+def test_equal_floats_relative_with_absolute_floor():
+    assert equal(np.array([1e10]), np.array([1e10 + 1.0]), tolerance=1e-9).tolist() == [True]
+    assert equal(np.array([1.0]), np.array([1.0 + 3e-9]), tolerance=1e-9).tolist() == [False]
+    assert equal(np.array([0.0]), np.array([1e-12]), tolerance=1e-9).tolist() == [True]
+    assert equal(np.array([0.0]), np.array([1e-6]), tolerance=1e-9).tolist() == [False]
+    assert equal(np.array([1.0 + 2.0j]), np.array([1.0 + 2.0000000001j]), tolerance=1e-9).tolist() == [True]
+
+
+def test_equal_nan_and_inf():
+    nan, inf = math.nan, math.inf
+    mask = equal(np.array([nan, 1.0, inf, nan, inf]), np.array([nan, 1.0, inf, 2.0, -inf]), tolerance=1e-9)
+    assert mask.tolist() == [True, True, True, False, False]
+
+
+def test_equal_shapes():
+    assert equal(np.array([3]), np.array(3), tolerance=0).shape == ()
+    assert equal(np.array([[3]]), np.array(3), tolerance=0).shape == ()
+    assert equal(np.array([1, 2]), np.array([[1, 2]]), tolerance=0).tolist() == [[True, True]]
+    assert equal(np.array([[1, 2]]), np.array([1, 2]), tolerance=0).tolist() == [True, True]
+    # a column is not a row, and 3x3 is not 9
+    assert equal(np.array([1, 2]), np.array([[1], [2]]), tolerance=0) is None
+    assert equal(np.arange(9), np.arange(9).reshape(3, 3), tolerance=0) is None
+
+
+def test_equal_symbolic():
+    sympy = pytest.importorskip("sympy")
+    a, d = sympy.symbols("a d")
+    left = np.empty(2, dtype=object)
+    left[:] = [a + 2 * d, a / 3]
+    right = np.empty(2, dtype=object)
+    right[:] = [2 * d + a, 0.333333333333333333 * a]
+    assert equal(left, right, tolerance=1e-9).tolist() == [True, True]
+    right[1] = a / 2
+    assert equal(left, right, tolerance=1e-9).tolist() == [True, False]
+
+
+# --- the other operation --------------------------------------------------------------------------
+
+
+def test_flipped_when_correlate_was_asked():
+    key, text = diagnosis_of(SEED_A, B2, CONVOLVE_B2, Op.CORRELATE)
+    assert key == "flipped"
+    assert (
+        text
+        == "your answer is convolve, not correlate: the kernel was turned 180° but correlate does not turn it"
+    )
+
+
+def test_not_flipped_when_convolve_was_asked():
+    report = run_check(SEED_A, B2, CORRELATE_B2, Op.CONVOLVE)
+    assert report.wrong == [(0, 0), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0)]
+    assert report.diagnosis == Diagnosis(
+        "not-flipped",
+        "your answer is correlate, not convolve: the kernel was not turned 180°",
+        OpOptions(),
+        Op.CORRELATE,
+    )
+    assert report.worst is None
+
+
+def test_elementwise_sum_with_the_kernel_turned():
+    # convolve turns B2 and finds 4 in the window; the element-wise sum is 3
+    report = run_check(WINDOW, B2, 4, Op.ELEMENTWISE_SUM)
+    assert report.wrong == [()]
+    assert report.diagnosis.key == "flipped"
+    assert report.diagnosis.text == (
+        "your answer is convolve's value: the kernel was turned 180°, but elementwise-sum multiplies "
+        "entries at the same positions"
+    )
+    assert report.diagnosis.op is Op.CONVOLVE
+
+
+# --- modes and conventions ------------------------------------------------------------------------
+
+
+def test_full_mode_instead_of_valid():
+    answer = ops.correlate(SEED_A, B2, OpOptions(mode=Mode.FULL)).value
+    report = run_check(SEED_A, B2, answer)
+    assert report.shape_mismatch == "your answer is 7x7 but correlate (valid) gives 3x3"
+    assert report.wrong == []
+    assert report.worst is None
+    assert report.diagnosis.key == "mode"
+    assert report.diagnosis.text == (
+        "your answer is correlate in full mode, not valid mode: full keeps every position where the "
+        "kernel overlaps A"
+    )
+    assert report.diagnosis.options == OpOptions(mode=Mode.FULL)
+
+
+def test_same_mode_instead_of_valid():
+    answer = [[2, 2, 3, 1, 1], [0, 3, 3, 4, 1], [0, 1, 3, 3, 3], [1, 1, 2, 3, 1], [0, 1, 1, 1, 1]]
+    key, text = diagnosis_of(SEED_A, B2, answer)
+    assert key == "mode"
+    assert (
+        text == "your answer is correlate in same mode, not valid mode: same keeps the output the size of A"
+    )
+
+
+def test_valid_mode_instead_of_same():
+    key, text = diagnosis_of(SEED_A, B2, CORRELATE_B2, mode=Mode.SAME)
+    assert key == "mode"
+    assert text == (
+        "your answer is correlate in valid mode, not same mode: valid keeps only the positions where "
+        "the kernel lies inside A"
+    )
+
+
+def test_the_five_element_example_under_every_convention():
+    # the 'same' results of the spec's example, to be sure the tests below build on the right values
+    for convention, conv, corr in [
+        (Convention.SCIPY, CONVOLVE_SAME_BEFORE, CORRELATE_SAME_AFTER),
+        (Convention.NUMPY, CONVOLVE_SAME_BEFORE, CORRELATE_SAME_BEFORE),
+        (Convention.MATLAB, CONVOLVE_SAME_AFTER, CORRELATE_SAME_AFTER),
+    ]:
+        assert run_check(X, K, conv, Op.CONVOLVE, mode=Mode.SAME, convention=convention).match
+        assert run_check(X, K, corr, Op.CORRELATE, mode=Mode.SAME, convention=convention).match
+
+
+def test_numpy_alignment_for_scipy_correlate():
+    report = run_check(X, K, CORRELATE_SAME_BEFORE, mode=Mode.SAME)
+    assert report.wrong == [(0,), (1,), (2,), (3,), (4,)]
+    assert report.diagnosis.key == "convention"
+    assert report.diagnosis.text == (
+        "your answer uses numpy's 'same' alignment (extra zero before); scipy's correlate puts it after"
+    )
+    assert report.diagnosis.options == OpOptions(mode=Mode.SAME, convention=Convention.NUMPY)
+    assert report.diagnosis.op is Op.CORRELATE
+
+
+def test_libraries_that_agree_are_named_together():
+    key, text = diagnosis_of(X, K, CONVOLVE_SAME_AFTER, Op.CONVOLVE, mode=Mode.SAME)
+    assert key == "convention"
+    assert text == (
+        "your answer uses matlab's, torch's and tensorflow's 'same' alignment (extra zero after); "
+        "scipy's convolve puts it before"
+    )
+    key, text = diagnosis_of(
+        X, K, CORRELATE_SAME_AFTER, Op.CORRELATE, mode=Mode.SAME, convention=Convention.NUMPY
+    )
+    assert key == "convention"
+    assert text == (
+        "your answer uses scipy's, matlab's, torch's and tensorflow's 'same' alignment (extra zero "
+        "after); numpy's correlate puts it before"
+    )
+
+
+def test_flip_with_another_convention():
+    report = run_check(X, K, CORRELATE_SAME_BEFORE, Op.CONVOLVE, mode=Mode.SAME)
+    assert report.diagnosis.key == "not-flipped"
+    assert report.diagnosis.text == (
+        "your answer is correlate with numpy's 'same' alignment (extra zero before), not convolve: the "
+        "kernel was not turned 180°"
+    )
+    assert report.diagnosis.op is Op.CORRELATE
+    assert report.diagnosis.options == OpOptions(mode=Mode.SAME, convention=Convention.NUMPY)
+
+
+def test_flip_with_another_mode():
+    answer = [[2, 2, 3, 1, 1], [0, 3, 3, 4, 1], [0, 1, 3, 3, 3], [1, 1, 2, 3, 1], [0, 1, 1, 1, 1]]
+    report = run_check(SEED_A, B2, answer, Op.CONVOLVE)
+    assert report.shape_mismatch == "your answer is 5x5 but convolve (valid) gives 3x3"
+    assert report.diagnosis.key == "not-flipped"
+    assert report.diagnosis.text == (
+        "your answer is correlate in same mode, not convolve in valid mode: the kernel was not turned "
+        "180°, and the mode differs"
+    )
+
+
+def test_same_mode_of_another_library_instead_of_valid():
+    report = run_check(X, K, CORRELATE_SAME_BEFORE)
+    assert (
+        report.shape_mismatch == "your answer is 1-D of length 5 but correlate (valid) gives 1-D of length 4"
+    )
+    assert report.diagnosis.key == "mode"
+    assert report.diagnosis.text == (
+        "your answer is correlate in same mode with numpy's alignment (extra zero before), not valid "
+        "mode: same keeps the output the size of A"
+    )
+
+
+# --- the kernel transposed or turned a quarter ----------------------------------------------------
+
+
+def test_transposed_kernel_for_correlate():
+    report = run_check(SEED_A, K3, [[3, 5, 5], [1, 3, 4], [1, 1, 4]])
+    assert report.diagnosis == Diagnosis(
+        "transposed",
+        "your answer slides the transposed kernel (B.T) over A: correlate neither transposes nor turns "
+        "the kernel",
+        None,
+        None,
+    )
+
+
+def test_transposed_instead_of_turned_for_convolve():
+    key, text = diagnosis_of(SEED_A, K3, [[3, 5, 5], [1, 3, 4], [1, 1, 4]], Op.CONVOLVE)
+    assert key == "transposed"
+    assert text == (
+        "your answer slides the transposed kernel (B.T) over A: convolve turns the kernel 180°, which is "
+        "not a transpose"
+    )
+
+
+def test_convolve_with_the_transposed_kernel():
+    answer = ops.convolve(SEED_A, K3.T).value
+    key, text = diagnosis_of(SEED_A, K3, answer, Op.CONVOLVE)
+    assert key == "transposed"
+    assert (
+        text == "your answer is convolve with the transposed kernel (B.T): its rows and columns were swapped"
+    )
+
+
+def test_quarter_turns_for_correlate():
+    # np.rot90(K3) turns counterclockwise: [[0, 0, 1], [2, 1, 0], [1, 0, 0]]
+    key, text = diagnosis_of(SEED_A, K3, [[2, 3, 4], [1, 2, 4], [1, 3, 5]])
+    assert key == "rot90"
+    assert text == (
+        "your answer slides the kernel turned 90° counterclockwise over A: correlate does not turn the kernel"
+    )
+    key, text = diagnosis_of(SEED_A, K3, [[4, 3, 2], [3, 4, 4], [3, 5, 3]])
+    assert key == "rot90"
+    assert (
+        text
+        == "your answer slides the kernel turned 90° clockwise over A: correlate does not turn the kernel"
+    )
+
+
+def test_quarter_turn_instead_of_half_for_convolve():
+    key, text = diagnosis_of(SEED_A, K3, [[4, 3, 2], [3, 4, 4], [3, 5, 3]], Op.CONVOLVE)
+    assert key == "rot90"
+    assert (
+        text == "your answer slides the kernel turned 90° clockwise over A: convolve turns it 180°, not 90°"
+    )
+
+
+# --- stride, padding, dilation --------------------------------------------------------------------
+
+
+def test_stride_forgotten():
+    report = run_check(SEED_A, B2, CORRELATE_B2, stride=(2,))
+    assert report.shape_mismatch == "your answer is 3x3 but correlate (valid, stride 2) gives 2x2"
+    assert report.diagnosis.key == "stride"
+    assert report.diagnosis.text == (
+        "your answer is correlate with stride 1, not 2: the window moved by 1 instead of 2"
+    )
+    assert report.diagnosis.options == OpOptions(stride=(1,))
+
+
+def test_stride_where_none_was_asked():
+    key, text = diagnosis_of(SEED_A, B2, [[3, 4], [1, 3]])
+    assert key == "stride"
+    assert text == "your answer is correlate with stride 2, not 1: the window moved by 2 instead of 1"
+
+
+def test_padding_forgotten():
+    key, text = diagnosis_of(SEED_A, B2, CORRELATE_B2, padding=(1,))
+    assert key == "padding"
+    assert text == "your answer is correlate without padding, but padding 1 was asked for: A was not padded"
+
+
+def test_padding_off_by_one():
+    answer = ops.correlate(SEED_A, B2, OpOptions(padding=(2,), stride=(2,))).value
+    report = run_check(SEED_A, B2, answer, padding=(1,), stride=(2,))
+    assert report.diagnosis.key == "padding"
+    assert report.diagnosis.text == (
+        "your answer is correlate with padding 2, not 1: A was padded by 2 on each side instead of 1"
+    )
+    assert report.diagnosis.options == OpOptions(padding=(2,), stride=(2,))
+
+
+def test_padding_where_none_was_asked():
+    # a 1x3 kernel: padding 1 is neither 'same' nor 'full' for it
+    row = np.array([[1, 2, 3]])
+    answer = ops.correlate(SEED_A, row, OpOptions(padding=(1,))).value
+    key, text = diagnosis_of(SEED_A, row, answer)
+    assert key == "padding"
+    assert text == (
+        "your answer is correlate with padding 1, but no padding was asked for: A was padded by 1 "
+        "on each side"
+    )
+
+
+def test_dilation_slips():
+    key, text = diagnosis_of(SEED_A, B2, [[2]])
+    assert key == "dilation"
+    assert (
+        text == "your answer is correlate with dilation 2, not 1: the kernel's taps were 2 apart instead of 1"
+    )
+    key, text = diagnosis_of(SEED_A, B2, CORRELATE_B2, dilation=(2,))
+    assert key == "dilation"
+    assert (
+        text == "your answer is correlate with dilation 1, not 2: the kernel's taps were 1 apart instead of 2"
+    )
+
+
+# --- dot and element-wise products ---------------------------------------------------------------------
+
+
+def test_dot_instead_of_elementwise_sum():
+    report = run_check(WINDOW, B2, [[2, 1, 1], [1, 1, 1], [1, 0, 1]], Op.ELEMENTWISE_SUM)
+    assert report.shape_mismatch == "your answer is 3x3 but elementwise-sum gives a single number"
+    assert report.diagnosis == Diagnosis(
+        "dot",
+        "your answer is np.dot(A, B), a matrix product (rows of A times columns of B), but "
+        "elementwise-sum adds up the products of entries that line up",
+        None,
+        Op.DOT,
+    )
+
+
+def test_dot_instead_of_one_window_of_correlate():
+    report = run_check(WINDOW, B2, [[2, 1, 1], [1, 1, 1], [1, 0, 1]])
+    assert report.shape_mismatch == "your answer is 3x3 but correlate (valid) gives 1x1"
+    assert report.diagnosis.key == "dot"
+    assert report.diagnosis.text == (
+        "your answer is np.dot(A, B), a matrix product (rows of A times columns of B), but correlate "
+        "adds up the products of entries that line up"
+    )
+
+
+def test_products_not_added_up():
+    key, text = diagnosis_of(WINDOW, B2, [[1, 0, 0], [0, 1, 0], [0, 0, 1]], Op.ELEMENTWISE_SUM)
+    assert key == "products"
+    assert text == "your answer is the element-wise products A*B: they still have to be added up"
+
+
+def test_dot_slips():
+    key, text = diagnosis_of(WINDOW, B2, 3, Op.DOT)
+    assert key == "elementwise-sum"
+    assert text == (
+        "your answer is the sum of the element-wise products (elementwise-sum), but np.dot multiplies "
+        "rows of A by columns of B"
+    )
+    key, text = diagnosis_of(WINDOW, B2, [[1, 1, 1], [0, 1, 1], [1, 1, 2]], Op.DOT)
+    assert key == "order"
+    assert text == (
+        "your answer is np.dot(B, A): the operands were swapped, and a matrix product depends on their order"
+    )
+    key, text = diagnosis_of(WINDOW, B2, [[1, 1, 2], [0, 1, 1], [0, 0, 1]], Op.DOT)
+    assert key == "transposed"
+    assert text == "your answer is np.dot(A, B.T): B was transposed before the product"
+    key, text = diagnosis_of(WINDOW, B2, [[1, 0, 0], [0, 1, 0], [0, 0, 1]], Op.DOT)
+    assert key == "products"
+    assert (
+        text == "your answer is the element-wise product A*B, but np.dot multiplies rows of A by columns of B"
+    )
+
+
+# --- offset and scale -----------------------------------------------------------------------------
+
+
+def test_constant_offsets():
+    right = np.array(CORRELATE_B2)
+    key, text = diagnosis_of(SEED_A, B2, right + 2)
+    assert (key, text) == ("offset", "every cell is off by +2: an extra bias, or one added twice?")
+    key, text = diagnosis_of(SEED_A, B2, right - 2)
+    assert (key, text) == ("offset", "every cell is off by -2: a missing bias?")
+    key, text = diagnosis_of(SEED_A, B2, right + 0.5)
+    assert (key, text) == ("offset", "every cell is off by +0.5: an extra bias, or one added twice?")
+
+
+def test_bias_left_out_or_added_twice():
+    right = np.array(CORRELATE_B2)
+    key, text = diagnosis_of(SEED_A, B2, right, bias=(1,))
+    assert (key, text) == ("offset", "every cell is off by -1: the bias 1 was left out")
+    key, text = diagnosis_of(SEED_A, B2, right + 2, bias=(1,))
+    assert (key, text) == ("offset", "every cell is off by +1: the bias 1 was added twice")
+
+
+def test_forgotten_normalisation():
+    box = fractions([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9)
+    sums = [[6, 7, 6], [4, 7, 7], [4, 6, 6]]
+    report = run_check(SEED_A, box, sums)
+    assert report.diagnosis == Diagnosis(
+        "scale", "your answer is 9 times the right one: a forgotten normalisation such as 1/9", None, None
+    )
+
+
+def test_normalisation_applied_where_none_belongs():
+    key, text = diagnosis_of(SEED_A, B2, fractions(CORRELATE_B2, 9))
+    assert key == "scale"
+    assert text == (
+        "your answer is 1/9 of the right one, which is 9 times larger: an extra normalisation such as 1/9"
+    )
+    key, text = diagnosis_of(SEED_A, B2, np.array(CORRELATE_B2) * 0.5)
+    assert key == "scale"
+    assert text == (
+        "your answer is 0.5 of the right one, which is 2 times larger: an extra normalisation such as 0.5"
+    )
+
+
+def test_every_sign_flipped():
+    key, text = diagnosis_of(SEED_A, B2, -np.array(CORRELATE_B2))
+    assert (key, text) == ("scale", "your answer is -1 times the right one: every sign is flipped")
+
+
+def test_a_tiny_relative_error_is_not_a_factor():
+    report = run_check(SEED_A, B2, np.array(CORRELATE_B2) * (1 + 1e-8))
+    assert report.diagnosis is None
+    assert report.worst == "9 of 9 cells are wrong; the largest difference is 4e-08 at [0, 2]"
+
+
+def test_a_scalar_is_not_called_an_offset():
+    report = run_check(WINDOW, B2, 5, Op.ELEMENTWISE_SUM)
+    assert report.diagnosis is None
+    assert report.wrong == [()]
+    assert report.worst == "your answer is off by 2"
+
+
+# --- nothing explains it --------------------------------------------------------------------------
+
+
+def test_worst_names_count_largest_difference_and_cell():
+    answer = np.array(CORRELATE_B2)
+    answer[0, 0] += 1
+    answer[1, 2] -= 2
+    answer[2, 2] += 1
+    report = run_check(SEED_A, B2, answer)
+    assert report.match is False
+    assert report.wrong == [(0, 0), (1, 2), (2, 2)]
+    assert report.shape_mismatch is None
+    assert report.diagnosis is None
+    assert report.worst == "3 of 9 cells are wrong; the largest difference is 2 at [1, 2]"
+
+
+def test_worst_with_fractions():
+    box = fractions([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9)
+    answer = fractions([[6, 7, 6], [4, 7, 7], [4, 6, 6]], 9)
+    answer[2, 0] = Fraction(1, 2)
+    report = run_check(SEED_A, box, answer)
+    assert report.worst == "1 of 9 cells is wrong; the difference is 1/18 at [2, 0]"
+
+
+def test_shape_mismatch_without_explanation():
+    report = run_check(SEED_A, B2, [[1, 2], [3, 4], [5, 6]])
+    assert report.match is False
+    assert report.wrong == []
+    assert report.shape_mismatch == "your answer is 3x2 but correlate (valid) gives 3x3"
+    assert report.diagnosis is None
+    assert report.worst is None
+
+
+def test_nan_cells():
+    a = SEED_A.astype(float)
+    a[0, 0] = math.nan
+    right = np.array(CORRELATE_B2, dtype=float)
+    right[0, 0] = math.nan
+    assert run_check(a, B2, right).match is True
+    missing = right.copy()
+    missing[0, 0] = 3.0
+    report = run_check(a, B2, missing)
+    assert report.wrong == [(0, 0)]
+    assert report.worst == "1 of 9 cells is wrong; at [0, 0] your answer is 3.0 but the right value is nan"
+    stray = right.copy()
+    stray[2, 2] = math.nan
+    report = run_check(a, B2, stray)
+    assert report.wrong == [(2, 2)]
+    assert report.worst == "1 of 9 cells is wrong; at [2, 2] your answer is nan but the right value is 3.0"
+
+
+def test_symbolic_answers():
+    sympy = pytest.importorskip("sympy")
+    a, b, c, d = sympy.symbols("a b c d")
+    letters = np.empty((2, 2), dtype=object)
+    letters[:] = [[a, b], [c, d]]
+    kernel = np.array([[1, 0], [0, 2]])
+    right = np.empty((1, 1), dtype=object)
+    right[0, 0] = 2 * d + a
+    assert run_check(letters, kernel, right).match is True
+    turned = np.empty(1, dtype=object)
+    turned[0] = 2 * a + d
+    key, _ = diagnosis_of(letters, kernel, turned)
+    assert key == "flipped"
+    wrong = np.empty(1, dtype=object)
+    wrong[0] = a + 2 * c
+    assert run_check(letters, kernel, wrong).worst == "your answer is a + 2*c but the right value is a + 2*d"
+
+
+def test_complex_answers():
+    a = np.array([[1 + 1j, 2, 0], [0, 1j, 1], [1, 0, 2]])
+    right = ops.correlate(a, B2).value
+    assert run_check(a, B2, right * (1 + 1e-12)).match is True
+    key, _ = diagnosis_of(a, B2, ops.convolve(a, B2).value)
+    assert key == "flipped"
+
+
+# --- large inputs and bad input -------------------------------------------------------------------
+
+
+def test_large_inputs_skip_the_expensive_candidates():
+    big = np.zeros((1001, 1000), dtype=np.int64)
+    big[:5, :5] = SEED_A
+    same = ops.correlate(big, B2, OpOptions(mode=Mode.SAME)).value
+    report = run_check(big, B2, same)
+    assert report.shape_mismatch == "your answer is 1001x1000 but correlate (valid) gives 999x998"
+    assert report.diagnosis is None
+    # the other operation costs no more than the check itself, so it is still tried
+    flipped = ops.convolve(big, B2).value
+    report = run_check(big, B2, flipped)
+    assert report.diagnosis.key == "flipped"
+    # and so are offsets
+    report = run_check(big, B2, ops.correlate(big, B2).value + 1)
+    assert report.diagnosis.key == "offset"
+
+
+def test_bad_input():
+    with pytest.raises(UsageError):
+        run_check(SEED_A, B2, CORRELATE_B2, tolerance=-1)
+    with pytest.raises(UsageError):
+        run_check(SEED_A, B2, np.array(["x", "y"]))
+    with pytest.raises(ShapeError):
+        run_check(SEED_A, B2, 4, Op.ELEMENTWISE_SUM)
