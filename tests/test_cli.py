@@ -249,3 +249,84 @@ def test_layer_options_on_the_command_line():
     result = run("correlate", A, B, "--stride", "x")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
     assert result.stderr == 'error: --stride takes whole numbers separated by commas (like 2 or 2,1), got "x"\n'
+
+
+def test_check_right_answer_exits_zero():
+    result = run("check", str(SAMPLES / "X.txt"), str(SAMPLES / "K.txt"), "--answer", "19 25; 37 43")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "right: your answer equals correlate\n", "")
+
+
+def test_check_names_the_flip():
+    result = run("check", A, B2, "--answer", "4 3 3; 2 4 2; 2 2 3")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    lines = result.stdout.splitlines()
+    assert lines[0] == "wrong"
+    assert lines[1] == (
+        "diagnosis: your answer is convolve, not correlate: the kernel was turned 180° but correlate does not turn it"
+    )
+    assert lines[3] == (
+        "C[0, 0] should be: (1*1)+(1*0)+(1*0)+(0*0)+(1*1)+(1*0)+(0*1)+(0*0)+(1*1) = 1+0+0+0+1+0+0+0+1 = 3"
+    )
+    assert lines[-4:] == ["expected:", "3 3 4", "1 3 3", "1 2 3"]
+    assert result.stderr == ""
+
+
+def test_check_json_and_stdin_answer():
+    result = run("check", A, B, "--answer", "-", "--op", "convolve", "-f", "json", input="4 3 4\n2 4 3\n2 3 5\n")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    doc = json.loads(result.stdout)
+    assert doc["match"] is False
+    assert doc["wrong"] == [[2, 2]]
+    assert doc["diagnosis"] is None
+    assert doc["worst"] == "1 of 9 cells is wrong; the difference is 1 at [2, 2]"
+    assert doc["derivations"][0]["sum"] == 4
+
+
+def test_check_bad_answer_is_exit_two():
+    result = run("check", A, B, "--answer", "1 2; 3")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+
+
+def test_steps_plain_seed_cell():
+    result = run("steps", A, B, "--at", "0,0")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines()[1] == (
+        "C[0, 0]: (1*1)+(1*0)+(1*1)+(0*0)+(1*1)+(1*0)+(0*1)+(0*0)+(1*1) = 1+0+1+0+1+0+0+0+1 = 4"
+    )
+    assert result.stderr == ""
+
+
+def test_steps_caps_with_a_note():
+    result = run("steps", A, B, "--max-steps", "2")
+    assert result.exit_code == ExitCode.OK
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stderr == "note: showing 2 of 9 cells; --max-steps 9 shows them all, --at I,J one cell\n"
+
+
+def test_steps_at_outside_the_result():
+    result = run("steps", A, B, "--at", "3,0")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == "error: --at: index 3 on axis 0 is outside the result (0 to 2)\n"
+
+
+def test_im2col_equals_correlate():
+    result = run("im2col", A, B, "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    doc = json.loads(result.stdout)
+    assert doc["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    assert doc["equals_direct"] is True
+    assert doc["kernel_row"] == [[1, 0, 1, 0, 1, 0, 1, 0, 1]]
+    assert len(doc["patches"]) == 9 and len(doc["patches"][0]) == 9
+
+
+def test_export_saves_what_was_shown(tmp_path):
+    out = tmp_path / "view.txt"
+    result = run("convolve", A, B, "-f", "table", "--export", str(out))
+    assert result.exit_code == ExitCode.OK
+    assert out.read_text() == result.stdout
+    assert result.stderr == f"exported {out}\n"
+    svg = tmp_path / "view.svg"
+    assert run("compare", A, B, "-f", "table", "--export", str(svg)).exit_code == 0
+    assert svg.read_text().startswith("<svg")

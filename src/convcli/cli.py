@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import traceback
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,11 @@ import typer
 from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
-from . import __version__, explain, formats, ops, parsing, render
+from . import __version__, diagnose, explain, formats, ops, parsing, render
 from .errors import ConvcliError, UsageError
 from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result
 from .numbers import parse_token
-from .steps import derive, im2col
+from .steps import derive, derive_cells, im2col
 
 __all__ = ["app", "main", "ExitCode"]
 
@@ -151,7 +152,8 @@ _IO_PARAMS = [
                 "--format",
                 "-f",
                 case_sensitive=False,
-                help="Output format. Default: table on a terminal, plain when piped, or from --output's extension.",
+                help="Output format. Default: table on a terminal, plain when piped, "
+                "or from --output's extension.",
             ),
         ],
     ),
@@ -281,7 +283,8 @@ _OP_PARAMS = [
             bool,
             typer.Option(
                 "--channels",
-                help="A is C x H x W and B is C x kh x kw (or O x C x kh x kw): sum the 2-D op over channels.",
+                help="A is C x H x W and B is C x kh x kw (or O x C x kh x kw): "
+                "sum the 2-D op over channels.",
             ),
         ],
     ),
@@ -345,7 +348,12 @@ def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[C
     """
 
     def register(func: Callable[..., None]) -> None:
-        own = [p for p in inspect.signature(func).parameters.values() if p.name not in ("run", "options")]
+        hints = typing.get_type_hints(func, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(func).parameters.values()
+            if p.name not in ("run", "options")
+        ]
         shared = _IO_PARAMS + (_OP_PARAMS if sliding else [])
         names = {p.name for p in shared}
 
@@ -729,6 +737,57 @@ def im2col_command(a: AArg, b: BArg, op: OpArg = Op.CORRELATE, *, run: Run, opti
         lambda f: formats.format_im2col(view, f),
         lambda width: render.im2col_view(view, width=width),
     )
+
+
+AnswerOpt = Annotated[
+    str,
+    typer.Option(
+        "--answer",
+        metavar="X",
+        show_default=False,
+        help="Your answer, in any form a matrix takes (a file, '-', or inline like \"4 3 4; 2 4 3; 2 3 4\").",
+    ),
+]
+ToleranceOpt = Annotated[
+    float, typer.Option("--tolerance", metavar="REL", help="Relative tolerance for float answers.")
+]
+
+
+@_command(
+    "check",
+    "Is X the right result? Exit 0 if so, 1 if not, with the wrong cells derived and the likely "
+    "mistake named.",
+    _examples(
+        'convcli check samples/A.txt samples/B2.txt --answer "4 3 4; 2 4 3; 2 3 4" --op convolve',
+        'convcli check samples/X.txt samples/K.txt --answer "19 25; 37 43"',
+        "convcli check samples/A.txt samples/B.txt --answer mine.txt --op convolve -f json",
+    ),
+    sliding=True,
+)
+def check_command(
+    a: AArg,
+    b: BArg,
+    answer: AnswerOpt,
+    op: OpArg = Op.CORRELATE,
+    tolerance: ToleranceOpt = 1e-9,
+    *,
+    run: Run,
+    options: OpOptions,
+) -> None:
+    if [a, b, answer].count("-") > 1:
+        raise UsageError("only one of A, B and --answer can be '-' (standard input)")
+    A, B = _read_pair(a, b, run.exact)
+    X = parsing.read_matrix(answer, name="answer", exact=run.exact)
+    report = diagnose.check(A, B, X, op, options, tolerance=tolerance)
+    derivations = derive_cells(op, A, B, options, report.wrong[:3]) if not report.match else []
+    _emit(
+        run,
+        [a, b, answer],
+        lambda f: formats.format_check(report, derivations, f),
+        lambda width: render.check_view(report, derivations, width=width),
+    )
+    if not report.match:
+        raise typer.Exit(ExitCode.WRONG_ANSWER)
 
 
 def main() -> None:

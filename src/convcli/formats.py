@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import UsageError
+from .diagnose import CheckReport
 from .explain import ConventionComparison, matrix_text
 from .model import Comparison, Format, Kind, Op, OpOptions, Result
 from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
@@ -29,6 +30,7 @@ __all__ = [
     "format_steps",
     "format_im2col",
     "format_conventions",
+    "format_check",
 ]
 
 
@@ -395,3 +397,48 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
             sections.append(f"# {row.convention} {op} (same)\n{body}")
     sections.append("".join(f"# {row.rule}\n" for row in cmp.rows))
     return "\n".join(sections)
+
+
+def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]:
+    diagnosis = report.diagnosis
+    return {
+        "op": report.expected.op.value,
+        "match": report.match,
+        "wrong": [list(cell) for cell in report.wrong],
+        "shape_mismatch": report.shape_mismatch,
+        "diagnosis": None if diagnosis is None else {"key": diagnosis.key, "text": diagnosis.text},
+        "worst": report.worst,
+        "expected": _json_array(report.expected.value),
+        "answer": _json_array(report.answer),
+        "derivations": [_step_json(d, s) for d in derivations for s in d.steps],
+    }
+
+
+def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> str:
+    """check in a machine format: json per SPEC §4 ("match", "wrong", "diagnosis"), or lines."""
+    if fmt is Format.JSON:
+        return _dumps(_check_json(report, derivations))
+    if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
+        raise UsageError(f"check cannot be written as {fmt}; use table, plain, json or markdown")
+    lines = [f"right: your answer equals {report.expected.op}" if report.match else "wrong"]
+    if report.shape_mismatch:
+        lines.append(f"shape: {report.shape_mismatch}")
+    if report.diagnosis is not None:
+        lines.append(f"diagnosis: {report.diagnosis.text}")
+    if report.worst:
+        lines.append(f"off by: {report.worst}")
+    if report.wrong:
+        shown = ", ".join("[" + ", ".join(map(str, c)) + "]" for c in report.wrong[:10])
+        more = f" and {len(report.wrong) - 10} more" if len(report.wrong) > 10 else ""
+        lines.append(f"wrong cells: {shown}{more}")
+    for derivation in derivations:
+        for step in derivation.steps:
+            first, *rest = step_lines(derivation, step)
+            lines.append(first.replace(": ", " should be: ", 1))
+            lines += rest
+    if not report.match:
+        lines.append("expected:")
+        lines.append(matrix_plain(report.expected.value).rstrip("\n"))
+    if fmt is Format.MARKDOWN:
+        return "".join(f"- {line}\n" if "\n" not in line else f"\n```\n{line}\n```\n" for line in lines)
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from .diagnose import CheckReport
 from .explain import ConventionComparison, ConventionRow
 from .model import Comparison, Op, OpOptions, Result, Undefined
 from .numbers import display_number
@@ -394,3 +395,57 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
                     end_section=not first and i < len(cmp.rows) - 1,
                 )
     return Group(head, table, bullets([row.rule for row in cmp.rows]))
+
+
+def _as_cells(cells: list[tuple[int, ...]]) -> set[tuple[int, int]]:
+    return {(0, c[0]) if len(c) == 1 else (c[-2], c[-1]) for c in cells if c}
+
+
+def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80) -> RenderableType:
+    """check: the verdict, the answer beside the right result with wrong cells bracketed, the
+    diagnosis, and the derivation of the first wrong cells."""
+    expected = report.expected
+    parts: list[RenderableType] = [
+        header(
+            f"check · {expected.op}",
+            _options_text(expected.options, expected.op),
+            _shapes(expected.a_shape, expected.b_shape, f" · {expected.kind.label}"),
+        ),
+        Text(""),
+    ]
+    if report.match:
+        parts.append(Text(f"✓ right: your answer equals {expected.op} of A and B", style="bold green"))
+        return Group(*parts)
+    parts.append(Text("✗ wrong", style="bold red"))
+    marks = _as_cells(report.wrong)
+    pair = Table.grid(padding=(0, 4))
+    pair.add_row(Text("your answer", style="dim"), Text(f"right ({expected.op})", style="dim"))
+    pair.add_row(
+        matrix_grid(
+            report.answer,
+            width=width // 2 - 2,
+            style="bold red" if marks else "",
+            highlight=marks or None,
+            highlight_style="bold red",
+        ),
+        matrix_grid(expected.value, width=width // 2 - 2, style="bold green"),
+    )
+    parts += [pair, Text("")]
+    if report.shape_mismatch:
+        parts.append(Text(report.shape_mismatch, style="yellow"))
+    if report.diagnosis is not None:
+        parts.append(Text.assemble(("diagnosis: ", "bold"), report.diagnosis.text))
+    elif report.worst:
+        parts.append(Text.assemble(("off by: ", "bold"), report.worst))
+    for derivation in derivations:
+        for step in derivation.steps:
+            lines = step_lines(derivation, step)
+            name, _, rest = lines[0].partition(": ")
+            parts.append(Text(""))
+            parts.append(
+                Text.assemble((f"{name} should be ", "bold"), (display_number(step.value), "bold green"))
+            )
+            if rest:
+                parts.append(Text(rest))
+            parts += [Text(line) for line in lines[1:]]
+    return Group(*parts)

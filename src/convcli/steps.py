@@ -68,10 +68,11 @@ class Steps:
     stride: tuple[int, ...] = ()
     dilation: tuple[int, ...] = ()
     bias: Any = None
+    chosen: bool = False  # one cell picked with --at, not a capped run
 
     @property
     def capped(self) -> bool:
-        return len(self.steps) < self.total_cells
+        return not self.chosen and len(self.steps) < self.total_cells
 
 
 def _needs_brackets(text: str) -> bool:
@@ -95,14 +96,18 @@ def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, tot
 
 def _parse_at(at: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     if len(at) != len(shape):
-        raise UsageError(f"--at takes {len(shape)} indices for a {ops.shape_text(shape)} result, got {len(at)}")
+        raise UsageError(
+            f"--at takes {len(shape)} indices for a {ops.shape_text(shape)} result, got {len(at)}"
+        )
     for i, (k, n) in enumerate(zip(at, shape, strict=True)):
         if not -n <= k < n:
             raise UsageError(f"--at: index {k} on axis {i} is outside the result (0 to {n - 1})")
     return tuple(k % n for k, n in zip(at, shape, strict=True))
 
 
-def _cells(shape: tuple[int, ...], at: tuple[int, ...] | None, max_steps: int) -> tuple[list[tuple[int, ...]], int]:
+def _cells(
+    shape: tuple[int, ...], at: tuple[int, ...] | None, max_steps: int
+) -> tuple[list[tuple[int, ...]], int]:
     total = int(np.prod(shape)) if shape else 1
     if at is not None:
         return [_parse_at(at, shape)], total
@@ -166,7 +171,8 @@ def derive_sliding(
         origin = p.window_origin(tuple(where))
         k = kernel[f] if options.channels else kernel
         taps = tuple(
-            slice(o, o + (n - 1) * d + 1, d) for o, n, d in zip(origin, k.shape[-spatial:], p.dilation, strict=True)
+            slice(o, o + (n - 1) * d + 1, d)
+            for o, n, d in zip(origin, k.shape[-spatial:], p.dilation, strict=True)
         )
         index = (slice(None),) * (padded.ndim - spatial) + taps
         window = padded[index]
@@ -207,6 +213,7 @@ def derive_sliding(
         stride=p.stride,
         dilation=p.dilation,
         bias=options.bias or None,
+        chosen=at is not None,
     )
 
 
@@ -226,7 +233,9 @@ def derive(
     result = ops.run(op, a, b, options)
     if op is Op.ELEMENTWISE_SUM:
         products = _products(a, b)
-        step = Step(cell=(), window=a, kernel=b, products=products, total=result.value[()], value=result.value[()])
+        step = Step(
+            cell=(), window=a, kernel=b, products=products, total=result.value[()], value=result.value[()]
+        )
         return Steps(op, None, tuple(a.shape), tuple(b.shape), (), (step,), 1)
     # dot: entry [i, j] is row i of A times column j of B
     out_shape = tuple(result.value.shape)
@@ -242,8 +251,10 @@ def derive(
         row, column = a2[i], b2[:, j]
         products = _products(row, column)
         value = result.value[cell] if cell else result.value[()]
-        steps.append(Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value))
-    return Steps(op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells)
+        steps.append(
+            Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value)
+        )
+    return Steps(op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells, chosen=at is not None)
 
 
 @dataclass(frozen=True)
@@ -289,7 +300,9 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     product = np.dot(rows, patches)
     if options.bias:
         product = product + np.array(options.bias, dtype=object).reshape(-1, 1)
-    product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(product.shape)
+    product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
+        product.shape
+    )
     shaped = product.reshape(expected.value.shape)
     same = shaped.shape == expected.value.shape and all(
         _close(x, y) for x, y in zip(shaped.flat, expected.value.flat, strict=True)
@@ -355,3 +368,10 @@ def step_lines(steps: Steps, step: Step) -> list[str]:
     if options is not None and options.activation is not Activation.NONE:
         lines.append(f"  {options.activation}: {display_number(step.value)}")
     return lines
+
+
+def derive_cells(
+    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None, cells: list[tuple[int, ...]]
+) -> list[Steps]:
+    """The derivation of a few chosen cells (check uses it for the first wrong ones)."""
+    return [derive(op, a, b, options, at=cell if cell else None, max_steps=1) for cell in cells]
