@@ -126,6 +126,23 @@ class OpOptions:
     bias: tuple[Any, ...] = ()
     activation: Activation = Activation.NONE
 
+    def __post_init__(self) -> None:
+        # Accept plain strings from library callers ("same", "numpy") but keep enums inside, so
+        # that identity comparisons in ops cannot silently take the wrong branch.
+        for name, enum in (
+            ("mode", Mode),
+            ("boundary", Boundary),
+            ("convention", Convention),
+            ("method", Method),
+            ("activation", Activation),
+        ):
+            object.__setattr__(self, name, enum(getattr(self, name)))
+        for name in ("stride", "dilation"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, int) else tuple(value))
+        if isinstance(self.padding, int):
+            object.__setattr__(self, "padding", (self.padding,))
+
     @property
     def layer_geometry(self) -> bool:
         """Whether stride, dilation or padding were given (torch's rules on sizes then apply)."""

@@ -38,6 +38,12 @@ __all__ = [
     "rot180",
     "shape_text",
     "same_start",
+    "same_pads",
+    "plan",
+    "Plan",
+    "kernel_as_applied",
+    "dilate",
+    "nonfinite_notes",
 ]
 
 _INT64_MAX = 2**63 - 1
@@ -408,6 +414,8 @@ def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
 def _positive(value: np.ndarray) -> np.ndarray:
     if value.dtype.kind == "c":
         raise UsageError("--activation relu takes real numbers, not complex ones")
+    if value.dtype == object and kind_of(value) is Kind.SYMBOLIC:
+        raise UsageError("--activation relu needs numbers: the sign of a symbolic entry is unknown")
     return (
         np.array([bool(v > 0) for v in value.flat]).reshape(value.shape)
         if value.dtype == object
