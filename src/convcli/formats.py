@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
 from .diagnose import CheckReport
+from .errors import UsageError
 from .explain import ConventionComparison, matrix_text
 from .model import Comparison, Format, Kind, Op, OpOptions, Result
-from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
 from .numbers import format_number, value_of
+from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
 
 __all__ = [
     "format_result",
