@@ -1,0 +1,264 @@
+"""Output sizes of convolution layers, with the formula behind each number (``convcli shape``).
+
+The formulas are those of Dumoulin and Visin, "A guide to convolution arithmetic for deep
+learning" (2016), extended by dilation as torch documents it. For input size i, kernel size k,
+stride s, padding p, dilation d and output padding a:
+
+    convolution            o  = floor((i + 2p - k - (k-1)(d-1)) / s) + 1
+    transposed convolution o' = s(i-1) + a + d(k-1) + 1 - 2p
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ops
+from .errors import ShapeError, UsageError
+from .model import Convention, Op
+from .transpose import check_output_padding
+
+__all__ = [
+    "output_size",
+    "transposed_size",
+    "same_padding",
+    "report",
+    "parse_size",
+    "AxisReport",
+    "ShapeReport",
+]
+
+
+def _require(name: str, value: int, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise UsageError(f"{name} takes a whole number >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check(i: int, k: int, s: int, p: int, d: int) -> tuple[int, int, int, int, int]:
+    return (
+        _require("the input size", i, 1),
+        _require("the kernel size", k, 1),
+        _require("--stride", s, 1),
+        _require("--padding", p, 0),
+        _require("--dilation", d, 1),
+    )
+
+
+def _forward_text(i: int, k: int, s: int, p: int, d: int) -> str:
+    o = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
+    return f"o = floor(({i} + 2*{p} - {k} - ({k}-1)*({d}-1)) / {s}) + 1 = {o}"
+
+
+def _transposed_text(i: int, k: int, s: int, p: int, d: int, a: int) -> str:
+    o = s * (i - 1) + a + d * (k - 1) + 1 - 2 * p
+    return f"o = {s}*({i}-1) + {a} + {d}*({k}-1) + 1 - 2*{p} = {o}"
+
+
+def output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
+    """The output size of one axis of a convolution (valid after padding by p on each side).
+
+    o = floor((i + 2p - k - (k-1)(d-1)) / s) + 1, where k + (k-1)(d-1) = d(k-1) + 1 is the
+    dilated kernel's extent. ShapeError when the dilated kernel does not fit the padded input.
+
+    Examples
+    --------
+    >>> output_size(7, 3, s=2)
+    3
+    """
+    i, k, s, p, d = _check(i, k, s, p, d)
+    o = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
+    if o < 1:
+        extent = d * (k - 1) + 1
+        raise ShapeError(
+            f"{_forward_text(i, k, s, p, d)}: the kernel (extent {extent}) is larger than the padded "
+            f"input ({i + 2 * p}); the output size must be at least 1",
+            short=f"kernel extent {extent} larger than padded input {i + 2 * p}",
+        )
+    return o
+
+
+def transposed_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, a: int = 0) -> int:
+    """The output size of one axis of a transposed convolution.
+
+    o' = s(i-1) + a + d(k-1) + 1 - 2p (Dumoulin & Visin's o' = s(i'-1) + a + k - 2p for d = 1).
+    ``a`` (output padding) must be smaller than s or d, as torch requires.
+
+    Examples
+    --------
+    >>> transposed_size(2, 2, s=2)
+    4
+    """
+    i, k, s, p, d = _check(i, k, s, p, d)
+    a = _require("--output-padding", a, 0)
+    check_output_padding(a, s, d)
+    o = s * (i - 1) + a + d * (k - 1) + 1 - 2 * p
+    if o < 1:
+        raise ShapeError(
+            f"{_transposed_text(i, k, s, p, d, a)}: the padding crops more than the transposed "
+            "convolution produces; the output size must be at least 1",
+            short=f"output size {o} is too small",
+        )
+    return o
+
+
+def same_padding(convention: Convention, op: Op, i: int, k: int, s: int, d: int) -> tuple[int, int] | str:
+    """The (before, after) padding that ``convention`` uses for 'same' mode on one axis.
+
+    The alignment is ops' (``ops.same_pads``) for the dilated kernel extent d(k-1) + 1. Returns
+    the refusal text instead when the library refuses (torch with a stride above 1).
+    """
+    i, k, s, _, d = _check(i, k, s, 0, d)
+    try:
+        return ops.same_pads(op, convention, i, d * (k - 1) + 1, s)
+    except UsageError as exc:
+        return exc.message
+
+
+@dataclass(frozen=True)
+class AxisReport:
+    """One axis of a shape report.
+
+    ``full`` and ``same`` are the sizes of the other modes: for a convolution, sampled with the
+    stride (full = floor((i + d(k-1) - 1) / s) + 1, same = ceil(i / s)); for a transposed one,
+    the uncropped scatter (s(i-1) + d(k-1) + 1, tensorflow's 'VALID' when k >= s) and
+    tensorflow's 'SAME' (i*s). ``same_pads`` maps (convention, op) to the forward convolution's
+    'same' padding (before, after), or the library's refusal text.
+    """
+
+    axis: int
+    input: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output_padding: int
+    size: int
+    formula: str
+    full: int
+    same: int
+    same_pads: dict[tuple[Convention, Op], tuple[int, int] | str] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ShapeReport:
+    """The output size of a layer, axis by axis, with the formula used.
+
+    The last ``len(axes)`` input axes are spatial; any before them (``leading``) are channels,
+    which a layer replaces by its number of filters.
+    """
+
+    input_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    transposed: bool
+    axes: tuple[AxisReport, ...]
+    leading: tuple[int, ...] = ()
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The spatial output size, per axis."""
+        return tuple(ax.size for ax in self.axes)
+
+    def summary_lines(self) -> list[str]:
+        """A plain-text account: the shapes, then each axis's formula."""
+        kind = "transposed convolution" if self.transposed else "convolution"
+        lines = [
+            f"{kind}: input {'x'.join(map(str, self.input_shape))}, kernel "
+            f"{'x'.join(map(str, self.kernel_shape))} -> output {'x'.join(map(str, self.output_shape))}"
+        ]
+        if self.leading:
+            many = len(self.leading) > 1
+            lines.append(
+                f"  the leading {'axes' if many else 'axis'} ({'x'.join(map(str, self.leading))}) "
+                f"{'are' if many else 'is'} read as channels: a layer with O filters gives "
+                f"Ox{'x'.join(map(str, self.output_shape))}"
+            )
+        for ax in self.axes:
+            lines.append(f"  axis {ax.axis}: {ax.formula}  (full {ax.full}, same {ax.same})")
+        return lines
+
+
+def _spread(values: tuple[int, ...], n: int, name: str) -> tuple[int, ...]:
+    if len(values) == 1:
+        return values * n
+    if len(values) == n:
+        return values
+    raise UsageError(f"{name} takes 1 or {n} numbers for {n} spatial axes, got {len(values)}")
+
+
+def report(
+    input_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    stride: tuple[int, ...] = (1,),
+    padding: tuple[int, ...] = (0,),
+    dilation: tuple[int, ...] = (1,),
+    *,
+    transposed: bool = False,
+    output_padding: tuple[int, ...] = (0,),
+) -> ShapeReport:
+    """Sizes, formulas and 'same' paddings for every spatial axis.
+
+    A one-number kernel applies to every spatial axis (as torch's ``kernel_size=5``): then the
+    last two input axes are spatial (one for a 1-D input) and a third, leading, one is read as
+    channels. A kernel of n numbers makes the last n input axes spatial.
+    """
+    if not input_shape or not kernel_shape:
+        raise UsageError("shape needs an input size and a kernel size, such as --input 32x32 --kernel 5")
+    n = len(kernel_shape) if len(kernel_shape) > 1 else min(len(input_shape), 2)
+    if n > len(input_shape):
+        raise UsageError(
+            f"the kernel {'x'.join(map(str, kernel_shape))} has more axes than the input "
+            f"{'x'.join(map(str, input_shape))}"
+        )
+    kernel = _spread(tuple(kernel_shape), n, "--kernel")
+    strides = _spread(tuple(stride), n, "--stride")
+    pads = _spread(tuple(padding), n, "--padding")
+    dilations = _spread(tuple(dilation), n, "--dilation")
+    extra = _spread(tuple(output_padding), n, "--output-padding")
+    if not transposed and any(extra):
+        raise UsageError("--output-padding applies to transposed convolutions only (add --transposed)")
+    spatial = tuple(input_shape[-n:])
+    axes = []
+    for axis, (i, k, s, p, d, a) in enumerate(
+        zip(spatial, kernel, strides, pads, dilations, extra, strict=True)
+    ):
+        if transposed:
+            size = transposed_size(i, k, s, p, d, a)
+            formula = _transposed_text(i, k, s, p, d, a)
+            full, same = s * (i - 1) + d * (k - 1) + 1, i * s
+        else:
+            size = output_size(i, k, s, p, d)
+            formula = _forward_text(i, k, s, p, d)
+            full, same = (i + d * (k - 1) - 1) // s + 1, -(-i // s)
+        same_pads = {
+            (convention, op): same_padding(convention, op, i, k, s, d)
+            for convention in Convention
+            for op in (Op.CONVOLVE, Op.CORRELATE)
+        }
+        axes.append(AxisReport(axis, i, k, s, p, d, a, size, formula, full, same, same_pads))
+    return ShapeReport(
+        tuple(input_shape), tuple(kernel_shape), transposed, tuple(axes), tuple(input_shape[:-n])
+    )
+
+
+_SIZE = re.compile(r"\d+(?:\s*[x×X,]\s*\d+)*", re.ASCII)
+_SPLIT = re.compile(r"\s*[x×X,]\s*", re.ASCII)
+
+
+def parse_size(text: str, what: str = "size") -> tuple[int, ...]:
+    """``32``, ``32x32``, ``32,32`` or ``3x32x32`` as a tuple of whole numbers >= 1."""
+    stripped = text.strip()
+    if not _SIZE.fullmatch(stripped):
+        raise UsageError(
+            f"{what}: expected whole numbers separated by x or commas, such as 32, 32x32 or 3x32x32; "
+            f'got "{text}"'
+        )
+    pieces = _SPLIT.split(stripped)
+    if any(len(v) > 18 for v in pieces):
+        raise UsageError(f'{what}: a size has more than 18 digits, got "{text}"')
+    values = tuple(int(v) for v in pieces)
+    if any(v < 1 for v in values):
+        raise UsageError(f'{what}: every size must be at least 1, got "{text}"')
+    return values
