@@ -149,7 +149,7 @@ def as_kind(a: np.ndarray, kind: Kind) -> np.ndarray:
     """Convert ``a`` to ``kind`` (which must be at least as wide as ``a``'s own kind)."""
     own = kind_of(a)
     if own is kind:
-        return a
+        return _widest_dtype(a, kind)
     if kind is Kind.RATIONAL:
         return _object_array([Fraction(int(v)) for v in a.flat], a.shape)
     if kind is Kind.FLOAT:
@@ -165,6 +165,18 @@ def as_kind(a: np.ndarray, kind: Kind) -> np.ndarray:
 
         return _object_array([sympy.sympify(_python(v)) for v in a.flat], a.shape)
     raise TypeError(f"cannot convert {own} to {kind}")
+
+
+def _widest_dtype(a: np.ndarray, kind: Kind) -> np.ndarray:
+    """bool, int8..uint64, float16/32 and complex64 widened to int64 (or Python ints), float64 and
+    complex128, so that no arithmetic happens in a narrow type that could wrap or round."""
+    if kind is Kind.INTEGER and a.dtype != np.int64 and a.dtype != object:
+        return shrink_int(a.astype(np.int64) if a.dtype.kind == "b" else a)
+    if kind is Kind.FLOAT and a.dtype != np.float64 and a.dtype != object:
+        return a.astype(np.float64)
+    if kind is Kind.COMPLEX and a.dtype != np.complex128 and a.dtype != object:
+        return a.astype(np.complex128)
+    return a
 
 
 def _python(v: Any) -> Any:
