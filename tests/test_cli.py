@@ -330,3 +330,55 @@ def test_export_saves_what_was_shown(tmp_path):
     svg = tmp_path / "view.svg"
     assert run("compare", A, B, "-f", "table", "--export", str(svg)).exit_code == 0
     assert svg.read_text().startswith("<svg")
+
+
+def test_conv_transpose_d2l():
+    result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "0  0 1\n0  4 6\n4 12 9\n", "")
+    result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3", "--stride", "2", "-f", "json")
+    doc = json.loads(result.stdout)
+    assert doc["result"] == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
+    assert (doc["op"], doc["stride"]) == ("conv-transpose", [2])
+
+
+def test_conv_transpose_steps_show_scatter_and_stuffed_convolution():
+    result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3", "--stride", "2", "--steps")
+    assert result.exit_code == ExitCode.OK
+    lines = result.stdout.splitlines()
+    assert "A[0, 1] = 1: adds 1*B at (0, 2)" in lines
+    assert "A[1, 1] = 3: adds 3*B at (2, 2)" in lines
+    assert lines[-5:] == ["# result", "0 0 0 1", "0 0 2 3", "0 2 0 3", "4 6 6 9"]
+
+
+def test_conv_transpose_output_padding_rule():
+    result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3", "--output-padding", "1")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr.startswith("error: --output-padding must be smaller than either the stride or the dilation")
+
+
+def test_shape_cs231n_examples():
+    result = run("shape", "--input", "7x7", "--kernel", "3", "--stride", "2", "-f", "json")
+    assert json.loads(result.stdout)["output"] == [3, 3]
+    result = run("shape", "--input", "227x227", "--kernel", "11", "--stride", "4")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines()[:2] == [
+        "convolution: input 227x227, kernel 11 -> output 55x55",
+        "  axis 0: o = floor((227 + 2*0 - 11 - (11-1)*(1-1)) / 4) + 1 = 55  (full 60, same 57)",
+    ]
+
+
+def test_shape_from_a_matrix_and_transposed():
+    result = run("shape", "--input", A, "--kernel", B, "-f", "json")
+    assert json.loads(result.stdout)["output"] == [3, 3]
+    result = run("shape", "--input", "4x4", "--kernel", "3", "--stride", "2", "--transposed",
+                 "--output-padding", "1", "-f", "json")
+    assert json.loads(result.stdout)["output"] == [10, 10]
+    result = run("shape", "--input", "x", "--kernel", "3")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr.startswith("error: --input: expected whole numbers separated by x or commas")
+
+
+def test_kernels_listed_and_usable():
+    result = run("kernels", "-f", "json")
+    names = [k["name"] for k in json.loads(result.stdout)]
+    assert names[:3] == ["identity", "box", "gaussian"] and "sobel-x" in names

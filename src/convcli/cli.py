@@ -18,11 +18,12 @@ import typer
 from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
-from . import __version__, diagnose, explain, formats, ops, parsing, render
+from . import __version__, diagnose, explain, formats, kernels, ops, parsing, render, shapes
 from .errors import ConvcliError, UsageError
 from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result
 from .numbers import parse_token
 from .steps import derive, derive_cells, im2col
+from .transpose import TransposeOptions, conv_transpose, scatter_steps
 
 __all__ = ["app", "main", "ExitCode"]
 
@@ -549,7 +550,7 @@ def _emit(
 def _export(console: Console, path: Path, inputs: list[str]) -> None:
     suffix = path.suffix.lower()
     if suffix == ".svg":
-        text = console.export_svg(title="convcli " + " ".join(sys.argv[1:2]))
+        text = console.export_svg(title="convcli")
     elif suffix == ".html":
         text = console.export_html()
     else:
@@ -788,6 +789,161 @@ def check_command(
     )
     if not report.match:
         raise typer.Exit(ExitCode.WRONG_ANSWER)
+
+
+IntsOpt = Annotated[str, typer.Option(metavar="N|NH,NW")]
+
+
+@_command(
+    "conv-transpose",
+    "Transposed convolution (torch's conv_transpose2d): each cell of A scatters A[i,j]·B at its stride offset.",
+    _examples(
+        'convcli conv-transpose "0 1; 2 3" "0 1; 2 3"',
+        'convcli conv-transpose "0 1; 2 3" "0 1; 2 3" --stride 2',
+        'convcli conv-transpose "0 1; 2 3" "0 1; 2 3" --stride 2 --steps',
+    ),
+    sliding=False,
+)
+def conv_transpose_command(
+    a: AArg,
+    b: BArg,
+    stride: Annotated[
+        str, typer.Option("--stride", metavar="S|SH,SW", help="The stride of the forward convolution.")
+    ] = "1",
+    padding: Annotated[
+        str, typer.Option("--padding", metavar="P|PH,PW", help="Cells cropped from each side of the result.")
+    ] = "0",
+    output_padding: Annotated[
+        str,
+        typer.Option(
+            "--output-padding", metavar="A|AH,AW", help="Extra cells at the end (less than the stride)."
+        ),
+    ] = "0",
+    dilation: Annotated[
+        str, typer.Option("--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart.")
+    ] = "1",
+    channels: Annotated[
+        bool,
+        typer.Option(
+            "--channels", help="A is C_in x H x W and B is C_in x C_out x kh x kw (torch's layout)."
+        ),
+    ] = False,
+    show_steps: Annotated[
+        bool,
+        typer.Option("--steps", help="Show the scatter-add and the equivalent zero-stuffed convolution."),
+    ] = False,
+    at: AtOpt = None,
+    max_steps: MaxStepsOpt = 25,
+    *,
+    run: Run,
+) -> None:
+    A, B = _read_pair(a, b, run.exact)
+    options = TransposeOptions(
+        stride=_int_list(stride, "stride"),
+        padding=_int_list(padding, "padding"),
+        output_padding=_int_list(output_padding, "output-padding"),
+        dilation=_int_list(dilation, "dilation"),
+        channels=channels,
+    )
+    if show_steps:
+        cell = None if at is None else _int_list(at, "at")
+        view = scatter_steps(A, B, options, at=cell, max_steps=max_steps)
+        _emit(
+            run,
+            [a, b],
+            lambda f: formats.format_scatter(view, f),
+            lambda width: render.scatter_view(view, width=width),
+        )
+        return
+    result = conv_transpose(A, B, options)
+    _emit(
+        run,
+        [a, b],
+        lambda f: formats.format_transpose(result, f),
+        lambda width: render.transpose_view(result, width=width),
+        result.notes,
+    )
+
+
+def _size_or_matrix(text: str, option: str, exact: bool) -> tuple[int, ...]:
+    """A size like 32x32, or the shape of a MATRIX argument (a file, inline, or named kernel)."""
+    try:
+        return shapes.parse_size(text, option)
+    except UsageError as size_error:
+        try:
+            return tuple(parsing.read_matrix(text, name=option, exact=exact).shape)
+        except ConvcliError:
+            raise size_error from None
+
+
+@_command(
+    "shape",
+    "The output size of a convolution layer, with the formula and each library's 'same' padding.",
+    _examples(
+        "convcli shape --input 32x32 --kernel 5 --stride 2 --padding 1",
+        "convcli shape --input 227x227 --kernel 11 --stride 4",
+        "convcli shape --input 4x4 --kernel 3 --stride 2 --transposed --output-padding 1",
+        "convcli shape --input samples/A.txt --kernel samples/B.txt",
+    ),
+    sliding=False,
+)
+def shape_command(
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            metavar="HxW|MATRIX",
+            show_default=False,
+            help="The input size, or a matrix to take it from.",
+        ),
+    ],
+    kernel: Annotated[
+        str,
+        typer.Option(
+            "--kernel", metavar="K|KHxKW|MATRIX", show_default=False, help="The kernel size, or a matrix."
+        ),
+    ],
+    stride: Annotated[str, typer.Option("--stride", metavar="S|SH,SW")] = "1",
+    padding: Annotated[str, typer.Option("--padding", metavar="P|PH,PW")] = "0",
+    dilation: Annotated[str, typer.Option("--dilation", metavar="D|DH,DW")] = "1",
+    transposed: Annotated[
+        bool, typer.Option("--transposed", help="Size of a transposed convolution.")
+    ] = False,
+    output_padding: Annotated[str, typer.Option("--output-padding", metavar="A|AH,AW")] = "0",
+    *,
+    run: Run,
+) -> None:
+    report = shapes.report(
+        _size_or_matrix(input, "--input", run.exact),
+        _size_or_matrix(kernel, "--kernel", run.exact),
+        _int_list(stride, "stride"),
+        _int_list(padding, "padding"),
+        _int_list(dilation, "dilation"),
+        transposed=transposed,
+        output_padding=_int_list(output_padding, "output-padding"),
+    )
+    _emit(
+        run,
+        [],
+        lambda f: formats.format_shape(report, f),
+        lambda width: render.shape_view(report, width=width),
+    )
+
+
+@_command(
+    "kernels",
+    "The named kernels you can use in place of a matrix (sobel-x, gaussian:5:1.0, box:3, ...).",
+    _examples("convcli kernels", "convcli correlate samples/A.txt sobel-x", "convcli kernels -f json"),
+    sliding=False,
+)
+def kernels_command(*, run: Run) -> None:
+    entries = kernels.catalogue()
+    _emit(
+        run,
+        [],
+        lambda f: formats.format_kernels(entries, f),
+        lambda width: render.kernels_view(entries, width=width),
+    )
 
 
 def main() -> None:

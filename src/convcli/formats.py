@@ -18,9 +18,22 @@ import numpy as np
 from .diagnose import CheckReport
 from .errors import UsageError
 from .explain import ConventionComparison, matrix_text
-from .model import Comparison, Format, Kind, Op, OpOptions, Result
+from .kernels import KernelInfo
+from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
 from .numbers import format_number, value_of
-from .steps import Im2col, Step, Steps, cell_label, cell_name, definition, step_lines, terms_text
+from .shapes import AxisReport, ShapeReport
+from .steps import (
+    Im2col,
+    Step,
+    Steps,
+    cell_label,
+    cell_name,
+    definition,
+    factor_text,
+    step_lines,
+    terms_text,
+)
+from .transpose import NAME, TransposeResult, TransposeSteps
 
 __all__ = [
     "format_result",
@@ -31,6 +44,10 @@ __all__ = [
     "format_im2col",
     "format_conventions",
     "format_check",
+    "format_transpose",
+    "format_scatter",
+    "format_shape",
+    "format_kernels",
 ]
 
 
@@ -442,3 +459,152 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     if fmt is Format.MARKDOWN:
         return "".join(f"- {line}\n" if "\n" not in line else f"\n```\n{line}\n```\n" for line in lines)
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# conv-transpose, shape, kernels
+
+
+def format_transpose(result: TransposeResult, fmt: Format) -> str | bytes:
+    """A transposed convolution's result: the value in every format, json with its options."""
+    if fmt is Format.JSON:
+        doc = {"op": result.name, **result.options.describe(), "kind": result.kind.value}
+        doc.update(
+            a_shape=list(result.a_shape),
+            b_shape=list(result.b_shape),
+            shape=list(result.shape),
+            result=_json_array(result.value),
+        )
+        return _dumps(doc)
+    if fmt is Format.NPY:
+        return _matrix_npy(result.value, result.kind)
+    return _MATRIX[fmt](result.value)
+
+
+def scatter_lines(view: TransposeSteps) -> list[str]:
+    """The scatter-add and the equivalent zero-stuffed convolution, as plain lines."""
+    stride = ",".join(map(str, view.stride))
+    lines = [
+        f"# conv-transpose, stride {stride}: each input cell times the kernel, placed at its stride "
+        "offset, summed; then the padding is cropped from each side"
+    ]
+    for step in view.steps:
+        where = "[" + ", ".join(map(str, step.cell)) + "]"
+        at = "(" + ", ".join(map(str, step.origin)) + ")"
+        lines.append(f"A{where} = {format_number(step.value)}: adds {factor_text(step.value)}*B at {at}")
+        lines.append(matrix_plain(step.contribution).rstrip("\n"))
+    crop = ", ".join(f"{before},{after}" for before, after in view.crop)
+    lines += [f"# summed (before cropping {crop}):", matrix_plain(view.uncropped).rstrip("\n")]
+    pads = ", ".join(f"{before},{after}" for before, after in view.pads)
+    lines += [
+        "# the same as a convolution: A with stride-1 zeros between entries",
+        matrix_plain(view.stuffed).rstrip("\n"),
+        f"# padded by {pads} (negative: cropped), correlated with B turned 180°",
+        matrix_plain(view.turned).rstrip("\n"),
+        "# result",
+        matrix_plain(view.result).rstrip("\n"),
+    ]
+    return lines
+
+
+def format_scatter(view: TransposeSteps, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return _dumps(
+            {
+                "op": NAME,
+                **view.options.describe(),
+                "steps": [
+                    {
+                        "cell": list(s.cell),
+                        "value": json_value(s.value),
+                        "origin": list(s.origin),
+                        "contribution": _json_array(s.contribution),
+                    }
+                    for s in view.steps
+                ],
+                "total_cells": view.total_cells,
+                "uncropped": _json_array(view.uncropped),
+                "crop": [list(c) for c in view.crop],
+                "stuffed": _json_array(view.stuffed),
+                "pads": [list(p) for p in view.pads],
+                "kernel_turned": _json_array(view.turned),
+                "result": _json_array(view.result),
+            }
+        )
+    if fmt is not Format.PLAIN:
+        raise UsageError(f"steps for conv-transpose cannot be written as {fmt}; use table, plain or json")
+    return "\n".join(scatter_lines(view)) + "\n"
+
+
+def _same_pads_json(axis: AxisReport) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for (convention, op), pads in axis.same_pads.items():
+        out.setdefault(convention.value, {})[op.value] = list(pads) if isinstance(pads, tuple) else pads
+    return out
+
+
+def same_padding_lines(report: ShapeReport) -> list[str]:
+    """For each library: the (before, after) padding 'same' uses on each axis."""
+    lines = ["'same' padding (before, after) per axis:"]
+    for convention in Convention:
+        parts = []
+        for op in (Op.CONVOLVE, Op.CORRELATE):
+            pads = [axis.same_pads[(convention, op)] for axis in report.axes]
+            if any(isinstance(p, str) for p in pads):
+                parts.append(f"{op} refused (stride > 1)")
+            else:
+                parts.append(f"{op} " + " ".join(f"({b}, {a})" for b, a in pads))  # type: ignore[misc]
+        lines.append(f"  {convention}: " + "; ".join(parts))
+    return lines
+
+
+def format_shape(report: ShapeReport, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return _dumps(
+            {
+                "input": list(report.input_shape),
+                "kernel": list(report.kernel_shape),
+                "transposed": report.transposed,
+                "output": list(report.output_shape),
+                "channels": list(report.leading),
+                "axes": [
+                    {
+                        "size": axis.size,
+                        "formula": axis.formula,
+                        "full": axis.full,
+                        "same": axis.same,
+                        "same_padding": _same_pads_json(axis),
+                    }
+                    for axis in report.axes
+                ],
+            }
+        )
+    if fmt is not Format.PLAIN:
+        raise UsageError(f"shape cannot be written as {fmt}; use table, plain or json")
+    lines = report.summary_lines()
+    if not report.transposed:
+        lines += same_padding_lines(report)
+    return "\n".join(lines) + "\n"
+
+
+def format_kernels(kernels: list[KernelInfo], fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return _dumps(
+            [
+                {
+                    "name": k.name,
+                    "usage": k.usage,
+                    "description": k.description,
+                    "symmetric": k.symmetric,
+                    "matrix": _json_array(k.matrix),
+                }
+                for k in kernels
+            ]
+        )
+    if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
+        raise UsageError(f"kernels cannot be written as {fmt}; use table, plain, json or markdown")
+    if fmt is Format.MARKDOWN:
+        return "".join(
+            f"### `{k.usage}`\n\n{k.description}\n\n{_matrix_markdown(k.matrix)}\n" for k in kernels
+        )
+    return "\n".join(f"# {k.usage}: {k.description}\n{matrix_plain(k.matrix)}" for k in kernels)

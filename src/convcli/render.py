@@ -17,10 +17,13 @@ from rich.text import Text
 
 from .diagnose import CheckReport
 from .explain import ConventionComparison, ConventionRow
-from .model import Comparison, Op, OpOptions, Result, Undefined
+from .kernels import KernelInfo
+from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
-from .steps import Im2col, Step, Steps, cell_label, definition, step_lines
+from .shapes import ShapeReport
+from .steps import Im2col, Step, Steps, cell_label, definition, factor_text, step_lines
+from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
     "matrix_grid",
@@ -448,4 +451,128 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
             if rest:
                 parts.append(Text(rest))
             parts += [Text(line) for line in lines[1:]]
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# conv-transpose, shape, kernels
+
+
+def transpose_view(result: TransposeResult, *, width: int = 80) -> RenderableType:
+    o = result.options
+    geometry = " · ".join(
+        f"{name} {','.join(map(str, value))}"
+        for name, value in (
+            ("stride", o.stride),
+            ("padding", o.padding),
+            ("output padding", o.output_padding),
+            ("dilation", o.dilation),
+        )
+    )
+    head = header(
+        result.name,
+        geometry,
+        _shapes(result.a_shape, result.b_shape, f" → {shape_text(result.shape)} · {result.kind.label}"),
+    )
+    return Group(head, Text(""), matrix_grid(result.value, width=width, style="bold green"))
+
+
+def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
+    """Each input cell's scaled kernel placed at its stride offset; then the zero-stuffed view."""
+    parts: list[RenderableType] = [
+        header(
+            "steps · conv-transpose",
+            f"stride {','.join(map(str, view.stride))} · padding {','.join(map(str, view.padding))}",
+            _shapes(view.a_shape, view.b_shape, f" → {shape_text(tuple(view.result.shape))}"),
+        ),
+        Text(
+            "each input cell times the kernel, placed at (cell × stride), all summed; then the padding "
+            "is cropped from each side",
+            style="italic",
+        ),
+        Text(""),
+    ]
+    for step in view.steps:
+        where = ", ".join(map(str, step.cell))
+        at = ", ".join(map(str, step.origin))
+        parts.append(
+            Text.assemble(
+                (f"A[{where}] = {display_number(step.value)}", "bold magenta"),
+                f"  adds {factor_text(step.value)}·B at ({at})",
+            )
+        )
+        contribution = step.contribution
+        origin = step.origin[-2:] if contribution.ndim >= 2 else (0, step.origin[-1])
+        rows = contribution.shape[-2] if contribution.ndim >= 2 else 1
+        cols = contribution.shape[-1]
+        marks = {(origin[0] + r, origin[1] + c) for r in range(rows) for c in range(cols)}
+        canvas = np.zeros(
+            view.uncropped.shape[-2:] if view.uncropped.ndim >= 2 else (1, view.uncropped.shape[-1]),
+            dtype=object,
+        )
+        canvas[...] = 0
+        block = contribution if contribution.ndim == 2 else contribution.reshape(1, -1)
+        if block.ndim == 2:
+            canvas[origin[0] : origin[0] + rows, origin[1] : origin[1] + cols] = block
+        parts.append(matrix_grid(canvas, width=width, style="", highlight=marks))
+        parts.append(Text(""))
+    if view.capped:
+        parts.append(Text(f"showing {len(view.steps)} of {view.total_cells} input cells", style="yellow"))
+    crop = ", ".join(f"{b},{a}" for b, a in view.crop)
+    pads = ", ".join(f"{b},{a}" for b, a in view.pads)
+    parts += [
+        Text(f"summed, before cropping ({crop} per axis)", style="dim"),
+        matrix_grid(view.uncropped, width=width, style=""),
+        Text(""),
+        Text("the same as a convolution: A with stride-1 zeros between its entries ...", style="dim"),
+        matrix_grid(view.stuffed, width=width, style=""),
+        Text(
+            f"... padded by {pads} (a negative amount crops) and correlated with B turned 180°", style="dim"
+        ),
+        matrix_grid(view.turned, width=width, style=""),
+        Text(""),
+        Text("result", style="dim"),
+        matrix_grid(view.result, width=width, style="bold green"),
+    ]
+    return Group(*parts)
+
+
+def shape_view(report: ShapeReport, *, width: int = 80) -> RenderableType:
+    lines = report.summary_lines()
+    parts: list[RenderableType] = [Text(lines[0], style="bold")]
+    parts += [Text(line) for line in lines[1:]]
+    if not report.transposed:
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            header_style="bold",
+            pad_edge=False,
+            title_justify="left",
+            title="'same' padding (before, after) per axis",
+            title_style="dim",
+        )
+        table.add_column("convention", style="bold")
+        table.add_column("convolve")
+        table.add_column("correlate")
+        for convention in Convention:
+            cells = []
+            for op in (Op.CONVOLVE, Op.CORRELATE):
+                pads = [axis.same_pads[(convention, op)] for axis in report.axes]
+                if any(isinstance(p, str) for p in pads):
+                    cells.append(Text("refused with a stride", style="yellow"))
+                else:
+                    cells.append(" ".join(f"({p[0]}, {p[1]})" for p in pads))
+            table.add_row(convention.value, *cells)
+        parts += [Text(""), table]
+    return Group(*parts)
+
+
+def kernels_view(kernels: list[KernelInfo], *, width: int = 80) -> RenderableType:
+    """Each named kernel: how to write it, what it does, its (default) matrix."""
+    parts: list[RenderableType] = []
+    for k in kernels:
+        symmetric = " · symmetric: convolve = correlate" if k.symmetric else ""
+        parts.append(Text.assemble((k.usage, "bold magenta"), (symmetric, "dim")))
+        parts.append(Text(k.description))
+        parts.append(matrix_grid(k.matrix, width=width, style=""))
+        parts.append(Text(""))
     return Group(*parts)
