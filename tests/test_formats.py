@@ -110,12 +110,19 @@ def test_compare_json_has_results_and_errors():
     }
     assert doc["results"]["elementwise-sum"]["error"].startswith("elementwise-sum: A is 5x5 and B is 3x3")
     assert doc["op"] == "compare" and doc["mode"] == "valid"
-    assert len(doc["facts"]) == 3
+    assert [fact.split(":")[0] for fact in doc["facts"]][1:3] == [
+        "elementwise-sum needs A and B of one shape; it is what correlate computes at every window",
+        "dot is a matrix product",
+    ]
+    assert len(doc["facts"]) == 4
 
 
 def test_compare_plain_sections():
     text = format_comparison(explain.compare(WINDOW, SEED_B), Format.PLAIN)
-    assert text == ("# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n")
+    assert text.startswith(
+        "# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n\n# B equals"
+    )
+    assert text.count("\n# ") == 7  # three more operations, then the four facts
 
 
 def test_compare_refuses_csv():

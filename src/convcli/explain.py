@@ -39,7 +39,12 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         except ShapeError as exc:
             results[op] = Undefined(exc.message, exc.short)
     kind = common_kind([kind_of(a), kind_of(b)])
-    facts = (_flip_fact(b, results), _window_fact(a, b, results, options), _dot_fact(a, b, results))
+    facts = (
+        _flip_fact(a, b, results, options),
+        _window_fact(a, b, results, options),
+        _dot_fact(a, b, results),
+        _depth_fact(a, b, options),
+    )
     return Comparison(tuple(a.shape), tuple(b.shape), kind, options, results, facts)
 
 
@@ -47,10 +52,17 @@ def _equal(x: np.ndarray, y: np.ndarray) -> bool:
     return x.shape == y.shape and bool(np.all(x == y))
 
 
-def _flip_fact(b: np.ndarray, results: dict[Op, Result | Undefined]) -> Fact:
-    turned = ops.rot180(b)
+def _flip_fact(
+    a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined], options: OpOptions
+) -> Fact:
     conj = b.dtype.kind == "c"
-    applied = ops.kernel_as_applied(Op.CORRELATE, b)
+    try:
+        # the kernels exactly as the two operations slide them (with --channels only the
+        # spatial axes turn)
+        turned = ops.plan(Op.CONVOLVE, a, b, options).kernel()
+        applied = ops.plan(Op.CORRELATE, a, b, options).kernel()
+    except (ShapeError, UsageError):
+        turned, applied = ops.rot180(b), ops.kernel_as_applied(Op.CORRELATE, b)
     if _equal(turned, applied):
         why = "B equals B turned 180°" + (" and conjugated" if conj else "")
         return Fact(
@@ -84,6 +96,21 @@ def _window_fact(
             f"elementwise-sum multiplies A and B entry by entry and adds the products: {total}. "
             f"A and B have the same shape, so {tail}",
         )
+    if (
+        options.channels
+        and isinstance(corr, Result)
+        and a.ndim == 3
+        and b.ndim == 3
+        and a.shape[0] == b.shape[0]
+    ):
+        kh, kw = b.shape[-2:]
+        first = ops.elementwise_sum(a[:, :kh, :kw], b).value[()]
+        return Fact(
+            "window",
+            "elementwise-sum needs A and B of one shape; with --channels, correlate computes it at every "
+            f"window through all channels: sum(A[:, 0:{kh}, 0:{kw}] * B) = {format_number(first)} = "
+            "correlate[0, 0], and so on for each position.",
+        )
     if a.ndim == b.ndim and all(m >= k for m, k in zip(a.shape, b.shape, strict=True)):
         window = tuple(slice(0, k) for k in b.shape)
         first = ops.elementwise_sum(a[window], b).value[()]
@@ -102,6 +129,42 @@ def _window_fact(
         "elementwise-sum needs A and B of one shape; correlate applies that same sum of products "
         "at every position where B fits over A.",
     )
+
+
+def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
+    """What a CNN layer computes: correlate over height and width, a dot product over depth."""
+    if not (options.channels or a.ndim == 3):
+        return Fact(
+            "layer",
+            "A CNN layer computes correlate (no flip, though it is called convolution): over height "
+            "and width, this sum of element-wise products at each window; over depth (channels) a "
+            "dot product, which --channels shows.",
+        )
+    try:
+        p = ops.plan(Op.CORRELATE, a, b, replace(options, channels=True))
+    except (ShapeError, UsageError):
+        return Fact(
+            "depth", "With channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
+        )
+    x, k = p.a, p.b[0]
+    c = x.shape[0]
+    kh, kw = k.shape[-2:]
+    per_channel = [ops.elementwise_sum(x[i, :kh, :kw], k[i]).value[()] for i in range(c)]
+    sums = " + ".join(format_number(v) for v in per_channel)
+    total = format_number(sum(per_channel[1:], start=per_channel[0]))
+    text = (
+        f"Over depth a CNN layer takes a dot product: with --channels, channel c of A meets channel c of B "
+        f"and the {c} per-channel sums are added; at [0, 0] that is {sums} = {total}."
+    )
+    if (kh, kw) == (1, 1):
+        weights = matrix_text(k[:, 0, 0])
+        column = matrix_text(x[:, 0, 0])
+        dot_value = format_number(ops.dot(x[:, 0, 0], k[:, 0, 0]).value[()])
+        text += (
+            f" B is 1x1, so the whole layer is a dot product over depth at every pixel: "
+            f"C[0, 0] = {column} · {weights} = {dot_value}."
+        )
+    return Fact("depth", text)
 
 
 def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined]) -> Fact:

@@ -258,6 +258,8 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
         sections.append(f"{head}\n{body}")
     if fmt is Format.MARKDOWN:
         sections.append("".join(f"- {fact.text}\n" for fact in cmp.facts))
+    elif fmt is Format.PLAIN:
+        sections.append("".join(f"# {fact.text}\n" for fact in cmp.facts))
     return "\n".join(sections)
 
 
