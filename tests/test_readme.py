@@ -1,0 +1,65 @@
+"""Every ``console`` example in the README is run, and its output must match what is shown."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+import pytest
+from typer.testing import CliRunner
+
+from convcli.cli import app
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def examples() -> list[tuple[str, str]]:
+    """(command line, expected output) for each ``$ convcli ...`` line of a console block."""
+    found = []
+    for indent, block in re.findall(r"^( *)```console\n(.*?)^\1```", README, flags=re.S | re.M):
+        block = "\n".join(line[len(indent) :] for line in block.splitlines())
+        for command, output in re.findall(r"^\$ (.*)\n((?:(?!\$ ).*\n)*)", block + "\n", flags=re.M):
+            found.append((command, output.rstrip("\n") + "\n"))
+    return found
+
+
+def run_line(line: str) -> str:
+    """Run a command line (possibly a pipeline of convcli commands) from the project folder."""
+    runner = CliRunner(env={"COLUMNS": "80"})
+    stdin = None
+    output = ""
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for stage in line.split(" | "):
+            words = shlex.split(stage)
+            assert words[0] == "convcli", f"README example runs something else: {stage}"
+            result = runner.invoke(app, words[1:], input=stdin)
+            assert "Traceback" not in result.stderr
+            stdin = result.stdout
+            output = result.stdout + result.stderr
+    finally:
+        os.chdir(here)
+    return output
+
+
+EXAMPLES = examples()
+
+
+def test_the_readme_has_examples():
+    assert len(EXAMPLES) >= 12
+    assert README.splitlines()[2].endswith("convcli compare samples/A.txt samples/B.txt")
+    assert README.splitlines()[3].endswith("pip install -e '.[test]' && pytest")
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_readme_example(command, expected):
+    assert run_line(command) == expected
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert README.splitlines()[3].strip() in ci
