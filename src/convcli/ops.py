@@ -140,11 +140,13 @@ def _match_ndim(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, l
     notes = []
     if a.ndim < b.ndim:
         shape = (1,) * (b.ndim - a.ndim) + a.shape
-        notes.append(f"A ({shape_text(a.shape)}) is read as {shape_text(shape)}")
+        if a.size > 1:
+            notes.append(f"A ({shape_text(a.shape)}) is read as {shape_text(shape)}")
         a = a.reshape(shape)
     elif b.ndim < a.ndim:
         shape = (1,) * (a.ndim - b.ndim) + b.shape
-        notes.append(f"B ({shape_text(b.shape)}) is read as {shape_text(shape)}")
+        if b.size > 1:  # a single number needs no note
+            notes.append(f"B ({shape_text(b.shape)}) is read as {shape_text(shape)}")
         b = b.reshape(shape)
     return a, b, notes
 
