@@ -341,3 +341,11 @@ def test_all_pairs_of_kinds_promote():
             is [Kind.INTEGER, Kind.RATIONAL, Kind.FLOAT, Kind.COMPLEX][max(order.index(na), order.index(nb))]
         )
         assert result.value.tolist() == [[30]]
+
+
+def test_huge_results_are_refused_before_allocation():
+    with pytest.raises(ShapeError) as err:
+        ops.correlate(np.ones((2, 2), dtype=np.int64), np.ones((1, 1), dtype=np.int64), OpOptions(padding=(10**6,)))
+    assert err.value.message.startswith("the padded input would be 2000002x2000002 (4,000,008,000,004 entries")
+    with pytest.raises(ShapeError, match="the result would be 400000x400000"):
+        ops.dot(np.ones((400000, 1)), np.ones((1, 400000)))

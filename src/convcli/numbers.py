@@ -7,6 +7,7 @@ not fit), object holding Fractions, float64, complex128, and object holding symp
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable
 from fractions import Fraction
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ShapeError
 from .model import Kind
 
 __all__ = [
@@ -263,3 +265,38 @@ def to_scaled(a: np.ndarray, extra: Iterable[Any] = ()) -> tuple[np.ndarray, int
 def from_scaled(nums: np.ndarray, den: int) -> np.ndarray:
     """Integers over one denominator, back to an array of reduced Fractions."""
     return _object_array([Fraction(int(n), den) for n in nums.flat], nums.shape)
+
+
+_BYTES_PER_ENTRY = {
+    Kind.INTEGER: 8,
+    Kind.RATIONAL: 100,  # a Fraction object and its two ints
+    Kind.FLOAT: 8,
+    Kind.COMPLEX: 16,
+    Kind.SYMBOLIC: 200,
+}
+
+
+def memory_limit() -> int:
+    """The bytes one array may take: half of this machine's memory (or 8 GiB if unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def _gigabytes(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def check_allocation(shape: tuple[int, ...], kind: Kind, what: str) -> None:
+    """Refuse, before allocating it, an array that would not fit in memory."""
+    cells = math.prod(shape)
+    need = cells * _BYTES_PER_ENTRY[kind]
+    limit = memory_limit()
+    if need > limit:
+        size = "x".join(map(str, shape))
+        raise ShapeError(
+            f"{what} would be {size} ({cells:,} entries, about {_gigabytes(need)} as {kind}), more than "
+            f"the {_gigabytes(limit)} convcli allows itself on this machine",
+            short=f"{what} too large ({_gigabytes(need)})",
+        )

@@ -20,6 +20,7 @@ from .model import Activation, Boundary, Choice, Convention, Kind, Mode, Op, OpO
 from .numbers import (
     abs_max,
     as_kind,
+    check_allocation,
     common_kind,
     from_scaled,
     kind_of,
@@ -361,6 +362,8 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
             short=f"kernel {shape_text(extent)} larger than padded input {shape_text(padded)}",
         )
     out_shape = tuple((p - k) // s + 1 for p, k, s in zip(padded, extent, stride, strict=True))
+    check_allocation(tuple(a2.shape[:-n]) + padded, kind, "the padded input")
+    check_allocation((b2.shape[0] if options.channels else 1,) + out_shape, kind, "the result")
     if options.bias and len(options.bias) not in (1, b2.shape[0] if options.channels else 1):
         count = b2.shape[0] if options.channels else 1
         raise UsageError(f"--bias takes one value, or one per filter ({count}); got {len(options.bias)}")
@@ -567,6 +570,7 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
             short=f"inner dimensions {n} and {m} differ",
         )
     a2, b2, kind = _unify(a, b)
+    check_allocation(a.shape[:-1] + b.shape[:-2] + b.shape[-1:], kind, "the result")
     value = _exact(kind, a2, b2, None, n, lambda x, y, _f: np.dot(x, y))
     value = np.asarray(value)
     return Result(Op.DOT, value, kind, a.shape, b.shape, notes=nonfinite_notes(value))
