@@ -147,9 +147,9 @@ def test_bad_choice_is_one_error_line():
 
 
 def test_bad_fillvalue():
-    result = run("convolve", A, B, "--fillvalue", "x")
+    result = run("convolve", A, B, "--fillvalue", "1..2")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
-    assert result.stderr == 'error: --fillvalue: expected a number, found "x"\n'
+    assert result.stderr == 'error: --fillvalue: expected a number, found "1..2"\n'
 
 
 def test_two_stdin_operands_refused():

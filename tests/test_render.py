@@ -52,3 +52,12 @@ def test_golden(name):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8")
     assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_brackets_in_explanations_are_not_markup():
+    from convcli.parsing import parse_inline
+
+    a = parse_inline("a b; c d", source="A")
+    b = parse_inline("w x; y z", source="B")
+    text = draw(render.comparison_view(explain.compare(a, b), width=100), 100)
+    assert "convolve slides B turned 180° ([[z, y], [x, w]]) over A" in text

@@ -870,6 +870,8 @@ def _size_or_matrix(text: str, option: str, exact: bool) -> tuple[int, ...]:
     try:
         return shapes.parse_size(text, option)
     except UsageError as size_error:
+        if not (os.path.exists(text) or kernels.named_kernel(text) is not None or any(c in text for c in " ;[")):
+            raise
         try:
             return tuple(parsing.read_matrix(text, name=option, exact=exact).shape)
         except ConvcliError:

@@ -102,7 +102,9 @@ def json_value(x: Any) -> Any:
         return x.numerator if x.denominator == 1 else str(x)
     if isinstance(x, float):
         return x if math.isfinite(x) else format_number(x)
-    return format_number(x)
+    if isinstance(x, complex):
+        return format_number(x)
+    return str(x)  # a symbolic expression, as sympy writes it
 
 
 def _json_array(a: np.ndarray) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import MissingExtraError, ShapeError
 from .model import Kind
 
 __all__ = [
@@ -39,6 +39,7 @@ _FRACTION = re.compile(r"([+-]?\d+)/([+-]?\d+)\Z")
 _FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _REAL = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf)"
+_SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
 _COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
 
 
@@ -71,7 +72,22 @@ def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | 
         if (math.isinf(value.real) or math.isinf(value.imag)) and "inf" not in token.lower():
             raise ValueError(f'"{token}" is too large for a complex128')
         return value
+    m = _SYMBOL.match(token)
+    if m:
+        return symbol(m.group(2), negative=m.group(1) == "-")
     raise ValueError(f'expected a number, found "{token}"')
+
+
+def symbol(name: str, negative: bool = False) -> Any:
+    """A letter entry as a sympy symbol (sympy is the optional extra ``convcli[symbolic]``)."""
+    try:
+        import sympy
+    except ImportError:
+        raise MissingExtraError(
+            f'"{name}" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
+        ) from None
+    value = sympy.Symbol(name)
+    return -value if negative else value
 
 
 def kind_of_value(value: Any) -> Kind:
@@ -216,7 +232,8 @@ def format_number(x: Any) -> str:
         if im_part[0] != "-":
             im_part = "+" + im_part
         return f"{re_part}{im_part}j"
-    return str(x)
+    # a symbolic expression: without spaces, so that it stays one column of plain output
+    return str(x).replace(" ", "")
 
 
 def display_number(x: Any, *, digits: int = 6) -> str:
@@ -233,6 +250,8 @@ def display_number(x: Any, *, digits: int = 6) -> str:
         if im_part[0] != "-":
             im_part = "+" + im_part
         return f"{re_part}{im_part}j"
+    if not isinstance(x, int | Fraction | bool):
+        return str(x)
     return format_number(x)
 
 

@@ -181,7 +181,7 @@ def bullets(lines: list[str]) -> RenderableType:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column()
     for line in lines:
-        grid.add_row("•", line)
+        grid.add_row("•", Text(line))  # Text: never read as markup (facts quote matrices in [ ])
     return grid
 
 
@@ -335,7 +335,7 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
     for r in rows:
         label.add_row(
             ELLIPSIS if r is None else str(r),
-            *(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c]) for c in cols),
+            *(Text(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c])) for c in cols),
         )
     check = (
         Text(f"✓ equals {view.op} computed directly", style="bold green")
@@ -560,7 +560,7 @@ def shape_view(report: ShapeReport, *, width: int = 80) -> RenderableType:
                 if any(isinstance(p, str) for p in pads):
                     cells.append(Text("refused with a stride", style="yellow"))
                 else:
-                    cells.append(" ".join(f"({p[0]}, {p[1]})" for p in pads))
+                    cells.append(Text(" ".join(f"({p[0]}, {p[1]})" for p in pads)))
             table.add_row(convention.value, *cells)
         parts += [Text(""), table]
     return Group(*parts)

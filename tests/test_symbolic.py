@@ -1,0 +1,74 @@
+"""Letters as entries: symbolic results through sympy (Goodfellow et al., Deep Learning, Fig. 9.1)."""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from convcli import ops
+from convcli.cli import ExitCode, app
+from convcli.errors import MissingExtraError
+from convcli.model import Kind, Op
+from convcli.numbers import parse_token
+from convcli.parsing import parse_inline
+from convcli.steps import derive, terms_text
+
+FIG_A = "a b c d; e f g h; i j k l"
+FIG_K = "w x; y z"
+
+
+def test_figure_9_1():
+    result = ops.correlate(parse_inline(FIG_A, source="A"), parse_inline(FIG_K, source="B"))
+    assert result.kind is Kind.SYMBOLIC
+    assert [[str(v) for v in row] for row in result.value] == [
+        ["a*w + b*x + e*y + f*z", "b*w + c*x + f*y + g*z", "c*w + d*x + g*y + h*z"],
+        ["e*w + f*x + i*y + j*z", "f*w + g*x + j*y + k*z", "g*w + h*x + k*y + l*z"],
+    ]
+
+
+def test_figure_9_1_on_the_command_line():
+    result = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
+    assert result.exit_code == ExitCode.OK
+    assert json.loads(result.stdout)["result"][0][0] == "a*w + b*x + e*y + f*z"
+    plain = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K])
+    assert plain.stdout.splitlines()[0] == "a*w+b*x+e*y+f*z b*w+c*x+f*y+g*z c*w+d*x+g*y+h*z"
+
+
+def test_convolve_turns_the_symbolic_kernel():
+    result = ops.convolve(parse_inline("a b; c d", source="A"), parse_inline(FIG_K, source="B"))
+    assert str(result.value[0, 0]) == "a*z + b*y + c*x + d*w"
+
+
+def test_steps_work_symbolically():
+    steps = derive(Op.CORRELATE, parse_inline(FIG_A, source="A"), parse_inline(FIG_K, source="B"), at=(0, 0))
+    step = steps.steps[0]
+    assert terms_text(step.window, step.kernel, step.products, step.total) == (
+        "(a*w)+(b*x)+(e*y)+(f*z) = (a*w)+(b*x)+(e*y)+(f*z) = a*w + b*x + e*y + f*z"
+    )
+
+
+def test_mixed_numbers_and_symbols():
+    result = ops.correlate(parse_inline("1 a; 2 b", source="A"), parse_inline("x; 3", source="B"))
+    assert [str(v) for v in result.value.flat] == ["x + 6", "a*x + 3*b"]
+
+
+def test_without_sympy_one_line_says_how_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_sympy(name, *args, **kwargs):
+        if name == "sympy" or name.startswith("sympy."):
+            raise ImportError("No module named 'sympy'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sympy)
+    with pytest.raises(MissingExtraError) as err:
+        parse_token("a")
+    assert err.value.message == '"a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
+    result = CliRunner().invoke(app, ["correlate", "a b", "1"])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        'error: "a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"\n'
+    )
