@@ -39,7 +39,8 @@ class MissingExtraError(ConvcliError):
 class ParseError(ConvcliError):
     """A matrix that cannot be read, located by source, line and column (both 1-based).
 
-    ``line_text`` is the offending line, shown with a caret under ``column``.
+    ``line_text`` is the offending line, shown with a caret under ``column``. A one-line inline
+    literal has no line number: it is located by column alone (``B (inline), column 6: ...``).
     """
 
     def __init__(
@@ -56,6 +57,8 @@ class ParseError(ConvcliError):
             where += f":{line}"
             if column is not None:
                 where += f":{column}"
+        elif column is not None:
+            where += f", column {column}"
         super().__init__(f"{where}: {message}")
         self.reason = message
         self.source = source
@@ -65,17 +68,20 @@ class ParseError(ConvcliError):
 
     def lines(self) -> list[str]:
         out = [self.message]
-        if self.line_text is not None and self.line is not None:
-            shown = self.line_text
-            if len(shown) > 120:
-                # keep the caret's neighbourhood of a very long line
-                start = max(0, (self.column or 1) - 60)
-                shown = ("..." if start else "") + shown[start : start + 117]
-                caret_at = (self.column or 1) - start + (3 if start else 0)
-            else:
-                caret_at = self.column or 1
-            gutter = f"{self.line:>4} | "
-            out.append(gutter + shown)
-            if self.column is not None:
-                out.append(" " * (len(gutter) - 2) + "| " + " " * (caret_at - 1) + "^")
+        if self.line_text is None or (self.line is None and self.column is None):
+            return out
+        # one character per character, so the caret stays under the column: a tab or a control
+        # character would be drawn wider (or not at all) by the terminal
+        shown = "".join(" " if c == "\t" else c if c.isprintable() else "\ufffd" for c in self.line_text)
+        if len(shown) > 120:
+            # keep the caret's neighbourhood of a very long line
+            start = max(0, (self.column or 1) - 60)
+            shown = ("..." if start else "") + shown[start : start + 117]
+            caret_at = (self.column or 1) - start + (3 if start else 0)
+        else:
+            caret_at = self.column or 1
+        gutter = f"{self.line:>4} | " if self.line is not None else "     | "
+        out.append(gutter + shown)
+        if self.column is not None:
+            out.append(" " * (len(gutter) - 2) + "| " + " " * (caret_at - 1) + "^")
         return out
