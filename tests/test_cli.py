@@ -382,3 +382,16 @@ def test_kernels_listed_and_usable():
     result = run("kernels", "-f", "json")
     names = [k["name"] for k in json.loads(result.stdout)]
     assert names[:3] == ["identity", "box", "gaussian"] and "sobel-x" in names
+
+
+def test_named_kernels_stand_for_matrices():
+    result = run("correlate", A, "sobel-x")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "3 0 -3\n4 3 -2\n4 2 -3\n", "")
+    result = run("correlate", A, "box:3")
+    assert result.stdout == "2/3 7/9 2/3\n4/9 7/9 7/9\n4/9 2/3 2/3\n"
+    result = run("correlate", A, "box:0")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        'error: named kernel "box:0": the size must be a whole number from 1 to 1001, got "0"; '
+        "expected box or box:N (e.g. box:3)\n"
+    )

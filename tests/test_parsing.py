@@ -866,7 +866,9 @@ def test_unreadable_file(tmp_path):
 
 
 def test_named_kernel_hook(monkeypatch):
-    assert parsing._named_kernel("box:3") is None
+    assert parsing._named_kernel("box:3").tolist() == [[Fraction(1, 9)] * 3] * 3
+    assert parsing._named_kernel("no-such-kernel") is None
+    assert read_matrix("laplace").tolist() == [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
     kernels = {"box:3": np.ones((3, 3), dtype=np.int64), "laplace": np.array([[0, 1, 0]])}
     monkeypatch.setattr(parsing, "_named_kernel", kernels.get)
     same(read_matrix("box:3"), np.ones((3, 3)), np.int64)

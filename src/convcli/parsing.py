@@ -442,11 +442,10 @@ def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
 
 
 def _named_kernel(arg: str) -> np.ndarray | None:
-    """The named kernel ``arg`` (``box:3``, ``sobel-x``, ...), or None when there is none.
+    """The named kernel ``arg`` (``box:3``, ``sobel-x``, ...), or None when there is none."""
+    from .kernels import named_kernel
 
-    Named kernels are not built yet: every name is unknown for now.
-    """
-    return None
+    return named_kernel(arg)
 
 
 def _looks_like_path(arg: str) -> bool:
