@@ -293,15 +293,24 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
             ),
             Text(""),
         ]
+    elif steps.kernel is not None and steps.op is Op.CORRELATE:
+        parts += [
+            Text("B, slid over A as it is (convolve would turn it 180° first)", style="dim"),
+            matrix_grid(steps.kernel, width=width),
+            Text(""),
+        ]
     for step in steps.steps:
         lines = step_lines(steps, step)
-        name, _, rest = lines[0].partition(": ")
+        name, _, rest = lines[0].rstrip(":").partition(": ")
         parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
         if steps.padded is not None:
+            if steps.padded.ndim == 3:
+                parts.append(Text("the window on channel 0 (every channel is read at the same place)", style="dim"))
             parts.append(_window_grid(steps, step))
         elif steps.op is Op.ELEMENTWISE_SUM:
             parts.append(matrix_grid(step.products, width=width, style=""))
-        parts.append(Text(rest if rest else "", style=""))
+        if rest:
+            parts.append(Text(rest))
         parts += [Text(line) for line in lines[1:]]
         parts.append(Text(""))
     if steps.capped:
