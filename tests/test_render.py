@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import explain, ops, render
+from convcli import diagnose, explain, ops, render
+from convcli.model import Mode, Op, OpOptions
+from convcli.steps import derive, derive_cells
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
@@ -31,7 +33,20 @@ def _ramp():
     return np.arange(4_000_000, dtype=np.int64).reshape(2000, 2000)
 
 
+def _steps(w):
+    return render.steps_view(derive(Op.CONVOLVE, SEED_A, B2, OpOptions(mode=Mode.SAME), at=(0, 1)), width=w)
+
+
+def _check(w):
+    report = diagnose.check(SEED_A, B2, np.array([[4, 3, 3], [2, 4, 2], [2, 2, 3]]), Op.CORRELATE, OpOptions())
+    return render.check_view(report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:2]), width=w)
+
+
 CASES = {
+    "steps_60": (_steps, 60),
+    "steps_80": (_steps, 80),
+    "check_60": (_check, 60),
+    "check_80": (_check, 80),
     "convolve_seed_60": (lambda w: render.result_view(ops.convolve(SEED_A, SEED_B), width=w), 60),
     "compare_seed_60": (lambda w: render.comparison_view(explain.compare(SEED_A, SEED_B), width=w), 60),
     "compare_window_b2_80": (lambda w: render.comparison_view(explain.compare(WINDOW, B2), width=w), 80),
