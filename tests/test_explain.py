@@ -24,7 +24,8 @@ def test_symmetric_kernel_means_no_difference():
 def test_asymmetric_kernel_shows_the_turned_kernel():
     assert facts(WINDOW, B2)["flip"] == (
         "B is not symmetric under a 180° turn: convolve slides B turned 180° ([[1, 0, 1], [0, 1, 0], "
-        "[0, 0, 1]]) over A, correlate slides B as it is, so their results differ."
+        "[0, 0, 1]]) over A, correlate slides B as it is, so their results differ: convolve gives [[4]], "
+        "correlate (the lecture slide's sum of products) gives [[3]]. They agree only for a symmetric kernel."
     )
 
 
@@ -41,8 +42,8 @@ def test_elementwise_sum_is_the_one_window():
 
 def test_dot_is_a_matrix_product():
     assert facts(WINDOW, SEED_B)["dot"] == (
-        "dot is a matrix product: entry [0, 0] is row 0 of A times column 0 of B (2), so the result is "
-        "3x3, not one sum over matching entries. A convolutional layer does not compute this."
+        "np.dot of two matrices is a matrix product: entry [0, 0] is row 0 of A times column 0 of B (2), "
+        "so the result is 3x3, not one sum over matching entries."
     )
 
 
@@ -68,3 +69,21 @@ def test_depth_is_a_dot_product_and_one_by_one_is_all_dot():
 
 def test_two_d_inputs_name_what_a_layer_computes():
     assert facts(SEED_A, SEED_B)["layer"].startswith("A CNN layer computes correlate (no flip")
+
+
+def test_the_textbooks_dot_product_is_the_flattened_inner_product():
+    text = facts(WINDOW, B2)["flatten"]
+    assert "np.dot(A[0:3, 0:3].ravel(), B.ravel()) = 3, the element-wise sum again" in text
+    assert "convcli im2col" in text and "fully connected layer" in text
+
+
+def test_vectors_of_different_lengths():
+    assert facts(np.array([1, 2, 3, 4]), np.array([1, 2]))["dot"] == (
+        "dot of two vectors is their inner product, which needs equal lengths: A has 4 entries and B has 2."
+    )
+
+
+def test_channel_mismatch_flips_only_spatial_axes():
+    a = np.ones((3, 4, 4), dtype=np.int64)
+    b = np.array([[[[1]]], [[[2]]]])
+    assert facts(a, b, OpOptions(channels=True))["flip"].startswith("B equals B turned 180°")

@@ -112,9 +112,9 @@ def test_compare_json_has_results_and_errors():
     assert doc["op"] == "compare" and doc["mode"] == "valid"
     assert [fact.split(":")[0] for fact in doc["facts"]][1:3] == [
         "elementwise-sum needs A and B of one shape; it is what correlate computes at every window",
-        "dot is a matrix product",
+        "np.dot of two matrices is a matrix product",
     ]
-    assert len(doc["facts"]) == 4
+    assert len(doc["facts"]) == 5
 
 
 def test_compare_plain_sections():
@@ -122,7 +122,7 @@ def test_compare_plain_sections():
     assert text.startswith(
         "# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n\n# B equals"
     )
-    assert text.count("\n# ") == 7  # three more operations, then the four facts
+    assert text.count("\n# ") == 8  # three more operations, then the five facts
 
 
 def test_compare_refuses_csv():

@@ -43,8 +43,10 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         _flip_fact(a, b, results, options),
         _window_fact(a, b, results, options),
         _dot_fact(a, b, results),
+        _flatten_fact(a, b, options),
         _depth_fact(a, b, options),
     )
+    facts = tuple(fact for fact in facts if fact is not None)
     return Comparison(tuple(a.shape), tuple(b.shape), kind, options, results, facts)
 
 
@@ -62,7 +64,9 @@ def _flip_fact(
         turned = ops.plan(Op.CONVOLVE, a, b, options).kernel()
         applied = ops.plan(Op.CORRELATE, a, b, options).kernel()
     except (ShapeError, UsageError):
-        turned, applied = ops.rot180(b), ops.kernel_as_applied(Op.CORRELATE, b)
+        spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
+        turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
+        applied = ops.kernel_as_applied(Op.CORRELATE, b)
     if _equal(turned, applied):
         why = "B equals B turned 180°" + (" and conjugated" if conj else "")
         return Fact(
@@ -77,7 +81,16 @@ def _flip_fact(
         f"B is not symmetric under a 180° turn: convolve slides B turned 180° "
         f"({matrix_text(turned)}) over A, correlate slides {slides}"
     )
-    text += ", yet for these inputs the results agree." if same else ", so their results differ."
+    if same:
+        text += ", yet for these inputs the results agree."
+    elif isinstance(conv, Result) and isinstance(corr, Result) and conv.value.size <= 4:
+        text += (
+            f", so their results differ: convolve gives {matrix_text(conv.value)}, correlate (the "
+            f"lecture slide's sum of products) gives {matrix_text(corr.value)}. They agree only for a "
+            "symmetric kernel."
+        )
+    else:
+        text += ", so their results differ (they agree only for a symmetric kernel)."
     return Fact("flip", text)
 
 
@@ -137,8 +150,9 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
         return Fact(
             "layer",
             "A CNN layer computes correlate (no flip, though it is called convolution): over height "
-            "and width, this sum of element-wise products at each window; over depth (channels) a "
-            "dot product, which --channels shows.",
+            "and width, this sum of element-wise products at each window; over depth (channels) the "
+            "per-channel sums are added, a dot product along the depth axis (exactly so for a 1x1 "
+            "kernel), which --channels shows.",
         )
     try:
         p = ops.plan(Op.CORRELATE, a, b, replace(options, channels=True))
@@ -169,25 +183,49 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
 
 def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined]) -> Fact:
     d = results[Op.DOT]
-    if isinstance(d, Result):
-        if a.ndim == 1 and b.ndim == 1:
+    if a.ndim == 1 and b.ndim == 1:
+        if isinstance(d, Result):
             return Fact(
                 "dot",
-                f"dot of two vectors is their inner product, the sum of element-wise products: "
+                "dot of two vectors is their inner product, the sum of element-wise products: "
                 f"{format_number(d.value[()])}.",
             )
+        return Fact(
+            "dot",
+            f"dot of two vectors is their inner product, which needs equal lengths: A has {a.shape[0]} "
+            f"entries and B has {b.shape[0]}.",
+        )
+    if isinstance(d, Result):
         first = format_number(d.value.flat[0])
         return Fact(
             "dot",
-            "dot is a matrix product: entry [0, 0] is row 0 of A times column 0 of B "
-            f"({first}), so the result is {ops.shape_text(d.shape)}, not one sum over matching "
-            "entries. A convolutional layer does not compute this.",
+            "np.dot of two matrices is a matrix product: entry [0, 0] is row 0 of A times column 0 of B "
+            f"({first}), so the result is {ops.shape_text(d.shape)}, not one sum over matching entries.",
         )
     n, m = a.shape[-1], (b.shape[-2] if b.ndim >= 2 else b.shape[0])
     return Fact(
         "dot",
-        f"dot is a matrix product: rows of A (length {n}) meet columns of B (length {m}), so it "
-        "is undefined here; it is not what a convolutional layer computes over height and width.",
+        f"np.dot of two matrices is a matrix product: rows of A (length {n}) meet columns of B "
+        f"(length {m}), so it is undefined here.",
+    )
+
+
+def _flatten_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None:
+    """The textbooks' "dot product": the inner product of the flattened window and kernel."""
+    if options.channels or a.ndim != b.ndim or a.ndim > 2:
+        return None
+    if not all(m >= k for m, k in zip(a.shape, b.shape, strict=True)):
+        return None
+    window = a[tuple(slice(0, k) for k in b.shape)]
+    value = format_number(ops.dot(window.reshape(-1), b.reshape(-1)).value[()])
+    where = ", ".join(f"0:{k}" for k in b.shape)
+    return Fact(
+        "flatten",
+        "The \"dot product\" of the textbooks (cs231n, Buduma) is the inner product of the window and "
+        f"the kernel flattened into vectors: np.dot(A[{where}].ravel(), B.ravel()) = {value}, the "
+        "element-wise sum again. cs231n's np.dot(W_row, X_col) does it for every window at once "
+        "(convcli im2col shows it). A fully connected layer, y = f(x·w + b), takes that dot product "
+        "with the whole flattened input.",
     )
 
 
