@@ -322,7 +322,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
     markdown and latex for write-ups."""
     if fmt is Format.JSON:
         doc = _steps_header(steps)
-        doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels))
+        doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels), steps)
         if steps.turned is not None:
             doc["kernel_turned"] = _json_array(steps.turned)
         doc.update(
@@ -338,12 +338,12 @@ def format_steps(steps: Steps, fmt: Format) -> str:
         title += f", mode {steps.options.mode}"
     lines_of = [step_lines(steps, s) for s in steps.steps]
     if fmt is Format.PLAIN:
-        head = [f"# {title}: {definition(steps.op, bool(steps.options and steps.options.channels))}"]
+        head = [f"# {title}: {definition(steps.op, bool(steps.options and steps.options.channels), steps)}"]
         if steps.turned is not None:
             head.append(f"# rot180(B) = {matrix_text(steps.turned)}")
         return "\n".join(head + [line for lines in lines_of for line in lines]) + "\n"
     if fmt is Format.MARKDOWN:
-        out = [f"### {title}", "", f"`{definition(steps.op)}`", ""]
+        out = [f"### {title}", "", f"`{definition(steps.op, bool(steps.options and steps.options.channels), steps)}`", ""]
         if steps.turned is not None:
             out += ["B turned 180°:", "", _matrix_markdown(steps.turned)]
         for lines in lines_of:

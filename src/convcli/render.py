@@ -278,7 +278,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         header(
             title, _options_text(options, steps.op), _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}")
         ),
-        Text(definition(steps.op, bool(options and options.channels)), style="italic"),
+        Text(definition(steps.op, bool(options and options.channels), steps), style="italic"),
         Text(""),
     ]
     if steps.turned is not None and steps.kernel is not None:

@@ -331,17 +331,39 @@ def cell_name(op: Op, cell: tuple[int, ...]) -> str:
     return "C[" + ", ".join(str(i) for i in cell) + "]" if cell else "C"
 
 
-def definition(op: Op, channels: bool = False) -> str:
-    """The formula every step instantiates, in words a student can check."""
-    if op is Op.CONVOLVE:
-        return "C[i, j] = sum over u, v of A[i+u, j+v] * rot180(B)[u, v]  (B turned 180° first)"
-    if op is Op.CORRELATE:
-        if channels:
-            return "C[o, i, j] = sum over c, u, v of A[c, i+u, j+v] * B[o, c, u, v]  (no flip)"
-        return "C[i, j] = sum over u, v of A[i+u, j+v] * B[u, v]  (B slides as it is)"
+def _index(axis: str, tap: str, stride: int, dilation: int) -> str:
+    left = f"{stride}{axis}" if stride > 1 else axis
+    right = f"{dilation}{tap}" if dilation > 1 else tap
+    return f"{left}+{right}"
+
+
+def definition(op: Op, channels: bool = False, steps: Steps | None = None) -> str:
+    """The formula every step instantiates, in words a student can check.
+
+    With a derivation at hand, its stride, dilation and padding are written into the indices
+    (``Ap[2i+u, 2j+v]`` reads the padded input with stride 2).
+    """
     if op is Op.ELEMENTWISE_SUM:
         return "sum over i, j of A[i, j] * B[i, j]  (one number)"
-    return "C[i, j] = sum over k of A[i, k] * B[k, j]  (row i of A times column j of B)"
+    if op is Op.DOT:
+        return "C[i, j] = sum over k of A[i, k] * B[k, j]  (row i of A times column j of B)"
+    stride = steps.stride[-2:] if steps is not None and steps.stride else (1, 1)
+    dilation = steps.dilation[-2:] if steps is not None and steps.dilation else (1, 1)
+    if len(stride) == 1:
+        stride, dilation = (1, *stride), (1, *dilation)
+    padded = steps is not None and steps.pad_mask is not None and bool(steps.pad_mask.any())
+    source = "Ap" if padded else "A"
+    rows = _index("i", "u", stride[0], dilation[0])
+    cols = _index("j", "v", stride[1], dilation[1])
+    kernel = "rot180(B)" if op is Op.CONVOLVE else "B"
+    if channels:
+        text = f"C[o, i, j] = sum over c, u, v of {source}[c, {rows}, {cols}] * {kernel}[o, c, u, v]"
+    else:
+        text = f"C[i, j] = sum over u, v of {source}[{rows}, {cols}] * {kernel}[u, v]"
+    notes = ["B turned 180° first" if op is Op.CONVOLVE else "B slides as it is"]
+    if padded:
+        notes.append("Ap is A padded, padding cells marked")
+    return f"{text}  ({'; '.join(notes)})"
 
 
 def step_lines(steps: Steps, step: Step) -> list[str]:
