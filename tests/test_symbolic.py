@@ -46,7 +46,7 @@ def test_steps_work_symbolically():
     steps = derive(Op.CORRELATE, parse_inline(FIG_A, source="A"), parse_inline(FIG_K, source="B"), at=(0, 0))
     step = steps.steps[0]
     assert terms_text(step.window, step.kernel, step.products, step.total) == (
-        "(a*w)+(b*x)+(e*y)+(f*z) = (a*w)+(b*x)+(e*y)+(f*z) = a*w + b*x + e*y + f*z"
+        "(a*w)+(b*x)+(e*y)+(f*z) = a*w + b*x + e*y + f*z"
     )
 
 

@@ -6,6 +6,7 @@ with an ellipsis between, so only the cells that will be shown are ever formatte
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -132,14 +133,43 @@ def _options_text(options: OpOptions | None, op: Op | None) -> str:
     if options.boundary == "fill" and options.fillvalue != 0:
         parts.append(f"fillvalue {display_number(options.fillvalue)}")
     parts.append(f"convention {options.convention}")
+    for name, values, plain in (("stride", options.stride, 1), ("dilation", options.dilation, 1)):
+        if any(v != plain for v in values):
+            parts.append(f"{name} {','.join(map(str, values))}")
+    if options.padding is not None:
+        parts.append(f"padding {','.join(map(str, options.padding))}")
+    if options.channels:
+        parts.append("channels")
+    if options.bias:
+        parts.append("bias " + ",".join(display_number(b) for b in options.bias))
+    if options.activation != "none":
+        parts.append(str(options.activation))
     return " · ".join(parts)
 
 
-def header(title: str, options_text: str, shapes: str) -> Text:
+def wrapped_terms(text: str, width: int) -> Text:
+    """A long sum of products broken before each '=' and then after a '+', never inside a term."""
+    if len(text) <= width:
+        return Text(text)
+    lines: list[str] = []
+    for n, part in enumerate(text.split(" = ")):
+        line = "" if n == 0 else "  = "
+        for piece in re.split(r"(?<=\+)", part):
+            if len(line) + len(piece) > width and line.strip(" ="):
+                lines.append(line)
+                line = "    "
+            line += piece
+        lines.append(line)
+    return Text("\n".join(lines))
+
+
+def header(title: str, options_text: str, shapes: str, width: int = 80) -> Text:
+    """The title, the options in force and the shapes; the options on their own line when the
+    terminal is too narrow to hold them beside the title."""
     text = Text()
     text.append(title, style="bold magenta")
     if options_text:
-        text.append("  " + options_text)
+        text.append(("  " if len(title) + 2 + len(options_text) <= width else "\n") + options_text)
     text.append("\n" + shapes, style="dim")
     return text
 
@@ -155,6 +185,7 @@ def result_view(result: Result, *, width: int = 80) -> RenderableType:
         result.op.value,
         _options_text(result.options, result.op),
         _shapes(result.a_shape, result.b_shape, f" → {out_shape} · {result.kind.label}"),
+        width=width,
     )
     parts: list[RenderableType] = [head, Text("")]
     if result.products is not None:
@@ -191,6 +222,7 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
         "compare",
         _options_text(cmp.options, None),
         _shapes(cmp.a_shape, cmp.b_shape, f" · {cmp.kind.label}"),
+        width=width,
     )
     cell_width = max((width - 4 * 3) // 4, 12)
     side = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
@@ -242,6 +274,7 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
     r1 = min(origin[0] + (k_shape[0] - 1) * dil[0] + 1 + _MARGIN, spatial.shape[0])
     c1 = min(origin[1] + (k_shape[1] - 1) * dil[1] + 1 + _MARGIN, spatial.shape[1])
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
+    cropped = r0 > 0 or c0 > 0 or r1 < spatial.shape[0] or c1 < spatial.shape[1]
     table.add_column("", style="dim", justify="right")
     for c in range(c0, c1):
         table.add_column(str(c - before[1]), justify="right", no_wrap=True)
@@ -256,6 +289,8 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
             else:
                 cells.append(Text(f" {text} ", style="dim" if pmask[r, c] else ""))
         table.add_row(*cells)
+    if cropped:
+        return Group(table, Text("(A continues beyond the rows and columns drawn)", style="dim"))
     return table
 
 
@@ -276,7 +311,10 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
     out_shape = shape_text(steps.out_shape) if steps.out_shape else "scalar"
     parts: list[RenderableType] = [
         header(
-            title, _options_text(options, steps.op), _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}")
+            title,
+            _options_text(options, steps.op),
+            _shapes(steps.a_shape, steps.b_shape, f" → {out_shape}"),
+            width=width,
         ),
         Text(definition(steps.op, bool(options and options.channels), steps), style="italic"),
         Text(""),
@@ -305,13 +343,15 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
         if steps.padded is not None:
             if steps.padded.ndim == 3:
-                parts.append(Text("the window on channel 0 (every channel is read at the same place)", style="dim"))
+                parts.append(
+                    Text("the window on channel 0 (every channel is read at the same place)", style="dim")
+                )
             parts.append(_window_grid(steps, step))
         elif steps.op is Op.ELEMENTWISE_SUM:
             parts.append(matrix_grid(step.products, width=width, style=""))
         if rest:
-            parts.append(Text(rest))
-        parts += [Text(line) for line in lines[1:]]
+            parts.append(wrapped_terms(rest, width))
+        parts += [wrapped_terms(line, width) for line in lines[1:]]
         parts.append(Text(""))
     if steps.capped:
         parts.append(
@@ -327,7 +367,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
 def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
     """The patch matrix with its columns labelled by output cell, the kernel row, the product."""
     label = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
-    label.add_column("tap", style="dim", justify="right")
+    label.add_column("tap", style="dim", justify="right", no_wrap=True)
     n = len(view.labels)
     cell_w = (
         max(len(cell_label(view.labels[-1])), *(len(display_number(v)) for v in view.patches.flat[:200])) + 2
@@ -341,9 +381,10 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
         if view.patches.shape[0] > 13
         else list(range(view.patches.shape[0]))
     )
+    taps = list(np.ndindex(*view.tap_shape)) if view.tap_shape else []
     for r in rows:
         label.add_row(
-            ELLIPSIS if r is None else str(r),
+            ELLIPSIS if r is None else ("B" + cell_label(taps[r]) if taps else str(r)),
             *(Text(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c])) for c in cols),
         )
     check = (
@@ -353,7 +394,7 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
     )
     turned = " (B turned 180°)" if view.op is Op.CONVOLVE else ""
     return Group(
-        header(f"im2col · {view.op}", "", "one large matrix multiply: kernel row @ patches"),
+        header(f"im2col · {view.op}", "", "one large matrix multiply: kernel row @ patches", width=width),
         Text(""),
         Text("patches: one column per window of A, labelled by the output cell it makes", style="dim"),
         label,
@@ -373,6 +414,7 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
         "compare --conventions",
         "mode same",
         _shapes(cmp.a_shape, cmp.b_shape, " · cells that differ from the first row are [bracketed]"),
+        width=width,
     )
 
     def cell(row: ConventionRow, op: Op, cell_width: int) -> RenderableType:
@@ -422,6 +464,7 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
             f"check · {expected.op}",
             _options_text(expected.options, expected.op),
             _shapes(expected.a_shape, expected.b_shape, f" · {expected.kind.label}"),
+            width=width,
         ),
         Text(""),
     ]
@@ -449,6 +492,14 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
         parts.append(Text.assemble(("diagnosis: ", "bold"), report.diagnosis.text))
     elif report.worst:
         parts.append(Text.assemble(("off by: ", "bold"), report.worst))
+    if len(report.wrong) > len(derivations) > 0:
+        parts.append(
+            Text(
+                f"the first {len(derivations)} of {len(report.wrong)} wrong cells, derived "
+                "(convcli steps --at I,J derives any other):",
+                style="dim",
+            )
+        )
     for derivation in derivations:
         for step in derivation.steps:
             lines = step_lines(derivation, step)
@@ -458,8 +509,8 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
                 Text.assemble((f"{name} should be ", "bold"), (display_number(step.value), "bold green"))
             )
             if rest:
-                parts.append(Text(rest))
-            parts += [Text(line) for line in lines[1:]]
+                parts.append(wrapped_terms(rest, width))
+            parts += [wrapped_terms(line, width) for line in lines[1:]]
     return Group(*parts)
 
 
@@ -482,6 +533,7 @@ def transpose_view(result: TransposeResult, *, width: int = 80) -> RenderableTyp
         result.name,
         geometry,
         _shapes(result.a_shape, result.b_shape, f" → {shape_text(result.shape)} · {result.kind.label}"),
+        width=width,
     )
     return Group(head, Text(""), matrix_grid(result.value, width=width, style="bold green"))
 
@@ -493,6 +545,7 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
             "steps · conv-transpose",
             f"stride {','.join(map(str, view.stride))} · padding {','.join(map(str, view.padding))}",
             _shapes(view.a_shape, view.b_shape, f" → {shape_text(tuple(view.result.shape))}"),
+            width=width,
         ),
         Text(
             "each input cell times the kernel, placed at (cell × stride), all summed; then the padding "
@@ -527,13 +580,13 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
         parts.append(Text(""))
     if view.capped:
         parts.append(Text(f"showing {len(view.steps)} of {view.total_cells} input cells", style="yellow"))
-    crop = ", ".join(f"{b},{a}" for b, a in view.crop)
-    pads = ", ".join(f"{b},{a}" for b, a in view.pads)
+    crop = " and ".join(f"{b} before, {a} after" for b, a in view.crop)
+    pads = " and ".join(f"{b} before, {a} after" for b, a in view.pads)
     parts += [
-        Text(f"summed, before cropping ({crop} per axis)", style="dim"),
+        Text(f"summed, before cropping ({crop} on each axis)", style="dim"),
         matrix_grid(view.uncropped, width=width, style=""),
         Text(""),
-        Text("the same as a convolution: A with stride-1 zeros between its entries ...", style="dim"),
+        Text("the same as a convolution: A with (stride - 1) zeros between its entries ...", style="dim"),
         matrix_grid(view.stuffed, width=width, style=""),
         Text(
             f"... padded by {pads} (a negative amount crops) and correlated with B turned 180°", style="dim"

@@ -91,6 +91,8 @@ def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, tot
         f"({factor_text(x)}*{factor_text(w)})" for x, w in zip(window.flat, kernel.flat, strict=True)
     )
     values = "+".join(factor_text(p) for p in products.flat)
+    if values == pairs:  # symbolic products print as they were written
+        return f"{pairs} = {display_number(total)}"
     return f"{pairs} = {values} = {display_number(total)}"
 
 
@@ -254,7 +256,9 @@ def derive(
         steps.append(
             Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value)
         )
-    return Steps(op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells, chosen=at is not None)
+    return Steps(
+        op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells, chosen=at is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,7 @@ class Im2col:
     product: np.ndarray  # kernel_rows @ patches, reshaped to the output
     expected: np.ndarray  # the same operation computed by ops
     equal: bool
+    tap_shape: tuple[int, ...] = ()  # the kernel's shape: row r of the patches is tap r of B
 
 
 def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Im2col:
@@ -307,7 +312,16 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     same = shaped.shape == expected.value.shape and all(
         _close(x, y) for x, y in zip(shaped.flat, expected.value.flat, strict=True)
     )
-    return Im2col(op, patches, tuple(labels), rows, shaped, expected.value, bool(same))
+    return Im2col(
+        op,
+        patches,
+        tuple(labels),
+        rows,
+        shaped,
+        expected.value,
+        bool(same),
+        tuple(kernel.shape[-spatial - (1 if options.channels else 0) :]),
+    )
 
 
 def _close(x: Any, y: Any) -> bool:
