@@ -94,9 +94,15 @@ def test_float_answer_outside_tolerance():
     report = run_check(SEED_A, B2, answer)
     assert report.match is False
     assert report.wrong == [(2, 1)]
-    assert report.diagnosis is None
-    assert report.worst == "1 of 9 cells is wrong; the difference is 1e-06 at [2, 1]"
+    assert (report.diagnosis.key, report.diagnosis.text) == (
+        "rounded",
+        "your answer is right to a relative 1e-06: rounded? --tolerance 1e-06 accepts it",
+    )
     assert run_check(SEED_A, B2, answer, tolerance=1e-6).match is True
+    answer[2, 1] += 0.1
+    report = run_check(SEED_A, B2, answer)
+    assert report.diagnosis is None
+    assert report.worst == "1 of 9 cells is wrong; the difference is 0.100001 at [2, 1]"
 
 
 def test_scalar_answer_shapes():
@@ -522,8 +528,7 @@ def test_every_sign_flipped():
 
 def test_a_tiny_relative_error_is_not_a_factor():
     report = run_check(SEED_A, B2, np.array(CORRELATE_B2) * (1 + 1e-8))
-    assert report.diagnosis is None
-    assert report.worst == "9 of 9 cells are wrong; the largest difference is 4e-08 at [0, 2]"
+    assert report.diagnosis.key == "rounded"  # inaccurate, not scaled by a factor
 
 
 def test_a_scalar_is_not_called_an_offset():
@@ -636,3 +641,57 @@ def test_bad_input():
         run_check(SEED_A, B2, np.array(["x", "y"]))
     with pytest.raises(ShapeError):
         run_check(SEED_A, B2, 4, Op.ELEMENTWISE_SUM)
+
+
+# --- slips in writing the answer down ------------------------------------------------------------
+
+
+def _key_and_text(answer, a=None, b=None, op=Op.CORRELATE, options=None, tolerance=1e-9):
+    a = SEED_A if a is None else a
+    b = B2 if b is None else b
+    report = check(a, b, np.array(answer), op, options or OpOptions(), tolerance=tolerance)
+    assert not report.match
+    return report.diagnosis.key, report.diagnosis.text
+
+
+def test_transposed_answer():
+    assert _key_and_text([[3, 1, 1], [3, 3, 2], [4, 3, 3]]) == (
+        "answer-transposed",
+        "your answer is the right result transposed: rows and columns swapped",
+    )
+
+
+def test_right_numbers_in_the_wrong_shape():
+    assert _key_and_text([3, 3, 4, 1, 3, 3, 1, 2, 3]) == (
+        "reshaped",
+        "your answer has the right numbers in the wrong shape: 1-D of length 9 instead of 3x3",
+    )
+
+
+def test_rounded_float_answer_suggests_a_tolerance():
+    box = np.full((3, 3), 1 / 9)
+    right = ops.correlate(SEED_A, box).value
+    assert _key_and_text(np.round(right, 4), b=box) == (
+        "rounded",
+        "your answer is right to a relative 0.0001: rounded? --tolerance 0.0001 accepts it",
+    )
+
+
+D2L_X = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+D2L_K = np.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
+
+
+def test_channel_maps_not_summed():
+    maps = [[[19, 25], [37, 43]], [[37, 47], [67, 77]]]
+    assert _key_and_text(maps, D2L_X, D2L_K, options=OpOptions(channels=True)) == (
+        "channels-not-summed",
+        "your answer holds the 2 per-channel maps, and they are right, but a layer adds them: "
+        "the sum over channels is the answer",
+    )
+
+
+def test_one_channel_only():
+    assert _key_and_text([[19, 25], [37, 43]], D2L_X, D2L_K, options=OpOptions(channels=True)) == (
+        "one-channel",
+        "your answer uses channel 0 only; a layer sums the products over all 2 channels",
+    )

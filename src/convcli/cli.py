@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -20,7 +21,7 @@ from typer.core import TyperGroup
 
 from . import __version__, diagnose, explain, formats, kernels, ops, parsing, render, shapes
 from .errors import ConvcliError, UsageError
-from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result
+from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result, SlidingOp
 from .numbers import parse_token
 from .steps import derive, derive_cells, im2col
 from .transpose import TransposeOptions, conv_transpose, scatter_steps
@@ -492,20 +493,53 @@ def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = 
     for given in inputs:
         if given != "-" and os.path.exists(given) and Path(given).resolve() == target:
             raise UsageError(f'{option} "{path}" is one of the inputs; convcli never overwrites its inputs')
+    if _special_file(path):
+        # a device, a pipe or /dev/stdout: renaming a file over it would replace the device
+        # node (or the pipe) with a regular file, so write to it in place
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+        return
     folder = target.parent
     if not folder.is_dir():
+        if folder.exists():
+            raise UsageError(
+                f'{option}: "{path.parent}" is not a folder; expected FILE in an existing folder'
+            )
         raise UsageError(f'{option}: the folder "{path.parent}" does not exist')
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise UsageError(f'{option}: cannot write in "{path.parent}": {exc.strerror}') from None
+        raise UsageError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
+        # also on Ctrl-C: no half-written .part file is left behind
         os.unlink(tmp)
-        raise UsageError(f'{option}: cannot write "{path}": {exc.strerror}') from None
+        if isinstance(exc, OSError):
+            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+        raise
+
+
+def _special_file(path: Path) -> bool:
+    """Whether ``path`` names something other than a regular file or a new file: a device, a
+    pipe, or one of the /dev and /proc aliases of an open file (/dev/stdout, /dev/fd/3)."""
+    where = str(path.absolute())
+    if where.startswith(("/proc/", "/dev/fd/")) or where in ("/dev/stdout", "/dev/stderr"):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 _EXPORTS = (".html", ".svg", ".txt")
@@ -674,11 +708,22 @@ OpArg = Annotated[
         "--op", case_sensitive=False, help="The operation to explain (correlate is what CNN layers compute)."
     ),
 ]
+SlidingOpArg = Annotated[
+    SlidingOp,
+    typer.Option(
+        "--op", case_sensitive=False, help="convolve (kernel turned 180°) or correlate (as CNN layers)."
+    ),
+]
 AtOpt = Annotated[
     str | None,
     typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
 ]
 MaxStepsOpt = Annotated[int, typer.Option("--max-steps", metavar="N", help="Derive at most N cells.")]
+
+
+def _step_cap(max_steps: int) -> int:
+    """--max-steps as given, but no more than there can be cells (a huge N means all of them)."""
+    return min(max_steps, sys.maxsize)
 
 
 @_command(
@@ -704,7 +749,7 @@ def steps(
 ) -> None:
     A, B = _read_pair(a, b, run.exact)
     cell = None if at is None else _int_list(at, "at")
-    derivation = derive(op, A, B, options, at=cell, max_steps=max_steps)
+    derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
     notes = ()
     if derivation.capped:
         notes = (
@@ -729,9 +774,11 @@ def steps(
     ),
     sliding=True,
 )
-def im2col_command(a: AArg, b: BArg, op: OpArg = Op.CORRELATE, *, run: Run, options: OpOptions) -> None:
+def im2col_command(
+    a: AArg, b: BArg, op: SlidingOpArg = SlidingOp.CORRELATE, *, run: Run, options: OpOptions
+) -> None:
     A, B = _read_pair(a, b, run.exact)
-    view = im2col(op, A, B, options)
+    view = im2col(Op(op.value), A, B, options)
     _emit(
         run,
         [a, b],
@@ -847,7 +894,7 @@ def conv_transpose_command(
     )
     if show_steps:
         cell = None if at is None else _int_list(at, "at")
-        view = scatter_steps(A, B, options, at=cell, max_steps=max_steps)
+        view = scatter_steps(A, B, options, at=cell, max_steps=_step_cap(max_steps))
         _emit(
             run,
             [a, b],
@@ -870,7 +917,9 @@ def _size_or_matrix(text: str, option: str, exact: bool) -> tuple[int, ...]:
     try:
         return shapes.parse_size(text, option)
     except UsageError as size_error:
-        if not (os.path.exists(text) or kernels.named_kernel(text) is not None or any(c in text for c in " ;[")):
+        if not (
+            os.path.exists(text) or kernels.named_kernel(text) is not None or any(c in text for c in " ;[")
+        ):
             raise
         try:
             return tuple(parsing.read_matrix(text, name=option, exact=exact).shape)

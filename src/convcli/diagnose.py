@@ -756,6 +756,9 @@ def _diagnose(
             continue
         if _all_equal(answer, value, tolerance):
             return Diagnosis(candidate.key, candidate.text, candidate.options, candidate.op)
+    found = _answer_slips(a, b, answer, expected, op, options, tolerance)
+    if found is not None:
+        return found
     y = expected.value
     if y.size < 2 or _core_shape(answer.shape) != _core_shape(y.shape):
         # every wrong number is an offset and a multiple of the right one: no news
@@ -774,6 +777,82 @@ def _diagnose(
     text = _scale(x, y, exact, tolerance)
     if text is not None:
         return Diagnosis("scale", text, None, None)
+    return None
+
+
+def _answer_slips(
+    a: np.ndarray,
+    b: np.ndarray,
+    answer: np.ndarray,
+    expected: Result,
+    op: Op,
+    options: OpOptions,
+    tolerance: float,
+) -> Diagnosis | None:
+    """Slips in writing the answer down rather than in computing it: the right numbers
+    transposed or in another shape, rounded, or (with channels) not summed over depth."""
+    y = expected.value
+    if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape[::-1] and answer.shape != y.shape:
+        if _all_equal(answer.T, y, tolerance):
+            return Diagnosis(
+                "answer-transposed",
+                "your answer is the right result transposed: rows and columns swapped",
+                None,
+                None,
+            )
+    if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape and answer.shape[0] == answer.shape[1]:
+        if y.size > 1 and not _all_equal(y.T, y, tolerance) and _all_equal(answer.T, y, tolerance):
+            return Diagnosis(
+                "answer-transposed",
+                "your answer is the right result transposed: rows and columns swapped",
+                None,
+                None,
+            )
+    if answer.size == y.size and _core_shape(answer.shape) != _core_shape(y.shape) and y.size > 1:
+        if _all_equal(answer.reshape(y.shape), y, tolerance):
+            return Diagnosis(
+                "reshaped",
+                f"your answer has the right numbers in the wrong shape: {_shape_words(answer.shape)} "
+                f"instead of {_shape_words(y.shape)}",
+                None,
+                None,
+            )
+    if options.channels and op in _SLIDING and answer.ndim == 3 and y.ndim == 2:
+        c = answer.shape[0]
+        if answer.shape[1:] == y.shape and c > 1 and _all_equal(answer.sum(axis=0), y, tolerance):
+            return Diagnosis(
+                "channels-not-summed",
+                f"your answer holds the {c} per-channel maps, and they are right, but a layer adds them: "
+                "the sum over channels is the answer",
+                None,
+                None,
+            )
+    if options.channels and op in _SLIDING and answer.shape == y.shape and a.ndim == 3 and b.ndim == 3:
+        for channel in range(a.shape[0]):
+            try:
+                alone = ops.run(op, a[channel], b[channel], replace(options, channels=False)).value
+            except (ShapeError, UsageError):
+                break
+            if _all_equal(answer, alone, tolerance):
+                return Diagnosis(
+                    "one-channel",
+                    f"your answer uses channel {channel} only; a layer sums the products over all "
+                    f"{a.shape[0]} channels",
+                    None,
+                    None,
+                )
+    if _core_shape(answer.shape) == _core_shape(y.shape) and tolerance < 1e-3:
+        kinds = {_kind(answer, "the answer"), _kind(y, "the result")}
+        if Kind.SYMBOLIC not in kinds and kinds & {Kind.FLOAT, Kind.COMPLEX, Kind.RATIONAL}:
+            for loose in (1e-8, 1e-6, 1e-4, 1e-3):
+                if loose > tolerance and _all_equal(answer.reshape(y.shape), y, loose):
+                    return Diagnosis(
+                        "rounded",
+                        f"your answer is right to a relative {loose:g}: rounded? --tolerance {loose:g} "
+                        "accepts it",
+                        None,
+                        None,
+                    )
     return None
 
 

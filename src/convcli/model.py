@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "Op",
     "Mode",
+    "SlidingOp",
     "Boundary",
     "Convention",
     "Format",
@@ -31,6 +32,13 @@ class Op(StrEnum):
     CORRELATE = "correlate"
     ELEMENTWISE_SUM = "elementwise-sum"
     DOT = "dot"
+
+
+class SlidingOp(StrEnum):
+    """The operations that slide a kernel: the ones im2col can write as a matrix product."""
+
+    CONVOLVE = "convolve"
+    CORRELATE = "correlate"
 
 
 class Mode(StrEnum):

@@ -313,6 +313,13 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     if options.channels:
         a2, b2 = _channel_operands(a, b)
     else:
+        if max(a.ndim, b.ndim) > 3:
+            raise ShapeError(
+                f"{op}: A is {shape_text(tuple(a.shape))} and B is {shape_text(tuple(b.shape))}; without "
+                "--channels, A and B have 1, 2 or 3 axes; with --channels, A is C x H x W and B is "
+                "C x kh x kw or O x C x kh x kw",
+                short="more than 3 axes (use --channels?)",
+            )
         a2, b2, notes = _match_ndim(a, b)
     a2, b2, kind = _unify(a2, b2, options.fillvalue, *options.bias)
     fill = _as_fill(kind, options.fillvalue)
