@@ -72,3 +72,33 @@ def test_without_sympy_one_line_says_how_to_install(monkeypatch):
     assert result.stderr == (
         'error: "a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"\n'
     )
+
+
+def test_symbolic_answers_are_checked():
+    result = CliRunner().invoke(app, ["check", "a b; c d", "w x; y z", "--answer", "a*w+b*x+c*y+d*z"])
+    assert (result.exit_code, result.stdout) == (0, "right: your answer equals correlate\n")
+    result = CliRunner().invoke(app, ["check", "a b; c d", "w x; y z", "--answer", "a*w+b*x+c*y"])
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+
+
+def test_symbolic_plain_and_json_read_back():
+    first = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K])
+    again = CliRunner().invoke(app, ["correlate", "-", "2"], input=first.stdout)
+    assert again.exit_code == ExitCode.OK
+    assert again.stdout.splitlines()[0].split()[0] == "2*a*w+2*b*x+2*e*y+2*f*z"
+    as_json = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
+    assert CliRunner().invoke(app, ["correlate", "-", "1"], input=as_json.stdout).stdout == first.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2*a-b/3", "2*a - b/3"), ("(a+b)^2", "(a + b)**2"), ("a**2", "a**2"), ("-x+1/2", "1/2 - x")],
+)
+def test_expressions_are_parsed_without_eval(text, value):
+    assert str(parse_token(text)) == value
+
+
+@pytest.mark.parametrize("text", ["a+", "a*(b", "__import__(os)", "a/0", "(" * 300 + "a" + ")" * 300])
+def test_malformed_expressions_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_token(text)

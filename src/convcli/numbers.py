@@ -41,6 +41,9 @@ _SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _REAL = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf)"
 _SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
 _COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
+_EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z")
+# the largest decimal exponent read exactly (with --exact): 10**1000 has a thousand digits
+EXACT_EXPONENT_LIMIT = 1000
 
 
 def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | complex:
@@ -58,6 +61,13 @@ def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | 
         return Fraction(num, den)
     if _FLOAT.match(token):
         if exact:
+            exponent = _EXPONENT.search(token)
+            if exponent and (len(exponent.group(1)) > 6 or int(exponent.group(1)) > EXACT_EXPONENT_LIMIT):
+                # 1e999999999 would be an integer of a billion digits
+                raise ValueError(
+                    f'"{token}" has too large an exponent for an exact value; expected an exponent '
+                    f"of at most {EXACT_EXPONENT_LIMIT} with --exact"
+                )
             return Fraction(token)
         value = float(token)
         if math.isinf(value):
@@ -75,7 +85,116 @@ def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | 
     m = _SYMBOL.match(token)
     if m:
         return symbol(m.group(2), negative=m.group(1) == "-")
+    if _EXPRESSION.match(token) and any(c.isalpha() for c in token):
+        return expression(token, exact=exact)
     raise ValueError(f'expected a number, found "{token}"')
+
+
+_EXPRESSION = re.compile(r"[A-Za-z0-9_.+\-*/()^ ]{1,10000}\Z")
+_LEXEME = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/^()]))")
+_MAX_DEPTH = 100
+
+
+def expression(text: str, *, exact: bool = False) -> Any:
+    """A symbolic entry such as ``a*w+b*x`` (what convcli prints) as a sympy expression.
+
+    A small parser of its own (numbers, names, + - * / ^ ** and parentheses): the text is
+    never handed to eval or to sympy's parser, which evaluates Python.
+    """
+    try:
+        import sympy
+    except ImportError:
+        raise MissingExtraError(
+            f'"{text}" is a symbolic entry, and symbolic entries need sympy: pip install "convcli[symbolic]"'
+        ) from None
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _LEXEME.match(text, pos)
+        if not m or m.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise ValueError(f'expected a number, found "{text}"')
+        number, name, op = m.groups()
+        tokens.append(("n", number) if number else ("s", name) if name else ("o", op))
+        pos = m.end()
+    at = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[at] if at < len(tokens) else None
+
+    def take(kind: str, value: str | None = None) -> bool:
+        nonlocal at
+        token = peek()
+        if token and token[0] == kind and (value is None or token[1] == value):
+            at += 1
+            return True
+        return False
+
+    def bad() -> ValueError:
+        return ValueError(f'expected a number or an expression such as a*w+b*x, found "{text}"')
+
+    def atom(depth: int) -> Any:
+        nonlocal at
+        if depth > _MAX_DEPTH:
+            raise ValueError(f'"{text[:40]}..." nests too deeply')
+        token = peek()
+        if token is None:
+            raise bad()
+        if token[0] == "n":
+            at += 1
+            value = parse_token(token[1], exact=True) if exact else parse_token(token[1])
+            return sympy.Rational(value) if isinstance(value, int | Fraction) else sympy.Float(value)
+        if token[0] == "s":
+            at += 1
+            return sympy.Symbol(token[1])
+        if take("o", "("):
+            inner = sum_(depth + 1)
+            if not take("o", ")"):
+                raise bad()
+            return inner
+        raise bad()
+
+    def power(depth: int) -> Any:
+        base = atom(depth)
+        if take("o", "^") or take("o", "**"):
+            return base ** unary(depth + 1)
+        return base
+
+    def unary(depth: int) -> Any:
+        if take("o", "-"):
+            return -unary(depth + 1)
+        if take("o", "+"):
+            return unary(depth + 1)
+        return power(depth)
+
+    def product(depth: int) -> Any:
+        value = unary(depth)
+        while True:
+            if take("o", "*"):
+                value = value * unary(depth)
+            elif take("o", "/"):
+                divisor = unary(depth)
+                if divisor == 0:
+                    raise ValueError(f'"{text}" divides by zero')
+                value = value / divisor
+            else:
+                return value
+
+    def sum_(depth: int) -> Any:
+        value = product(depth)
+        while True:
+            if take("o", "+"):
+                value = value + product(depth)
+            elif take("o", "-"):
+                value = value - product(depth)
+            else:
+                return value
+
+    result = sum_(0)
+    if at != len(tokens):
+        raise bad()
+    return result
 
 
 def symbol(name: str, negative: bool = False) -> Any:
