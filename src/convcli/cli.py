@@ -21,8 +21,20 @@ from typer.core import TyperGroup
 
 from . import __version__, diagnose, explain, formats, kernels, ops, parsing, render, shapes
 from .errors import ConvcliError, UsageError
-from .model import Activation, Boundary, Convention, Format, Method, Mode, Op, OpOptions, Result, SlidingOp
-from .numbers import parse_token
+from .model import (
+    Activation,
+    Boundary,
+    Convention,
+    Format,
+    Kind,
+    Method,
+    Mode,
+    Op,
+    OpOptions,
+    Result,
+    SlidingOp,
+)
+from .numbers import kind_of_value, parse_token
 from .steps import derive, derive_cells, im2col
 from .transpose import TransposeOptions, conv_transpose, scatter_steps
 
@@ -415,8 +427,10 @@ def _boundary(text: str) -> Boundary:
 def _options(given: dict[str, Any]) -> OpOptions:
     exact = given["exact"]
     fill = _number_list(given["fillvalue"], "fillvalue", exact)
-    if len(fill) != 1:
-        raise UsageError(f'--fillvalue takes one number, got "{given["fillvalue"]}"')
+    if len(fill) != 1 or kind_of_value(fill[0]) is Kind.SYMBOLIC:
+        raise UsageError(
+            f'--fillvalue takes one number (such as 0, -1, 1/2 or 0.5), got "{given["fillvalue"]}"'
+        )
     return OpOptions(
         mode=given["mode"],
         boundary=_boundary(given["boundary"]),
@@ -843,7 +857,8 @@ IntsOpt = Annotated[str, typer.Option(metavar="N|NH,NW")]
 
 @_command(
     "conv-transpose",
-    "Transposed convolution (torch's conv_transpose2d): each cell of A scatters A[i,j]·B at its stride offset.",
+    "Transposed convolution (torch's conv_transpose2d): each cell of A scatters A[i,j]·B at its "
+    "stride offset.",
     _examples(
         'convcli conv-transpose "0 1; 2 3" "0 1; 2 3"',
         'convcli conv-transpose "0 1; 2 3" "0 1; 2 3" --stride 2',
