@@ -15,6 +15,7 @@ from convcli.engine.chooser import plan
 from convcli.engine.fft import correlate_fft, fast_length, fft_error_factor
 from convcli.engine.separable import rank_one_factors
 from convcli.engine.taps import correlate_taps
+from convcli.engine.toeplitz import correlate_toeplitz
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Method
 
@@ -96,18 +97,17 @@ def test_separable_agrees_with_scipy(a_shape: tuple[int, ...], k_shape: tuple[in
 
 
 def test_direct_matrix_products_cover_partial_tiles() -> None:
-    # sizes that are not multiples of any tile, on the banded-product path (large enough work)
+    # sizes that are not multiples of any block, on the banded-product path itself
     rng = np.random.default_rng(3)
-    for a_shape, k_shape in [
-        ((203, 517), (3, 3)),
-        ((67, 1031), (2, 5)),
-        ((9, 300), (9, 1)),
-        ((3, 5000), (1, 3)),
-    ]:
+    cases = [((203, 517), (3, 3)), ((67, 1031), (2, 5)), ((9, 300), (9, 1)), ((3, 5000), (1, 3))]
+    cases += [((70, 90), (1, 7)), ((700, 90), (1, 70))]
+    for a_shape, k_shape in cases:
         a, k = rng.standard_normal(a_shape), rng.standard_normal(k_shape)
-        out, choice = correlate_valid(a, k, Method.DIRECT)
-        assert "matrix products" in choice.reason
-        close(out, reference(a, k), 1e-12)
+        for parallel in (True, False):
+            out = correlate_toeplitz(a[np.newaxis], k[np.newaxis], parallel=parallel)[0]
+            close(out, reference(a, k), 1e-12)
+    a3, k3 = rng.standard_normal((5, 40, 50)), rng.standard_normal((3, 1, 1))
+    close(correlate_toeplitz(a3, k3), reference(a3, k3), 1e-12)
 
 
 def test_tiny_inputs_and_kernel_as_large_as_input() -> None:

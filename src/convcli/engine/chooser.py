@@ -28,7 +28,14 @@ from ._text import shape_text as _text
 from .fft import block_lengths, correlate_blocks, correlate_fft, fast_length, fft_error_factor
 from .separable import rank_one_factors
 from .taps import correlate_taps
-from .toeplitz import PRODUCT_LIMIT, band_tile_cols, correlate_toeplitz, toeplitz_cols, toeplitz_rows
+from .toeplitz import (
+    PRODUCT_LIMIT,
+    band_batch,
+    band_tile_cols,
+    correlate_toeplitz,
+    toeplitz_cols,
+    toeplitz_rows,
+)
 
 __all__ = ["Plan", "plan"]
 
@@ -63,19 +70,14 @@ def _as3(x: np.ndarray) -> np.ndarray:
     return x.reshape((1,) * (3 - x.ndim) + x.shape)
 
 
-def _parallel_speedup(seconds: float) -> float:
-    # threads pay off once the work is well above their start-up and hand-over costs
-    return min(WORKERS, 1 + seconds / 2e-3) * 0.7 if WORKERS > 1 else 1.0
-
-
 # --- estimates ----------------------------------------------------------------------------------
 
 
 def _taps_seconds(out_size: int, taps: int, kind: str) -> float:
     if kind == "O":
         return out_size * taps * _TAP_OBJECT
-    one = out_size * taps * _TAP.get(kind, _TAP["i"]) + 2e-5
-    return one / _parallel_speedup(one)
+    # (the workers' gain is left out: on a busy 2-core machine it is small)
+    return out_size * taps * _TAP.get(kind, _TAP["i"]) + 2e-5
 
 
 def _toeplitz_seconds(out3: tuple[int, int, int], k3: tuple[int, int, int], cplx: bool) -> float:
@@ -89,8 +91,8 @@ def _toeplitz_seconds(out3: tuple[int, int, int], k3: tuple[int, int, int], cplx
         if planes * m < 64:
             copies, calls = size * width / cols, 4.0
         else:
-            block_rows = max(4, PRODUCT_LIMIT // (width * cols))
-            copies, calls = 0.0, math.ceil(planes * m / block_rows) * math.ceil(n / cols) * 2.0
+            block_rows = max(1, PRODUCT_LIMIT // (width * cols))
+            copies, calls = 0.0, math.ceil(planes * m / block_rows) * 3.0
     else:
         rows = min(toeplitz_rows(kh, kw, kd), m)
         stacked = kd * kw * (rows + kh - 1)
@@ -98,8 +100,9 @@ def _toeplitz_seconds(out3: tuple[int, int, int], k3: tuple[int, int, int], cplx
         copy_free = kd * kw == 1
         copies = 0.0 if copy_free else size * stacked / rows
         cols = band_tile_cols(rows, stacked, n)
-        calls = planes * math.ceil(m / rows) * math.ceil(n / cols) * (2.0 + (0 if copy_free else kd))
-    # (the workers' gain is in the constants: on a busy 2-core machine it is small)
+        batch = band_batch(stacked, cols, 16 if cplx else 8, copy_free)
+        jobs = planes * math.ceil(n / cols) * (math.ceil(m // rows / batch) + (1 if m % rows else 0))
+        calls = jobs * (3.0 + (0 if copy_free else kd)) + 2  # copies, product, check; T's setup
     return macs * _MAC * (4.0 if cplx else 1.0) + copies * _COPY * (2 if cplx else 1) + calls * _CALL
 
 
@@ -134,7 +137,7 @@ def _blocks_seconds(
     units = tiles * tile * math.log2(max(tile, 2)) * 2.5 * (2 if cplx else 1)
     scipy_fft, importing = _fft_backend(units)
     # gathering tiles, the product with the kernel's spectrum and scattering the results
-    copies = tiles * tile * 8e-9 + tiles * 1e-5 + 3 * _CALL_FFT
+    copies = tiles * tile * 6e-9 + tiles * 1e-5 + 3 * _CALL_FFT
     return units * _FFT["scipy" if scipy_fft else "numpy"] + copies + importing, scipy_fft
 
 

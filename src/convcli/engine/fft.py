@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -31,7 +30,6 @@ __all__ = [
     "fast_length",
     "block_lengths",
     "fft_error_factor",
-    "use_scipy_fft",
 ]
 
 # Bytes of transformed tiles per batch in the block method.
@@ -57,25 +55,15 @@ def fast_length(n: int, *, power_of_two: bool = False) -> int:
     return best
 
 
-def use_scipy_fft(transform_size: int) -> bool:
-    """Whether to transform with scipy.fft: loaded already, or a transform big enough to repay
-    the import (about 0.3 s) with its faster, multi-threaded transforms."""
-    if "scipy.fft" in sys.modules:
-        return True
-    if transform_size < (1 << 23):
-        return False
-    try:
-        import scipy.fft  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# Entries per transform below which scipy.fft's extra workers cost more than they save.
+_WORKERS_FROM = 1 << 20
 
 
-def _backend(scipy_fft: bool) -> tuple[ModuleType, dict[str, Any]]:
+def _backend(scipy_fft: bool, size: int) -> tuple[ModuleType, dict[str, Any]]:
     if scipy_fft:
         import scipy.fft
 
-        return scipy.fft, {"workers": WORKERS}
+        return scipy.fft, {"workers": WORKERS if size >= _WORKERS_FROM else 1}
     return np.fft, {}
 
 
@@ -104,7 +92,7 @@ def correlate_fft(
     lengths = tuple(fast_length(m, power_of_two=power_of_two) for m in a.shape)
     out_shape = tuple(m - p + 1 for m, p in zip(a.shape, k.shape, strict=True))
     real = a.dtype.kind != "c" and k.dtype.kind != "c"
-    fft, opts = _backend(scipy_fft)
+    fft, opts = _backend(scipy_fft, math.prod(lengths))
     axes = tuple(range(a.ndim))
     spec_k = _kernel_spectrum(k, lengths, real, fft, opts)
     if real:
@@ -166,13 +154,14 @@ def correlate_blocks(
     step = tuple(length - p + 1 for length, p in zip(lengths, k.shape, strict=True))
     real = a.dtype.kind != "c" and k.dtype.kind != "c"
     dtype = np.result_type(a.dtype, k.dtype, np.float64)
-    fft, opts = _backend(scipy_fft)
-    axes = tuple(range(1, a.ndim + 1))
-    spec_k = _kernel_spectrum(k, lengths, real, fft, opts)[np.newaxis]
-    out = np.empty(out_shape, dtype=dtype)
     starts = list(itertools.product(*(range(0, n, s) for n, s in zip(out_shape, step, strict=True))))
     per_tile = math.prod(lengths) * 16
     batch = max(1, min(len(starts), _BATCH_BYTES // per_tile))
+    # the workers of scipy.fft share out the tiles of a batch
+    fft, opts = _backend(scipy_fft, math.prod(lengths) * batch)
+    axes = tuple(range(1, a.ndim + 1))
+    spec_k = _kernel_spectrum(k, lengths, real, fft, opts)[np.newaxis]
+    out = np.empty(out_shape, dtype=dtype)
     stack = np.empty((batch, *lengths), dtype=dtype)
     for b0 in range(0, len(starts), batch):
         group = starts[b0 : b0 + batch]

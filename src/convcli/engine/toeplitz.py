@@ -29,7 +29,14 @@ from numpy.lib.stride_tricks import as_strided
 from ._parallel import run_split
 from .taps import correlate_taps
 
-__all__ = ["PRODUCT_LIMIT", "correlate_toeplitz", "toeplitz_rows", "toeplitz_cols", "band_tile_cols"]
+__all__ = [
+    "PRODUCT_LIMIT",
+    "correlate_toeplitz",
+    "toeplitz_rows",
+    "toeplitz_cols",
+    "band_tile_cols",
+    "band_batch",
+]
 
 # Multiply-adds per matrix product. OpenBLAS runs a product of m·n·k above 2 * 65536 * 4 on
 # several threads, and for products of this size the hand-over costs more than it gains; below
@@ -55,6 +62,12 @@ def toeplitz_cols(kw: int) -> int:
 def band_tile_cols(rows: int, stacked: int, n: int) -> int:
     """Output columns per block of the banded product, within the product limit."""
     return max(8, min(n, PRODUCT_LIMIT // (rows * stacked)))
+
+
+def band_batch(stacked: int, cols: int, itemsize: int, copy_free: bool) -> int:
+    """Blocks per ``matmul`` call of the banded product."""
+    per_block = stacked * cols * itemsize
+    return max(1, (_BATCH_BYTES * (8 if copy_free else 1)) // per_block)
 
 
 def _matmul_into(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
@@ -163,8 +176,7 @@ def _correlate_band(a3: np.ndarray, k3: np.ndarray, out3: np.ndarray, parallel: 
     dtype = np.result_type(a3.dtype, k3.dtype)
     copy_free = kd * kw == 1
     cols = band_tile_cols(rows, stacked, n)
-    per_block = stacked * cols * dtype.itemsize
-    batch = max(1, (_BATCH_BYTES * (8 if copy_free else 1)) // per_block)
+    batch = band_batch(stacked, cols, dtype.itemsize, copy_free)
     s0, s1, s2 = a3.strides
 
     # jobs: (plane, first row, blocks, first column, columns); blocks of a job are consecutive
