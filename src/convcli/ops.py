@@ -110,6 +110,9 @@ def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:
     """Which cells nan and inf reached (float and complex results), for a note on stderr."""
     if value.dtype.kind not in "fc":
         return ()
+    with np.errstate(all="ignore"):
+        if np.isfinite(value.sum()):  # one pass, no masks, in the common case
+            return ()
     notes = []
     for label, mask in (("nan", np.isnan(value)), ("inf", np.isinf(value))):
         count = int(np.count_nonzero(mask))
