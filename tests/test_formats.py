@@ -96,7 +96,7 @@ def test_markdown_and_latex():
 
 
 def test_npy_round_trip_and_refusals():
-    data = format_result(seed_result(), Format.NPY)
+    data = format_result(seed_result(), Format.NPY).to_bytes()
     assert np.array_equal(np.load(io.BytesIO(data)), [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
     with pytest.raises(UsageError, match="too large for int64"):
         format_result(ops.convolve(np.array([2**62]), np.array([4])), Format.NPY)

@@ -12,7 +12,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import numpy as np
 import typer
@@ -498,7 +498,9 @@ def _note(text: str, style: str | None = None) -> None:
     _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
-def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = "--output") -> None:
+def _write_atomically(
+    path: Path, data: bytes | Callable[[BinaryIO], None], inputs: list[str], option: str = "--output"
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     An existing file is replaced only once the new one is complete; an input is never overwritten.
@@ -512,7 +514,7 @@ def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = 
         # node (or the pipe) with a regular file, so write to it in place
         try:
             with open(path, "wb") as handle:
-                handle.write(data)
+                _put(handle, data)
         except OSError as exc:
             raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         return
@@ -529,7 +531,7 @@ def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = 
         raise UsageError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _put(handle, data)
         os.replace(tmp, target)
     except BaseException as exc:
         # also on Ctrl-C: no half-written .part file is left behind
@@ -537,6 +539,13 @@ def _write_atomically(path: Path, data: bytes, inputs: list[str], option: str = 
         if isinstance(exc, OSError):
             raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         raise
+
+
+def _put(handle: BinaryIO, data: bytes | Callable[[BinaryIO], None]) -> None:
+    if callable(data):
+        data(handle)
+    else:
+        handle.write(data)
 
 
 def _special_file(path: Path) -> bool:
@@ -562,7 +571,7 @@ _EXPORTS = (".html", ".svg", ".txt")
 def _emit(
     run: Run,
     inputs: list[str],
-    machine: Callable[[Format], str | bytes],
+    machine: Callable[[Format], str | formats.Npy],
     view: Callable[[int], RenderableType],
     notes: tuple[str, ...] = (),
 ) -> None:
@@ -580,12 +589,17 @@ def _emit(
     else:
         data = machine(chosen)
         if run.output is not None:
-            _write_atomically(run.output, data if isinstance(data, bytes) else data.encode(), inputs)
+            _write_atomically(
+                run.output, data.write_to if isinstance(data, formats.Npy) else data.encode(), inputs
+            )
             _note(f"wrote {run.output} ({chosen})", style="dim")
         elif chosen is Format.NPY and sys.stdout.isatty():
             raise UsageError("npy is binary and is not written to a terminal; use --output FILE.npy")
-        elif isinstance(data, bytes) or run.export is None:
-            sys.stdout.buffer.write(data if isinstance(data, bytes) else data.encode())
+        elif isinstance(data, formats.Npy):
+            data.write_to(sys.stdout.buffer)
+            sys.stdout.flush()
+        elif run.export is None:
+            sys.stdout.buffer.write(data.encode())
             sys.stdout.flush()
         else:
             console.print(data, markup=False, highlight=False, end="", soft_wrap=True)

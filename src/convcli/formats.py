@@ -10,8 +10,9 @@ import io
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from .transpose import NAME, TransposeResult, TransposeSteps
 
 __all__ = [
     "format_result",
+    "Npy",
     "format_comparison",
     "matrix_plain",
     "json_value",
@@ -166,7 +168,23 @@ def _matrix_markdown(a: np.ndarray) -> str:
     return "\n".join(parts)
 
 
-def _matrix_npy(a: np.ndarray, kind: Kind) -> bytes:
+@dataclass(frozen=True)
+class Npy:
+    """A .npy document, written straight into its file: a large result is never copied into a
+    bytes object first (peak memory, SPEC section 6)."""
+
+    array: np.ndarray
+
+    def write_to(self, handle: BinaryIO) -> None:
+        np.save(handle, self.array, allow_pickle=False)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write_to(buffer)
+        return buffer.getvalue()
+
+
+def _matrix_npy(a: np.ndarray, kind: Kind) -> Npy:
     if a.dtype == object:
         if kind is Kind.INTEGER:
             raise UsageError(
@@ -176,9 +194,7 @@ def _matrix_npy(a: np.ndarray, kind: Kind) -> bytes:
         raise UsageError(
             f"npy: a {kind} result has no .npy form without losing exactness; write it as plain or json"
         )
-    buffer = io.BytesIO()
-    np.save(buffer, a, allow_pickle=False)
-    return buffer.getvalue()
+    return Npy(a)
 
 
 _MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
@@ -213,7 +229,7 @@ def _dumps(doc: Any) -> str:
     return json.dumps(doc, allow_nan=False) + "\n"
 
 
-def format_result(result: Result, fmt: Format) -> str | bytes:
+def format_result(result: Result, fmt: Format) -> str | Npy:
     """One operation's result in a machine format. plain and csv give only the value."""
     if fmt is Format.JSON:
         return _dumps(_result_json(result))
@@ -343,7 +359,12 @@ def format_steps(steps: Steps, fmt: Format) -> str:
             head.append(f"# rot180(B) = {matrix_text(steps.turned)}")
         return "\n".join(head + [line for lines in lines_of for line in lines]) + "\n"
     if fmt is Format.MARKDOWN:
-        out = [f"### {title}", "", f"`{definition(steps.op, bool(steps.options and steps.options.channels), steps)}`", ""]
+        out = [
+            f"### {title}",
+            "",
+            f"`{definition(steps.op, bool(steps.options and steps.options.channels), steps)}`",
+            "",
+        ]
         if steps.turned is not None:
             out += ["B turned 180°:", "", _matrix_markdown(steps.turned)]
         for lines in lines_of:
@@ -469,7 +490,7 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
 # conv-transpose, shape, kernels
 
 
-def format_transpose(result: TransposeResult, fmt: Format) -> str | bytes:
+def format_transpose(result: TransposeResult, fmt: Format) -> str | Npy:
     """A transposed convolution's result: the value in every format, json with its options."""
     if fmt is Format.JSON:
         doc = {"op": result.name, **result.options.describe(), "kind": result.kind.value}
