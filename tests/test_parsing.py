@@ -10,6 +10,8 @@ import json
 import mmap
 import os
 import string
+import tempfile
+import threading
 from fractions import Fraction
 from unittest import mock
 
@@ -18,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcli import parsing
+from convcli import numbers, parsing
 from convcli.errors import ConvcliError, ParseError
 from convcli.parsing import load_npy, parse_inline, parse_json, parse_text, read_matrix
 
@@ -31,6 +33,16 @@ def error_of(call, *args, **kwargs) -> ParseError:
     with pytest.raises(ParseError) as info:
         call(*args, **kwargs)
     return info.value
+
+
+def reason_of(token: str) -> str:
+    """Why numbers.parse_token refuses ``token``: the number model words it, the readers locate it."""
+    with pytest.raises(ValueError) as info:
+        numbers.parse_token(token)
+    return str(info.value)
+
+
+BAD = reason_of("4x")  # an entry no reader accepts
 
 
 def same(actual: np.ndarray, expected, dtype) -> None:
@@ -170,7 +182,7 @@ def test_a_line_of_separators_alone():
         ),
         (
             "1 2\n3 4x\n",
-            'A.txt:2:3: expected a number, found "4x"',
+            f"A.txt:2:3: {BAD}",
             ("   2 | 3 4x", "     |   ^"),
         ),
         (
@@ -296,7 +308,7 @@ def test_files_with_bom_crlf_and_unicode_minus(tmp_path):
     same(read_matrix(str(path)), [[1, -2], [3, 4]], np.int64)
     path.write_bytes("\ufeff1 4x\r\n".encode())
     assert error_of(read_matrix, str(path)).lines() == [
-        f'{path}:1:3: expected a number, found "4x"',
+        f"{path}:1:3: {BAD}",
         "   1 | 1 4x",
         "     |   ^",
     ]
@@ -380,6 +392,223 @@ def test_fast_path_leaves_decimals_to_exact_mode():
     same(parsing._fast_grid(b"5 1", True), [5, 1], np.int64)
 
 
+@pytest.fixture
+def direct(monkeypatch):
+    """Files of any size go to numpy.loadtxt by path when they can; the calls are recorded."""
+    monkeypatch.setattr(parsing, "_DIRECT_BYTES", 0)
+    calls = []
+    real = np.loadtxt
+
+    def spy(source, *args, **kwargs):
+        calls.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(np, "loadtxt", spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("1.5 2\n3 4\n", [[1.5, 2], [3, 4]]),
+        ("# header\n1.5 2 # note\n3 4\n\n\n", [[1.5, 2], [3, 4]]),
+        ("  \n 0.5\t-2e3 \n", [0.5, -2000.0]),
+        ("0.5\n2\n", [[0.5], [2]]),
+        ("1.5 nan\n2 3\n", [[1.5, np.nan], [2, 3]]),
+    ],
+)
+def test_large_decimal_files_go_to_loadtxt_by_path(tmp_path, direct, content, expected):
+    path = tmp_path / "A.txt"
+    path.write_text(content)
+    same(read_matrix(str(path)), expected, np.float64)
+    assert direct == [str(path)]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "dtype"),
+    [
+        ("1 2 # 0.5\n3 4\n", [[1, 2], [3, 4]], np.int64),
+        ("1.5 2\r\n3 4\r\n", [[1.5, 2], [3, 4]], np.float64),
+        ("1.5 2 # note\n\n3 4\n", [[[1.5, 2]], [[3, 4]]], np.float64),
+    ],
+)
+def test_files_loadtxt_would_misread_are_read_as_usual(tmp_path, direct, content, expected, dtype):
+    path = tmp_path / "A.txt"
+    path.write_bytes(content.encode())
+    same(read_matrix(str(path)), expected, dtype)
+    assert str(path) not in direct
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "dtype"),
+    [
+        ("1.5 inf\n", [1.5, np.inf], np.float64),
+        # short lines: the rows loadtxt returns are counted, and a blank line is one too few
+        ("1.5 2\n\n3 4\n", [[[1.5, 2]], [[3, 4]]], np.float64),
+        ("1.5 2\n \t\n3 4\n", [[[1.5, 2]], [[3, 4]]], np.float64),
+        ("1.5, 2\n", [1.5, 2], np.float64),
+        ("\ufeff1.5 2\n", [1.5, 2], np.float64),
+        ("1.5 \u22122\n", [1.5, -2], np.float64),
+        ("1.5 1/2\n", [1.5, 0.5], np.float64),
+        ("1.5 2+1j\n", [1.5, 2 + 1j], np.complex128),
+    ],
+)
+def test_files_loadtxt_refuses_are_read_as_usual(tmp_path, direct, content, expected, dtype):
+    path = tmp_path / "A.txt"
+    path.write_bytes(content.encode())
+    same(read_matrix(str(path)), expected, dtype)
+    assert direct[0] == str(path)
+
+
+def test_long_lines_are_searched_for_blank_lines(tmp_path, direct, monkeypatch):
+    monkeypatch.setattr(parsing, "_WIDE_LINE", 0)
+    path = tmp_path / "A.txt"
+    path.write_text("\n1.5 2\n3 4\n\t\n5 6\n7 8\n\n")
+    same(read_matrix(str(path)), [[[1.5, 2], [3, 4]], [[5, 6], [7, 8]]], np.float64)
+    assert str(path) not in direct
+    path.write_text("\n1.5 2\n3 4\n\n")
+    same(read_matrix(str(path)), [[1.5, 2], [3, 4]], np.float64)
+    assert direct[-1] == str(path)
+
+
+def test_errors_in_large_decimal_files_are_exact(tmp_path, direct):
+    path = tmp_path / "A.txt"
+    path.write_text("1.5 2\n3 4 5\n")
+    assert (
+        error_of(read_matrix, str(path)).message
+        == f"{path}:2:5: line 2 has 3 numbers, expected 2 like line 1"
+    )
+    path.write_text("1.5 2\n3 1e999\n")
+    assert error_of(read_matrix, str(path)).message == (
+        f'{path}:2:3: "1e999" is too large for a float64 (the largest is about 1.8e308)'
+    )
+
+
+def test_exact_files_skip_loadtxt(tmp_path, direct):
+    path = tmp_path / "A.txt"
+    path.write_text("0.5 2\n")
+    same(read_matrix(str(path), exact=True), [Fraction(1, 2), Fraction(2)], object)
+    assert direct == []
+
+
+@pytest.fixture
+def in_place(monkeypatch):
+    """Files of any size, with lines of any length, are first read in place."""
+    monkeypatch.setattr(parsing, "_DIRECT_BYTES", 0)
+    monkeypatch.setattr(parsing, "_WIDE_LINE", 0)
+    results = []
+    real = parsing._integer_lines
+
+    def spy(*args):
+        results.append(real(*args))
+        return results[-1]
+
+    monkeypatch.setattr(parsing, "_integer_lines", spy)
+    return results
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("1 2\n3 4\n", [[1, 2], [3, 4]]),
+        ("\n 1 -2\t+3\n\n", [1, -2, 3]),
+        ("1 2\n\n3 4\n \n5 6\n", [[[1, 2]], [[3, 4]], [[5, 6]]]),
+    ],
+)
+def test_large_integer_files_read_in_place(tmp_path, in_place, content, expected):
+    path = tmp_path / "A.txt"
+    path.write_text(content)
+    same(read_matrix(str(path)), expected, np.int64)
+    assert len(in_place) == 1
+    same(in_place[0], expected, np.int64)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "dtype"),
+    [
+        ("1 2 # note\n3 4\n", [[1, 2], [3, 4]], np.int64),
+        ("1, 2\n3, 4\n", [[1, 2], [3, 4]], np.int64),
+        ("99999999999999999999 1\n2 3\n", [[99999999999999999999, 1], [2, 3]], object),
+        ("1 2\n3 1/2\n", [[Fraction(1), Fraction(2)], [Fraction(3), Fraction(1, 2)]], object),
+    ],
+)
+def test_integer_files_it_cannot_read_are_read_as_usual(tmp_path, in_place, content, expected, dtype):
+    path = tmp_path / "A.txt"
+    path.write_text(content)
+    same(read_matrix(str(path)), expected, dtype)
+    assert in_place == [None]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("1 2\n3 4\n", [[1, 2], [3, 4]]),
+        ("# header\n1 -2 # note\n+3 4\n\n", [[1, -2], [3, 4]]),
+        ("7\n", [7]),
+        ("9223372036854775807 -9223372036854775808\n", [2**63 - 1, -(2**63)]),
+    ],
+)
+def test_large_integer_files_of_short_lines_go_to_loadtxt_by_path(
+    tmp_path, direct, monkeypatch, content, expected
+):
+    monkeypatch.setattr(parsing, "_WIDE_LINE", 10**9)
+    path = tmp_path / "A.txt"
+    path.write_text(content)
+    same(read_matrix(str(path)), expected, np.int64)
+    assert direct == [str(path)]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "dtype"),
+    [
+        ("1 2\n\n3 4\n", [[[1, 2]], [[3, 4]]], np.int64),
+        ("1 -\n3 4\n", None, None),
+        ("99999999999999999999 1\n2 3\n", [[99999999999999999999, 1], [2, 3]], object),
+        ("1e3 2\n", [1000.0, 2.0], np.float64),
+    ],
+)
+def test_integer_files_of_short_lines_loadtxt_refuses(
+    tmp_path, direct, monkeypatch, content, expected, dtype
+):
+    monkeypatch.setattr(parsing, "_WIDE_LINE", 10**9)
+    path = tmp_path / "A.txt"
+    path.write_text(content)
+    if expected is None:
+        assert error_of(read_matrix, str(path)).message == f'{path}:1:3: expected a number, found "-"'
+    else:
+        same(read_matrix(str(path)), expected, dtype)
+
+
+def test_errors_in_large_integer_files_are_exact(tmp_path, in_place):
+    path = tmp_path / "A.txt"
+    path.write_text("1 2\n3 -\n")
+    assert error_of(read_matrix, str(path)).message == f'{path}:2:3: expected a number, found "-"'
+    path.write_text("1 2\n3 4 5\n")
+    assert (
+        error_of(read_matrix, str(path)).message
+        == f"{path}:2:5: line 2 has 3 numbers, expected 2 like line 1"
+    )
+    assert in_place == [None, None]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe(tmp_path, direct):
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+
+    def write():
+        with open(path, "w") as f:
+            f.write("0.5 1\n2 3\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        same(read_matrix(str(path)), [[0.5, 1], [2, 3]], np.float64)
+    finally:
+        writer.join()
+    assert str(path) not in direct
+
+
 grid_alphabet = st.sampled_from(
     list("0123456789")
     + [" ", " ", "\n", "\n", "-", "+", ".", "e", ",", ";", "\t", "#", "nan", "inf", "/", "j", "$"]
@@ -403,6 +632,32 @@ def test_fast_path_agrees_on_grid_like_text(source):
             assert fast.dtype == exact.dtype
             assert fast.shape == exact.shape
             np.testing.assert_array_equal(fast, exact)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(grid_alphabet, max_size=40).map("".join))
+def test_large_files_read_in_place_agree_on_grid_like_text(source):
+    try:
+        exact = parsing._grid_slow(source, parsing._Source("A.txt"), False)
+    except ConvcliError:
+        exact = None
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "A.txt")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(source)
+        for wide_line in (0, 10**9):
+            with (
+                open(path, "rb") as f,
+                mock.patch.object(parsing, "_DIRECT_BYTES", 0),
+                mock.patch.object(parsing, "_WIDE_LINE", wide_line),
+            ):
+                found = parsing._large_plain_file(f, path, False)
+            if exact is None:
+                assert found is None
+            elif found is not None:
+                assert found.dtype == exact.dtype
+                assert found.shape == exact.shape
+                np.testing.assert_array_equal(found, exact)
 
 
 @settings(max_examples=300, deadline=None)
@@ -504,7 +759,7 @@ def test_json_result_object():
         ("[]", "A.json:1:1: expected at least one number, found an empty list", None),
         ("[[], []]", "A.json:1:2: expected at least one number, found an empty list at [0]", None),
         ("false", "A.json:1:1: expected a number, found false", None),
-        ('"4x"', 'A.json:1:1: expected a number, found "4x"', None),
+        ('"4x"', f"A.json:1:1: {BAD}", None),
         ("", "A.json: expected rows of numbers, found none (the input is empty)", None),
         (
             "[[1, 2],\n [3 4]]",
@@ -678,7 +933,7 @@ def test_stdin_bytes_are_decoded_as_utf8():
 
 def test_stdin_errors_name_stdin():
     err = error_of(read_matrix, "-", stdin=io.StringIO("1 2\n3 4x\n"))
-    assert err.lines() == ['<stdin>:2:3: expected a number, found "4x"', "   2 | 3 4x", "     |   ^"]
+    assert err.lines() == [f"<stdin>:2:3: {BAD}", "   2 | 3 4x", "     |   ^"]
     err = error_of(read_matrix, "-", stdin=io.StringIO(""))
     assert err.message == "<stdin>: expected rows of numbers, found none (the input is empty)"
 
@@ -735,7 +990,7 @@ def test_inline_literals(literal, expected, dtype):
     [
         (
             "1 2; 3 4x",
-            ['B (inline), column 8: expected a number, found "4x"', "     | 1 2; 3 4x", "     |        ^"],
+            [f"B (inline), column 8: {BAD}", "     | 1 2; 3 4x", "     |        ^"],
         ),
         (
             "1 2; 3",
@@ -779,7 +1034,7 @@ def test_inline_literals(literal, expected, dtype):
         ),
         (
             "1 2\n3 4x",
-            ['B (inline):2:3: expected a number, found "4x"', "   2 | 3 4x", "     |   ^"],
+            [f"B (inline):2:3: {BAD}", "   2 | 3 4x", "     |   ^"],
         ),
         ("", ['B (inline): expected a matrix such as "1 2; 3 4", found an empty argument']),
         (";", ['B (inline): expected a matrix such as "1 2; 3 4", found no numbers']),
@@ -819,6 +1074,7 @@ def test_no_such_file(tmp_path, monkeypatch):
     assert error_of(read_matrix, "A.txt", name="B").message == (
         'B: no such file "A.txt", and it is not a matrix literal either'
     )
+    (tmp_path / "data").mkdir()  # with the folder there, data/A is a file, not an expression
     assert error_of(read_matrix, "data/A", name="A").message == (
         'A: no such file "data/A", and it is not a matrix literal either'
     )
@@ -832,13 +1088,13 @@ def test_no_such_file(tmp_path, monkeypatch):
 
 
 def test_unknown_names_and_bad_literals():
-    assert error_of(read_matrix, "sobel-z", name="B").message == (
-        'B: "sobel-z" is not a file, a matrix literal or a named kernel; expected a matrix such as '
+    assert error_of(read_matrix, "blur:3", name="B").message == (
+        'B: "blur:3" is not a file, a matrix literal or a named kernel; expected a matrix such as '
         '"1 2; 3 4", a file, or a kernel from "convcli kernels"'
     )
     err = error_of(read_matrix, "1 2; 3 4x", name="B")
     assert err.lines() == [
-        'B (inline), column 8: expected a number, found "4x"',
+        f"B (inline), column 8: {BAD}",
         "     | 1 2; 3 4x",
         "     |        ^",
     ]
@@ -898,5 +1154,34 @@ def test_long_lines_are_cut_around_the_caret():
 
 
 def test_messages_quote_long_tokens_shortened():
-    err = error_of(text, "1 4" + "y" * 99)
-    assert err.message == 'A.txt:1:3: expected a number, found "4' + "y" * 36 + '..."'
+    token = "4" + "y" * 99
+    err = error_of(text, "1 " + token)
+    assert err.message == "A.txt:1:3: " + reason_of(token).replace(f'"{token}"', f'"{token[:37]}..."')
+    assert len(err.message) < 150
+
+
+json_alphabet = st.sampled_from(
+    list('[]{},:"0123456789.-+eE ') + ["true", "null", "NaN", '"1/2"', '"result"', "\n", "\\"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(json_alphabet, max_size=40).map("".join))
+def test_parse_json_raises_only_convcli_errors(document):
+    try:
+        result = parse_json(document, source="A.json")
+    except ConvcliError as exc:
+        assert exc.lines()[0] == exc.message
+        return
+    assert result.ndim >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40) | st.lists(json_alphabet, max_size=30).map("".join))
+def test_parse_inline_raises_only_convcli_errors(literal):
+    try:
+        result = parse_inline(literal, source="B (inline)")
+    except ConvcliError as exc:
+        assert exc.lines()[0] == exc.message
+        return
+    assert result.ndim >= 1

@@ -72,14 +72,19 @@ class ParseError(ConvcliError):
             return out
         # one character per character, so the caret stays under the column: a tab or a control
         # character would be drawn wider (or not at all) by the terminal
-        shown = "".join(" " if c == "\t" else c if c.isprintable() else "\ufffd" for c in self.line_text)
-        if len(shown) > 120:
-            # keep the caret's neighbourhood of a very long line
+        text = self.line_text
+        if len(text) > 120:
+            # keep the caret's neighbourhood of a very long line (cut before the characters are
+            # mapped: the line may be a hundred megabytes long)
             start = max(0, (self.column or 1) - 60)
-            shown = ("..." if start else "") + shown[start : start + 117]
+            text = text[start : start + 117]
             caret_at = (self.column or 1) - start + (3 if start else 0)
         else:
+            start = 0
             caret_at = self.column or 1
+        shown = ("..." if start else "") + "".join(
+            " " if c == "\t" else c if c.isprintable() else "\ufffd" for c in text
+        )
         gutter = f"{self.line:>4} | " if self.line is not None else "     | "
         out.append(gutter + shown)
         if self.column is not None:

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import mmap
 import os
 import re
+import stat
 import sys
+import tokenize
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ import numpy as np
 
 from . import numbers
 from .errors import ConvcliError, ParseError
+from .model import Kind
 
 __all__ = [
     "STDIN_SOURCE",
@@ -49,6 +54,8 @@ _EXACT_EXPONENT_LIMIT = 1000
 # lines at least this long (in bytes, on average) are converted one NumPy call per line, shorter
 # ones in one call for the whole text, the numbers per line then counted by array scans
 _WIDE_LINE = 512
+# files at least this large are first tried in place, through a memory map
+_DIRECT_BYTES = 1 << 20
 _PATH_SUFFIXES = (".txt", ".csv", ".tsv", ".dat", ".json", ".npy")
 
 _MINUS = "\u2212"
@@ -99,14 +106,16 @@ def read_matrix(
     kernel = _named_kernel(arg)
     if kernel is not None:
         return kernel
+    missing = ParseError(
+        f'no such file "{_shown_path(arg)}", and it is not a matrix literal either', source=name
+    )
+    if _surely_a_path(arg):
+        raise missing  # "data/A" in an existing folder data is a file, not the expression data/A
     try:
         return parse_inline(arg, source=f"{name} (inline)", exact=exact)
     except ParseError:
         if _looks_like_path(arg):
-            raise ParseError(
-                f'no such file "{_shown_path(arg)}", and it is not a matrix literal either',
-                source=name,
-            ) from None
+            raise missing from None
         if _NAMEISH.fullmatch(arg):
             raise ParseError(
                 f'"{_shown(arg)}" is not a file, a matrix literal or a named kernel; '
@@ -177,11 +186,14 @@ def load_npy(path: str | os.PathLike[str], *, source: str) -> np.ndarray:
                 shape, _, dtype = np.lib.format.read_array_header_1_0(f)
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            data_bytes = size - f.tell()
     except OSError as exc:
         raise ParseError(f"cannot read the file: {_os_reason(exc)}", source=source) from None
-    except ValueError as exc:
+    except (ValueError, SyntaxError, TypeError, tokenize.TokenError, RecursionError) as exc:
+        # numpy reads the header's dictionary with Python's tokenizer, which has errors of its own
+        reason = _shown(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 100)
         raise ParseError(
-            f"expected a .npy file written by numpy.save, found a damaged header ({exc})",
+            f"expected a .npy file written by numpy.save, found a damaged header ({reason})",
             source=source,
         ) from None
     if dtype.kind not in "biufc":
@@ -189,6 +201,25 @@ def load_npy(path: str | os.PathLike[str], *, source: str) -> np.ndarray:
             f"holds {_dtype_words(dtype)} (dtype {dtype}); expected numbers: bool, integer, float or complex",
             source=source,
         )
+    # the header's word is checked against the file and the memory before anything is allocated
+    if any(n < 0 for n in shape):
+        raise ParseError(
+            f"expected a .npy file written by numpy.save, found a damaged header (shape {shape})",
+            source=source,
+        )
+    if math.prod(shape) == 0:
+        raise ParseError(
+            f"expected at least one number, found an empty array of shape {tuple(shape)}", source=source
+        )
+    need = math.prod(shape) * dtype.itemsize
+    if need > data_bytes:
+        raise ParseError(
+            f"cannot read the array of shape {_shape_text(shape)} (its header asks for {need:,} bytes of "
+            f"{dtype.name}, the file holds {max(data_bytes, 0):,}); "
+            "expected a complete .npy file (is it truncated?)",
+            source=source,
+        )
+    numbers.check_allocation(tuple(shape), _NPY_KINDS[dtype.kind], f"the array in {source}")
     try:
         array = np.load(path, mmap_mode="r" if size > _MMAP_BYTES else None, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -397,19 +428,141 @@ def _read_file(path: str, name: str, exact: bool) -> np.ndarray:
         with open(path, "rb") as f:
             head = f.read(len(_NPY_MAGIC))
             if head == _NPY_MAGIC or lower.endswith(".npy"):
-                is_npy = True
+                return load_npy(path, source=path)
+            if not lower.endswith(".json"):
+                found = _large_plain_file(f, path, exact)
+                if found is not None:
+                    return found
+            if f.seekable():
+                f.seek(0)
+                data = f.read()
             else:
-                is_npy = False
-                if f.seekable():
-                    f.seek(0)
-                    data = f.read()
-                else:
-                    data = head + f.read()
+                data = head + f.read()
     except OSError as exc:
         raise ParseError(f'cannot read "{_shown_path(path)}": {_os_reason(exc)}', source=name) from None
-    if is_npy:
-        return load_npy(path, source=path)
     return _from_bytes(data, _Source(path), exact, json_file=lower.endswith(".json"))
+
+
+def _large_plain_file(f: IO[bytes], path: str, exact: bool) -> np.ndarray | None:
+    """A large file of plain numbers read without first copying it into memory; or None.
+
+    The file is checked in place through a memory map. Integers in long lines are then
+    converted line by line from the map into the result; other files go to numpy.loadtxt by
+    path, which reads a file in chunks, faster than it can be fed any text held in memory. Whenever
+    in doubt this returns None, and the file is read as usual: by the exact reader, or the
+    fast path of ``_fast_grid``, which knows about comments, separators and line ends.
+    """
+    info = os.fstat(f.fileno())
+    if not stat.S_ISREG(info.st_mode) or info.st_size < max(_DIRECT_BYTES, 1):
+        return None
+    try:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    with mapped as text:
+        if text.find(b"\r") >= 0 or text.find(b"\x00") >= 0:
+            return None
+        end = len(text)
+        while end and text[end - 1] in _ASCII_SPACE:
+            end -= 1
+        begin = 0
+        while begin < end and text[begin] in _ASCII_SPACE:
+            begin += 1
+        if begin == end:
+            return None
+        sample = text[begin : begin + (1 << 16)]
+        wide = len(sample) >= _WIDE_LINE * (sample.count(b"\n") + 1)
+        # a point in a number (not in a comment) makes every entry a float64
+        point = text.find(b".")
+        if point < 0:
+            if wide:
+                return _integer_lines(text, begin, end)
+            dtype: type = np.int64
+        elif exact or text.find(b"#", text.rfind(b"\n", 0, point) + 1, point) >= 0:
+            return None
+        else:
+            dtype = np.float64
+        # loadtxt skips a blank line, but a blank line starts a new block. With many short
+        # lines and no comment, counting the lines (all must come back as rows) costs less
+        # than looking for one.
+        rows = None
+        if wide or text.find(b"#") >= 0:
+            if _has_blank_line(text, begin, end, wide):
+                return None
+        else:
+            lines = np.frombuffer(text, np.uint8, count=end - begin, offset=begin) == ord("\n")
+            rows = np.count_nonzero(lines) + 1
+            del lines
+    return _loadtxt_path(path, dtype, rows)
+
+
+def _loadtxt_path(path: str, dtype: type, rows: int | None) -> np.ndarray | None:
+    """numpy.loadtxt on the path of a file of one block of numbers (of ``rows`` rows if given).
+
+    encoding="ascii" makes anything non-ASCII (a byte order mark, a Unicode minus sign) an
+    error, and loadtxt refuses every token that parse_token would not read as ``dtype``, such
+    as ``1,2`` or a lone sign, and integers beyond int64; it only reads a decimal beyond float64
+    as inf.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            values = np.loadtxt(path, dtype=dtype, comments="#", ndmin=2, encoding="ascii")
+    except (ValueError, Warning):  # UnicodeDecodeError is a ValueError
+        return None
+    if rows is not None and values.shape[0] != rows:
+        return None  # a blank line between blocks
+    if dtype is np.float64 and np.isinf(values).any():
+        return None  # inf as written, or a decimal too large: the usual reader tells them apart
+    return values.reshape(-1) if values.shape[0] == 1 else values
+
+
+def _integer_lines(text: Any, begin: int, end: int) -> np.ndarray | None:
+    """Integers in long lines of ``text`` (a memory map), one fromstring call per line.
+
+    fromstring refuses anything but whitespace-separated integers (a comment, a separator, a
+    point); what it would misread is ruled out as in ``_fast_grid``.
+    """
+    if text[begin:end].translate(None, _FAST_BYTES):
+        return None  # a byte no number has: fromstring would fail, after reading up to it
+    if _sign_without_digit(text, end):
+        return None
+    spans = []
+    blocks: list[int] = []
+    count = 0
+    at = begin
+    while at < end:
+        stop = text.find(b"\n", at, end)
+        if stop < 0:
+            stop = end
+        if _ONLY_SPACE.fullmatch(text, at, stop):
+            if count:
+                blocks.append(count)
+                count = 0
+        else:
+            spans.append((at, stop))
+            count += 1
+        at = stop + 1
+    blocks.append(count)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            first = np.fromstring(text[spans[0][0] : spans[0][1]], dtype=np.int64, sep=" ")
+            shape = _grid_shape(blocks, first.size)
+            if shape is None:
+                return None
+            out = np.empty((len(spans), first.size), np.int64)
+            out[0] = first
+            for k in range(1, len(spans)):
+                row = np.fromstring(text[spans[k][0] : spans[k][1]], dtype=np.int64, sep=" ")
+                if row.size != first.size:
+                    return None
+                out[k] = row
+        except (ValueError, DeprecationWarning):
+            return None
+    if out.max() == numbers.INT64_MAX or out.min() == -numbers.INT64_MAX - 1:
+        return None  # fromstring saturates: the value may lie beyond int64
+    return out.reshape(shape)
 
 
 def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
@@ -448,6 +601,16 @@ def _named_kernel(arg: str) -> np.ndarray | None:
     return named_kernel(arg)
 
 
+def _surely_a_path(arg: str) -> bool:
+    """A path whose folder exists, or with a data file's extension: never meant as a literal."""
+    if _NUMBERISH.fullmatch(arg) or any(c.isspace() or c in ",;[" for c in arg):
+        return False
+    if arg.lower().endswith(_PATH_SUFFIXES):
+        return True
+    folder = os.path.dirname(arg)
+    return bool(folder) and os.path.isdir(folder)
+
+
 def _looks_like_path(arg: str) -> bool:
     if arg.lower().endswith(_PATH_SUFFIXES):
         return True
@@ -482,8 +645,48 @@ def _tokens(content: str, separators: re.Pattern[str]) -> list[tuple[int, str]]:
     return out
 
 
+_LONG_ROW = 1 << 16
+_PLAIN_CHARS = re.compile(r"[ \t0-9+\-.]*+")
+# digits, signs and points as d, s and p, so that misplaced ones are found by substring search
+_CHAR_CLASSES = bytes.maketrans(b"0123456789+-.\t", b"ddddddddddssp ")
+_MISPLACED = (b"ds", b"ps", b"ss", b"s ", b" p ", b"sp ", b"pp")
+_TWO_POINTS = re.compile(rb"pd*+p")
+_LONG_ENTRY = b"d" * 300
+
+
+def _plain_run(content: str) -> int:
+    """Where the leading run of space-separated plain integers and decimals of ``content`` ends:
+    entries that read without an error, which a bad entry in a long row may follow. Found by
+    C-speed scans of the whole row (a few per byte), not by reading each entry."""
+    end = _PLAIN_CHARS.match(content).end()  # type: ignore[union-attr]
+    if end < len(content):  # back to the start of the entry holding the first other character
+        end = max(content.rfind(" ", 0, end), content.rfind("\t", 0, end)) + 1
+    classes = b" " + content[:end].encode("ascii").translate(_CHAR_CLASSES) + b" "
+    present = {c for c in b"sp" if c in classes}
+    found = [classes.find(pattern) for pattern in _MISPLACED if present.intersection(pattern)]
+    # two points in one entry are two p with only digits between: look for them without digits
+    two = _TWO_POINTS.search(classes) if b"pp" in classes.translate(None, b"d") else None
+    found.append(two.start() if two else -1)
+    found.append(classes.replace(b"p", b"d").replace(b"s", b"d").find(_LONG_ENTRY))
+    first = min((i for i in found if i >= 0), default=-1)
+    if first < 0:
+        return end
+    # classes[i] stands for content[i - 1]: cut at the start of the entry before the bad one
+    at = max(first - 1, 0)
+    return max(content.rfind(" ", 0, at), content.rfind("\t", 0, at)) + 1
+
+
 def _row(content: str, separators: re.Pattern[str], exact: bool) -> tuple[list[Any], int]:
     """The numbers of one row and the offset just past its last entry."""
+    if len(content) > _LONG_ROW:
+        # A bad entry after a long run of plain numbers (a 100 MB line with a stray character at
+        # its end) is found without first reading each entry before it.
+        skip = _plain_run(content)
+        if 0 < skip < len(content):
+            try:
+                _row(content[skip:], separators, exact)
+            except _Bad as bad:
+                raise _Bad(skip + bad.offset, bad.reason) from None
     tokens = _tokens(content, separators)
     if not tokens:
         stray = _CHUNK.search(content)
@@ -690,6 +893,8 @@ def _fast_grid(data: bytes, exact: bool) -> np.ndarray | None:
         if b",," in data or _separators_only_line(data):
             return None
         data = data.translate(_COMMAS_TO_SPACES)
+    if data.translate(None, _FAST_BYTES):
+        return None  # a byte no number here has: the C readers would fail, after reading up to it
     is_int = not any(c in data for c in b".eEnNiI")
     if not is_int and exact:
         return None
@@ -722,6 +927,8 @@ def _fast_grid(data: bytes, exact: bool) -> np.ndarray | None:
     return values.reshape(shape)
 
 
+# the bytes of the entries the fast path reads (and nan, inf, infinity) and of whitespace
+_FAST_BYTES = b"0123456789+-.eEnNaAiIfFtTyY \t\n\v\f\x1c\x1d\x1e\x1f"
 _SPACE = rb"[ \t\v\f\x1c-\x1f]"
 _SEPARATORS_ONLY = re.compile(rb"\n" + _SPACE + rb"*,[ \t\v\f\x1c-\x1f,]*(?=\n|\Z)")
 # a line of whitespace alone ends a block; the leading newline lets the search skip ahead fast
@@ -740,6 +947,23 @@ def _grid_shape(blocks: list[int], width: int) -> tuple[int, ...] | None:
     if len(blocks) > 1:
         return (len(blocks), blocks[0], width)
     return (blocks[0], width) if blocks[0] > 1 else (width,)
+
+
+_ASCII_SPACE = b" \t\n\v\f\x1c\x1d\x1e\x1f"
+
+
+def _has_blank_line(text: Any, begin: int, end: int, wide: bool) -> bool:
+    """Whether a line of whitespace alone lies between offsets ``begin`` and ``end``."""
+    if not wide:
+        return _BLANK_LINE.search(text, begin, end) is not None
+    # few, long lines: visiting each newline costs less than a regular-expression scan
+    at = text.find(b"\n", begin, end)
+    while at >= 0:
+        after = text.find(b"\n", at + 1, end)
+        if _ONLY_SPACE.fullmatch(text, at + 1, end if after < 0 else after):
+            return True
+        at = after
+    return False
 
 
 def _split_blocks(data: bytes, wide: bool) -> list[bytes]:
@@ -779,7 +1003,7 @@ def _floats_by_block(data: bytes, wide: bool) -> tuple[np.ndarray, tuple[int, ..
 
 def _ints_by_line(data: bytes) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """Integers through one fromstring call per line, for long lines."""
-    if (b"-" in data or b"+" in data) and _sign_without_digit(data):
+    if _sign_without_digit(data):
         return None
     rows: list[np.ndarray] = []
     blocks: list[int] = []
@@ -806,13 +1030,15 @@ def _ints_by_line(data: bytes) -> tuple[np.ndarray, tuple[int, ...]] | None:
     return (np.concatenate(rows) if len(rows) > 1 else rows[0]), shape
 
 
-def _sign_without_digit(data: bytes) -> bool:
-    """Whether some ``+`` or ``-`` is not directly followed by a digit."""
-    if data.endswith((b"-", b"+")):
+def _sign_without_digit(data: Any, end: int | None = None) -> bool:
+    """Whether some ``+`` or ``-`` in ``data[:end]`` is not directly followed by a digit."""
+    if data.find(b"-", 0, end) < 0 and data.find(b"+", 0, end) < 0:
+        return False
+    a = np.frombuffer(data, np.uint8, count=-1 if end is None else end)
+    if a[-1] in (ord("-"), ord("+")):
         return True
-    a = np.frombuffer(data, np.uint8)
     signs = a[:-1] == ord("-")
-    if b"+" in data:
+    if data.find(b"+", 0, end) >= 0:
         signs |= a[:-1] == ord("+")
     digit_next = (a[1:] - ord("0")) < 10  # uint8: bytes below "0" wrap around
     return bool(np.greater(signs, digit_next).any())
@@ -1146,6 +1372,9 @@ def _dtype_words(dtype: np.dtype) -> str:
     }.get(dtype.kind, "non-numbers")
 
 
+_NPY_KINDS = {"b": Kind.INTEGER, "i": Kind.INTEGER, "u": Kind.INTEGER, "f": Kind.FLOAT, "c": Kind.COMPLEX}
+
+
 def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
     kind = array.dtype.kind
     if kind == "b":
@@ -1160,7 +1389,8 @@ def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
     else:
         target = np.float64 if kind == "f" else np.complex128
         try:
-            with np.errstate(over="raise"):
+            # invalid: a long double bit pattern that is no number becomes nan, without a warning
+            with np.errstate(over="raise", invalid="ignore"):
                 array = array.astype(target, copy=False)
         except FloatingPointError:
             raise ParseError(
