@@ -1072,18 +1072,18 @@ def test_a_file_wins_over_an_inline_literal(tmp_path, monkeypatch):
 def test_no_such_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert error_of(read_matrix, "A.txt", name="B").message == (
-        'B: no such file "A.txt", and it is not a matrix literal either'
+        'B: no such file "A.txt", and it is not a matrix literal or a named kernel (expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")'
     )
     (tmp_path / "data").mkdir()  # with the folder there, data/A is a file, not an expression
     assert error_of(read_matrix, "data/A", name="A").message == (
-        'A: no such file "data/A", and it is not a matrix literal either'
+        'A: no such file "data/A", and it is not a matrix literal or a named kernel (expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")'
     )
     assert error_of(read_matrix, "kernel.NPY", name="A").message == (
-        'A: no such file "kernel.NPY", and it is not a matrix literal either'
+        'A: no such file "kernel.NPY", and it is not a matrix literal or a named kernel (expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")'
     )
     deep = "/".join(["folder"] * 12) + "/A.txt"
     assert error_of(read_matrix, deep, name="A").message == (
-        f'A: no such file "{deep}", and it is not a matrix literal either'
+        f'A: no such file "{deep}", and it is not a matrix literal or a named kernel (expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")'
     )
 
 
@@ -1185,3 +1185,18 @@ def test_parse_inline_raises_only_convcli_errors(literal):
         assert exc.lines()[0] == exc.message
         return
     assert result.ndim >= 1
+
+
+def test_a_lone_word_is_a_misspelt_name_not_a_symbol(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "A.txt").write_text("1 2\n")
+    assert error_of(read_matrix, "sobelx", name="B").message == (
+        'B: "sobelx" is not a file or a named kernel (did you mean sobel-x?); to use it as a symbol, '
+        'write it as a matrix: "[sobelx]"'
+    )
+    assert error_of(read_matrix, "A", name="A").message == (
+        'A: "A" is not a file or a named kernel (did you mean A.txt?); to use it as a symbol, '
+        'write it as a matrix: "[A]"'
+    )
+    assert str(read_matrix("w")[0]) == "w"  # one letter, no file of that name: a symbol
+    assert str(read_matrix("[sobelx]")[0]) == "sobelx"

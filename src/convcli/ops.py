@@ -103,7 +103,10 @@ def _exact(kind: Kind, a: np.ndarray, b: np.ndarray, fill: Any, terms: int, fn: 
         bn, db, _ = to_scaled(b)
         nums = _exact(Kind.INTEGER, an, bn, fill_n, terms, fn)
         return from_scaled(np.asarray(nums), da * db)
-    return np.asarray(fn(a, b, fill))
+    # float overflow and 0*inf are not errors here: they become inf and nan in the result, and
+    # nonfinite_notes says which cells they reached
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return np.asarray(fn(a, b, fill))
 
 
 def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:
@@ -419,7 +422,8 @@ def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
         if kind in (Kind.COMPLEX, Kind.SYMBOLIC):
             raise UsageError(f"--activation {p.options.activation} takes real numbers, not {kind} ones")
         x = as_kind(value, Kind.FLOAT)
-        value = np.tanh(x) if p.options.activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = np.tanh(x) if p.options.activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
         kind = Kind.FLOAT
     if p.options.channels and p.b.shape[0] == 1 and value.ndim == 3:
         value = value[0]
@@ -441,10 +445,9 @@ def _positive(value: np.ndarray) -> np.ndarray:
 def _add_exact(value: np.ndarray, bias: np.ndarray, kind: Kind) -> np.ndarray:
     if kind is Kind.INTEGER:
         return shrink_int(to_python_ints(value) + bias)
-    if kind is Kind.FLOAT:
-        return value + bias.astype(np.float64)
-    if kind is Kind.COMPLEX:
-        return value + bias.astype(np.complex128)
+    if kind in (Kind.FLOAT, Kind.COMPLEX):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return value + bias.astype(np.float64 if kind is Kind.FLOAT else np.complex128)
     if kind is Kind.RATIONAL:
         return value + np.array([Fraction(v) for v in bias.flat], dtype=object).reshape(bias.shape)
     return value + as_kind(bias, Kind.SYMBOLIC)

@@ -107,8 +107,14 @@ def read_matrix(
     if kernel is not None:
         return kernel
     missing = ParseError(
-        f'no such file "{_shown_path(arg)}", and it is not a matrix literal either', source=name
+        f'no such file "{_shown_path(arg)}", and it is not a matrix literal or a named kernel '
+        '(expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")',
+        source=name,
     )
+    if _WORD.fullmatch(arg) and (len(arg) > 1 or _file_stem_exists(arg)):
+        # A lone word is far more often a misspelt file or kernel name than a 1x1 symbolic
+        # matrix: refuse it, and say how to write the symbol on purpose.
+        raise ParseError(_unknown_word(arg), source=name)
     if _surely_a_path(arg):
         raise missing  # "data/A" in an existing folder data is a file, not the expression data/A
     try:
@@ -123,6 +129,38 @@ def read_matrix(
                 source=name,
             ) from None
         raise
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _file_stem_exists(word: str) -> bool:
+    try:
+        return any(os.path.splitext(f)[0] == word for f in os.listdir("."))
+    except OSError:
+        return False
+
+
+def _unknown_word(word: str) -> str:
+    import difflib
+
+    from .kernels import catalogue
+
+    names = [k.name for k in catalogue()] + [k.usage for k in catalogue()]
+    try:
+        files = [f for f in os.listdir(".") if os.path.isfile(f)]
+    except OSError:
+        files = []
+    close = difflib.get_close_matches(word, names + files + [os.path.splitext(f)[0] for f in files], n=1)
+    hint = ""
+    if close:
+        guess = close[0]
+        guess = next((f for f in files if os.path.splitext(f)[0] == guess), guess)
+        hint = f" (did you mean {guess}?)"
+    return (
+        f'"{word}" is not a file or a named kernel{hint}; to use it as a symbol, write it as a '
+        f'matrix: "[{word}]"'
+    )
 
 
 def parse_text(text: str, *, source: str, exact: bool = False) -> np.ndarray:

@@ -424,7 +424,8 @@ def scatter_steps(
         block = kernel[where[0]] if p.channels else kernel
         if p.squeeze:
             block = block[0]
-        contribution = _objects(block) * value
+        with np.errstate(over="ignore", invalid="ignore"):
+            contribution = _objects(block) * value
         origin = tuple(i * s for i, s in zip(where[-n:], p.stride, strict=True))
         steps.append(ScatterStep(cell, value, origin, contribution))
     spatial_stuffed = tuple((i - 1) * s + 1 for i, s in zip(p.a.shape[-n:], p.stride, strict=True))
