@@ -1,31 +1,50 @@
-"""convcli: convolution and its look-alikes (correlate, elementwise-sum, dot), with the work shown."""
+"""convcli: convolution and its look-alikes (correlate, elementwise-sum, dot), with the work shown.
 
-from .errors import ConvcliError, ParseError, ShapeError, UsageError
-from .explain import compare
-from .model import Boundary, Format, Kind, Mode, Op, OpOptions, Result
-from .ops import convolve, correlate, dot, elementwise_sum, rot180
-from .parsing import read_matrix
+The public names below load on first use, so that ``convcli --help`` and the command line import
+only the modules a command needs (start-up time, SPEC section 6).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "ConvcliError",
-    "ParseError",
-    "ShapeError",
-    "UsageError",
-    "Boundary",
-    "Format",
-    "Kind",
-    "Mode",
-    "Op",
-    "OpOptions",
-    "Result",
-    "compare",
-    "convolve",
-    "correlate",
-    "dot",
-    "elementwise_sum",
-    "read_matrix",
-    "rot180",
-]
+_PUBLIC = {
+    "ConvcliError": "errors",
+    "ParseError": "errors",
+    "ShapeError": "errors",
+    "UsageError": "errors",
+    "Boundary": "model",
+    "Format": "model",
+    "Kind": "model",
+    "Mode": "model",
+    "Op": "model",
+    "OpOptions": "model",
+    "Result": "model",
+    "compare": "explain",
+    "convolve": "ops",
+    "correlate": "ops",
+    "dot": "ops",
+    "elementwise_sum": "ops",
+    "rot180": "ops",
+    "read_matrix": "parsing",
+    "check": "diagnose",
+    "conv_transpose": "transpose",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convcli' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
-from . import __version__, diagnose, explain, formats, kernels, ops, parsing, render, shapes
+from . import __version__, formats, ops, parsing
 from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
@@ -35,8 +35,6 @@ from .model import (
     SlidingOp,
 )
 from .numbers import kind_of_value, parse_token
-from .steps import derive, derive_cells, im2col
-from .transpose import TransposeOptions, conv_transpose, scatter_steps
 
 __all__ = ["app", "main", "ExitCode"]
 
@@ -568,6 +566,13 @@ def _os_reason(exc: OSError) -> str:
 _EXPORTS = (".html", ".svg", ".txt")
 
 
+def _views() -> Any:
+    """The rich renderers, loaded only when a table is drawn (start-up time, SPEC section 6)."""
+    from . import render
+
+    return render
+
+
 def _emit(
     run: Run,
     inputs: list[str],
@@ -628,7 +633,7 @@ def _emit_result(result: Result, run: Run, inputs: list[str]) -> None:
         run,
         inputs,
         lambda f: formats.format_result(result, f),
-        lambda width: render.result_view(result, width=width),
+        lambda width: _views().result_view(result, width=width),
         result.notes,
     )
 
@@ -711,6 +716,8 @@ ConventionsOpt = Annotated[
     sliding=True,
 )
 def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, options: OpOptions) -> None:
+    from . import explain
+
     A, B = _read_pair(a, b, run.exact)
     if conventions:
         by_library = explain.compare_conventions(A, B, options)
@@ -718,7 +725,7 @@ def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, 
             run,
             [a, b],
             lambda f: formats.format_conventions(by_library, f),
-            lambda width: render.conventions_view(by_library, width=width),
+            lambda width: _views().conventions_view(by_library, width=width),
         )
         return
     cmp = explain.compare(A, B, options)
@@ -726,7 +733,7 @@ def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, 
         run,
         [a, b],
         lambda f: formats.format_comparison(cmp, f),
-        lambda width: render.comparison_view(cmp, width=width),
+        lambda width: _views().comparison_view(cmp, width=width),
     )
 
 
@@ -775,6 +782,8 @@ def steps(
     run: Run,
     options: OpOptions,
 ) -> None:
+    from .steps import derive
+
     A, B = _read_pair(a, b, run.exact)
     cell = None if at is None else _int_list(at, "at")
     derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
@@ -788,7 +797,7 @@ def steps(
         run,
         [a, b],
         lambda f: formats.format_steps(derivation, f),
-        lambda width: render.steps_view(derivation, width=width),
+        lambda width: _views().steps_view(derivation, width=width),
         notes if run.fmt is not None or not sys.stdout.isatty() else (),
     )
 
@@ -805,13 +814,15 @@ def steps(
 def im2col_command(
     a: AArg, b: BArg, op: SlidingOpArg = SlidingOp.CORRELATE, *, run: Run, options: OpOptions
 ) -> None:
+    from .steps import im2col
+
     A, B = _read_pair(a, b, run.exact)
     view = im2col(Op(op.value), A, B, options)
     _emit(
         run,
         [a, b],
         lambda f: formats.format_im2col(view, f),
-        lambda width: render.im2col_view(view, width=width),
+        lambda width: _views().im2col_view(view, width=width),
     )
 
 
@@ -850,6 +861,9 @@ def check_command(
     run: Run,
     options: OpOptions,
 ) -> None:
+    from . import diagnose
+    from .steps import derive_cells
+
     if [a, b, answer].count("-") > 1:
         raise UsageError("only one of A, B and --answer can be '-' (standard input)")
     A, B = _read_pair(a, b, run.exact)
@@ -860,7 +874,7 @@ def check_command(
         run,
         [a, b, answer],
         lambda f: formats.format_check(report, derivations, f),
-        lambda width: render.check_view(report, derivations, width=width),
+        lambda width: _views().check_view(report, derivations, width=width),
     )
     if not report.match:
         raise typer.Exit(ExitCode.WRONG_ANSWER)
@@ -913,6 +927,8 @@ def conv_transpose_command(
     *,
     run: Run,
 ) -> None:
+    from .transpose import TransposeOptions, conv_transpose, scatter_steps
+
     A, B = _read_pair(a, b, run.exact)
     options = TransposeOptions(
         stride=_int_list(stride, "stride"),
@@ -928,7 +944,7 @@ def conv_transpose_command(
             run,
             [a, b],
             lambda f: formats.format_scatter(view, f),
-            lambda width: render.scatter_view(view, width=width),
+            lambda width: _views().scatter_view(view, width=width),
         )
         return
     result = conv_transpose(A, B, options)
@@ -936,13 +952,15 @@ def conv_transpose_command(
         run,
         [a, b],
         lambda f: formats.format_transpose(result, f),
-        lambda width: render.transpose_view(result, width=width),
+        lambda width: _views().transpose_view(result, width=width),
         result.notes,
     )
 
 
 def _size_or_matrix(text: str, option: str, exact: bool) -> tuple[int, ...]:
     """A size like 32x32, or the shape of a MATRIX argument (a file, inline, or named kernel)."""
+    from . import kernels, shapes
+
     try:
         return shapes.parse_size(text, option)
     except UsageError as size_error:
@@ -993,6 +1011,8 @@ def shape_command(
     *,
     run: Run,
 ) -> None:
+    from . import shapes
+
     report = shapes.report(
         _size_or_matrix(input, "--input", run.exact),
         _size_or_matrix(kernel, "--kernel", run.exact),
@@ -1006,7 +1026,7 @@ def shape_command(
         run,
         [],
         lambda f: formats.format_shape(report, f),
-        lambda width: render.shape_view(report, width=width),
+        lambda width: _views().shape_view(report, width=width),
     )
 
 
@@ -1017,12 +1037,14 @@ def shape_command(
     sliding=False,
 )
 def kernels_command(*, run: Run) -> None:
+    from . import kernels
+
     entries = kernels.catalogue()
     _emit(
         run,
         [],
         lambda f: formats.format_kernels(entries, f),
-        lambda width: render.kernels_view(entries, width=width),
+        lambda width: _views().kernels_view(entries, width=width),
     )
 
 

@@ -12,29 +12,21 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from .diagnose import CheckReport
 from .errors import UsageError
-from .explain import ConventionComparison, matrix_text
-from .kernels import KernelInfo
 from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
-from .numbers import format_number, value_of
-from .shapes import AxisReport, ShapeReport
-from .steps import (
-    Im2col,
-    Step,
-    Steps,
-    cell_label,
-    cell_name,
-    definition,
-    factor_text,
-    step_lines,
-    terms_text,
-)
-from .transpose import NAME, TransposeResult, TransposeSteps
+from .numbers import format_number, int_text, value_of
+
+if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
+    from .diagnose import CheckReport
+    from .explain import ConventionComparison
+    from .kernels import KernelInfo
+    from .shapes import AxisReport, ShapeReport
+    from .steps import Im2col, Step, Steps
+    from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
     "format_result",
@@ -93,15 +85,22 @@ def _matrix_csv(a: np.ndarray) -> str:
     return matrix_plain(a, sep=",", align=False)
 
 
+# json.dumps writes ints with str(), which refuses more than 4300 digits: longer ones are strings
+_JSON_BITS = 10_000
+
+
 def json_value(x: Any) -> Any:
     """One entry as JSON: numbers as numbers, fractions as "p/q", nan/inf/complex as strings."""
     x = value_of(x)
     if isinstance(x, bool):
         return int(x)
+    if isinstance(x, Fraction) and x.denominator == 1:
+        x = x.numerator
     if isinstance(x, int):
-        return x
+        # a string when too long for a JSON number (json.dumps refuses more than 4300 digits)
+        return x if x.bit_length() <= _JSON_BITS else int_text(x)
     if isinstance(x, Fraction):
-        return x.numerator if x.denominator == 1 else str(x)
+        return format_number(x)
     if isinstance(x, float):
         return x if math.isfinite(x) else format_number(x)
     if isinstance(x, complex):
@@ -125,7 +124,7 @@ def _latex_number(x: Any) -> str:
     x = value_of(x)
     if isinstance(x, Fraction) and x.denominator != 1:
         sign = "-" if x < 0 else ""
-        return f"{sign}\\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        return f"{sign}\\frac{{{int_text(abs(x.numerator))}}}{{{int_text(x.denominator)}}}"
     if isinstance(x, float):
         if math.isnan(x):
             return r"\mathrm{NaN}"
@@ -302,6 +301,8 @@ def _options_json(options: OpOptions) -> dict[str, Any]:
 
 
 def _step_json(steps: Steps, step: Step) -> dict[str, Any]:
+    from .steps import terms_text
+
     doc: dict[str, Any] = {
         "cell": list(step.cell),
         "window": _json_array(step.window),
@@ -336,6 +337,9 @@ def _latex_terms(step: Step) -> str:
 def format_steps(steps: Steps, fmt: Format) -> str:
     """steps in a machine format: plain lines in the seed's notation, json per SPEC §4, and
     markdown and latex for write-ups."""
+    from .explain import matrix_text
+    from .steps import cell_name, definition, step_lines
+
     if fmt is Format.JSON:
         doc = _steps_header(steps)
         doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels), steps)
@@ -383,6 +387,8 @@ def format_steps(steps: Steps, fmt: Format) -> str:
 
 def format_im2col(view: Im2col, fmt: Format) -> str:
     """im2col: the patch matrix, the kernel rows and their product reshaped to the output."""
+    from .steps import cell_label
+
     if fmt is Format.JSON:
         return _dumps(
             {
@@ -458,6 +464,8 @@ def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]
 
 def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> str:
     """check in a machine format: json per SPEC §4 ("match", "wrong", "diagnosis"), or lines."""
+    from .steps import step_lines
+
     if fmt is Format.JSON:
         return _dumps(_check_json(report, derivations))
     if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
@@ -508,6 +516,8 @@ def format_transpose(result: TransposeResult, fmt: Format) -> str | Npy:
 
 def scatter_lines(view: TransposeSteps) -> list[str]:
     """The scatter-add and the equivalent zero-stuffed convolution, as plain lines."""
+    from .steps import factor_text
+
     stride = ",".join(map(str, view.stride))
     lines = [
         f"# conv-transpose, stride {stride}: each input cell times the kernel, placed at its stride "
@@ -533,6 +543,8 @@ def scatter_lines(view: TransposeSteps) -> list[str]:
 
 
 def format_scatter(view: TransposeSteps, fmt: Format) -> str:
+    from .transpose import NAME
+
     if fmt is Format.JSON:
         return _dumps(
             {

@@ -92,7 +92,11 @@ def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | 
 
 
 _EXPRESSION = re.compile(r"[A-Za-z0-9_.+\-*/()^ ]{1,10000}\Z")
-_LEXEME = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/^()]))")
+_LEXEME = re.compile(
+    r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"  # a number
+    r"|([A-Za-z_][A-Za-z0-9_]*)"  # a name
+    r"|(\*\*|[-+*/^()]))"  # an operator or a parenthesis
+)
 _MAX_DEPTH = 100
 
 
@@ -159,7 +163,9 @@ def expression(text: str, *, exact: bool = False) -> Any:
     def power(depth: int) -> Any:
         base = atom(depth)
         if take("o", "^") or take("o", "**"):
-            return base ** unary(depth + 1)
+            exponent = unary(depth + 1)
+            _check_power(text, base, exponent)
+            return base**exponent
         return base
 
     def unary(depth: int) -> Any:
@@ -196,6 +202,23 @@ def expression(text: str, *, exact: bool = False) -> Any:
     if at != len(tokens):
         raise bad()
     return result
+
+
+# the most digits a power of numbers in a symbolic entry may have: as many as an entry itself
+_POWER_DIGITS = 4300
+
+
+def _check_power(text: str, base: Any, exponent: Any) -> None:
+    """Refuse a power of numbers too large to compute (``4^4444444454444444`` would never end)."""
+    if not (base.is_Rational and exponent.is_Number) or base in (0, 1, -1):
+        return
+    size = max(abs(base.p), abs(base.q))
+    digits = abs(float(exponent)) * math.log10(size)
+    if digits > _POWER_DIGITS:
+        raise ValueError(
+            f'"{text[:40]}" has a power with about {digits:.3g} digits; expected powers of numbers of at '
+            f"most {_POWER_DIGITS} digits"
+        )
 
 
 def symbol(name: str, negative: bool = False) -> Any:
@@ -339,15 +362,35 @@ def _real_repr(x: float) -> str:
     return repr(x)
 
 
+# ints up to this many bits convert with str(); Python refuses more than 4300 digits by default
+_STR_BITS = 10_000
+
+
+def int_text(n: int) -> str:
+    """The decimal digits of an int of any size.
+
+    str() refuses ints of more than ``sys.get_int_max_str_digits()`` digits, and an exact result
+    can have more than its inputs (a product of two 4000-digit numbers has 8000); those are
+    converted in halves, each within the limit.
+    """
+    if n.bit_length() <= _STR_BITS:
+        return str(n)
+    if n < 0:
+        return "-" + int_text(-n)
+    half = int(n.bit_length() * 0.30102999566398120) // 2  # about half of the digits
+    high, low = divmod(n, 10**half)
+    return int_text(high) + int_text(low).rjust(half, "0")
+
+
 def format_number(x: Any) -> str:
     """The exact, re-readable text of one entry: ``4``, ``10/9``, ``0.1``, ``1+2j``, ``a*w + b*x``."""
     x = _python(x)
     if isinstance(x, bool):
         return str(int(x))
     if isinstance(x, int):
-        return str(x)
+        return int_text(x)
     if isinstance(x, Fraction):
-        return str(x)
+        return int_text(x.numerator) + ("" if x.denominator == 1 else "/" + int_text(x.denominator))
     if isinstance(x, float):
         return _real_repr(x)
     if isinstance(x, complex):
