@@ -273,35 +273,46 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
     c0 = max(origin[1] - _MARGIN, 0)
     r1 = min(origin[0] + (k_shape[0] - 1) * dil[0] + 1 + _MARGIN, spatial.shape[0])
     c1 = min(origin[1] + (k_shape[1] - 1) * dil[1] + 1 + _MARGIN, spatial.shape[1])
-    table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     cropped = r0 > 0 or c0 > 0 or r1 < spatial.shape[0] or c1 < spatial.shape[1]
-    table.add_column("", style="dim", justify="right")
-    for c in range(c0, c1):
-        table.add_column(str(c - before[1]), justify="right", no_wrap=True)
+    # Drawn as one Text, not a rich Table: steps may draw a thousand of these, and a Table per
+    # window costs tens of milliseconds to lay out.
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
     for r in range(r0, r1):
-        cells: list[Any] = [str(r - before[0])]
         for c in range(c0, c1):
-            text = display_number(spatial[r, c]) + ("·" if pmask[r, c] else " ")
+            number = display_number(spatial[r, c])
             if (r, c) in taps:
-                cells.append(
-                    Text.assemble("[", (text.rstrip(), "reverse bold"), "]" + text[len(text.rstrip()) :])
-                )
+                cells[r, c] = (f"[{number}]" + ("·" if pmask[r, c] else " "), "window")
             else:
-                cells.append(Text(f" {text} ", style="dim" if pmask[r, c] else ""))
-        table.add_row(*cells)
+                cells[r, c] = (f" {number}" + ("· " if pmask[r, c] else "  "), "pad" if pmask[r, c] else "")
+    labels = [str(r - before[0]) for r in range(r0, r1)]
+    label_w = max(len(label) for label in labels)
+    widths = {
+        c: max([len(str(c - before[1])) + 2] + [len(cells[r, c][0]) for r in range(r0, r1)])
+        for c in range(c0, c1)
+    }
+    out = Text(" " * label_w, style="dim")
+    for c in range(c0, c1):
+        out.append(("  " + str(c - before[1]) + "  ").rjust(widths[c] + 2), style="dim")
+    for r, label in zip(range(r0, r1), labels, strict=True):
+        out.append("\n" + label.rjust(label_w), style="dim")
+        for c in range(c0, c1):
+            text, kind = cells[r, c]
+            out.append(" " * (widths[c] + 2 - len(text)))
+            if kind == "window":
+                out.append("[")
+                out.append(text[1 : text.index("]")], style="reverse bold")
+                out.append(text[text.index("]") :])
+            else:
+                out.append(text, style="dim" if kind == "pad" else "")
     if cropped:
-        return Group(table, Text("(A continues beyond the rows and columns drawn)", style="dim"))
-    return table
+        out.append("\n(A continues beyond the rows and columns drawn)", style="dim")
+    return out
 
 
 def _pad_before(steps: Steps) -> tuple[int, int]:
-    if steps.padded is None or steps.pad_mask is None:
-        return (0, 0)
-    mask = steps.pad_mask[0] if steps.pad_mask.ndim == 3 else steps.pad_mask
-    if mask.ndim == 1:
-        mask = mask.reshape(1, -1)
-    inside = np.argwhere(~mask)
-    return (int(inside[0][0]), int(inside[0][1])) if len(inside) else (0, 0)
+    """How many padding rows and columns precede A (row and column labels start below 0)."""
+    befores = [before for before, _ in steps.pads]
+    return (0, befores[0]) if len(befores) == 1 else (befores[-2], befores[-1]) if befores else (0, 0)
 
 
 def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:

@@ -69,6 +69,7 @@ class Steps:
     dilation: tuple[int, ...] = ()
     bias: Any = None
     chosen: bool = False  # one cell picked with --at, not a capped run
+    pads: tuple[tuple[int, int], ...] = ()  # (before, after) padding of each spatial axis
 
     @property
     def capped(self) -> bool:
@@ -212,6 +213,7 @@ def derive_sliding(
         turned=kernel if op is Op.CONVOLVE else None,
         padded=padded,
         pad_mask=pad_mask,
+        pads=p.pads,
         stride=p.stride,
         dilation=p.dilation,
         bias=options.bias or None,
