@@ -395,3 +395,12 @@ def test_named_kernels_stand_for_matrices():
         'error: named kernel "box:0": the size must be a whole number from 1 to 1001, got "0"; '
         "expected box or box:N (e.g. box:3)\n"
     )
+
+
+def test_shape_for_one_convention():
+    result = run("shape", "--input", "6x6", "--kernel", "2", "--convention", "numpy")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines()[-2:] == [
+        "'same' padding (before, after) per axis:",
+        "  numpy: convolve (1, 0) (1, 0); correlate (1, 0) (1, 0)",
+    ]

@@ -528,6 +528,7 @@ def _write_atomically(
     except OSError as exc:
         raise UsageError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
     try:
+        os.fchmod(fd, _file_mode(target))
         with os.fdopen(fd, "wb") as handle:
             _put(handle, data)
         os.replace(tmp, target)
@@ -537,6 +538,17 @@ def _write_atomically(
         if isinstance(exc, OSError):
             raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         raise
+
+
+def _file_mode(target: Path) -> int:
+    """The permissions for the new file: the replaced file's, or what open() would give (mkstemp
+    makes its files private to the user)."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _put(handle: BinaryIO, data: bytes | Callable[[BinaryIO], None]) -> None:
@@ -1008,6 +1020,10 @@ def shape_command(
         bool, typer.Option("--transposed", help="Size of a transposed convolution.")
     ] = False,
     output_padding: Annotated[str, typer.Option("--output-padding", metavar="A|AH,AW")] = "0",
+    convention: Annotated[
+        Convention | None,
+        typer.Option("--convention", case_sensitive=False, help="Show only this library's 'same' padding."),
+    ] = None,
     *,
     run: Run,
 ) -> None:
@@ -1022,11 +1038,12 @@ def shape_command(
         transposed=transposed,
         output_padding=_int_list(output_padding, "output-padding"),
     )
+    shown = tuple(Convention) if convention is None else (convention,)
     _emit(
         run,
         [],
-        lambda f: formats.format_shape(report, f),
-        lambda width: _views().shape_view(report, width=width),
+        lambda f: formats.format_shape(report, f, shown),
+        lambda width: _views().shape_view(report, width=width, conventions=shown),
     )
 
 

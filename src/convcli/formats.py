@@ -580,10 +580,12 @@ def _same_pads_json(axis: AxisReport) -> dict[str, Any]:
     return out
 
 
-def same_padding_lines(report: ShapeReport) -> list[str]:
-    """For each library: the (before, after) padding 'same' uses on each axis."""
+def same_padding_lines(
+    report: ShapeReport, conventions: tuple[Convention, ...] = tuple(Convention)
+) -> list[str]:
+    """For each library (or the ones asked for): the (before, after) padding 'same' uses."""
     lines = ["'same' padding (before, after) per axis:"]
-    for convention in Convention:
+    for convention in conventions:
         parts = []
         for op in (Op.CONVOLVE, Op.CORRELATE):
             pads = [axis.same_pads[(convention, op)] for axis in report.axes]
@@ -595,7 +597,9 @@ def same_padding_lines(report: ShapeReport) -> list[str]:
     return lines
 
 
-def format_shape(report: ShapeReport, fmt: Format) -> str:
+def format_shape(
+    report: ShapeReport, fmt: Format, conventions: tuple[Convention, ...] = tuple(Convention)
+) -> str:
     if fmt is Format.JSON:
         return _dumps(
             {
@@ -620,7 +624,7 @@ def format_shape(report: ShapeReport, fmt: Format) -> str:
         raise UsageError(f"shape cannot be written as {fmt}; use table, plain or json")
     lines = report.summary_lines()
     if not report.transposed:
-        lines += same_padding_lines(report)
+        lines += same_padding_lines(report, conventions)
     return "\n".join(lines) + "\n"
 
 

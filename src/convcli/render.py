@@ -610,7 +610,9 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
     return Group(*parts)
 
 
-def shape_view(report: ShapeReport, *, width: int = 80) -> RenderableType:
+def shape_view(
+    report: ShapeReport, *, width: int = 80, conventions: tuple[Convention, ...] = tuple(Convention)
+) -> RenderableType:
     lines = report.summary_lines()
     parts: list[RenderableType] = [Text(lines[0], style="bold")]
     parts += [Text(line) for line in lines[1:]]
@@ -626,7 +628,7 @@ def shape_view(report: ShapeReport, *, width: int = 80) -> RenderableType:
         table.add_column("convention", style="bold")
         table.add_column("convolve")
         table.add_column("correlate")
-        for convention in Convention:
+        for convention in conventions:
             cells = []
             for op in (Op.CONVOLVE, Op.CORRELATE):
                 pads = [axis.same_pads[(convention, op)] for axis in report.axes]
