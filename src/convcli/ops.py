@@ -281,6 +281,14 @@ def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: Boundary, fill: A
     if not any(before or after for before, after in pads):
         return a
     if boundary is Boundary.FILL:
+        if a.dtype == object:
+            # np.pad would put numpy int64 zeros among Python ints, and np.int64(0) plus a
+            # product beyond int64 overflows: build the padded array from the fill itself
+            shape = tuple(n + before + after for n, (before, after) in zip(a.shape, pads, strict=True))
+            out = np.empty(shape, dtype=object)
+            out.fill(fill)
+            out[tuple(slice(before, before + n) for n, (before, _) in zip(a.shape, pads, strict=True))] = a
+            return out
         return np.pad(a, pads, mode="constant", constant_values=fill)
     return np.pad(a, pads, mode=_NUMPY_PAD[boundary])
 

@@ -7,6 +7,7 @@ seed's notation ``(1*1)+(1*0)+... = 1+0+... = 4`` is built by ``terms_text``.
 
 from __future__ import annotations
 
+import cmath
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -304,7 +305,8 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     rows = kernel.reshape(p.filters, -1) if options.channels else kernel.reshape(1, -1)
     if patches.dtype.kind in "iu":  # Python ints: the product cannot wrap around
         patches, rows = patches.astype(object), rows.astype(object)
-    product = np.dot(rows, patches)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
+        product = np.dot(rows, patches)
     if options.bias:
         product = product + np.array(options.bias, dtype=object).reshape(-1, 1)
     product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
@@ -328,7 +330,10 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
 
 def _close(x: Any, y: Any) -> bool:
     if isinstance(x, float | complex) or isinstance(y, float | complex):
-        return bool(abs(complex(x) - complex(y)) <= 1e-9 * max(1.0, abs(complex(y))))
+        cx, cy = complex(x), complex(y)
+        if cx == cy or (cmath.isnan(cx) and cmath.isnan(cy)):  # inf equals inf, nan stands for nan
+            return True
+        return bool(abs(cx - cy) <= 1e-9 * max(1.0, abs(cy)))
     try:
         return bool(x == y) or bool((x - y) == 0)
     except TypeError:

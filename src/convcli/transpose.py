@@ -17,7 +17,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, UsageError
 from .model import Kind
-from .numbers import shrink_int
+from .numbers import check_allocation, shrink_int
 
 __all__ = [
     "TransposeOptions",
@@ -202,6 +202,7 @@ def _plan(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Plan:
             "(i-1)*s - 2p + d*(k-1) + a + 1 must be at least 1 on every axis (as in torch): lower --padding",
             short=f"output size {_axes(out_shape, 'x')} is too small",
         )
+    check_allocation(tuple(b2.shape[:-n][-1:]) + uncropped, kind, "the result before cropping")
     return _Plan(
         a2,
         b2,
