@@ -777,10 +777,8 @@ def test_fractions_with_huge_denominators_are_exact():
     assert got == [[str(expected)]]
 
 
-_PAD_BUG = (
-    "ops._pad builds padding with numpy int64 zeros inside object arrays of Python ints; "
-    "np.int64(0) + a product beyond int64 raises OverflowError (exit 70)"
-)
+# Padding an object array of Python ints once put numpy int64 zeros in it; np.int64(0) plus a
+# product beyond int64 raised OverflowError (exit 70). The next three tests guard that.
 
 
 def test_fractions_with_huge_denominators_in_full_mode():

@@ -182,8 +182,8 @@ def expression(text: str, *, exact: bool = False) -> Any:
                 value = value * unary(depth)
             elif take("o", "/"):
                 divisor = unary(depth)
-                if divisor == 0:
-                    raise ValueError(f'"{text}" divides by zero')
+                if divisor.is_zero:  # also 0.0: sympy's Float(0.0) == 0 is False
+                    raise ValueError(f'"{text}" divides by zero; expected a divisor other than 0')
                 value = value / divisor
             else:
                 return value

@@ -722,9 +722,14 @@ def _row(content: str, separators: re.Pattern[str], exact: bool) -> tuple[list[A
         skip = _plain_run(content)
         if 0 < skip < len(content):
             try:
-                _row(content[skip:], separators, exact)
+                rest = _tokens(content[skip:], separators)
             except _Bad as bad:
                 raise _Bad(skip + bad.offset, bad.reason) from None
+            for offset, token in rest:
+                try:
+                    _read_number(token, exact)
+                except ValueError as exc:
+                    raise _Bad(skip + offset, str(exc)) from None
     tokens = _tokens(content, separators)
     if not tokens:
         stray = _CHUNK.search(content)
