@@ -613,17 +613,27 @@ def _emit(
         elif chosen is Format.NPY and sys.stdout.isatty():
             raise UsageError("npy is binary and is not written to a terminal; use --output FILE.npy")
         elif isinstance(data, formats.Npy):
-            data.write_to(sys.stdout.buffer)
-            sys.stdout.flush()
+            _to_stdout(data.write_to)
         elif run.export is None:
-            sys.stdout.buffer.write(data.encode())
-            sys.stdout.flush()
+            _to_stdout(lambda out: out.write(data.encode()))
         else:
             console.print(data, markup=False, highlight=False, end="", soft_wrap=True)
     if run.export is not None:
         _export(console, run.export, inputs)
     for note in notes:
         _note(f"note: {note}")
+
+
+def _to_stdout(write: Callable[[BinaryIO], Any]) -> None:
+    """Write to stdout; a reader that has gone away (``| head -1``) ends the run quietly, with
+    status 0, and no error when Python flushes stdout at exit."""
+    try:
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(ExitCode.OK) from None
 
 
 def _export(console: Console, path: Path, inputs: list[str]) -> None:

@@ -52,6 +52,9 @@ __all__ = [
 def _cells(a: np.ndarray, text: Callable[[Any], str]) -> list[str]:
     if a.dtype.kind in "iu":
         return [str(v) for v in a.ravel().tolist()]
+    if a.dtype.kind == "f" and text is format_number:
+        # repr is format_number for a Python float (nan, inf, -inf included), without the checks
+        return list(map(repr, a.ravel().tolist()))
     return [text(v) for v in a.ravel().tolist()]
 
 
@@ -60,6 +63,11 @@ def _blocks(a: np.ndarray) -> list[np.ndarray]:
     if a.ndim <= 2:
         return [a]
     return [block for sub in a for block in _blocks(sub)]
+
+
+# Columns are aligned for people up to this many cells; beyond it (a result bound for another
+# program) alignment would double the time taken to write the numbers.
+_ALIGN_CELLS = 250_000
 
 
 def matrix_plain(a: np.ndarray, sep: str = " ", align: bool = True) -> str:
@@ -72,7 +80,7 @@ def matrix_plain(a: np.ndarray, sep: str = " ", align: bool = True) -> str:
         cells = _cells(rows, format_number)
         ncols = rows.shape[1]
         table = [cells[r * ncols : (r + 1) * ncols] for r in range(rows.shape[0])]
-        if align and rows.shape[0] > 1:
+        if align and 1 < rows.shape[0] and rows.size <= _ALIGN_CELLS:
             widths = [max(len(row[c]) for row in table) for c in range(ncols)]
             lines = [sep.join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in table]
         else:
