@@ -35,14 +35,16 @@ def error_of(call, *args, **kwargs) -> ParseError:
     return info.value
 
 
-def reason_of(token: str) -> str:
-    """Why numbers.parse_token refuses ``token``: the number model words it, the readers locate it."""
+def reason_of(token: str, symbols: bool = False) -> str:
+    """Why numbers.parse_token refuses ``token``: the number model words it, the readers locate it.
+    Text grids read numbers only; inline matrices also read symbols."""
     with pytest.raises(ValueError) as info:
-        numbers.parse_token(token)
+        numbers.parse_token(token, symbols=symbols)
     return str(info.value)
 
 
-BAD = reason_of("4x")  # an entry no reader accepts
+BAD = reason_of("4x")  # an entry no text grid accepts
+BAD_INLINE = reason_of("4x", symbols=True)  # nor an inline matrix or JSON, which also read symbols
 
 
 def same(actual: np.ndarray, expected, dtype) -> None:
@@ -759,7 +761,7 @@ def test_json_result_object():
         ("[]", "A.json:1:1: expected at least one number, found an empty list", None),
         ("[[], []]", "A.json:1:2: expected at least one number, found an empty list at [0]", None),
         ("false", "A.json:1:1: expected a number, found false", None),
-        ('"4x"', f"A.json:1:1: {BAD}", None),
+        ('"4x"', f"A.json:1:1: {BAD_INLINE}", None),
         ("", "A.json: expected rows of numbers, found none (the input is empty)", None),
         (
             "[[1, 2],\n [3 4]]",
@@ -990,7 +992,7 @@ def test_inline_literals(literal, expected, dtype):
     [
         (
             "1 2; 3 4x",
-            [f"B (inline), column 8: {BAD}", "     | 1 2; 3 4x", "     |        ^"],
+            [f"B (inline), column 8: {BAD_INLINE}", "     | 1 2; 3 4x", "     |        ^"],
         ),
         (
             "1 2; 3",
@@ -1034,7 +1036,7 @@ def test_inline_literals(literal, expected, dtype):
         ),
         (
             "1 2\n3 4x",
-            [f"B (inline):2:3: {BAD}", "   2 | 3 4x", "     |   ^"],
+            [f"B (inline):2:3: {BAD_INLINE}", "   2 | 3 4x", "     |   ^"],
         ),
         ("", ['B (inline): expected a matrix such as "1 2; 3 4", found an empty argument']),
         (";", ['B (inline): expected a matrix such as "1 2; 3 4", found no numbers']),
@@ -1094,7 +1096,7 @@ def test_unknown_names_and_bad_literals():
     )
     err = error_of(read_matrix, "1 2; 3 4x", name="B")
     assert err.lines() == [
-        f"B (inline), column 8: {BAD}",
+        f"B (inline), column 8: {BAD_INLINE}",
         "     | 1 2; 3 4x",
         "     |        ^",
     ]

@@ -81,13 +81,17 @@ def test_symbolic_answers_are_checked():
     assert result.exit_code == ExitCode.WRONG_ANSWER
 
 
-def test_symbolic_plain_and_json_read_back():
+def test_symbolic_json_reads_back_and_text_grids_read_numbers_only():
     first = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K])
-    again = CliRunner().invoke(app, ["correlate", "-", "2"], input=first.stdout)
+    as_json = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
+    again = CliRunner().invoke(app, ["correlate", "-", "2"], input=as_json.stdout)
     assert again.exit_code == ExitCode.OK
     assert again.stdout.splitlines()[0].split()[0] == "2*a*w+2*b*x+2*e*y+2*f*z"
-    as_json = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
     assert CliRunner().invoke(app, ["correlate", "-", "1"], input=as_json.stdout).stdout == first.stdout
+    # a text grid (a file, or plain text on stdin) reads numbers only: a stray letter is an error
+    plain = CliRunner().invoke(app, ["correlate", "-", "2"], input=first.stdout)
+    assert plain.exit_code == ExitCode.USAGE_OR_INPUT
+    assert plain.stderr.startswith('error: <stdin>:1:1: expected a number, found "a*w+b*x+e*y+f*z"')
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,11 @@ _EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z")
 EXACT_EXPONENT_LIMIT = 1000
 
 
-def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | complex:
+def parse_token(token: str, *, exact: bool = False, symbols: bool = True) -> int | Fraction | float | complex:
     """Read one number. Raise ValueError with a user-facing reason when it is not one.
+
+    ``symbols`` lets letters through as sympy symbols and expressions (inline matrices and JSON);
+    a text grid file reads numbers only (SPEC section 2), so a stray letter there is an error.
 
     ``exact`` reads decimals and scientific notation as exact rationals (``0.1`` is ``1/10``).
     """
@@ -83,6 +86,8 @@ def parse_token(token: str, *, exact: bool = False) -> int | Fraction | float | 
         if (math.isinf(value.real) or math.isinf(value.imag)) and "inf" not in token.lower():
             raise ValueError(f'"{token}" is too large for a complex128')
         return value
+    if not symbols:
+        raise ValueError(f'expected a number, found "{token}"')
     m = _SYMBOL.match(token)
     if m:
         return symbol(m.group(2), negative=m.group(1) == "-")

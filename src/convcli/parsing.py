@@ -321,7 +321,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _read_number(token: str, exact: bool) -> Any:
+def _read_number(token: str, exact: bool, symbols: bool = True) -> Any:
     """One entry, or ValueError whose message is the user-facing reason (quoting ``token``)."""
     plain = token.replace(_MINUS, "-")
     if exact:
@@ -332,7 +332,7 @@ def _read_number(token: str, exact: bool) -> Any:
                 f"exponent of at most {_EXACT_EXPONENT_LIMIT} with --exact"
             )
     try:
-        return numbers.parse_token(plain, exact=exact)
+        return numbers.parse_token(plain, exact=exact, symbols=symbols)
     except ValueError as exc:
         reason = str(exc)
     if reason.startswith("Exceeds the limit"):
@@ -714,8 +714,11 @@ def _plain_run(content: str) -> int:
     return max(content.rfind(" ", 0, at), content.rfind("\t", 0, at)) + 1
 
 
-def _row(content: str, separators: re.Pattern[str], exact: bool) -> tuple[list[Any], int]:
-    """The numbers of one row and the offset just past its last entry."""
+def _row(
+    content: str, separators: re.Pattern[str], exact: bool, symbols: bool = True
+) -> tuple[list[Any], int]:
+    """The numbers of one row and the offset just past its last entry. Letters are symbols only
+    when ``symbols`` (inline matrices); a text grid file reads numbers only."""
     if len(content) > _LONG_ROW:
         # A bad entry after a long run of plain numbers (a 100 MB line with a stray character at
         # its end) is found without first reading each entry before it.
@@ -727,7 +730,7 @@ def _row(content: str, separators: re.Pattern[str], exact: bool) -> tuple[list[A
                 raise _Bad(skip + bad.offset, bad.reason) from None
             for offset, token in rest:
                 try:
-                    _read_number(token, exact)
+                    _read_number(token, exact, symbols)
                 except ValueError as exc:
                     raise _Bad(skip + offset, str(exc)) from None
     tokens = _tokens(content, separators)
@@ -739,7 +742,7 @@ def _row(content: str, separators: re.Pattern[str], exact: bool) -> tuple[list[A
     values = []
     for offset, token in tokens:
         try:
-            values.append(_read_number(token, exact))
+            values.append(_read_number(token, exact, symbols))
         except ValueError as exc:
             raise _Bad(offset, str(exc)) from None
     last_offset, last = tokens[-1]
@@ -810,7 +813,7 @@ def _grid_slow(text: str, src: _Source, exact: bool) -> np.ndarray:
     text_lines = text.split("\n")
     for number, line, content, commented in _grid_lines(text):
         try:
-            row, end = _row(content, _GRID_SEPARATOR, exact)
+            row, end = _row(content, _GRID_SEPARATOR, exact, symbols=False)
         except _Bad as bad:
             raise src.error(bad.reason, line=number, column=bad.offset + 1, line_text=line) from None
         if not row:
