@@ -49,8 +49,6 @@ _NPY_MAGIC = b"\x93NUMPY"
 _MMAP_BYTES = 64 * 2**20
 # NumPy's own limit on dimensions; deeper JSON nesting cannot be an array
 _MAX_NDIM = 64
-# with --exact, 1e1000000000 would be an integer of a billion digits
-_EXACT_EXPONENT_LIMIT = 1000
 # lines at least this long (in bytes, on average) are converted one NumPy call per line, shorter
 # ones in one call for the whole text, the numbers per line then counted by array scans
 _WIDE_LINE = 512
@@ -67,7 +65,6 @@ _CHUNK = re.compile(r"\S+")
 _GRID_SEPARATOR = re.compile(r"[,;]")
 _INLINE_SEPARATOR = re.compile(r",")
 _MATLAB = re.compile(r"\s*\[([^\[\]]*)\]\s*")
-_DECIMAL_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?(\d+)")
 _LEADING_SPACE = re.compile(rb"[ \t\n\r\f\v]*")
 _LEADING_TEXT_SPACE = re.compile(r"\s*")
 _NUMBERISH = re.compile(r"[0-9+\-./eEjJ\u2212]*")
@@ -324,13 +321,6 @@ def _plural(n: int, word: str) -> str:
 def _read_number(token: str, exact: bool, symbols: bool = True) -> Any:
     """One entry, or ValueError whose message is the user-facing reason (quoting ``token``)."""
     plain = token.replace(_MINUS, "-")
-    if exact:
-        m = _DECIMAL_EXPONENT.fullmatch(plain)
-        if m and (len(m.group(1)) > 6 or int(m.group(1)) > _EXACT_EXPONENT_LIMIT):
-            raise ValueError(
-                f'"{_shown(token)}" has too large an exponent for an exact value; expected an '
-                f"exponent of at most {_EXACT_EXPONENT_LIMIT} with --exact"
-            )
     try:
         return numbers.parse_token(plain, exact=exact, symbols=symbols)
     except ValueError as exc:
@@ -413,13 +403,7 @@ def _clean_bytes(data: bytes, src: _Source) -> bytes:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     nul = data.find(b"\x00")
     if nul >= 0:
-        line, column, line_text = _byte_location(data, nul)
-        raise src.error(
-            "expected text, found a NUL byte (is this a binary file?)",
-            line=line,
-            column=column,
-            line_text=line_text,
-        )
+        raise _nul_error(src, *_byte_location(data, nul))
     return data
 
 
@@ -866,17 +850,20 @@ def _grid_slow(text: str, src: _Source, exact: bool) -> np.ndarray:
 # text grids: entry points and the fast path
 
 
+def _nul_error(src: _Source, line: int, column: int, line_text: str) -> ParseError:
+    return src.error(
+        "expected text, found a NUL byte (is this a binary file?)",
+        line=line,
+        column=column,
+        line_text=line_text,
+    )
+
+
 def _grid_from_str(text: str, src: _Source, exact: bool) -> np.ndarray:
     text = _normalise_text(text)
     nul = text.find("\x00")
     if nul >= 0:
-        line, column, line_text = _location(text, nul)
-        raise src.error(
-            "expected text, found a NUL byte (is this a binary file?)",
-            line=line,
-            column=column,
-            line_text=line_text,
-        )
+        raise _nul_error(src, *_location(text, nul))
     plain = text.replace(_MINUS, "-") if _MINUS in text else text
     if plain.isascii():
         fast = _fast_grid(plain.encode("ascii"), exact)
