@@ -291,3 +291,92 @@ def test_parse_size_zero_and_huge():
         shapes.parse_size("0x3", "--kernel")
     with pytest.raises(UsageError, match=r"more than 18 digits"):
         shapes.parse_size("9" * 5000)
+
+
+# --- pooling sizes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "s", "p", "d", "ceil", "size"),
+    [
+        (32, 2, None, 0, 1, False, 16),  # LeNet: stride defaults to the window
+        (28, 2, None, 0, 1, False, 14),
+        (5, 2, None, 0, 1, False, 2),  # floor drops the last, partial window
+        (5, 2, None, 0, 1, True, 3),  # ceil keeps it: [4, 5] runs one past the input
+        (112, 3, 2, 1, 1, False, 56),  # ResNet's stem pool
+        (55, 3, 2, 0, 1, True, 27),  # GoogLeNet-style ceil pool: 26.0 rounds to 26, + 1
+        (56, 3, 2, 0, 1, True, 28),  # 53/2 = 26.5 rounds up to 27, + 1
+        (5, 2, 2, 1, 1, True, 3),  # ceil gives 4, but that window would start at 6 = n + p
+        (6, 3, 3, 1, 1, True, 3),  # ceil gives 3: the window starting at 6 covers input cell 5
+        (9, 3, 1, 0, 2, False, 5),  # dilated window spans 5 cells
+        (1, 1, 1, 0, 1, False, 1),
+    ],
+)
+def test_pool_output_size_hand_worked(n, k, s, p, d, ceil, size):
+    assert shapes.pool_output_size(n, k, s, p, d, ceil) == size
+
+
+def test_pool_floor_mode_is_the_convolution_size():
+    for n in range(1, 14):
+        for k in range(1, 5):
+            for s in range(1, 4):
+                for p in range(k // 2 + 1):
+                    for d in range(1, 3):
+                        try:
+                            expected = shapes.output_size(n, k, s, p, d)
+                        except ShapeError:
+                            with pytest.raises(ShapeError):
+                                shapes.pool_output_size(n, k, s, p, d)
+                            continue
+                        assert shapes.pool_output_size(n, k, s, p, d) == expected
+
+
+def test_pool_output_size_against_torch():
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    functional = torch.nn.functional
+    checked = refused = 0
+    for n in range(1, 12):
+        for k in range(1, 5):
+            for s in range(1, 4):
+                for p in range(k // 2 + 1):
+                    for d in range(1, 3):
+                        for ceil in (False, True):
+                            x = torch.zeros(1, 1, n, n)
+                            try:
+                                got = functional.max_pool2d(x, k, s, p, d, ceil_mode=ceil).shape[-1]
+                            except RuntimeError:
+                                with pytest.raises(ShapeError):
+                                    shapes.pool_output_size(n, k, s, p, d, ceil)
+                                refused += 1
+                                continue
+                            assert shapes.pool_output_size(n, k, s, p, d, ceil) == got, (n, k, s, p, d, ceil)
+                            if d == 1:
+                                avg = functional.avg_pool2d(x, k, s, p, ceil_mode=ceil).shape[-1]
+                                assert shapes.pool_output_size(n, k, s, p, 1, ceil) == avg
+                            checked += 1
+    assert checked > 800 and refused > 20
+
+
+def test_pool_output_size_refusals():
+    with pytest.raises(UsageError) as info:
+        shapes.pool_output_size(8, 2, 2, 2)
+    assert (
+        info.value.message == "pooling padding 2 is more than half the window size 2; torch allows at most 1"
+    )
+    with pytest.raises(ShapeError) as shape_info:
+        shapes.pool_output_size(2, 3)
+    assert shape_info.value.message == (
+        "o = floor((2 + 2*0 - 3 - (3-1)*(1-1)) / 3) + 1 = 0: the window (extent 3) is larger than the "
+        "padded input (2); the output size must be at least 1"
+    )
+    with pytest.raises(UsageError, match=r"^--stride takes a whole number >= 1, got 0$"):
+        shapes.pool_output_size(8, 2, 0)
+
+
+def test_pool_size_text():
+    assert shapes.pool_size_text(5, 2, 2, 0, 1, False) == "o = floor((5 + 2*0 - 2 - (2-1)*(1-1)) / 2) + 1 = 2"
+    assert shapes.pool_size_text(5, 2, 2, 0, 1, True) == "o = ceil((5 + 2*0 - 2 - (2-1)*(1-1)) / 2) + 1 = 3"
+    assert shapes.pool_size_text(5, 2, 2, 1, 1, True) == (
+        "o = ceil((5 + 2*1 - 2 - (2-1)*(1-1)) / 2) + 1 = 4, less 1 = 3: the last window would start "
+        "at 2*(4-1) = 6, in the right padding (from 5 + 1 = 6 on)"
+    )

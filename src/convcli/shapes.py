@@ -6,6 +6,11 @@ stride s, padding p, dilation d and output padding a:
 
     convolution            o  = floor((i + 2p - k - (k-1)(d-1)) / s) + 1
     transposed convolution o' = s(i-1) + a + d(k-1) + 1 - 2p
+    pooling                o  = the convolution's size (floor mode), or in ceil mode
+                                ceil((i + 2p - k - (k-1)(d-1)) / s) + 1, less one when that last
+                                window would start in the right padding (torch's rule)
+
+Each rule is written here once; ``shape``, ``layers`` and pooling use these functions.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from .transpose import check_output_padding
 __all__ = [
     "output_size",
     "transposed_size",
+    "pool_output_size",
+    "output_size_text",
+    "transposed_size_text",
+    "pool_size_text",
     "same_padding",
     "report",
     "parse_size",
@@ -47,14 +56,40 @@ def _check(i: int, k: int, s: int, p: int, d: int) -> tuple[int, int, int, int, 
     )
 
 
-def _forward_text(i: int, k: int, s: int, p: int, d: int) -> str:
-    o = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
-    return f"o = floor(({i} + 2*{p} - {k} - ({k}-1)*({d}-1)) / {s}) + 1 = {o}"
+def _windows(i: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> int:
+    """How many windows of extent d(k-1)+1, s apart, start in the padded input: the one
+    arithmetic behind the convolution's and pooling's sizes (before torch's ceil-mode rule)."""
+    span = i + 2 * p - k - (k - 1) * (d - 1)
+    return (-(-span // s) if ceil else span // s) + 1
 
 
-def _transposed_text(i: int, k: int, s: int, p: int, d: int, a: int) -> str:
+def output_size_text(i: int, k: int, s: int, p: int, d: int) -> str:
+    """The convolution size formula with the numbers filled in."""
+    return f"o = floor(({i} + 2*{p} - {k} - ({k}-1)*({d}-1)) / {s}) + 1 = {_windows(i, k, s, p, d)}"
+
+
+def transposed_size_text(i: int, k: int, s: int, p: int, d: int, a: int) -> str:
+    """The transposed convolution size formula with the numbers filled in."""
     o = s * (i - 1) + a + d * (k - 1) + 1 - 2 * p
     return f"o = {s}*({i}-1) + {a} + {d}*({k}-1) + 1 - 2*{p} = {o}"
+
+
+def pool_size_text(i: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> str:
+    """The pooling size formula with the numbers filled in, and torch's ceil-mode correction."""
+    if not ceil_mode:
+        return output_size_text(i, k, s, p, d)
+    o = _windows(i, k, s, p, d, ceil=True)
+    text = f"o = ceil(({i} + 2*{p} - {k} - ({k}-1)*({d}-1)) / {s}) + 1 = {o}"
+    if _starts_in_right_padding(o, i, s, p):
+        text += (
+            f", less 1 = {o - 1}: the last window would start at {s}*({o}-1) = {s * (o - 1)}, "
+            f"in the right padding (from {i} + {p} = {i + p} on)"
+        )
+    return text
+
+
+def _starts_in_right_padding(o: int, i: int, s: int, p: int) -> bool:
+    return (o - 1) * s >= i + p
 
 
 def output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
@@ -69,11 +104,11 @@ def output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     3
     """
     i, k, s, p, d = _check(i, k, s, p, d)
-    o = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
+    o = _windows(i, k, s, p, d)
     if o < 1:
         extent = d * (k - 1) + 1
         raise ShapeError(
-            f"{_forward_text(i, k, s, p, d)}: the kernel (extent {extent}) is larger than the padded "
+            f"{output_size_text(i, k, s, p, d)}: the kernel (extent {extent}) is larger than the padded "
             f"input ({i + 2 * p}); the output size must be at least 1",
             short=f"kernel extent {extent} larger than padded input {i + 2 * p}",
         )
@@ -97,9 +132,76 @@ def transposed_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, a: int =
     o = s * (i - 1) + a + d * (k - 1) + 1 - 2 * p
     if o < 1:
         raise ShapeError(
-            f"{_transposed_text(i, k, s, p, d, a)}: the padding crops more than the transposed "
+            f"{transposed_size_text(i, k, s, p, d, a)}: the padding crops more than the transposed "
             "convolution produces; the output size must be at least 1",
             short=f"output size {o} is too small",
+        )
+    return o
+
+
+def pool_output_size(
+    n: int,
+    kernel: int,
+    stride: int | None = None,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """The output size of one axis of max or average pooling, by torch's rule.
+
+    Parameters
+    ----------
+    n : int
+        The input size (>= 1).
+    kernel : int
+        The window size k (>= 1).
+    stride : int, optional
+        The distance s between windows (>= 1); None means the window size, as in torch.
+    padding : int
+        Cells p added on each side (0 <= p <= k // 2: torch refuses more than half the window).
+    dilation : int
+        The distance d between a window's taps (>= 1; average pooling has none).
+    ceil_mode : {False, True}
+        Round the number of strides up, keeping a last window that runs past the input.
+
+    Returns
+    -------
+    int
+        floor((n + 2p - d(k-1) - 1) / s) + 1, the convolution's size; in ceil mode
+        ceil((n + 2p - d(k-1) - 1) / s) + 1, less one when the last window would start at or
+        past n + p (inside the right padding): torch drops a window that would hold padding only.
+
+    Raises
+    ------
+    UsageError
+        A value out of range, or padding above half the window.
+    ShapeError
+        The window does not fit in the padded input (an output size below 1).
+
+    Examples
+    --------
+    >>> pool_output_size(32, 2)
+    16
+    >>> pool_output_size(5, 2, ceil_mode=True)
+    3
+    >>> pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True)
+    3
+    """
+    s = kernel if stride is None else stride
+    n, k, s, p, d = _check(n, kernel, s, padding, dilation)
+    if p > k // 2:
+        raise UsageError(
+            f"pooling padding {p} is more than half the window size {k}; torch allows at most {k // 2}"
+        )
+    o = _windows(n, k, s, p, d, ceil=ceil_mode)
+    if ceil_mode and _starts_in_right_padding(o, n, s, p):
+        o -= 1
+    if o < 1:
+        extent = d * (k - 1) + 1
+        raise ShapeError(
+            f"{pool_size_text(n, k, s, p, d, ceil_mode)}: the window (extent {extent}) is larger than "
+            f"the padded input ({n + 2 * p}); the output size must be at least 1",
+            short=f"window extent {extent} larger than padded input {n + 2 * p}",
         )
     return o
 
@@ -226,11 +328,11 @@ def report(
     ):
         if transposed:
             size = transposed_size(i, k, s, p, d, a)
-            formula = _transposed_text(i, k, s, p, d, a)
+            formula = transposed_size_text(i, k, s, p, d, a)
             full, same = s * (i - 1) + d * (k - 1) + 1, i * s
         else:
             size = output_size(i, k, s, p, d)
-            formula = _forward_text(i, k, s, p, d)
+            formula = output_size_text(i, k, s, p, d)
             full, same = (i + d * (k - 1) - 1) // s + 1, -(-i // s)
         same_pads = {
             (convention, op): same_padding(convention, op, i, k, s, d)
