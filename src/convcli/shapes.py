@@ -29,6 +29,7 @@ __all__ = [
     "output_size",
     "transposed_size",
     "pool_output_size",
+    "check_pool_padding",
     "output_size_text",
     "transposed_size_text",
     "pool_size_text",
@@ -139,6 +140,15 @@ def transposed_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, a: int =
     return o
 
 
+def check_pool_padding(k: int, p: int) -> None:
+    """torch's rule for pooling: the padding is at most half the window size, k // 2 (so that
+    every window holds at least one input cell)."""
+    if p > k // 2:
+        raise UsageError(
+            f"pooling padding {p} is more than half the window size {k}; torch allows at most {k // 2}"
+        )
+
+
 def pool_output_size(
     n: int,
     kernel: int,
@@ -189,10 +199,7 @@ def pool_output_size(
     """
     s = kernel if stride is None else stride
     n, k, s, p, d = _check(n, kernel, s, padding, dilation)
-    if p > k // 2:
-        raise UsageError(
-            f"pooling padding {p} is more than half the window size {k}; torch allows at most {k // 2}"
-        )
+    check_pool_padding(k, p)
     o = _windows(n, k, s, p, d, ceil=ceil_mode)
     if ceil_mode and _starts_in_right_padding(o, n, s, p):
         o -= 1
