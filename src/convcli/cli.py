@@ -1058,6 +1058,68 @@ def shape_command(
 
 
 @_command(
+    "layers",
+    "Follow a chain of torch layers: each layer's output shape, parameters, MACs and receptive "
+    "field, and the totals. Layers as torch writes them, or a FILE (or - for a pipe) holding the "
+    "text of print(model).",
+    _examples(
+        'convcli layers --input 3x32x32 "Conv2d(3, 6, 5)" "MaxPool2d(2)" "Conv2d(6, 16, 5)" '
+        '"MaxPool2d(2)" "Flatten()" "Linear(400, 120)" "ReLU()" "Linear(120, 84)" "Linear(84, 10)"',
+        "convcli layers --input 1x32x32 samples/lenet.txt",
+        'python -c "print(model)" | convcli layers --input 3x224x224 -',
+        "convcli layers --input 1x32x32 samples/lenet.txt --at 4",
+    ),
+    sliding=False,
+)
+def layers_command(
+    layer: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="LAYER... | FILE | -",
+            show_default=False,
+            help="Layers such as Conv2d(3, 6, 5) and MaxPool2d(2), or one FILE or - holding print(model).",
+        ),
+    ],
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            metavar="CxHxW|N",
+            show_default=False,
+            help="The input of one sample, without the batch axis: 3x32x32, or N for a flat vector.",
+        ),
+    ],
+    at: Annotated[
+        int | None,
+        typer.Option("--at", metavar="K", help="Explain layer K's numbers with the formulas filled in."),
+    ] = None,
+    *,
+    run: Run,
+) -> None:
+    from . import layers, modeltext, shapes
+
+    size = layers.input_shape(shapes.parse_size(input, "--input"))
+    network = layers.follow(size, modeltext.read_arguments(layer))
+    if at is not None:
+        explanation = layers.explain(network, at)
+        _emit(
+            run,
+            layer,
+            lambda f: formats.format_layer_at(explanation, network, f),
+            lambda width: _views().layer_at_view(explanation, width=width),
+        )
+        return
+    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
+    _emit(
+        run,
+        layer,
+        lambda f: formats.format_layers(network, f),
+        lambda width: _views().layers_view(network, width=width),
+        () if shown_in_table else network.notes,
+    )
+
+
+@_command(
     "kernels",
     "The named kernels you can use in place of a matrix (sobel-x, gaussian:5:1.0, box:3, ...).",
     _examples("convcli kernels", "convcli correlate samples/A.txt sobel-x", "convcli kernels -f json"),

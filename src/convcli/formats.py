@@ -6,6 +6,7 @@ follows SPEC §4. None of these passes through rich.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     from .diagnose import CheckReport
     from .explain import ConventionComparison
     from .kernels import KernelInfo
+    from .layers import Explanation, Network
     from .shapes import AxisReport, ShapeReport
     from .steps import Im2col, Step, Steps
     from .transpose import TransposeResult, TransposeSteps
@@ -42,6 +44,8 @@ __all__ = [
     "format_scatter",
     "format_shape",
     "format_kernels",
+    "format_layers",
+    "format_layer_at",
 ]
 
 
@@ -657,3 +661,126 @@ def format_kernels(kernels: list[KernelInfo], fmt: Format) -> str:
             f"### `{k.usage}`\n\n{k.description}\n\n{_matrix_markdown(k.matrix)}\n" for k in kernels
         )
     return "\n".join(f"# {k.usage}: {k.description}\n{matrix_plain(k.matrix)}" for k in kernels)
+
+
+# ---------------------------------------------------------------------------------------------
+# layers
+
+
+def format_layers(network: Network, fmt: Format) -> str:
+    """The chain's table and totals: plain is tab-separated (for cut and awk), csv, json as SPEC
+    §8, markdown and latex with the counting rules for write-ups."""
+    from .layers import HEADERS, RULES, dims_text
+
+    if fmt is Format.JSON:
+        return _dumps(network.describe())
+    totals = (("params", network.params), ("MACs", network.macs), ("FLOPs", network.flops))
+    headers = ["index", "layer", "output", "params", "macs", "receptive_field", "jump", "start"]
+    if fmt is Format.PLAIN:
+        # columns two spaces apart (no layer's text holds two spaces): awk -F '  +' splits them
+        table = [list(HEADERS), *network.cells()]
+        widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
+        lines = [
+            "  ".join(
+                c.ljust(w) if i in (1, 2) else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+            for row in table
+        ]
+        return "\n".join(lines + [""] + [f"{name.ljust(6)}  {value}" for name, value in totals]) + "\n"
+    if fmt is Format.CSV:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(network.cells())
+        return out.getvalue()
+    summary = f"input {dims_text(network.input)} → output {dims_text(network.output)}"
+    if fmt is Format.MARKDOWN:
+        rows = [
+            "| " + " | ".join(f"`{c}`" if i == 1 else c for i, c in enumerate(cells)) + " |"
+            for cells in network.cells(grouped=True)
+        ]
+        return (
+            "\n".join(
+                [
+                    summary,
+                    "",
+                    "| " + " | ".join(HEADERS) + " |",
+                    "|---:|---|---|---:|---:|---:|---:|---:|",
+                    *rows,
+                    "",
+                    f"Total: {network.params:,} parameters, {network.macs:,} MACs, {network.flops:,} FLOPs.",
+                    "",
+                    *(f"- {line}" for line in (*RULES, *network.notes)),
+                ]
+            )
+            + "\n"
+        )
+    if fmt is Format.LATEX:
+
+        def cell(i: int, text: str) -> str:
+            return f"\\texttt{{{_latex_text(text)}}}" if i == 1 else _latex_text(text).replace(",", "{,}")
+
+        def count(n: int) -> str:
+            return f"{n:,}".replace(",", "{,}")
+
+        body = [
+            " & ".join(cell(i, c) for i, c in enumerate(cells)) + r" \\"
+            for cells in network.cells(grouped=True)
+        ]
+        total = (
+            f"total: {count(network.params)} parameters, {count(network.macs)} MACs, "
+            f"{count(network.flops)} FLOPs"
+        )
+        return (
+            "\n".join(
+                [
+                    r"\begin{tabular}{rlrrrrrr}",
+                    " & ".join(_latex_text(h) for h in HEADERS) + r" \\",
+                    r"\hline",
+                    *body,
+                    r"\hline",
+                    rf"\multicolumn{{8}}{{l}}{{{total}}} \\",
+                    r"\end{tabular}",
+                ]
+            )
+            + "\n"
+        )
+    raise UsageError(f"layers cannot be written as {fmt}; use table, plain, csv, json, markdown or latex")
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _latex_text(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def format_layer_at(explanation: Explanation, network: Network, fmt: Format) -> str:
+    """One layer's numbers with the formulas filled in (``layers --at K``)."""
+    row = explanation.row
+    if fmt is Format.JSON:
+        doc = {"input": list(network.input), **row.describe(network.spatial)}
+        doc["formulas"] = [{"quantity": label, "text": text} for label, text in explanation.lines]
+        return _dumps(doc)
+    if fmt is Format.PLAIN:
+        width = max(len(label) for label, _ in explanation.lines)
+        lines = [explanation.title] + [f"  {label.ljust(width)}  {text}" for label, text in explanation.lines]
+        return "\n".join(lines) + "\n"
+    if fmt is Format.MARKDOWN:
+        lines = [f"**{explanation.title}**", ""] + [
+            f"- {label}: `{text}`" for label, text in explanation.lines
+        ]
+        return "\n".join(lines) + "\n"
+    raise UsageError(f"layers --at cannot be written as {fmt}; use table, plain, json or markdown")

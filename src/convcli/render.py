@@ -13,12 +13,14 @@ import numpy as np
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
+from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
 from .diagnose import CheckReport
 from .explain import ConventionComparison, ConventionRow
 from .kernels import KernelInfo
+from .layers import HEADERS, RULES, Explanation, Network, dims_text
 from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
@@ -651,3 +653,84 @@ def kernels_view(kernels: list[KernelInfo], *, width: int = 80) -> RenderableTyp
         parts.append(matrix_grid(k.matrix, width=width, style=""))
         parts.append(Text(""))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# layers
+
+# columns dropped first when the terminal is narrow: start, jump, field, MACs, then the index
+_LAYER_DROP_ORDER = (7, 6, 5, 4, 0)
+_LAYER_MIN = 16  # the layer column's narrowest width before columns are dropped (it may fold)
+
+
+def _layer_columns(cells: list[list[str]], width: int) -> tuple[list[int], int]:
+    """Which columns fit ``width``, and the layer column's width; numbers are never wrapped, so
+    columns are dropped rather than squeezed."""
+    natural = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(HEADERS)]
+    keep = list(range(len(HEADERS)))
+
+    def needed(columns: list[int], layer: int) -> int:
+        # SIMPLE_HEAD without edges: a padding cell, a blank divider and a padding cell between columns
+        return sum(layer if i == 1 else natural[i] for i in columns) + 3 * (len(columns) - 1)
+
+    for drop in _LAYER_DROP_ORDER:
+        if needed(keep, min(natural[1], _LAYER_MIN)) <= width:
+            break
+        keep.remove(drop)
+    # what is left, however narrow: the layer's text folds, the numbers stay whole
+    layer = max(min(natural[1], width - needed(keep, 0)), 4)
+    return keep, layer
+
+
+def layers_view(network: Network, *, width: int = 80) -> RenderableType:
+    """layers: one row per layer, the totals, the notes, and the counting rules."""
+    cells = network.cells(grouped=True)
+    keep, layer_width = _layer_columns(cells, width)
+    head = header(
+        "layers",
+        f"input {dims_text(network.input)}",
+        f"{len(network.rows)} layers → output {dims_text(network.output)}",
+        width=width,
+    )
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    for i in keep:
+        if i == 1:
+            table.add_column(HEADERS[i], width=layer_width, overflow="fold")
+        else:
+            table.add_column(HEADERS[i], justify="left" if i == 2 else "right", no_wrap=True)
+    for row, line in zip(network.rows, cells, strict=True):
+        if row.branch is None:
+            table.add_row(*(Text(line[i]) for i in keep))
+        else:  # a branch's rows, marked also without colour
+            table.add_row(*(Text(("↳ " if i == 1 else "") + line[i]) for i in keep), style="dim")
+    dropped = [HEADERS[i] for i in range(len(HEADERS)) if i not in keep and i != 0]
+    totals = Text.assemble(
+        ("total ", "dim"),
+        (f"{network.params:,}", "bold green"),
+        " params · ",
+        (f"{network.macs:,}", "bold green"),
+        " MACs · ",
+        (f"{network.flops:,}", "bold green"),
+        " FLOPs",
+    )
+    parts: list[RenderableType] = [head, table, totals]
+    if dropped:
+        parts.append(
+            Text(
+                f"({', '.join(dropped)} left out to fit {width} columns; -f plain has them all)", style="dim"
+            )
+        )
+    if network.notes:
+        parts += [Text(""), bullets(list(network.notes))]
+    rules = bullets(list(RULES))
+    return Group(*parts, Text(""), Styled(rules, "dim"))
+
+
+def layer_at_view(explanation: Explanation, *, width: int = 80) -> RenderableType:
+    """layers --at K: one layer's numbers with the formulas filled in."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    for label, text in explanation.lines:
+        grid.add_row(label, Text(text))
+    return Group(Text(explanation.title, style="bold magenta"), grid)
