@@ -15,19 +15,9 @@ from convcli.cli import ExitCode, app
 from convcli.modeltext import parse_model
 
 from .conftest import ROOT, SAMPLES
+from .test_layers import LENET
 from .test_render import GOLDEN_DIR, draw
 
-LENET = [
-    "Conv2d(3, 6, 5)",
-    "MaxPool2d(2)",
-    "Conv2d(6, 16, 5)",
-    "MaxPool2d(2)",
-    "Flatten()",
-    "Linear(400, 120)",
-    "ReLU()",
-    "Linear(120, 84)",
-    "Linear(84, 10)",
-]
 RESNET = str(ROOT / "tests" / "fixtures" / "resnet_small.txt")
 LENET_PASTE = str(SAMPLES / "lenet.txt")
 

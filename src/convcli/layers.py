@@ -485,9 +485,34 @@ def _grouped(n: int, groups: int) -> str:
 
 
 @dataclass(frozen=True)
-class Conv2d(Layer):
-    kind: ClassVar[str] = "Conv2d"
+class _Convolution(Layer):
+    """What Conv2d and ConvTranspose2d share: groups, and C_in · C_out/groups · kh · kw weights."""
+
     elementwise: ClassVar[bool] = False
+    positional_in_short: ClassVar[int] = 3
+
+    def check(self) -> None:
+        v = self.values
+        for name in ("in_channels", "out_channels"):
+            if v[name] % v["groups"]:
+                raise self.refuse(f"{name} ({v[name]}) must be divisible by groups ({v['groups']})", "groups")
+
+    def params(self) -> int:
+        v = self.values
+        kh, kw = v["kernel_size"]
+        weights = v["in_channels"] * v["out_channels"] // v["groups"] * kh * kw
+        return weights + (v["out_channels"] if v["bias"] else 0)
+
+    def taps(self, channels: str) -> int:
+        """What one element costs: C/groups · kh · kw, C being in_channels or out_channels."""
+        v = self.values
+        kh, kw = v["kernel_size"]
+        return v[channels] // v["groups"] * kh * kw
+
+
+@dataclass(frozen=True)
+class Conv2d(_Convolution):
+    kind: ClassVar[str] = "Conv2d"
     signature: ClassVar[tuple[Param, ...]] = (
         Param("in_channels", read=_whole(1)),
         Param("out_channels", read=_whole(1)),
@@ -501,13 +526,10 @@ class Conv2d(Layer):
         Param("device", None),
         Param("dtype", None),
     )
-    positional_in_short: ClassVar[int] = 3
 
     def check(self) -> None:
+        super().check()
         v = self.values
-        for name in ("in_channels", "out_channels"):
-            if v[name] % v["groups"]:
-                raise self.refuse(f"{name} ({v[name]}) must be divisible by groups ({v['groups']})", "groups")
         if v["padding"] == "same" and v["stride"] != (1, 1):
             raise self.refuse(
                 "padding='same' is not supported with a stride above 1 (as in torch)", "padding"
@@ -554,17 +576,8 @@ class Conv2d(Layer):
             )
         return (v["out_channels"], *sizes)
 
-    def params(self) -> int:
-        v = self.values
-        kh, kw = v["kernel_size"]
-        return v["out_channels"] * (v["in_channels"] // v["groups"]) * kh * kw + (
-            v["out_channels"] if v["bias"] else 0
-        )
-
     def macs(self, shape: tuple[int, ...], out: tuple[int, ...]) -> int:
-        v = self.values
-        kh, kw = v["kernel_size"]
-        return math.prod(out) * (v["in_channels"] // v["groups"]) * kh * kw
+        return math.prod(out) * self.taps("in_channels")
 
     def field(self, f: Field, shape: tuple[int, ...]) -> Field:
         v = self.values
@@ -612,9 +625,8 @@ class Conv2d(Layer):
 
 
 @dataclass(frozen=True)
-class ConvTranspose2d(Layer):
+class ConvTranspose2d(_Convolution):
     kind: ClassVar[str] = "ConvTranspose2d"
-    elementwise: ClassVar[bool] = False
     signature: ClassVar[tuple[Param, ...]] = (
         Param("in_channels", read=_whole(1)),
         Param("out_channels", read=_whole(1)),
@@ -629,13 +641,10 @@ class ConvTranspose2d(Layer):
         Param("device", None),
         Param("dtype", None),
     )
-    positional_in_short: ClassVar[int] = 3
 
     def check(self) -> None:
+        super().check()
         v = self.values
-        for name in ("in_channels", "out_channels"):
-            if v[name] % v["groups"]:
-                raise self.refuse(f"{name} ({v[name]}) must be divisible by groups ({v['groups']})", "groups")
         for i in range(2):
             a, s, d = v["output_padding"][i], v["stride"][i], v["dilation"][i]
             try:
@@ -665,17 +674,8 @@ class ConvTranspose2d(Layer):
         ]
         return (v["out_channels"], *sizes)
 
-    def params(self) -> int:
-        v = self.values
-        kh, kw = v["kernel_size"]
-        return v["in_channels"] * (v["out_channels"] // v["groups"]) * kh * kw + (
-            v["out_channels"] if v["bias"] else 0
-        )
-
     def macs(self, shape: tuple[int, ...], out: tuple[int, ...]) -> int:
-        v = self.values
-        kh, kw = v["kernel_size"]
-        return math.prod(shape) * (v["out_channels"] // v["groups"]) * kh * kw
+        return math.prod(shape) * self.taps("out_channels")
 
     def field(self, f: Field, shape: tuple[int, ...]) -> Field:
         v = self.values

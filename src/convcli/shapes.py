@@ -93,6 +93,14 @@ def _starts_in_right_padding(o: int, i: int, s: int, p: int) -> bool:
     return (o - 1) * s >= i + p
 
 
+def _too_small(formula: str, what: str, extent: int, padded: int) -> ShapeError:
+    return ShapeError(
+        f"{formula}: the {what} (extent {extent}) is larger than the padded input ({padded}); the output "
+        "size must be at least 1",
+        short=f"{what} extent {extent} larger than padded input {padded}",
+    )
+
+
 def output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     """The output size of one axis of a convolution (valid after padding by p on each side).
 
@@ -107,12 +115,7 @@ def output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     i, k, s, p, d = _check(i, k, s, p, d)
     o = _windows(i, k, s, p, d)
     if o < 1:
-        extent = d * (k - 1) + 1
-        raise ShapeError(
-            f"{output_size_text(i, k, s, p, d)}: the kernel (extent {extent}) is larger than the padded "
-            f"input ({i + 2 * p}); the output size must be at least 1",
-            short=f"kernel extent {extent} larger than padded input {i + 2 * p}",
-        )
+        raise _too_small(output_size_text(i, k, s, p, d), "kernel", d * (k - 1) + 1, i + 2 * p)
     return o
 
 
@@ -204,12 +207,7 @@ def pool_output_size(
     if ceil_mode and _starts_in_right_padding(o, n, s, p):
         o -= 1
     if o < 1:
-        extent = d * (k - 1) + 1
-        raise ShapeError(
-            f"{pool_size_text(n, k, s, p, d, ceil_mode)}: the window (extent {extent}) is larger than "
-            f"the padded input ({n + 2 * p}); the output size must be at least 1",
-            short=f"window extent {extent} larger than padded input {n + 2 * p}",
-        )
+        raise _too_small(pool_size_text(n, k, s, p, d, ceil_mode), "window", d * (k - 1) + 1, n + 2 * p)
     return o
 
 
