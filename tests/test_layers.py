@@ -1123,3 +1123,13 @@ def test_large_numbers_stay_exact():
     assert net.describe()["macs"] == n * n * 9 + 2 * n
     assert net.flops == 2 * (n * n * 9 + 2 * n)
     assert layers.follow_calls((3, n, n), ["Conv2d(3, 1, 1)"]).rows[0].output == (1, n, n)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from convcli import modeltext, shapes
+
+    results = {module.__name__: doctest.testmod(module) for module in (layers, modeltext, shapes)}
+    assert all(result.failed == 0 for result in results.values())
+    assert results["convcli.layers"].attempted >= 3 and results["convcli.shapes"].attempted >= 5

@@ -1240,11 +1240,43 @@ def follow_calls(shape: tuple[int, ...], texts: Sequence[str]) -> Network:
 
 
 def follow(shape: tuple[int, ...], entries: Sequence[Entry]) -> Network:
-    """Follow a chain of layers from an input of ``shape`` (C x H x W, or N).
+    """Follow a chain of layers from an input of ``shape``, counting as SPEC §8 says.
 
-    Every layer is checked against its input (channels, in_features, sizes at least 1); a ShapeError
-    names its position, its text and both numbers. A layer in a branch (see the module docstring)
-    reads the input of the block around it; the chain continues from the main path.
+    Parameters
+    ----------
+    shape : tuple of int
+        One sample without the batch axis: (C, H, W), or (N,) for a flat vector.
+    entries : sequence of Entry
+        The layers in order, from ``modeltext.parse_model`` (print(model)) or ``parse_call``.
+
+    Returns
+    -------
+    Network
+        A row per layer (output shape, parameters, MACs, receptive field before and after),
+        the totals, and notes (branches, an implied flatten, what print(model) hides).
+
+    Raises
+    ------
+    ShapeError
+        A layer that does not fit its input (channels, in_features, a size below 1), naming its
+        position, its text and both numbers.
+    ParseError
+        An argument a layer does not take, located where it is written.
+
+    Notes
+    -----
+    The field follows r = r + d(k-1)j, j = js, start = start + (d(k-1)/2 - p)j from r = 1,
+    j = 1, start = 0; see the module docstring for transposed convolutions, adaptive pools and
+    branches. A layer in a branch reads the input of the block around it; the chain continues
+    from the main path.
+
+    Examples
+    --------
+    >>> net = follow_calls((3, 32, 32), ["Conv2d(3, 6, 5)", "MaxPool2d(2)"])
+    >>> [(row.output, row.params, row.macs) for row in net.rows]
+    [((6, 28, 28), 456, 352800), ((6, 14, 14), 0, 0)]
+    >>> field_texts(net.rows[-1].field)
+    ('6', '2', '2.5')
     """
     shape = input_shape(tuple(shape))
     spatial = shape[1:] if len(shape) == 3 else ()
