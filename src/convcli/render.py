@@ -7,6 +7,7 @@ with an ellipsis between, so only the cells that will be shown are ever formatte
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,12 @@ from .diagnose import CheckReport
 from .explain import ConventionComparison, ConventionRow
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network, dims_text
-from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
+from .model import Comparison, Convention, Op, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cell_label, definition, factor_text, step_lines
+from .text import options_text as _options_text
 from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
@@ -126,27 +128,6 @@ def matrix_grid(
                 )
         table.add_row(*cells)
     return table
-
-
-def _options_text(options: OpOptions | None, op: Op | None) -> str:
-    if options is None or op not in (Op.CONVOLVE, Op.CORRELATE, None):
-        return ""
-    parts = [f"mode {options.mode}", f"boundary {options.boundary}"]
-    if options.boundary == "fill" and options.fillvalue != 0:
-        parts.append(f"fillvalue {display_number(options.fillvalue)}")
-    parts.append(f"convention {options.convention}")
-    for name, values, plain in (("stride", options.stride, 1), ("dilation", options.dilation, 1)):
-        if any(v != plain for v in values):
-            parts.append(f"{name} {','.join(map(str, values))}")
-    if options.padding is not None:
-        parts.append(f"padding {','.join(map(str, options.padding))}")
-    if options.channels:
-        parts.append("channels")
-    if options.bias:
-        parts.append("bias " + ",".join(display_number(b) for b in options.bias))
-    if options.activation != "none":
-        parts.append(str(options.activation))
-    return " · ".join(parts)
 
 
 def wrapped_terms(text: str, width: int) -> Text:
@@ -276,38 +257,62 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
     r1 = min(origin[0] + (k_shape[0] - 1) * dil[0] + 1 + _MARGIN, spatial.shape[0])
     c1 = min(origin[1] + (k_shape[1] - 1) * dil[1] + 1 + _MARGIN, spatial.shape[1])
     cropped = r0 > 0 or c0 > 0 or r1 < spatial.shape[0] or c1 < spatial.shape[1]
-    # Drawn as one Text, not a rich Table: steps may draw a thousand of these, and a Table per
-    # window costs tens of milliseconds to lay out.
-    cells: dict[tuple[int, int], tuple[str, str]] = {}
-    for r in range(r0, r1):
-        for c in range(c0, c1):
-            number = display_number(spatial[r, c])
-            if (r, c) in taps:
-                cells[r, c] = (f"[{number}]" + ("·" if pmask[r, c] else " "), "window")
-            else:
-                cells[r, c] = (f" {number}" + ("· " if pmask[r, c] else "  "), "pad" if pmask[r, c] else "")
-    labels = [str(r - before[0]) for r in range(r0, r1)]
-    label_w = max(len(label) for label in labels)
-    widths = {
-        c: max([len(str(c - before[1])) + 2] + [len(cells[r, c][0]) for r in range(r0, r1)])
-        for c in range(c0, c1)
-    }
-    out = Text(" " * label_w, style="dim")
-    for c in range(c0, c1):
-        out.append(("  " + str(c - before[1]) + "  ").rjust(widths[c] + 2), style="dim")
-    for r, label in zip(range(r0, r1), labels, strict=True):
-        out.append("\n" + label.rjust(label_w), style="dim")
-        for c in range(c0, c1):
-            text, kind = cells[r, c]
-            out.append(" " * (widths[c] + 2 - len(text)))
-            if kind == "window":
-                out.append("[")
-                out.append(text[1 : text.index("]")], style="reverse bold")
-                out.append(text[text.index("]") :])
-            else:
-                out.append(text, style="dim" if kind == "pad" else "")
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(spatial[r, c]), ("mark" if (r, c) in taps else "") + (
+            "pad" if pmask[r, c] else ""
+        )
+
+    out = marked_grid(
+        range(r0, r1), range(c0, c1), cell, lambda r: str(r - before[0]), lambda c: str(c - before[1])
+    )
     if cropped:
         out.append("\n(A continues beyond the rows and columns drawn)", style="dim")
+    return out
+
+
+def marked_grid(
+    rows: range,
+    cols: range,
+    cell: Callable[[int, int], tuple[str, str]],
+    row_label: Callable[[int], str],
+    col_label: Callable[[int], str],
+    mark_style: str = "reverse bold",
+) -> Text:
+    """Part of a grid with dim row and column labels, some cells marked.
+
+    ``cell(r, c)`` gives the text of an entry and how it is drawn: "mark" in [brackets] (and
+    ``mark_style``), "pad" dim with a · after it (a padding cell), "markpad" both, "dim" dim.
+    The brackets and the · make the picture read the same without colour. Drawn as one Text,
+    not a rich Table: steps may draw a thousand of these, and a Table per grid costs tens of
+    milliseconds to lay out.
+    """
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
+    for r in rows:
+        for c in cols:
+            number, kind = cell(r, c)
+            pad = "pad" in kind
+            if "mark" in kind:
+                cells[r, c] = (f"[{number}]" + ("·" if pad else " "), "mark")
+            else:
+                cells[r, c] = (f" {number}" + ("· " if pad else "  "), "dim" if pad or kind == "dim" else "")
+    labels = [row_label(r) for r in rows]
+    label_w = max((len(label) for label in labels), default=0)
+    widths = {c: max([len(col_label(c)) + 2] + [len(cells[r, c][0]) for r in rows]) for c in cols}
+    out = Text(" " * label_w, style="dim")
+    for c in cols:
+        out.append(("  " + col_label(c) + "  ").rjust(widths[c] + 2), style="dim")
+    for r, label in zip(rows, labels, strict=True):
+        out.append("\n" + label.rjust(label_w), style="dim")
+        for c in cols:
+            text, kind = cells[r, c]
+            out.append(" " * (widths[c] + 2 - len(text)))
+            if kind == "mark":
+                out.append("[")
+                out.append(text[1 : text.index("]")], style=mark_style)
+                out.append(text[text.index("]") :])
+            else:
+                out.append(text, style=kind)
     return out
 
 
