@@ -27,6 +27,7 @@ from .numbers import display_number
 from .ops import shape_text
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cell_label, definition, factor_text, step_lines
+from .text import SCATTER_RULE, transpose_options_text
 from .text import options_text as _options_text
 from .transpose import TransposeResult, TransposeSteps
 
@@ -537,19 +538,9 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
 
 
 def transpose_view(result: TransposeResult, *, width: int = 80) -> RenderableType:
-    o = result.options
-    geometry = " · ".join(
-        f"{name} {','.join(map(str, value))}"
-        for name, value in (
-            ("stride", o.stride),
-            ("padding", o.padding),
-            ("output padding", o.output_padding),
-            ("dilation", o.dilation),
-        )
-    )
     head = header(
         result.name,
-        geometry,
+        transpose_options_text(result.options),
         _shapes(result.a_shape, result.b_shape, f" → {shape_text(result.shape)} · {result.kind.label}"),
         width=width,
     )
@@ -565,11 +556,7 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
             _shapes(view.a_shape, view.b_shape, f" → {shape_text(tuple(view.result.shape))}"),
             width=width,
         ),
-        Text(
-            "each input cell times the kernel, placed at (cell × stride), all summed; then the padding "
-            "is cropped from each side",
-            style="italic",
-        ),
+        Text(SCATTER_RULE, style="italic"),
         Text(""),
     ]
     for step in view.steps:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .model import Op, OpOptions
 from .numbers import display_number
 
-__all__ = ["options_text"]
+if TYPE_CHECKING:
+    from .transpose import TransposeOptions
+
+__all__ = ["options_text", "transpose_options_text", "SCATTER_RULE"]
+
+SCATTER_RULE = (
+    "each input cell times the kernel, placed at (cell × stride), all summed; then the padding "
+    "is cropped from each side"
+)
 
 
 def options_text(options: OpOptions | None, op: Op | None) -> str:
@@ -28,3 +38,16 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
     if options.activation != "none":
         parts.append(str(options.activation))
     return " · ".join(parts)
+
+
+def transpose_options_text(options: TransposeOptions) -> str:
+    """conv-transpose's geometry: ``stride 2 · padding 0 · output padding 0 · dilation 1``."""
+    return " · ".join(
+        f"{name} {','.join(map(str, value))}"
+        for name, value in (
+            ("stride", options.stride),
+            ("padding", options.padding),
+            ("output padding", options.output_padding),
+            ("dilation", options.dilation),
+        )
+    )
