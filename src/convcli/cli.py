@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import io
+import math
 import os
 import stat
 import sys
@@ -35,6 +37,9 @@ from .model import (
     SlidingOp,
 )
 from .numbers import kind_of_value, parse_token
+
+if typing.TYPE_CHECKING:
+    from .frames import Animation
 
 __all__ = ["app", "main", "ExitCode"]
 
@@ -776,6 +781,52 @@ AtOpt = Annotated[
     typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
 ]
 MaxStepsOpt = Annotated[int, typer.Option("--max-steps", metavar="N", help="Derive at most N cells.")]
+PlayOpt = Annotated[
+    bool,
+    typer.Option(
+        "--play", help="On a terminal, animate the steps: space pauses, the arrow keys step, q stops."
+    ),
+]
+DelayOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--delay", metavar="SECONDS", help="Seconds per step of --play (default 0.6).", show_default=False
+    ),
+]
+
+
+def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
+    """Whether to animate: --play with the table view on a terminal. Elsewhere the steps are
+    printed as usual, with a note saying why they do not move."""
+    if delay is not None and not (math.isfinite(delay) and delay >= 0):
+        raise UsageError(f"--delay takes a number of seconds >= 0 (such as 0.6), got {delay}")
+    if not play:
+        if delay is not None:
+            raise UsageError("--delay sets the pace of --play; add --play")
+        return False
+    if run.output is not None or run.fmt not in (None, Format.TABLE):
+        raise UsageError(
+            "--play animates the steps on the terminal, and --format and --output write them instead; "
+            "use one or the other"
+        )
+    if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
+        raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
+    if not sys.stdout.isatty():
+        _note("note: --play animates only on a terminal; the steps are printed instead")
+        return False
+    return True
+
+
+def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]) -> None:
+    """Play an animation on the terminal; --export saves the frame it ended on."""
+    from .play import DEFAULT_DELAY, play
+
+    console = Console(highlight=False)
+    last = play(animation, console, delay=DEFAULT_DELAY if delay is None else delay)
+    if run.export is not None:
+        recorder = Console(record=True, width=console.width, file=io.StringIO(), highlight=False)
+        recorder.print(last)
+        _export(recorder, run.export, inputs)
 
 
 def _step_cap(max_steps: int) -> int:
@@ -789,6 +840,7 @@ def _step_cap(max_steps: int) -> int:
     _examples(
         "convcli steps samples/A.txt samples/B.txt",
         "convcli steps samples/A.txt samples/B2.txt --op convolve --at 0,0",
+        "convcli steps samples/A.txt samples/B2.txt --op convolve --play",
         "convcli steps samples/window.txt samples/B.txt --op dot",
         "convcli steps samples/A.txt samples/B.txt -f markdown > steps.md",
     ),
@@ -800,14 +852,22 @@ def steps(
     op: OpArg = Op.CORRELATE,
     at: AtOpt = None,
     max_steps: MaxStepsOpt = 25,
+    play: PlayOpt = False,
+    delay: DelayOpt = None,
     *,
     run: Run,
     options: OpOptions,
 ) -> None:
     from .steps import derive
 
+    animate = _wants_play(play, delay, run)
     A, B = _read_pair(a, b, run.exact)
     cell = None if at is None else _int_list(at, "at")
+    if animate:
+        from .frames import animate_steps
+
+        _play(animate_steps(op, A, B, options, at=cell, max_steps=_step_cap(max_steps)), run, delay, [a, b])
+        return
     derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
     notes = ()
     if derivation.capped:
@@ -946,11 +1006,21 @@ def conv_transpose_command(
     ] = False,
     at: AtOpt = None,
     max_steps: MaxStepsOpt = 25,
+    play: Annotated[
+        bool,
+        typer.Option(
+            "--play",
+            help="With --steps, on a terminal: animate the scatter-add (space pauses, the arrow keys "
+            "step, q stops).",
+        ),
+    ] = False,
+    delay: DelayOpt = None,
     *,
     run: Run,
 ) -> None:
     from .transpose import TransposeOptions, conv_transpose, scatter_steps
 
+    animate = _wants_play(play, delay, run)
     A, B = _read_pair(a, b, run.exact)
     options = TransposeOptions(
         stride=_int_list(stride, "stride"),
@@ -959,7 +1029,13 @@ def conv_transpose_command(
         dilation=_int_list(dilation, "dilation"),
         channels=channels,
     )
-    if show_steps:
+    if animate:
+        from .frames import animate_scatter
+
+        cell = None if at is None else _int_list(at, "at")
+        _play(animate_scatter(A, B, options, at=cell, max_steps=_step_cap(max_steps)), run, delay, [a, b])
+        return
+    if show_steps or play:
         cell = None if at is None else _int_list(at, "at")
         view = scatter_steps(A, B, options, at=cell, max_steps=_step_cap(max_steps))
         _emit(

@@ -1,0 +1,197 @@
+"""steps --play: an animation on the terminal, with keys to pause, step and stop.
+
+Part of the command line, like cli.py: it draws with rich and reads keys from the terminal. The
+frames come from frames.py and are drawn by render.play_frame; this module only keeps time,
+reads keys and leaves the terminal as it found it, however the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+
+from . import render
+from .frames import Animation, Frame, Progress
+
+__all__ = ["play", "keyboard", "parse_keys", "DEFAULT_DELAY"]
+
+DEFAULT_DELAY = 0.6  # seconds per frame
+
+QUIT, PAUSE, NEXT, PREVIOUS = "quit", "pause", "next", "previous"
+_KEYS = {
+    b" ": PAUSE,
+    b"q": QUIT,
+    b"Q": QUIT,
+    b"\x1b[C": NEXT,
+    b"\x1bOC": NEXT,
+    b"\x1b[D": PREVIOUS,
+    b"\x1bOD": PREVIOUS,
+}
+HELP = "space pause · ← → step · q stop"
+
+
+def parse_keys(data: bytes) -> list[str]:
+    """The keys in what the terminal sent (several may arrive at once); others are ignored."""
+    keys = []
+    i = 0
+    while i < len(data):
+        for length in (3, 1):
+            key = _KEYS.get(data[i : i + length])
+            if key is not None:
+                keys.append(key)
+                i += length
+                break
+        else:
+            i += 3 if data[i : i + 2] in (b"\x1b[", b"\x1bO") else 1
+    return keys
+
+
+@contextlib.contextmanager
+def keyboard() -> Iterator[int | None]:
+    """The terminal's keys, one at a time and unechoed, as a file descriptor (None when there is
+    no terminal to read). The terminal's settings are restored on every way out."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # not a POSIX system: the animation plays without keys
+        yield None
+        return
+    opened = None
+    if sys.stdin.isatty():
+        fd = sys.stdin.fileno()
+    else:  # standard input holds a matrix: the keys come from the terminal itself
+        try:
+            fd = opened = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+        except OSError:
+            yield None
+            return
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        if opened is not None:
+            os.close(opened)
+        yield None
+        return
+    try:
+        tty.setcbreak(fd)  # keys arrive as typed; Ctrl-C still interrupts
+        yield fd
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if opened is not None:
+            os.close(opened)
+
+
+def _wait(fd: int | None, timeout: float | None) -> list[str]:
+    """Keys pressed within ``timeout`` seconds (None: until one is pressed)."""
+    if fd is None:
+        if timeout is None:
+            return [QUIT]  # paused with no keyboard: nothing could resume it
+        time.sleep(timeout)
+        return []
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        left = None if deadline is None else max(deadline - time.monotonic(), 0)
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return []
+        data = os.read(fd, 64)
+        if not data:  # the terminal has gone away
+            return [QUIT]
+        keys = parse_keys(data)
+        if keys:
+            return keys
+
+
+@dataclass
+class _Player:
+    animation: Animation
+    width: int
+    height: int
+    delay: float
+    frames: list[Frame]
+    progress: Progress
+    index: int = 0
+    playing: bool = True
+
+    def frame(self, index: int) -> Frame:
+        while len(self.frames) <= index:
+            frame = next(self.animation.frames)
+            self.progress.add(len(self.frames), frame)
+            self.frames.append(frame)
+        return self.frames[index]
+
+    def view(self, ended: str = "") -> RenderableType:
+        """The current frame; ``ended`` says how the run ended, once it has."""
+        frame = self.frame(self.index)
+        count = self.animation.count
+        state = "playing" if self.playing else "paused"
+        if self.last():
+            state = "the complete result"
+        status = f"step {self.index + 1} of {count} · " + (
+            f"{state} · {HELP}" if not ended else state if self.last() else ended
+        )
+        index = self.index
+        return render.play_frame(
+            self.animation.scene,
+            frame,
+            lambda cell: self.progress.value(index, cell),
+            status=status,
+            width=self.width,
+            height=self.height,
+        )
+
+    def last(self) -> bool:
+        return self.index == self.animation.count - 1
+
+    def press(self, key: str) -> bool:
+        """Act on one key; False when the run should end."""
+        if key == QUIT:
+            return False
+        if key == PAUSE:
+            if self.last() and not self.playing:
+                return False
+            self.playing = not self.playing
+        elif key == NEXT:
+            self.playing = False
+            self.index = min(self.index + 1, self.animation.count - 1)
+        elif key == PREVIOUS:
+            self.playing = False
+            self.index = max(self.index - 1, 0)
+        return True
+
+
+def play(animation: Animation, console: Console, *, delay: float = DEFAULT_DELAY) -> RenderableType:
+    """Show the frames one after another, ``delay`` seconds apart, until the last (the complete
+    result) or until q; return the frame the run ended on, which stays on the screen.
+
+    Space pauses and resumes, the arrow keys step (and pause). Ctrl-C raises KeyboardInterrupt
+    as anywhere else; the terminal is restored before it leaves.
+    """
+    player = _Player(animation, console.width, console.height - 1, delay, [], Progress())
+    live = Live(console=console, auto_refresh=False, transient=False, vertical_overflow="crop")
+    with keyboard() as fd, live:
+        try:
+            live.update(player.view(), refresh=True)  # inside the try: Ctrl-C may come at once
+            while not (player.last() and player.playing):
+                keys = _wait(fd, delay if player.playing else None)
+                if not keys:
+                    player.index += 1  # the delay passed while playing
+                elif not all(player.press(key) for key in keys):
+                    break
+                live.update(player.view(), refresh=True)
+        except KeyboardInterrupt:
+            if player.frames:  # the frame being made when Ctrl-C came is not there
+                player.index = min(player.index, len(player.frames) - 1)
+                live.update(player.view(ended="interrupted"), refresh=True)
+            raise
+        view = player.view(ended="stopped")
+        live.update(view, refresh=True)
+    return view
