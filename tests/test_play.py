@@ -264,7 +264,7 @@ def test_off_a_terminal_the_static_steps_are_printed():
             ["--play", "-f", "json"],
             "error: --play animates the steps on the terminal, and --format and --output",
         ),
-        (["--delay", "1"], "error: --delay sets the pace of --play; add --play"),
+        (["--delay", "1"], "error: --delay sets the pace of --play (and of an html page); add --play"),
         (
             ["--play", "--delay", "-1"],
             "error: --delay takes a number of seconds >= 0 (such as 0.6), got -1.0",

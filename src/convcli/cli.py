@@ -137,6 +137,7 @@ _EXTENSIONS = {
     ".md": Format.MARKDOWN,
     ".tex": Format.LATEX,
     ".npy": Format.NPY,
+    ".html": Format.HTML,
 }
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ _IO_PARAMS = [
                 "-o",
                 metavar="FILE",
                 dir_okay=False,
-                help="Write the result to FILE (.txt .csv .json .md .tex .npy), whole or not at all.",
+                help="Write the result to FILE (.txt .csv .json .md .tex .npy .html), whole or not at all.",
             ),
         ],
     ),
@@ -596,9 +597,23 @@ def _emit(
     machine: Callable[[Format], str | formats.Npy],
     view: Callable[[int], RenderableType],
     notes: tuple[str, ...] = (),
+    *,
+    pages: bool = False,
 ) -> None:
-    """Print or save one run's output in the chosen format; notes go to stderr."""
+    """Print or save one run's output in the chosen format; notes go to stderr. ``pages``: the
+    command writes html (``machine`` makes the page)."""
     chosen = _choose_format(run.fmt, run.output)
+    if chosen is Format.HTML:
+        if not pages:
+            raise UsageError(
+                "html pages are written by steps, check, compare and conv-transpose --steps; "
+                "choose another --format here"
+            )
+        if run.output is None and sys.stdout.isatty():
+            raise UsageError(
+                "an html page is not written to a terminal; use --output FILE.html, or send it to a file "
+                "(> page.html)"
+            )
     if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
     console = Console(highlight=False, soft_wrap=False, record=run.export is not None)
@@ -753,14 +768,20 @@ def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, 
             [a, b],
             lambda f: formats.format_conventions(by_library, f),
             lambda width: _views().conventions_view(by_library, width=width),
+            pages=True,  # so that its own message says which formats it has
         )
         return
     cmp = explain.compare(A, B, options)
     _emit(
         run,
         [a, b],
-        lambda f: formats.format_comparison(cmp, f),
+        lambda f: (
+            formats.format_html(cmp, _page(None, A=a, B=b))
+            if f is Format.HTML
+            else formats.format_comparison(cmp, f)
+        ),
         lambda width: _views().comparison_view(cmp, width=width),
+        pages=True,
     )
 
 
@@ -801,8 +822,8 @@ def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
     if delay is not None and not (math.isfinite(delay) and delay >= 0):
         raise UsageError(f"--delay takes a number of seconds >= 0 (such as 0.6), got {delay}")
     if not play:
-        if delay is not None:
-            raise UsageError("--delay sets the pace of --play; add --play")
+        if delay is not None and _choose_format(run.fmt, run.output) is not Format.HTML:
+            raise UsageError("--delay sets the pace of --play (and of an html page); add --play")
         return False
     if run.output is not None or run.fmt not in (None, Format.TABLE):
         raise UsageError(
@@ -819,7 +840,8 @@ def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
 
 def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]) -> None:
     """Play an animation on the terminal; --export saves the frame it ended on."""
-    from .play import DEFAULT_DELAY, play
+    from .frames import DEFAULT_DELAY
+    from .play import play
 
     console = Console(highlight=False)
     last = play(animation, console, delay=DEFAULT_DELAY if delay is None else delay)
@@ -827,6 +849,14 @@ def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]
         recorder = Console(record=True, width=console.width, file=io.StringIO(), highlight=False)
         recorder.print(last)
         _export(recorder, run.export, inputs)
+
+
+def _page(delay: float | None, **sources: str) -> Any:
+    """What a page says besides its data: the operands' sources and the pace of its player."""
+    from .frames import DEFAULT_DELAY
+    from .page import PageContext
+
+    return PageContext(tuple(sources.items()), DEFAULT_DELAY if delay is None else delay)
 
 
 def _step_cap(max_steps: int) -> int:
@@ -875,12 +905,22 @@ def steps(
             f"showing {len(derivation.steps)} of {derivation.total_cells} cells; "
             f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell",
         )
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            from .frames import animate_steps
+
+            animation = animate_steps(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
+            return formats.format_html(animation, _page(delay, A=a, B=b))
+        return formats.format_steps(derivation, f)
+
     _emit(
         run,
         [a, b],
-        lambda f: formats.format_steps(derivation, f),
+        machine,
         lambda width: _views().steps_view(derivation, width=width),
         notes if run.fmt is not None or not sys.stdout.isatty() else (),
+        pages=True,
     )
 
 
@@ -952,11 +992,22 @@ def check_command(
     X = parsing.read_matrix(answer, name="answer", exact=run.exact)
     report = diagnose.check(A, B, X, op, options, tolerance=tolerance)
     derivations = derive_cells(op, A, B, options, report.wrong[:3]) if not report.match else []
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            from .frames import animate_cells
+            from .page import CheckView
+
+            animation = animate_cells(derivations, (A, B), report.expected.value)
+            return formats.format_html(CheckView(report, animation), _page(None, A=a, B=b, answer=answer))
+        return formats.format_check(report, derivations, f)
+
     _emit(
         run,
         [a, b, answer],
-        lambda f: formats.format_check(report, derivations, f),
+        machine,
         lambda width: _views().check_view(report, derivations, width=width),
+        pages=True,
     )
     if not report.match:
         raise typer.Exit(ExitCode.WRONG_ANSWER)
@@ -1038,11 +1089,21 @@ def conv_transpose_command(
     if show_steps or play:
         cell = None if at is None else _int_list(at, "at")
         view = scatter_steps(A, B, options, at=cell, max_steps=_step_cap(max_steps))
+
+        def machine(f: Format) -> str:
+            if f is Format.HTML:
+                from .frames import animate_scatter
+
+                animation = animate_scatter(A, B, options, at=cell, max_steps=_step_cap(max_steps))
+                return formats.format_html(animation, _page(delay, A=a, B=b))
+            return formats.format_scatter(view, f)
+
         _emit(
             run,
             [a, b],
-            lambda f: formats.format_scatter(view, f),
+            machine,
             lambda width: _views().scatter_view(view, width=width),
+            pages=True,
         )
         return
     result = conv_transpose(A, B, options)

@@ -1,4 +1,4 @@
-"""Machine formats: plain, csv, json, markdown, latex and npy. Each returns str (npy: bytes).
+"""Machine formats: plain, csv, json, markdown, latex, npy and html. Each returns str (npy: bytes).
 
 plain reads back as input (whitespace-separated rows, blocks separated by a blank line); json
 follows SPEC §4. None of these passes through rich.
@@ -24,8 +24,10 @@ from .numbers import format_number, int_text, value_of
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .diagnose import CheckReport
     from .explain import ConventionComparison
+    from .frames import Animation
     from .kernels import KernelInfo
     from .layers import Explanation, Network
+    from .page import CheckView, PageContext
     from .shapes import AxisReport, ShapeReport
     from .steps import Im2col, Step, Steps
     from .transpose import TransposeResult, TransposeSteps
@@ -46,6 +48,7 @@ __all__ = [
     "format_kernels",
     "format_layers",
     "format_layer_at",
+    "format_html",
 ]
 
 
@@ -784,3 +787,19 @@ def format_layer_at(explanation: Explanation, network: Network, fmt: Format) -> 
         ]
         return "\n".join(lines) + "\n"
     raise UsageError(f"layers --at cannot be written as {fmt}; use table, plain, json or markdown")
+
+
+# ---------------------------------------------------------------------------------------------
+# html
+
+
+def format_html(view: Animation | CheckView | Comparison, context: PageContext | None = None) -> str:
+    """One self-contained page (SPEC section 9): steps and conv-transpose --steps from their
+    animation, check from its verdict, compare from its comparison."""
+    from . import page
+
+    if isinstance(view, Comparison):
+        return page.compare_page(view, context)
+    if isinstance(view, page.CheckView):
+        return page.check_page(view.report, view.animation, context)
+    return page.steps_page(view, context)

@@ -41,9 +41,12 @@ __all__ = [
     "OUTPUT",
     "animate_steps",
     "animate_derivations",
+    "animate_cells",
+    "DEFAULT_DELAY",
     "animate_scatter",
 ]
 
+DEFAULT_DELAY = 0.6  # seconds per frame, on the terminal and on a page
 OUTPUT = -1  # the board index of the output in a Mark
 # A derivation longer than this many products is summarised in one line: written out it would
 # fill more than a screen, and the page would carry it once per frame.
@@ -180,7 +183,7 @@ def as_layers(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, *a.shape[-2:])
 
 
-def _place(index: tuple[int, ...], shape: tuple[int, ...]) -> Cell:
+def place(index: tuple[int, ...], shape: tuple[int, ...]) -> Cell:
     """Where an index of an array of ``shape`` lands once the array is seen ``as_layers``."""
     if not index:
         return (0, 0, 0)
@@ -271,7 +274,7 @@ def sliding_frame(steps: Steps, step: Step) -> Frame:
         marks = (Mark(0, 0, taps[0], taps[1]),)
     else:  # a 3-D window covers several layers of A
         marks = tuple(Mark(0, layer, taps[1], taps[2]) for layer in taps[0])
-    where = _place(step.cell, steps.out_shape)
+    where = place(step.cell, steps.out_shape)
     name, value, lines = _derivation(steps, step)
     what = "channel" if _channels(steps) else "layer"
     turned = "B turned 180° (as applied)" if steps.op is Op.CONVOLVE else "B (as applied)"
@@ -314,7 +317,7 @@ def dot_frame(steps: Steps, step: Step) -> Frame:
     i = step.cell[0] if len(steps.a_shape) == 2 else 0
     j = step.cell[-1] if len(steps.b_shape) == 2 else 0
     n = range(step.window.size)
-    where = _place(step.cell, steps.out_shape)
+    where = place(step.cell, steps.out_shape)
     name, value, lines = _derivation(steps, step)
     return Frame(
         name,
@@ -374,7 +377,8 @@ def lazily(first: Sequence[T], more: Callable[[int], Sequence[T]], limit: int) -
 
 def _final(scene: Scene, result: np.ndarray, shown: int, total: int, chosen: bool) -> Frame:
     if chosen:
-        line = "the complete result; the cell derived above is one of its cells"
+        some = "the cell derived above is one" if shown == 1 else f"the {shown} cells derived above are some"
+        line = f"the complete result; {some} of its cells"
     elif shown < total:
         line = f"the complete result; the first {shown} of its {total} cells were derived above"
     else:
@@ -401,6 +405,16 @@ def animate_derivations(
         yield _final(scene, result(), count, header.total_cells, header.chosen)
 
     return Animation(scene, frames(), count + 1)
+
+
+def animate_cells(
+    derivations: list[Steps], operands: tuple[np.ndarray, np.ndarray], result: np.ndarray
+) -> Animation | None:
+    """A few cells, each derived on its own (check's wrong cells), then the complete result."""
+    if not derivations:
+        return None
+    steps = [d.steps[0] for d in derivations]
+    return animate_derivations(derivations[0], steps, len(steps), operands, lambda: result)
 
 
 def animate_steps(
@@ -441,7 +455,7 @@ def scatter_scene(view: TransposeSteps, a: np.ndarray) -> Scene:
 def scatter_frame(step: ScatterStep, a_shape: tuple[int, ...], canvas: np.ndarray) -> Frame:
     """One input cell: its scaled kernel added into ``canvas`` (the running sum, layers x rows x
     columns, updated here) at the cell's stride offset."""
-    where = _place(step.cell, a_shape)
+    where = place(step.cell, a_shape)
     block = as_layers(step.contribution)
     r0, c0 = (0, step.origin[0]) if len(step.origin) == 1 else step.origin[-2:]
     rows, cols = range(r0, r0 + block.shape[1]), range(c0, c0 + block.shape[2])

@@ -92,6 +92,7 @@ class Format(StrEnum):
     MARKDOWN = "markdown"
     LATEX = "latex"
     NPY = "npy"
+    HTML = "html"
 
 
 class Kind(StrEnum):

@@ -19,11 +19,9 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from . import render
-from .frames import Animation, Frame, Progress
+from .frames import DEFAULT_DELAY, Animation, Frame, Progress
 
-__all__ = ["play", "keyboard", "parse_keys", "DEFAULT_DELAY"]
-
-DEFAULT_DELAY = 0.6  # seconds per frame
+__all__ = ["play", "keyboard", "parse_keys"]
 
 QUIT, PAUSE, NEXT, PREVIOUS = "quit", "pause", "next", "previous"
 _KEYS = {
