@@ -6,10 +6,10 @@ extra); without them these tests are skipped, saying what is missing.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,44 +19,29 @@ from convcli.cli import ExitCode, app
 
 from .conftest import ROOT, SAMPLES
 
-webdriver = pytest.importorskip(
-    "selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')"
-)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
-DRIVER = shutil.which("chromedriver")
-if BROWSER is None or DRIVER is None:
+spec = importlib.util.spec_from_file_location("make_pictures", ROOT / "scripts" / "make_pictures.py")
+assert spec is not None and spec.loader is not None
+make_pictures = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_pictures)
+
+if None in make_pictures.chromium_paths():
     reason = "no headless browser: install Debian's chromium and chromium-driver (.ci/run does)"
     if os.environ.get("CONVCLI_REQUIRE_BROWSER"):
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-    "--disable-component-update --disable-sync"
-).split()
 SEED = ["steps", str(SAMPLES / "A.txt"), str(SAMPLES / "B2.txt"), "--op", "convolve"]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = BROWSER
-    for flag in FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="convcli-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_window_size(1024, 900)
-    try:
+    with make_pictures.chromium(1024, 900) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def write_page(folder: Path, name: str, *args: str, expect: int = ExitCode.OK) -> Path:

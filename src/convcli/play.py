@@ -21,7 +21,7 @@ from rich.live import Live
 from . import render
 from .frames import DEFAULT_DELAY, Animation, Frame, Progress
 
-__all__ = ["play", "keyboard", "parse_keys"]
+__all__ = ["play", "views", "keyboard", "parse_keys"]
 
 QUIT, PAUSE, NEXT, PREVIOUS = "quit", "pause", "next", "previous"
 _KEYS = {
@@ -193,3 +193,13 @@ def play(animation: Animation, console: Console, *, delay: float = DEFAULT_DELAY
         view = player.view(ended="stopped")
         live.update(view, refresh=True)
     return view
+
+
+def views(animation: Animation, *, width: int = 80, height: int = 50) -> Iterator[RenderableType]:
+    """The frames as a run shows them when no key is pressed, each as drawn, the last as it is
+    left on the screen (for pictures of a run)."""
+    player = _Player(animation, width, height, DEFAULT_DELAY, [], Progress())
+    while not player.last():
+        yield player.view()
+        player.index += 1
+    yield player.view(ended="stopped")
