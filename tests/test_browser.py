@@ -241,3 +241,58 @@ def test_without_a_script_the_steps_are_listed(browser, tmp_path):
     assert not browser.find_element(By.ID, "player").is_displayed()
     items = browser.find_elements(By.CSS_SELECTOR, "#static ol.steps li")
     assert len(items) == 9 and items[-1].find_element(By.CLASS_NAME, "name").text == "C[2, 2] = 3"
+
+
+CONTRAST = """
+const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 4).map(Number);
+const lum = ([r, g, b]) => {
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const background = (e) => {
+  for (; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length < 4 || c[3] > 0) return c;
+  }
+  return [255, 255, 255];
+};
+const e = arguments[0];
+const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+"""
+
+
+def test_text_has_enough_contrast(browser, tmp_path):
+    page = write_page(tmp_path, "contrast.html", *SEED, "--mode", "same")
+    browser.get(page.as_uri())
+    browser.find_element(By.ID, "next").click()
+    for selector in (
+        "h1",
+        "header p",
+        "figcaption",
+        "#board-0 th",
+        "#board-0 td.win",
+        "#board-0 td.pad",
+        "#output td.now",
+        "#output td.empty",
+        "#name .cell",
+        "#name .sum",
+        "button",
+        "#where",
+    ):
+        element = browser.find_element(By.CSS_SELECTOR, selector)
+        assert browser.execute_script(CONTRAST, element) >= 4.5, selector  # WCAG AA for text
+    check = write_page(
+        tmp_path,
+        "c.html",
+        "check",
+        *SEED[1:3],
+        "--answer",
+        "4 3 3; 2 4 2; 2 2 3",
+        expect=ExitCode.WRONG_ANSWER,
+    )
+    browser.get(check.as_uri())
+    for selector in ("td.wrong", ".verdict.wrong"):
+        assert browser.execute_script(CONTRAST, browser.find_element(By.CSS_SELECTOR, selector)) >= 4.5, (
+            selector
+        )

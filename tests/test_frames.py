@@ -282,3 +282,14 @@ def test_scatter_with_channels_adds_into_every_output_channel():
     filled = [[[progress.value(7, (o, r, q)) for q in range(3)] for r in range(3)] for o in range(3)]
     assert filled == expected.tolist()
     assert sorted({m.layer for m in shown[0].marks if m.board == OUTPUT}) == [0, 1, 2]
+
+
+def test_the_crop_is_said_in_words():
+    one = animate_scatter(
+        np.ones((2, 2), dtype=int), np.ones((2, 2), dtype=int), TransposeOptions(padding=(1, 0))
+    )
+    assert (
+        list(one.frames)[-1]
+        .lines[0]
+        .endswith("cropping 1 row from the top and the bottom and 0 columns from each side leaves the result")
+    )

@@ -8,7 +8,8 @@ frames, so they show the same numbers in the same words.
 
 Frames are made one at a time, when they are first shown: a large input starts at once. A new
 kind of derivation (pooling, gradients) joins with one function that turns its steps into frames,
-as ``sliding_frame``, ``dot_frame`` and ``sum_frame`` do for the four operations.
+registered in ``FRAMES``, as ``sliding_frame``, ``dot_frame`` and ``sum_frame`` are for the four
+operations (and ``scatter_frame`` for conv-transpose).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "Animation",
     "Progress",
     "OUTPUT",
+    "FRAMES",
     "animate_steps",
     "animate_derivations",
     "animate_cells",
@@ -69,6 +71,7 @@ class Board:
     faint: np.ndarray | None = None
     start: tuple[int, int] = (0, 0)
     layer_label: str = ""
+    note: str = ""  # said after the label and the layer
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,7 @@ def sliding_scene(steps: Steps) -> Scene:
         as_layers(steps.pad_mask),
         (-start[0], -start[1]),
         layer_label,
+        "(every channel is read at the same place)" if _channels(steps) else "",
     )
     panels: tuple[Panel, ...] = ()
     if steps.turned is not None and steps.kernel is not None and steps.kernel.ndim <= 2:
@@ -344,7 +348,8 @@ def sum_frame(steps: Steps, step: Step) -> Frame:
     )
 
 
-_FRAMES: dict[Op, Callable[[Steps, Step], Frame]] = {
+# How each operation's steps become frames; a new kind of step (pooling, a gradient) adds one.
+FRAMES: dict[Op, Callable[[Steps, Step], Frame]] = {
     Op.CONVOLVE: sliding_frame,
     Op.CORRELATE: sliding_frame,
     Op.DOT: dot_frame,
@@ -397,7 +402,7 @@ def animate_derivations(
     complete output, which ``result`` computes when the last frame is reached. ``count`` is the
     number of steps."""
     scene = _scene(header, *operands)
-    frame = _FRAMES[header.op]
+    frame = FRAMES[header.op]
 
     def frames() -> Iterator[Frame]:
         for step in steps:
@@ -517,11 +522,14 @@ def animate_scatter(
 
 
 def _crop_text(padding: tuple[int, ...]) -> str:
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}" + ("" if n == 1 else "s")
+
     if not any(padding):
         return "with padding 0 nothing is cropped: this is the result"
     if len(padding) == 1:
-        return f"cropping {padding[0]} cells from each end leaves the result"
+        return f"cropping {count(padding[0], 'cell')} from each end leaves the result"
     return (
-        f"cropping {padding[0]} rows from the top and the bottom and {padding[1]} columns from "
-        "each side leaves the result"
+        f"cropping {count(padding[0], 'row')} from the top and the bottom and "
+        f"{count(padding[1], 'column')} from each side leaves the result"
     )

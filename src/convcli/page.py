@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import UsageError
+from .formats import format_check
 from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
+from .model import Format
 from .numbers import display_number
 from .ops import shape_text
 from .text import options_text
@@ -241,6 +243,7 @@ def _board(board: Board, marks: list[Mark], budget: _Budget) -> dict[str, Any]:
     return {
         "label": board.label,
         "layerLabel": board.layer_label,
+        "note": board.note,
         "layers": [_cells(layer) for layer in board.values[part]],
         "faint": faint,
         "top": rows.start,
@@ -417,16 +420,11 @@ def check_page(report: CheckReport, animation: Animation | None, context: PageCo
             name = label if len(layers) == 1 else f"{label}, {n} of {len(layers)}"
             grids.append(_grid(layer, name, marked.get(n), "wrong"))
     notes = ['<p class="verdict wrong">✗ wrong</p>']
-    if report.shape_mismatch:
-        notes.append(f"<p>{_e(report.shape_mismatch)}</p>")
-    if report.diagnosis is not None:
-        notes.append(f'<p class="diagnosis"><strong>diagnosis:</strong> {_e(report.diagnosis.text)}</p>')
-    elif report.worst:
-        notes.append(f'<p class="diagnosis"><strong>off by:</strong> {_e(report.worst)}</p>')
-    if report.wrong:
-        listed = ", ".join("[" + ", ".join(map(str, c)) + "]" for c in report.wrong[:10])
-        more = f" and {len(report.wrong) - 10} more" if len(report.wrong) > 10 else ""
-        notes.append(f"<p>wrong cells: {_e(listed + more)}</p>")
+    # what is wrong, in the words of check's plain output: the shape, the mistake, the cells
+    lines = format_check(report, [], Format.PLAIN).splitlines()
+    for line in lines[1 : lines.index("expected:")]:
+        key, _, text = line.partition(": ")
+        notes.append(f'<p class="diagnosis"><strong>{_e(key)}:</strong> {_e(text)}</p>')
     intro = "".join(notes) + f'<div class="grids">{"".join(grids)}</div>'
     if animation is not None:
         some = "The first wrong cells" if len(report.wrong) > animation.count - 1 else "The wrong cells"

@@ -844,6 +844,7 @@ def _frame_parts(
             return display_number(values[r, c]), kind
 
         title = _layer_title(board.label, board.layer_label, layer, board.values.shape[0])
+        title += f" {board.note}" if board.note else ""
         tiles.append(_board_view(title, values.shape, cell, on_layer, board.start, rows, width))
     for panel in (*(scene.panels if full else ()), *frame.panels):
         tiles.append(Group(Text(panel.label, style="dim"), matrix_grid(panel.values, width=width, style="")))

@@ -78,7 +78,8 @@
     marks = marks.filter(function (m) { return m[1] === layer; });
     var faint = {};
     board.faint.forEach(function (f) { if (f[0] === layer) faint[f[1] + "," + f[2]] = true; });
-    var title = layerTitle(board.label, board.layerLabel, layer, board.layers.length) + cropNote(board, board.of);
+    var title = layerTitle(board.label, board.layerLabel, layer, board.layers.length) +
+      (board.note ? " " + board.note : "") + cropNote(board, board.of);
     return table(title, board.layers[layer], board.rows, board.cols, function (r, c) {
       var R = r + board.top, C = c + board.left;
       var names = [];
