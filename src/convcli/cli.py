@@ -816,6 +816,9 @@ DelayOpt = Annotated[
 ]
 
 
+_NOT_PLAYED = "--play animates only on a terminal; the steps are printed instead"
+
+
 def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
     """Whether to animate: --play with the table view on a terminal. Elsewhere the steps are
     printed as usual, with a note saying why they do not move."""
@@ -832,10 +835,7 @@ def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
         )
     if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
-    if not sys.stdout.isatty():
-        _note("note: --play animates only on a terminal; the steps are printed instead")
-        return False
-    return True
+    return sys.stdout.isatty()  # elsewhere the steps print, with _NOT_PLAYED as a note
 
 
 def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]) -> None:
@@ -919,7 +919,7 @@ def steps(
         [a, b],
         machine,
         lambda width: _views().steps_view(derivation, width=width),
-        notes if run.fmt is not None or not sys.stdout.isatty() else (),
+        (notes if run.fmt is not None or not sys.stdout.isatty() else ()) + ((_NOT_PLAYED,) if play else ()),
         pages=True,
     )
 
@@ -1103,6 +1103,7 @@ def conv_transpose_command(
             [a, b],
             machine,
             lambda width: _views().scatter_view(view, width=width),
+            (_NOT_PLAYED,) if play else (),
             pages=True,
         )
         return
