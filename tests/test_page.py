@@ -197,6 +197,7 @@ def test_the_data_cannot_end_its_script_element():
         ["conv-transpose", "0 1; 2 3", "0 1; 2 3"],
         ["shape", "--input", "5x5", "--kernel", "3"],
         ["kernels"],
+        ["layers", "--input", "3x32x32", "Conv2d(3, 6, 5)"],
     ],
     ids=lambda args: args[0],
 )
