@@ -36,6 +36,7 @@ if None in make_pictures.chromium_paths():
     pytest.skip(reason, allow_module_level=True)
 
 SEED = ["steps", str(SAMPLES / "A.txt"), str(SAMPLES / "B2.txt"), "--op", "convolve"]
+CHECK = ["check", *SEED[1:3], "--answer", "4 3 3; 2 4 2; 2 2 3"]  # convolve for correlate: wrong
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,7 @@ def test_the_arrow_keys_and_space_step_and_play(browser, tmp_path):
 def test_no_request_leaves_the_page(browser, tmp_path):
     for name, args, expect in (
         ("steps.html", SEED, ExitCode.OK),
-        ("check.html", ["check", *SEED[1:3], "--answer", "4 3 3; 2 4 2; 2 2 3"], ExitCode.WRONG_ANSWER),
+        ("check.html", CHECK, ExitCode.WRONG_ANSWER),
         ("compare.html", ["compare", *SEED[1:3]], ExitCode.OK),
     ):
         page = write_page(tmp_path, name, *args, expect=expect)
@@ -210,15 +211,7 @@ def test_a_hostile_file_name_stays_text(browser, tmp_path):
 
 
 def test_the_check_page_steps_through_the_wrong_cells(browser, tmp_path):
-    page = write_page(
-        tmp_path,
-        "check.html",
-        "check",
-        *SEED[1:3],
-        "--answer",
-        "4 3 3; 2 4 2; 2 2 3",
-        expect=ExitCode.WRONG_ANSWER,
-    )
+    page = write_page(tmp_path, "check.html", *CHECK, expect=ExitCode.WRONG_ANSWER)
     browser.get(page.as_uri())
     wrong = browser.find_elements(By.CSS_SELECTOR, "td.wrong")
     assert [td.text for td in wrong] == ["4", "3", "2", "4", "2", "2"]
@@ -282,15 +275,7 @@ def test_text_has_enough_contrast(browser, tmp_path):
     ):
         element = browser.find_element(By.CSS_SELECTOR, selector)
         assert browser.execute_script(CONTRAST, element) >= 4.5, selector  # WCAG AA for text
-    check = write_page(
-        tmp_path,
-        "c.html",
-        "check",
-        *SEED[1:3],
-        "--answer",
-        "4 3 3; 2 4 2; 2 2 3",
-        expect=ExitCode.WRONG_ANSWER,
-    )
+    check = write_page(tmp_path, "c.html", *CHECK, expect=ExitCode.WRONG_ANSWER)
     browser.get(check.as_uri())
     for selector in ("td.wrong", ".verdict.wrong"):
         assert browser.execute_script(CONTRAST, browser.find_element(By.CSS_SELECTOR, selector)) >= 4.5, (
