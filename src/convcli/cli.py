@@ -6,9 +6,7 @@ import inspect
 import io
 import math
 import os
-import stat
 import sys
-import tempfile
 import traceback
 import typing
 from collections.abc import Callable
@@ -21,7 +19,7 @@ import typer
 from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
-from . import __version__, formats, ops, parsing
+from . import __version__, formats, ops, output, parsing
 from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
@@ -502,85 +500,6 @@ def _note(text: str, style: str | None = None) -> None:
     _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
-def _write_atomically(
-    path: Path, data: bytes | Callable[[BinaryIO], None], inputs: list[str], option: str = "--output"
-) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
-
-    An existing file is replaced only once the new one is complete; an input is never overwritten.
-    """
-    target = path.resolve()
-    for given in inputs:
-        if given != "-" and os.path.exists(given) and Path(given).resolve() == target:
-            raise UsageError(f'{option} "{path}" is one of the inputs; convcli never overwrites its inputs')
-    if _special_file(path):
-        # a device, a pipe or /dev/stdout: renaming a file over it would replace the device
-        # node (or the pipe) with a regular file, so write to it in place
-        try:
-            with open(path, "wb") as handle:
-                _put(handle, data)
-        except OSError as exc:
-            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
-        return
-    folder = target.parent
-    if not folder.is_dir():
-        if folder.exists():
-            raise UsageError(
-                f'{option}: "{path.parent}" is not a folder; expected FILE in an existing folder'
-            )
-        raise UsageError(f'{option}: the folder "{path.parent}" does not exist')
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise UsageError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
-    try:
-        os.fchmod(fd, _file_mode(target))
-        with os.fdopen(fd, "wb") as handle:
-            _put(handle, data)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        # also on Ctrl-C: no half-written .part file is left behind
-        os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
-        raise
-
-
-def _file_mode(target: Path) -> int:
-    """The permissions for the new file: the replaced file's, or what open() would give (mkstemp
-    makes its files private to the user)."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _put(handle: BinaryIO, data: bytes | Callable[[BinaryIO], None]) -> None:
-    if callable(data):
-        data(handle)
-    else:
-        handle.write(data)
-
-
-def _special_file(path: Path) -> bool:
-    """Whether ``path`` names something other than a regular file or a new file: a device, a
-    pipe, or one of the /dev and /proc aliases of an open file (/dev/stdout, /dev/fd/3)."""
-    where = str(path.absolute())
-    if where.startswith(("/proc/", "/dev/fd/")) or where in ("/dev/stdout", "/dev/stderr"):
-        return True
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
-def _os_reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
 _EXPORTS = (".html", ".svg", ".txt")
 
 
@@ -626,7 +545,7 @@ def _emit(
     else:
         data = machine(chosen)
         if run.output is not None:
-            _write_atomically(
+            output.write_atomically(
                 run.output, data.write_to if isinstance(data, formats.Npy) else data.encode(), inputs
             )
             _note(f"wrote {run.output} ({chosen})", style="dim")
@@ -646,14 +565,9 @@ def _emit(
 
 def _to_stdout(write: Callable[[BinaryIO], Any]) -> None:
     """Write to stdout; a reader that has gone away (``| head -1``) ends the run quietly, with
-    status 0, and no error when Python flushes stdout at exit."""
-    try:
-        write(sys.stdout.buffer)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(ExitCode.OK) from None
+    status 0."""
+    if not output.to_stdout(write):
+        raise typer.Exit(ExitCode.OK)
 
 
 def _export(console: Console, path: Path, inputs: list[str]) -> None:
@@ -664,7 +578,7 @@ def _export(console: Console, path: Path, inputs: list[str]) -> None:
         text = console.export_html()
     else:
         text = console.export_text()
-    _write_atomically(path, text.encode(), inputs, option="--export")
+    output.write_atomically(path, text.encode(), inputs, option="--export")
     _note(f"exported {path}", style="dim")
 
 
