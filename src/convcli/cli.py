@@ -12,7 +12,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -477,18 +477,18 @@ def _read_pair(a: str, b: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _choose_format(fmt: Format | None, output: Path | None) -> Format:
+def _choose_format(fmt: Format | None, target: Path | None) -> Format:
     if fmt is not None:
         return fmt
-    if output is not None:
-        found = _EXTENSIONS.get(output.suffix.lower())
+    if target is not None:
+        found = _EXTENSIONS.get(target.suffix.lower())
         if found is None:
             known = " ".join(_EXTENSIONS)
             raise UsageError(
-                f'--output: cannot tell the format from "{output.name}"; use one of {known} or give --format'
+                f'--output: cannot tell the format from "{target.name}"; use one of {known} or give --format'
             )
         return found
-    return Format.TABLE if sys.stdout.isatty() else Format.PLAIN
+    return Format.TABLE if output.stdout_is_terminal() else Format.PLAIN
 
 
 def _stderr_console() -> Console:
@@ -510,17 +510,51 @@ def _views() -> Any:
     return render
 
 
+class _Sink:
+    """Where a view is drawn before it is written to stdout: rich's own writing would end the run
+    with status 1 on a closed pipe, which for check means a wrong answer."""
+
+    def __init__(self) -> None:
+        self.encoding = (sys.stdout.encoding if sys.stdout is not None else None) or "utf-8"
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return output.stdout_is_terminal()
+
+    def take(self) -> str:
+        text = "".join(self._parts)
+        self._parts.clear()
+        return text
+
+
+def _stdout_console(record: bool) -> Console:
+    """A console drawing into a _Sink, with stdout's width, colours and encoding."""
+    sink = typing.cast(typing.IO[str], _Sink())
+    return Console(file=sink, highlight=False, markup=False, emoji=False, soft_wrap=False, record=record)
+
+
 def _emit(
     run: Run,
     inputs: list[str],
-    machine: Callable[[Format], str | formats.Npy],
+    machine: Callable[[Format], output.Payload],
     view: Callable[[int], RenderableType],
     notes: tuple[str, ...] = (),
     *,
     pages: bool = False,
 ) -> None:
     """Print or save one run's output in the chosen format; notes go to stderr. ``pages``: the
-    command writes html (``machine`` makes the page)."""
+    command writes html (``machine`` makes the page).
+
+    A reader of stdout that goes away early (``| head -1``) is not an error: the run goes on
+    and ends with its own status (check's verdict, 0 for the others).
+    """
     chosen = _choose_format(run.fmt, run.output)
     if chosen is Format.HTML:
         if not pages:
@@ -528,46 +562,36 @@ def _emit(
                 "html pages are written by steps, check, compare and conv-transpose --steps; "
                 "choose another --format here"
             )
-        if run.output is None and sys.stdout.isatty():
+        if run.output is None and output.stdout_is_terminal():
             raise UsageError(
                 "an html page is not written to a terminal; use --output FILE.html, or send it to a file "
                 "(> page.html)"
             )
     if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
-    console = Console(highlight=False, soft_wrap=False, record=run.export is not None)
+    console = _stdout_console(record=run.export is not None)
+    sink = typing.cast(_Sink, console.file)
     if chosen is Format.TABLE:
         if run.output is not None:
             raise UsageError(
                 "--output writes machine formats; the table view is for the terminal (see --export)"
             )
         console.print(view(console.width))
+        output.to_stdout(sink.take())
     else:
         data = machine(chosen)
         if run.output is not None:
-            output.write_atomically(
-                run.output, data.write_to if isinstance(data, formats.Npy) else data.encode(), inputs
-            )
+            output.write_file(run.output, data, inputs)
             _note(f"wrote {run.output} ({chosen})", style="dim")
-        elif chosen is Format.NPY and sys.stdout.isatty():
-            raise UsageError("npy is binary and is not written to a terminal; use --output FILE.npy")
-        elif isinstance(data, formats.Npy):
-            _to_stdout(data.write_to)
-        elif run.export is None:
-            _to_stdout(lambda out: out.write(data.encode()))
         else:
-            console.print(data, markup=False, highlight=False, end="", soft_wrap=True)
+            if run.export is not None and isinstance(data, str):
+                console.print(data, end="", soft_wrap=True)  # recorded for the export only
+                sink.take()
+            output.to_stdout(data)
     if run.export is not None:
         _export(console, run.export, inputs)
     for note in notes:
         _note(f"note: {note}")
-
-
-def _to_stdout(write: Callable[[BinaryIO], Any]) -> None:
-    """Write to stdout; a reader that has gone away (``| head -1``) ends the run quietly, with
-    status 0."""
-    if not output.to_stdout(write):
-        raise typer.Exit(ExitCode.OK)
 
 
 def _export(console: Console, path: Path, inputs: list[str]) -> None:
@@ -578,7 +602,7 @@ def _export(console: Console, path: Path, inputs: list[str]) -> None:
         text = console.export_html()
     else:
         text = console.export_text()
-    output.write_atomically(path, text.encode(), inputs, option="--export")
+    output.write_file(path, text, inputs, option="--export")
     _note(f"exported {path}", style="dim")
 
 
@@ -749,7 +773,7 @@ def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
         )
     if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
-    return sys.stdout.isatty()  # elsewhere the steps print, with _NOT_PLAYED as a note
+    return output.stdout_is_terminal()  # elsewhere the steps print, with _NOT_PLAYED as a note
 
 
 def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]) -> None:
@@ -833,7 +857,8 @@ def steps(
         [a, b],
         machine,
         lambda width: _views().steps_view(derivation, width=width),
-        (notes if run.fmt is not None or not sys.stdout.isatty() else ()) + ((_NOT_PLAYED,) if play else ()),
+        (notes if run.fmt is not None or not output.stdout_is_terminal() else ())
+        + ((_NOT_PLAYED,) if play else ()),
         pages=True,
     )
 

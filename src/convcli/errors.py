@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvcliError", "ParseError", "ShapeError", "UsageError", "MissingExtraError"]
+__all__ = ["ConvcliError", "ParseError", "ShapeError", "UsageError", "MissingExtraError", "OutputError"]
 
 
 class ConvcliError(Exception):
@@ -30,6 +30,13 @@ class ShapeError(ConvcliError):
     def __init__(self, message: str, short: str | None = None) -> None:
         super().__init__(message)
         self.short = short or message
+
+
+class OutputError(ConvcliError):
+    """The system refused the output: a full disk, a permission, a closed standard output.
+
+    The user's environment, not a bug: exit status 2 like any other ConvcliError.
+    """
 
 
 class MissingExtraError(ConvcliError):

@@ -189,6 +189,10 @@ class Npy:
 
     array: np.ndarray
 
+    @property
+    def binary(self) -> bool:
+        return True
+
     def write_to(self, handle: BinaryIO) -> None:
         np.save(handle, self.array, allow_pickle=False)
 

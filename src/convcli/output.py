@@ -1,7 +1,8 @@
 """Writing results: whole files or nothing, special files, and standard output.
 
-Nothing here decides an exit status: a problem is a ConvcliError, and a reader that went away
-is reported back to cli.py, which decides what it means for the run.
+Nothing here decides an exit status. A problem is a ConvcliError (an OutputError when the
+system refused: a full disk, a permission, a closed standard output), and a reader that went
+away early is reported back to cli.py, which decides what that means for the run.
 """
 
 from __future__ import annotations
@@ -12,20 +13,62 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, Protocol
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
 
-__all__ = ["write_atomically", "to_stdout"]
-
-Data = bytes | Callable[[BinaryIO], None]
+__all__ = ["Document", "Payload", "write_file", "to_stdout", "stdout_is_terminal"]
 
 
-def write_atomically(path: Path, data: Data, inputs: list[str], option: str = "--output") -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+class Document(Protocol):
+    """A formatted output that writes itself into a file (formats.Npy): never held whole."""
+
+    @property
+    def binary(self) -> bool: ...
+
+    def write_to(self, handle: BinaryIO) -> None: ...
+
+
+# str is text (written as UTF-8), bytes is text already encoded for where it goes
+Payload = str | bytes | Document
+
+
+def _writer(payload: Payload) -> tuple[Callable[[BinaryIO], object], bool]:
+    """How to write ``payload``, and whether it is binary (only useful whole)."""
+    if isinstance(payload, str):
+        data = payload.encode()
+        return (lambda handle: handle.write(data)), False
+    if isinstance(payload, bytes):
+        return (lambda handle: handle.write(payload)), False
+    return payload.write_to, payload.binary
+
+
+class _Counted:
+    """A binary handle that counts what went through it.
+
+    Not a file object, so numpy writes an array through write() in chunks instead of tofile(),
+    which cannot write to a pipe and reports a full disk without its errno.
+    """
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self._handle.write(data)
+        self.written += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+
+def write_file(path: Path, payload: Payload, inputs: list[str], option: str = "--output") -> None:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder, then rename.
 
     An existing file is replaced only once the new one is complete; an input is never overwritten.
     """
+    write, _ = _writer(payload)
     target = path.resolve()
     for given in inputs:
         if given != "-" and os.path.exists(given) and Path(given).resolve() == target:
@@ -35,9 +78,9 @@ def write_atomically(path: Path, data: Data, inputs: list[str], option: str = "-
         # node (or the pipe) with a regular file, so write to it in place
         try:
             with open(path, "wb") as handle:
-                _put(handle, data)
+                write(_Counted(handle))  # type: ignore[arg-type]
         except OSError as exc:
-            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+            raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         return
     folder = target.parent
     if not folder.is_dir():
@@ -49,17 +92,17 @@ def write_atomically(path: Path, data: Data, inputs: list[str], option: str = "-
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise UsageError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
+        raise OutputError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
     try:
         os.fchmod(fd, _file_mode(target))
         with os.fdopen(fd, "wb") as handle:
-            _put(handle, data)
+            write(_Counted(handle))  # type: ignore[arg-type]
         os.replace(tmp, target)
     except BaseException as exc:
         # also on Ctrl-C: no half-written .part file is left behind
         os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise UsageError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+            raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         raise
 
 
@@ -72,13 +115,6 @@ def _file_mode(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def _put(handle: BinaryIO, data: Data) -> None:
-    if callable(data):
-        data(handle)
-    else:
-        handle.write(data)
 
 
 def _special_file(path: Path) -> bool:
@@ -98,16 +134,50 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def to_stdout(write: Callable[[BinaryIO], Any]) -> bool:
-    """Write to stdout; False when its reader has gone away (``| head -1``).
+# ---------------------------------------------------------------------------------------------
+# standard output
 
-    Stdout is then pointed at /dev/null, so that Python's flush at exit raises no second error.
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (False when it was closed before the run: ``>&-``)."""
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
+def to_stdout(payload: Payload) -> bool:
+    """Write ``payload`` to stdout, whole; False when its reader went away before the end.
+
+    A reader that stops reading text (``| head -1``) took what it wanted. A binary document is
+    only useful whole, so one cut short is an OutputError, as is a full disk or a closed stdout.
+    After a failure stdout points at /dev/null, so Python's flush at exit fails no second time.
     """
+    if sys.stdout is None:
+        raise OutputError(
+            "standard output is closed, so the result has nowhere to go; give --output FILE, "
+            "or run with standard output open"
+        )
+    write, binary = _writer(payload)
+    if binary and sys.stdout.isatty():
+        raise UsageError("npy is binary and is not written to a terminal; use --output FILE.npy")
+    counted = _Counted(sys.stdout.buffer)
     try:
-        write(sys.stdout.buffer)
         sys.stdout.flush()
+        write(counted)  # type: ignore[arg-type]
+        counted.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
+        if binary:
+            raise OutputError(
+                f"standard output was closed after {counted.written:,} bytes of the npy document: its "
+                "reader stopped early, and npy is only useful whole"
+            ) from None
         return False
+    except OSError as exc:
+        _silence_stdout()
+        raise OutputError(f"cannot write to standard output: {_os_reason(exc)}") from None
     return True
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
