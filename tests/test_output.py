@@ -168,3 +168,66 @@ def test_npy_to_a_pipe_is_whole(big):
     proc = convcli("correlate", str(big), "1", "-f", "npy")
     assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"")
     assert np.array_equal(np.load(io.BytesIO(proc.stdout)), np.load(big))
+
+
+# ---------------------------------------------------------------------------------------------
+# a terminal that cannot show every character
+
+
+def test_the_table_view_in_an_ascii_only_locale():
+    proc = convcli("correlate", A, B, "-f", "table", env=env(PYTHONIOENCODING="ascii", COLUMNS="80"))
+    assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"")
+    assert proc.stdout.decode("ascii") == (
+        "correlate  mode valid | boundary fill | convention scipy\n"
+        "A 5x5 | B 3x3 -> 3x3 | integer, exact\n"
+        "\n"
+        "   0  1  2\n"
+        "0  4  3  4\n"
+        "1  2  4  3\n"
+        "2  2  3  4\n"
+    )
+
+
+def test_check_in_an_ascii_only_locale():
+    ascii_env = env(PYTHONIOENCODING="ascii", COLUMNS="80")
+    right = convcli("check", A, B, "--answer", "4 3 4; 2 4 3; 2 3 4", "-f", "table", env=ascii_env)
+    assert (right.returncode, right.stderr) == (ExitCode.OK, b"")
+    assert right.stdout.decode("ascii").splitlines()[-1] == "right: your answer equals correlate of A and B"
+    wrong = convcli("check", A, B, "--answer", "4 3 4; 2 4 3; 2 3 5", "-f", "table", env=ascii_env)
+    assert (wrong.returncode, wrong.stderr) == (ExitCode.WRONG_ANSWER, b"")
+    assert "\nwrong\n" in wrong.stdout.decode("ascii")
+
+
+def test_padding_cells_and_summaries_keep_their_columns_in_ascii(tmp_path):
+    ascii_env = env(PYTHONIOENCODING="ascii", COLUMNS="80")
+    proc = convcli("steps", A, B2, "--padding", "1", "--at", "0,0", "-f", "table", env=ascii_env)
+    assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"")
+    lines = proc.stdout.decode("ascii").splitlines()
+    grid = lines[lines.index("C[0, 0] = 2") + 1 :][:3]
+    assert grid == [
+        "    -1     0     1     2     3  ",
+        "-1  [0]*  [0]*  [0]*   0*    0* ",
+        " 0  [0]*  [1]   [1]    1     0  ",
+    ]
+    big = tmp_path / "big.npy"
+    np.save(big, np.arange(100 * 100).reshape(100, 100))
+    proc = convcli("correlate", str(big), "[[1]]", "-f", "table", env=ascii_env)
+    assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"")
+    lines = proc.stdout.decode("ascii").splitlines()
+    assert lines[3] == "       0     1     2     3     4     5  ~    94    95    96    97    98    99"
+    assert lines[7] == " ~     ~     ~     ~     ~     ~     ~  ~     ~     ~     ~     ~     ~     ~"
+
+
+def test_for_terminal_replaces_only_what_the_encoding_lacks():
+    from convcli.output import for_terminal
+
+    text = "A 5x5 · B 3x3 → 3x3 · 1…9 · x·w · B turned 180° · ✓ right · ✗ wrong · N² · ✗"
+    assert for_terminal(text, "utf-8") == text.encode()
+    assert (
+        for_terminal(text, "ascii")
+        == b"A 5x5 | B 3x3 -> 3x3 | 1~9 | x*w | B turned 180 | right | wrong | N^2 | x"
+    )
+    assert for_terminal(text, "latin-1") == (
+        "A 5x5 · B 3x3 -> 3x3 · 1~9 · x·w · B turned 180° · right · wrong · N² · x".encode("latin-1")
+    )
+    assert for_terminal("a ❌ b", "ascii") == b"a ? b"

@@ -577,7 +577,7 @@ def _emit(
                 "--output writes machine formats; the table view is for the terminal (see --export)"
             )
         console.print(view(console.width))
-        output.to_stdout(sink.take())
+        output.to_stdout(output.for_terminal(sink.take(), sink.encoding))
     else:
         data = machine(chosen)
         if run.output is not None:

@@ -17,7 +17,7 @@ from typing import BinaryIO, Protocol
 
 from .errors import OutputError, UsageError
 
-__all__ = ["Document", "Payload", "write_file", "to_stdout", "stdout_is_terminal"]
+__all__ = ["Document", "Payload", "write_file", "to_stdout", "stdout_is_terminal", "for_terminal"]
 
 
 class Document(Protocol):
@@ -181,3 +181,40 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+# What a terminal that cannot show a character gets instead (PYTHONIOENCODING=ascii, a Latin-1
+# locale). Never longer than one character where it may stand in an aligned grid (the ellipsis
+# of a summarised matrix, the dot marking a padding cell) or in wrapped prose, so that columns
+# stay aligned and lines within the width: "180°" reads as "180", "✓ right" as "right".
+_FALLBACKS = {
+    " · ": " | ",
+    "·": "*",
+    "…": "~",
+    "•": "*",
+    "×": "x",
+    "−": "-",
+    "—": "-",
+    "σ": "s",
+    "°": "",
+    "✓ ": "",
+    "✗ ": "",
+    "✓": "v",
+    "✗": "x",
+    "→": "->",
+    "²": "^2",
+}
+
+
+def for_terminal(text: str, encoding: str) -> bytes:
+    """``text`` in ``encoding``, drawn with plain characters where the encoding has no others."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        pass
+    for char, plain in _FALLBACKS.items():
+        try:
+            char.strip().encode(encoding)
+        except UnicodeEncodeError:
+            text = text.replace(char, plain)
+    return text.encode(encoding, errors="replace")
