@@ -231,3 +231,62 @@ def test_for_terminal_replaces_only_what_the_encoding_lacks():
         "A 5x5 · B 3x3 -> 3x3 · 1~9 · x·w · B turned 180° · right · wrong · N² · x".encode("latin-1")
     )
     assert for_terminal("a ❌ b", "ascii") == b"a ? b"
+
+
+# ---------------------------------------------------------------------------------------------
+# memory running out
+
+
+def test_out_of_memory_anywhere_is_the_environment(monkeypatch):
+    from typer.testing import CliRunner
+
+    from convcli import ops
+    from convcli.cli import app
+    from convcli.numbers import memory_limit
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 4.29 GiB for an array")
+
+    monkeypatch.setattr(ops, "run", no_memory)
+    result = CliRunner().invoke(app, ["correlate", A, B])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: out of memory: the system refused this run the memory it needed (convcli plans for at "
+        f"most {memory_limit() / 2**30:.1f} GiB, half of this machine's memory; a ulimit or a container "
+        "may allow less); ask for less: a smaller input, --mode valid rather than full, less --padding or "
+        "a larger --stride\n"
+    )
+    monkeypatch.setattr("convcli.steps.derive", no_memory)
+    result = CliRunner().invoke(app, ["steps", A, B])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr.endswith("ask for less: derive fewer cells (--max-steps N, or --at I,J for one)\n")
+
+
+def test_out_of_memory_in_a_real_process():
+    import resource
+
+    from convcli.numbers import memory_limit
+
+    side = 18_000  # a 2.4 GiB int64 array: within convcli's own limit, beyond the ulimit below
+    if memory_limit() < 8 * side * side:
+        pytest.skip("this machine is too small for convcli to plan a 2.4 GiB array")
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+    proc = convcli(
+        "correlate",
+        "[[1]]",
+        "[[1]]",
+        "--padding",
+        str((side - 1) // 2),
+        "-f",
+        "json",
+        preexec_fn=limit_memory,
+    )
+    assert proc.returncode == ExitCode.USAGE_OR_INPUT
+    assert proc.stdout == b""
+    err = proc.stderr.decode()
+    assert err.startswith("error: out of memory: the system refused this run the memory it needed")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err

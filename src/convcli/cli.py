@@ -67,11 +67,33 @@ def _say_error(lines: list[str]) -> None:
         err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+_MEMORY_HINTS = {
+    "steps": "derive fewer cells (--max-steps N, or --at I,J for one)",
+    "im2col": "im2col holds one column of A's cells per output cell: a smaller input or a larger --stride",
+    "compare": "compare computes all four operations: try convolve or correlate alone, or a smaller input",
+}
+
+
+def _out_of_memory(args: list[str]) -> str:
+    from .numbers import memory_limit
+
+    command = next((arg for arg in args if not arg.startswith("-")), "")
+    hint = _MEMORY_HINTS.get(
+        command, "a smaller input, --mode valid rather than full, less --padding or a larger --stride"
+    )
+    return (
+        "out of memory: the system refused this run the memory it needed (convcli plans for at most "
+        f"{memory_limit() / 2**30:.1f} GiB, half of this machine's memory; a ulimit or a container may "
+        f"allow less); ask for less: {hint}"
+    )
+
+
 class _Boundary(TyperGroup):
     """The one error boundary: every run, from the console script or a test runner, ends here.
 
-    ConvcliError is the user's problem (one ``error:`` line, exit 2); any other exception is a
-    bug (one line saying so, exit 70; the traceback only with --debug).
+    ConvcliError is the user's problem (one ``error:`` line, exit 2), and so is running out of
+    memory; any other exception is a bug (one line saying so, exit 70; the traceback only with
+    --debug).
     """
 
     def main(
@@ -101,6 +123,11 @@ class _Boundary(TyperGroup):
             code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except (typer.Abort, KeyboardInterrupt):
             code = ExitCode.INTERRUPTED
+        except MemoryError:
+            # the machine's limit, not a bug: convcli checks sizes before the work, but a ulimit
+            # or a container may allow less than it plans for
+            _say_error([_out_of_memory(args)])
+            code = ExitCode.USAGE_OR_INPUT
         except Exception as exc:
             if "--debug" in args:
                 traceback.print_exc()
