@@ -290,3 +290,235 @@ def test_out_of_memory_in_a_real_process():
     err = proc.stderr.decode()
     assert err.startswith("error: out of memory: the system refused this run the memory it needed")
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing the user gave is lost or overwritten
+
+
+def cli(*args: str, input: str | None = None):
+    from typer.testing import CliRunner
+
+    from convcli.cli import app
+
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def test_shape_never_replaces_its_input_or_kernel_file(tmp_path):
+    v = tmp_path / "v.txt"
+    v.write_text("1 2 3\n4 5 6\n")
+    for args in (["--input", str(v), "--kernel", "1"], ["--input", "5x5", "--kernel", str(v)]):
+        result = cli("shape", *args, "-o", str(v))
+        assert result.exit_code == ExitCode.USAGE_OR_INPUT
+        assert result.stdout == ""
+        assert (
+            result.stderr
+            == f'error: --output "{v}" is one of the inputs; convcli never overwrites its inputs\n'
+        )
+        assert v.read_text() == "1 2 3\n4 5 6\n"
+
+
+def test_another_name_for_an_input_is_an_input(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("1 2\n3 4\n")
+    (tmp_path / "hard.txt").hardlink_to(a)
+    (tmp_path / "soft.txt").symlink_to(a)
+    for name in ("hard.txt", "soft.txt"):
+        result = cli("correlate", str(tmp_path / name), "[[1]]", "-o", str(a))
+        assert result.exit_code == ExitCode.USAGE_OR_INPUT, result.stderr
+        assert (
+            result.stderr
+            == f'error: --output "{a}" is one of the inputs; convcli never overwrites its inputs\n'
+        )
+    assert a.read_text() == "1 2\n3 4\n"
+
+
+def test_the_file_on_standard_input_is_never_replaced(tmp_path):
+    a = tmp_path / "A.txt"
+    a.write_text("1 2\n3 4\n")
+    with open(a, "rb") as stdin:
+        proc = convcli("correlate", "-", B, "-o", str(a), stdin=stdin)
+    assert proc.returncode == ExitCode.USAGE_OR_INPUT
+    assert proc.stdout == b""
+    assert (
+        proc.stderr
+        == (
+            f'error: --output "{a}" is the file on standard input ("-"); convcli never overwrites its inputs\n'
+        ).encode()
+    )
+    assert a.read_text() == "1 2\n3 4\n"
+    # the same file on standard input is no input when no operand is "-"
+    out = tmp_path / "r.txt"
+    with open(out, "w") as target:
+        target.write("old\n")
+    with open(out, "rb") as stdin:
+        proc = convcli("correlate", A, B, "-o", str(out), stdin=stdin)
+    assert (proc.returncode, out.read_text()) == (ExitCode.OK, "4 3 4\n2 4 3\n2 3 4\n")
+
+
+def test_a_read_only_target_is_refused(tmp_path):
+    target = tmp_path / "r.txt"
+    target.write_text("keep\n")
+    target.chmod(0o444)
+    result = cli("correlate", A, B, "-o", str(target))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        f'error: --output: "{target}" is read-only (permission denied); convcli replaces only a file it may '
+        "write to: make it writable, or choose another FILE\n"
+    )
+    assert target.read_text() == "keep\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
+
+
+def test_setuid_and_setgid_bits_are_never_copied(tmp_path):
+    import stat
+
+    target = tmp_path / "r.txt"
+    target.write_text("old\n")
+    target.chmod(0o6754)
+    if stat.S_IMODE(target.stat().st_mode) != 0o6754:
+        pytest.skip("this file system does not keep setuid and setgid bits")
+    result = cli("correlate", A, B, "-o", str(target))
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, f"wrote {target} (plain)\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o754
+    assert target.read_text() == "4 3 4\n2 4 3\n2 3 4\n"
+
+
+def test_export_and_output_to_one_file_is_refused(tmp_path):
+    target = tmp_path / "r.txt"
+    result = cli("correlate", A, B, "-o", str(target), "--export", str(target))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == "error: --export and --output name the same file; give each its own\n"
+    assert not target.exists()
+
+
+@pytest.fixture
+def unprivileged(tmp_path):
+    """A command prefix that runs convcli as a user without root's right to write anywhere, and a
+    folder that user can reach."""
+    import shutil
+    import tempfile
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root, and setpriv is not here to drop the privilege")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        probe = subprocess.run([*prefix, *CONVCLI, "--version"], capture_output=True, timeout=60, env=env())
+        if probe.returncode != 0:
+            pytest.skip(f"convcli cannot run as an unprivileged user here: {probe.stderr.decode()[-200:]}")
+    folder = Path(tempfile.mkdtemp(prefix="convcli-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield prefix, folder
+    finally:
+        for path in folder.rglob("*"):
+            path.chmod(0o700)
+        shutil.rmtree(folder)
+
+
+def test_permission_denied_says_so(unprivileged):
+    prefix, folder = unprivileged
+    closed = folder / "closed"
+    (closed / "sub").mkdir(parents=True)
+    closed.chmod(0o000)
+    locked = folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+
+    def run_as_user(target: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*prefix, *CONVCLI, "correlate", "1 2; 3 4", "[[1]]", "-o", str(target)],
+            capture_output=True,
+            timeout=60,
+            env=env(),
+        )
+
+    proc = run_as_user(closed / "sub" / "r.txt")
+    assert (proc.returncode, proc.stdout) == (ExitCode.USAGE_OR_INPUT, b"")
+    assert (
+        proc.stderr
+        == f'error: --output: cannot reach the folder "{closed / "sub"}": permission denied\n'.encode()
+    )
+    proc = run_as_user(closed / "r.txt")
+    assert (proc.returncode, proc.stdout) == (ExitCode.USAGE_OR_INPUT, b"")
+    assert proc.stderr == f'error: --output: cannot write "{closed / "r.txt"}": permission denied\n'.encode()
+    proc = run_as_user(locked / "r.txt")
+    assert (proc.returncode, proc.stdout) == (ExitCode.USAGE_OR_INPUT, b"")
+    assert proc.stderr == (
+        f'error: --output: cannot create a file in the folder "{locked}": permission denied\n'.encode()
+    )
+    assert list(locked.iterdir()) == []
+
+
+def test_someone_elses_file_in_an_open_folder_is_not_replaced(unprivileged):
+    prefix, folder = unprivileged
+    if not prefix:
+        pytest.skip("needs root to make a file that belongs to someone else")
+    folder.chmod(0o777)  # renaming over the file would succeed, although it may not be written
+    theirs = folder / "theirs.txt"
+    theirs.write_text("keep\n")
+    theirs.chmod(0o644)
+    proc = subprocess.run(
+        [*prefix, *CONVCLI, "correlate", "1 2; 3 4", "[[1]]", "-o", str(theirs)],
+        capture_output=True,
+        timeout=60,
+        env=env(),
+    )
+    assert (proc.returncode, proc.stdout) == (ExitCode.USAGE_OR_INPUT, b"")
+    assert (
+        proc.stderr
+        == (
+            f'error: --output: "{theirs}" is not writable by you (permission denied); convcli replaces only a '
+            "file it may write to: make it writable, or choose another FILE\n"
+        ).encode()
+    )
+    assert theirs.read_text() == "keep\n" and theirs.stat().st_uid == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# special files: written in place, npy streamed, never to a terminal
+
+
+def test_npy_to_a_fifo_is_streamed_whole(tmp_path, big):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("correlate", str(big), "[[2]]", "-o", str(fifo), "-f", "npy")
+    reader.join(timeout=60)
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {fifo} (npy)\n")
+    assert np.array_equal(np.load(io.BytesIO(received[0])), 2 * np.load(big))
+
+
+def test_npy_never_reaches_a_terminal_through_dev_stdout():
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [*CONVCLI, "correlate", A, B, "-o", "/dev/stdout", "-f", "npy"],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            env=env(),
+        )
+        os.set_blocking(controller, False)
+        try:
+            shown = os.read(controller, 4096)
+        except BlockingIOError:
+            shown = b""
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert proc.returncode == ExitCode.USAGE_OR_INPUT
+    assert proc.stderr == (
+        b'error: --output: "/dev/stdout" is a terminal, and npy is binary, never written to a terminal; '
+        b"give a FILE.npy, or a pipe\n"
+    )
+    assert shown == b""

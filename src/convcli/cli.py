@@ -596,6 +596,8 @@ def _emit(
             )
     if run.export is not None and run.export.suffix.lower() not in _EXPORTS:
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
+    if run.export is not None and run.output is not None and run.export.resolve() == run.output.resolve():
+        raise UsageError("--export and --output name the same file; give each its own")
     console = _stdout_console(record=run.export is not None)
     sink = typing.cast(_Sink, console.file)
     if chosen is Format.TABLE:
@@ -1155,7 +1157,7 @@ def shape_command(
     shown = tuple(Convention) if convention is None else (convention,)
     _emit(
         run,
-        [],
+        [input, kernel],
         lambda f: formats.format_shape(report, f, shown),
         lambda width: _views().shape_view(report, width=width, conventions=shown),
     )

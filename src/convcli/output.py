@@ -66,55 +66,119 @@ class _Counted:
 def write_file(path: Path, payload: Payload, inputs: list[str], option: str = "--output") -> None:
     """Write ``payload`` to ``path`` through a temporary file in the same folder, then rename.
 
-    An existing file is replaced only once the new one is complete; an input is never overwritten.
+    An existing file is replaced only once the new one is complete, and never when it is one of
+    the ``inputs`` (arguments as given, "-" for standard input) or when it is read-only.
     """
-    write, _ = _writer(payload)
-    target = path.resolve()
-    for given in inputs:
-        if given != "-" and os.path.exists(given) and Path(given).resolve() == target:
-            raise UsageError(f'{option} "{path}" is one of the inputs; convcli never overwrites its inputs')
+    write, binary = _writer(payload)
     if _special_file(path):
-        # a device, a pipe or /dev/stdout: renaming a file over it would replace the device
-        # node (or the pipe) with a regular file, so write to it in place
-        try:
-            with open(path, "wb") as handle:
-                write(_Counted(handle))  # type: ignore[arg-type]
-        except OSError as exc:
-            raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+        _write_in_place(path, write, binary, option)
         return
-    folder = target.parent
-    if not folder.is_dir():
-        if folder.exists():
+    target = path.resolve()
+    _check_folder(path, target, option)
+    existing = _existing(path, target, option)
+    if existing is not None:
+        _refuse_inputs(existing, inputs, path, option)
+        if not existing.st_mode & 0o222 or not os.access(target, os.W_OK):
+            which = "read-only" if not existing.st_mode & 0o222 else "not writable by you"
             raise UsageError(
-                f'{option}: "{path.parent}" is not a folder; expected FILE in an existing folder'
+                f'{option}: "{path}" is {which} (permission denied); convcli replaces only a file it may '
+                "write to: make it writable, or choose another FILE"
             )
-        raise UsageError(f'{option}: the folder "{path.parent}" does not exist')
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise OutputError(f'{option}: cannot write in "{path.parent}": {_os_reason(exc)}') from None
+        raise OutputError(
+            f'{option}: cannot create a file in the folder "{path.parent}": {_os_reason(exc)}'
+        ) from None
     try:
-        os.fchmod(fd, _file_mode(target))
+        os.fchmod(fd, _file_mode(existing))
         with os.fdopen(fd, "wb") as handle:
             write(_Counted(handle))  # type: ignore[arg-type]
         os.replace(tmp, target)
     except BaseException as exc:
-        # also on Ctrl-C: no half-written .part file is left behind
+        # also on Ctrl-C and SIGTERM: no half-written .part file is left behind
         os.unlink(tmp)
         if isinstance(exc, OSError):
             raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         raise
 
 
-def _file_mode(target: Path) -> int:
-    """The permissions for the new file: the replaced file's, or what open() would give (mkstemp
-    makes its files private to the user)."""
+def _write_in_place(path: Path, write: Callable[[BinaryIO], object], binary: bool, option: str) -> None:
+    """A device, a pipe or /dev/stdout: renaming a file over it would replace the device node (or
+    the pipe) with a regular file, so it is written in place, and binary never to a terminal."""
     try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        with open(path, "wb") as handle:
+            if binary and handle.isatty():
+                raise UsageError(
+                    f'{option}: "{path}" is a terminal, and npy is binary, never written to a terminal; '
+                    "give a FILE.npy, or a pipe"
+                )
+            write(_Counted(handle))  # type: ignore[arg-type]
+    except OSError as exc:
+        raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+
+
+def _check_folder(path: Path, target: Path, option: str) -> None:
+    try:
+        mode = os.stat(target.parent).st_mode
+    except FileNotFoundError:
+        raise UsageError(f'{option}: the folder "{path.parent}" does not exist') from None
+    except NotADirectoryError:
+        mode = 0
+    except OSError as exc:
+        raise OutputError(f'{option}: cannot reach the folder "{path.parent}": {_os_reason(exc)}') from None
+    if not stat.S_ISDIR(mode):
+        raise UsageError(f'{option}: "{path.parent}" is not a folder; expected FILE in an existing folder')
+
+
+def _existing(path: Path, target: Path, option: str) -> os.stat_result | None:
+    """The file that would be replaced, if there is one."""
+    try:
+        found = os.stat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+    if stat.S_ISDIR(found.st_mode):
+        raise UsageError(f'{option}: "{path}" is a folder; expected FILE')
+    return found
+
+
+def _refuse_inputs(existing: os.stat_result, inputs: list[str], path: Path, option: str) -> None:
+    """Refuse a target that is one of the inputs, compared as files (device and inode), so that
+    another name for an input (a link, a path through /dev/stdin) or the file redirected to
+    standard input is found too."""
+    for given in inputs:
+        found = _stdin_file() if given == "-" else _file_named(given)
+        if found is not None and (found.st_dev, found.st_ino) == (existing.st_dev, existing.st_ino):
+            which = 'the file on standard input ("-")' if given == "-" else "one of the inputs"
+            raise UsageError(f'{option} "{path}" is {which}; convcli never overwrites its inputs')
+
+
+def _file_named(given: str) -> os.stat_result | None:
+    try:
+        found = os.stat(given)
+    except (OSError, ValueError):  # not a file (an inline matrix, a kernel name), or a NUL byte
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
+
+
+def _stdin_file() -> os.stat_result | None:
+    try:
+        found = os.fstat(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # closed, or not a real file (a test runner's)
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
+
+
+def _file_mode(existing: os.stat_result | None) -> int:
+    """The permissions for the new file: the replaced file's (never its setuid, setgid or sticky
+    bit), or what open() would give (mkstemp makes its files private to the user)."""
+    if existing is not None:
+        return stat.S_IMODE(existing.st_mode) & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _special_file(path: Path) -> bool:
@@ -131,6 +195,8 @@ def _special_file(path: Path) -> bool:
 
 
 def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
     return exc.strerror or str(exc)
 
 
