@@ -128,3 +128,153 @@ def test_compare_plain_sections():
 def test_compare_refuses_csv():
     with pytest.raises(UsageError):
         format_comparison(explain.compare(WINDOW, SEED_B, OpOptions(mode=Mode.VALID)), Format.CSV)
+
+
+# ---------------------------------------------------------------------------------------------
+# large documents: streamed, never held whole
+
+
+def _random_array(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(0, 4))))
+    kind = seed % 4
+    if kind == 0:
+        return rng.integers(-(10**6), 10**6, size=shape)
+    if kind == 1:
+        a = rng.standard_normal(shape) * 10.0 ** rng.integers(-5, 5, size=shape)
+        return np.where(rng.random(shape) < 0.1, np.nan, a)
+    values = rng.integers(-50, 50, size=shape)
+    if kind == 2:  # exact fractions and an integer beyond int64
+        a = np.empty(shape, dtype=object)
+        a.flat[:] = [Fraction(int(v), 7) for v in values.flat]
+        if a.size:
+            a.flat[0] = 3**50
+        return a
+    return values + 1j * rng.integers(-9, 9, size=shape)
+
+
+@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("fmt", [Format.PLAIN, Format.CSV, Format.JSON, Format.MARKDOWN, Format.LATEX])
+def test_a_streamed_document_is_the_document(seed, fmt, monkeypatch):
+    from convcli import formats
+    from convcli.model import Kind, Op, Result
+
+    a = _random_array(seed)
+    result = Result(Op.CORRELATE, a, Kind.INTEGER, a.shape, (1,), OpOptions())
+    whole = format_result(result, fmt)
+    assert isinstance(whole, str)
+    monkeypatch.setattr(formats, "_STREAM_CELLS", 0)
+    monkeypatch.setattr(formats, "_ALIGN_CELLS", 0)  # alignment is for small results only
+    monkeypatch.setattr(formats, "_PIECE_CELLS", 2)  # many pieces, and rows split across them
+    streamed = format_result(result, fmt)
+    assert isinstance(streamed, formats.TextStream)
+    buffer = io.BytesIO()
+    streamed.write_to(buffer)
+    assert buffer.getvalue().decode() == streamed.text()
+    if fmt is Format.PLAIN:
+        assert streamed.text() == matrix_plain(a, align=False)
+    else:
+        assert streamed.text() == whole
+    if fmt is Format.JSON:
+        assert json.loads(streamed.text())["result"] == formats._json_array(a)
+
+
+def test_a_large_result_is_a_stream_of_unaligned_rows():
+    from convcli import formats
+
+    a = np.arange(600 * 600).reshape(600, 600) - 5
+    out = format_result(ops.correlate(a, np.array([[1]])), Format.PLAIN)
+    assert isinstance(out, formats.TextStream)
+    lines = out.text().splitlines()
+    assert len(lines) == 600
+    assert lines[0] == " ".join(str(v) for v in range(-5, 595))
+    assert lines[-1] == " ".join(str(v) for v in range(599 * 600 - 5, 600 * 600 - 5))
+    doc = json.loads(format_result(ops.correlate(a, np.array([[1]])), Format.JSON).text())
+    assert doc["result"] == a.tolist() and doc["shape"] == [600, 600]
+
+
+def test_explaining_documents_past_the_limit_are_refused(monkeypatch):
+    monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "17")
+    cmp = explain.compare(SEED_A, SEED_B)
+    with pytest.raises(UsageError) as err:
+        format_comparison(cmp, Format.PLAIN)
+    assert err.value.message == (
+        "compare as plain would format 18 numbers at once, more than the 17 convcli formats whole (about "
+        "100 bytes each while formatting); set CONVCLI_MAX_TEXT_CELLS to raise the limit, or run convolve "
+        "or correlate alone, whose result is written as it is formatted"
+    )
+    monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "18")
+    assert format_comparison(cmp, Format.PLAIN).startswith("# convolve\n4 3 4\n")
+    monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "lots")
+    with pytest.raises(UsageError, match="CONVCLI_MAX_TEXT_CELLS takes a whole number of numbers"):
+        format_comparison(cmp, Format.PLAIN)
+
+
+def _peak_megabytes(args: list[str], stdout_path) -> int:
+    """Run convcli, stdout to a file; the peak resident memory of that one process, in MiB."""
+    import os
+    import subprocess
+    import sys
+
+    with open(stdout_path, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "convcli", *args], stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.stderr.close()
+    assert (proc.returncode, err) == (0, b"")
+    return usage.ru_maxrss // 1024
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json"])  # csv, markdown and latex stream the same way (above)
+def test_text_output_of_a_large_result_needs_little_memory(fmt, tmp_path):
+    # 4 million results: formatted whole, as text they took 200 to 350 MiB more than the result
+    out = tmp_path / f"r.{fmt}"
+    base = _peak_megabytes(["correlate", "[[0.5, 2], [3, 4]]", "[[1]]", "-f", fmt], out)
+    peak = _peak_megabytes(["correlate", "[[0.5, 2], [3, 4]]", "[[1]]", "--padding", "1000", "-f", fmt], out)
+    assert peak - base < 120, (base, peak)
+    with open(out, encoding="utf-8") as text:
+        if fmt == "json":
+            doc = json.load(text)
+            assert doc["shape"] == [2002, 2002] and doc["result"][1000][1000:1002] == [0.5, 2.0]
+        else:
+            lines = text.read().splitlines()
+            body = lines[2:] if fmt == "markdown" else lines
+            assert len(body) == 2002
+            row = (
+                body[1001].replace("|", " ").split()
+                if fmt == "markdown"
+                else body[1001].replace(",", " ").split()
+            )
+            assert row[-1002:-1000] == ["3.0", "4.0"]
+
+
+def test_the_limit_and_the_stream_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from convcli.cli import ExitCode, app
+
+    runner = CliRunner(env={"CONVCLI_MAX_TEXT_CELLS": "100"})
+    result = runner.invoke(app, ["steps", "[[1, 2], [3, 4]]", "box:5", "--padding", "2", "-f", "json"])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: steps as json would format 300 numbers at once, more than the 100 convcli formats whole "
+        "(about 100 bytes each while formatting); set CONVCLI_MAX_TEXT_CELLS to raise the limit, or "
+        "derive fewer cells (--max-steps N, or --at I,J for one)\n"
+    )
+    result = runner.invoke(
+        app, ["steps", "[[1, 2], [3, 4]]", "box:5", "--padding", "2", "--at", "0,0", "-f", "json"]
+    )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert json.loads(result.stdout)["steps"][0]["sum"] == "2/5"  # (1 + 2 + 3 + 4) / 25
+    result = runner.invoke(
+        app, ["correlate", "[[1]]", "[[1]]", "--padding", "300", "--export", str(tmp_path / "v.txt")]
+    )
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        "error: --export saves what the terminal shows, and a result this large is written as it is "
+        "formatted, never held whole; save it with --output FILE instead\n"
+    )
+    assert list(tmp_path.iterdir()) == []

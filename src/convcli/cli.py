@@ -613,6 +613,11 @@ def _emit(
             output.write_file(run.output, data, inputs)
             _note(f"wrote {run.output} ({chosen})", style="dim")
         else:
+            if run.export is not None and isinstance(data, formats.TextStream):
+                raise UsageError(
+                    "--export saves what the terminal shows, and a result this large is written as it is "
+                    "formatted, never held whole; save it with --output FILE instead"
+                )
             if run.export is not None and isinstance(data, str):
                 console.print(data, end="", soft_wrap=True)  # recorded for the export only
                 sink.take()

@@ -10,7 +10,8 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
 __all__ = [
     "format_result",
     "Npy",
+    "TextStream",
     "format_comparison",
     "matrix_plain",
     "json_value",
@@ -73,31 +75,60 @@ def _blocks(a: np.ndarray) -> list[np.ndarray]:
 
 
 # Columns are aligned for people up to this many cells; beyond it (a result bound for another
-# program) alignment would double the time taken to write the numbers.
+# program) alignment would double the time taken to write the numbers, and the document is
+# streamed: formatted piece by piece as it is written, never held whole (TextStream).
 _ALIGN_CELLS = 250_000
+_STREAM_CELLS = _ALIGN_CELLS
+_PIECE_CELLS = 65_536  # numbers formatted per piece of a stream
+
+
+def _row_pieces(rows: np.ndarray, line: Callable[[int, list[str]], str]) -> Iterator[str]:
+    """``line(r, cells)`` for each row r of a 2-D array, a few thousand numbers per piece."""
+    nrows, ncols = rows.shape
+    step = max(1, _PIECE_CELLS // max(ncols, 1))
+    for r in range(0, nrows, step):
+        cells = _cells(rows[r : r + step], format_number)
+        yield "".join(line(r + k, cells[k * ncols : (k + 1) * ncols]) for k in range(min(step, nrows - r)))
+
+
+def _plain_pieces(a: np.ndarray, sep: str = " ", align: bool = True) -> Iterator[str]:
+    if a.ndim == 0:
+        yield format_number(a[()]) + "\n"
+        return
+    for n, block in enumerate(_blocks(a)):
+        if n:
+            yield "\n"
+        rows = block.reshape(1, -1) if block.ndim == 1 else block
+        if rows.shape[0] == 0:
+            yield "\n"
+        elif align and 1 < rows.shape[0] and rows.size <= _ALIGN_CELLS:
+            cells = _cells(rows, format_number)
+            ncols = rows.shape[1]
+            table = [cells[r * ncols : (r + 1) * ncols] for r in range(rows.shape[0])]
+            widths = [max(len(row[c]) for row in table) for c in range(ncols)]
+            yield "".join(
+                sep.join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + "\n" for row in table
+            )
+        elif rows.shape[1] > _PIECE_CELLS:
+            for row in rows:  # very long rows: in pieces too
+                for c in range(0, rows.shape[1], _PIECE_CELLS):
+                    yield (sep if c else "") + sep.join(_cells(row[c : c + _PIECE_CELLS], format_number))
+                yield "\n"
+        else:
+            yield from _row_pieces(rows, lambda _, cells: sep.join(cells) + "\n")
 
 
 def matrix_plain(a: np.ndarray, sep: str = " ", align: bool = True) -> str:
     """Rows of space-separated entries, columns right-aligned; 3-D as blank-line separated blocks."""
-    if a.ndim == 0:
-        return format_number(a[()]) + "\n"
-    parts = []
-    for block in _blocks(a):
-        rows = block.reshape(1, -1) if block.ndim == 1 else block
-        cells = _cells(rows, format_number)
-        ncols = rows.shape[1]
-        table = [cells[r * ncols : (r + 1) * ncols] for r in range(rows.shape[0])]
-        if align and 1 < rows.shape[0] and rows.size <= _ALIGN_CELLS:
-            widths = [max(len(row[c]) for row in table) for c in range(ncols)]
-            lines = [sep.join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in table]
-        else:
-            lines = [sep.join(row) for row in table]
-        parts.append("\n".join(lines) + "\n")
-    return "\n".join(parts)
+    return "".join(_plain_pieces(a, sep, align))
+
+
+def _csv_pieces(a: np.ndarray) -> Iterator[str]:
+    return _plain_pieces(a, sep=",", align=False)
 
 
 def _matrix_csv(a: np.ndarray) -> str:
-    return matrix_plain(a, sep=",", align=False)
+    return "".join(_csv_pieces(a))
 
 
 # json.dumps writes ints with str(), which refuses more than 4300 digits: longer ones are strings
@@ -154,32 +185,133 @@ def _latex_number(x: Any) -> str:
     return format_number(x)
 
 
-def _matrix_latex(a: np.ndarray) -> str:
+def _latex_pieces(a: np.ndarray) -> Iterator[str]:
     if a.ndim == 0:
-        return _latex_number(a[()]) + "\n"
-    parts = []
-    for block in _blocks(a):
+        yield _latex_number(a[()]) + "\n"
+        return
+    for n, block in enumerate(_blocks(a)):
         rows = block.reshape(1, -1) if block.ndim == 1 else block
-        body = " \\\\\n".join("  " + " & ".join(_latex_number(v) for v in row) for row in rows)
-        parts.append("\\begin{bmatrix}\n" + body + "\n\\end{bmatrix}\n")
-    return "\n".join(parts)
+        yield ("\n" if n else "") + "\\begin{bmatrix}\n"
+        step = max(1, _PIECE_CELLS // max(rows.shape[1], 1))
+        for r in range(0, rows.shape[0], step):
+            yield ("" if r == 0 else " \\\\\n") + " \\\\\n".join(
+                "  " + " & ".join(_latex_number(v) for v in row) for row in rows[r : r + step]
+            )
+        yield "\n\\end{bmatrix}\n"
+
+
+def _matrix_latex(a: np.ndarray) -> str:
+    return "".join(_latex_pieces(a))
+
+
+def _markdown_pieces(a: np.ndarray) -> Iterator[str]:
+    if a.ndim == 0:
+        yield format_number(a[()]) + "\n"
+        return
+    blocks = _blocks(a)
+    for n, block in enumerate(blocks):
+        rows = block.reshape(1, -1) if block.ndim == 1 else block
+        title = f"channel {n}\n\n" if len(blocks) > 1 else ""
+        head = "|   | " + " | ".join(str(j) for j in range(rows.shape[1])) + " |"
+        rule = "|---|" + "---:|" * rows.shape[1]
+        yield ("\n" if n else "") + title + head + "\n" + rule + "\n"
+        yield from _row_pieces(rows, lambda r, cells: f"| **{r}** | " + " | ".join(cells) + " |\n")
 
 
 def _matrix_markdown(a: np.ndarray) -> str:
-    if a.ndim == 0:
-        return format_number(a[()]) + "\n"
-    blocks = _blocks(a)
-    parts = []
-    for i, block in enumerate(blocks):
-        rows = block.reshape(1, -1) if block.ndim == 1 else block
-        head = "|   | " + " | ".join(str(j) for j in range(rows.shape[1])) + " |"
-        rule = "|---|" + "---:|" * rows.shape[1]
-        lines = [head, rule]
-        for r, row in enumerate(rows):
-            lines.append(f"| **{r}** | " + " | ".join(format_number(v) for v in row) + " |")
-        title = f"channel {i}\n\n" if len(blocks) > 1 else ""
-        parts.append(title + "\n".join(lines) + "\n")
-    return "\n".join(parts)
+    return "".join(_markdown_pieces(a))
+
+
+class _Array:
+    """An array inside a JSON document that is written piece by piece (_json_pieces)."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.array = a
+
+
+def _json_array_pieces(a: np.ndarray) -> Iterator[str]:
+    """json.dumps(_json_array(a)), a few thousand numbers per piece."""
+    if a.ndim == 0 or a.size <= _PIECE_CELLS:
+        yield json.dumps(_json_array(a), allow_nan=False)
+        return
+    yield "["
+    item = a.size // a.shape[0]  # numbers per entry along the first axis
+    if a.ndim > 1 and item > _PIECE_CELLS:
+        for n, sub in enumerate(a):
+            yield ", " if n else ""
+            yield from _json_array_pieces(sub)
+    else:
+        step = max(1, _PIECE_CELLS // max(item, 1))
+        for n in range(0, a.shape[0], step):
+            yield (", " if n else "") + json.dumps(_json_array(a[n : n + step]), allow_nan=False)[1:-1]
+    yield "]"
+
+
+def _json_pieces(doc: dict[str, Any]) -> Iterator[str]:
+    """A JSON document (one line) whose _Array values are written piece by piece."""
+    arrays = {}
+    plain = dict(doc)
+    for key, value in doc.items():
+        if isinstance(value, _Array):
+            arrays[f"\0{key}\0"] = value.array  # NUL: no text from the user holds one
+            plain[key] = f"\0{key}\0"
+    text = _dumps(plain)
+    for marker, array in arrays.items():
+        before, text = text.split(json.dumps(marker), 1)
+        yield before
+        yield from _json_array_pieces(array)
+    yield text
+
+
+@dataclass(frozen=True)
+class TextStream:
+    """A text document formatted as it is written: a large result is never held whole as text
+    (a hundred million numbers take gigabytes as Python strings; SPEC section 6)."""
+
+    pieces: Callable[[], Iterator[str]]
+
+    @property
+    def binary(self) -> bool:
+        return False
+
+    def write_to(self, handle: BinaryIO) -> None:
+        for piece in self.pieces():
+            handle.write(piece.encode())
+
+    def text(self) -> str:
+        return "".join(self.pieces())
+
+
+def _document(cells: int, pieces: Callable[[], Iterator[str]]) -> str | TextStream:
+    """A document of few numbers as one string; of many, as a stream."""
+    return TextStream(pieces) if cells > _STREAM_CELLS else "".join(pieces())
+
+
+# Documents that explain (compare, steps, im2col, check) are formatted whole, at about 100 bytes
+# of memory per number: past this many numbers they are refused before formatting begins.
+WHOLE_CELLS = 10_000_000
+WHOLE_CELLS_VARIABLE = "CONVCLI_MAX_TEXT_CELLS"
+
+
+def _whole_limit() -> int:
+    given = os.environ.get(WHOLE_CELLS_VARIABLE)
+    if given is None:
+        return WHOLE_CELLS
+    if not given.strip().isascii() or not given.strip().isdigit():
+        raise UsageError(f'{WHOLE_CELLS_VARIABLE} takes a whole number of numbers (cells), got "{given}"')
+    return int(given)
+
+
+def _check_whole(what: str, fmt: Format, arrays: Iterable[np.ndarray | None], instead: str) -> None:
+    """Refuse, before formatting it, a document held whole that would hold too many numbers."""
+    cells = sum(a.size for a in arrays if a is not None)
+    limit = _whole_limit()
+    if cells > limit:
+        raise UsageError(
+            f"{what} as {fmt} would format {cells:,} numbers at once, more than the {limit:,} convcli "
+            f"formats whole (about 100 bytes each while formatting); set {WHOLE_CELLS_VARIABLE} to raise "
+            f"the limit, or {instead}"
+        )
 
 
 @dataclass(frozen=True)
@@ -221,6 +353,12 @@ _MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
     Format.MARKDOWN: _matrix_markdown,
     Format.LATEX: _matrix_latex,
 }
+_PIECES: dict[Format, Callable[[np.ndarray], Iterator[str]]] = {
+    Format.PLAIN: _plain_pieces,
+    Format.CSV: _csv_pieces,
+    Format.MARKDOWN: _markdown_pieces,
+    Format.LATEX: _latex_pieces,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,9 +373,9 @@ def _result_json(result: Result) -> dict[str, Any]:
     doc["a_shape"] = list(result.a_shape)
     doc["b_shape"] = list(result.b_shape)
     doc["shape"] = list(result.shape)
-    doc["result"] = _json_array(result.value)
+    doc["result"] = _Array(result.value)
     if result.products is not None:
-        doc["products"] = _json_array(result.products)
+        doc["products"] = _Array(result.products)
     if result.notes:
         doc["notes"] = list(result.notes)
     return doc
@@ -247,19 +385,27 @@ def _dumps(doc: Any) -> str:
     return json.dumps(doc, allow_nan=False) + "\n"
 
 
-def format_result(result: Result, fmt: Format) -> str | Npy:
-    """One operation's result in a machine format. plain and csv give only the value."""
-    if fmt is Format.JSON:
-        return _dumps(_result_json(result))
+def format_result(result: Result, fmt: Format) -> str | TextStream | Npy:
+    """One operation's result in a machine format. plain and csv give only the value; a large
+    value gives a TextStream."""
     if fmt is Format.NPY:
         return _matrix_npy(result.value, result.kind)
     if fmt is Format.TABLE:
         raise ValueError("the table format is drawn by render.py")
-    return _MATRIX[fmt](result.value)
+    cells = result.value.size + (0 if result.products is None else result.products.size)
+    if fmt is Format.JSON:
+        return _document(cells, lambda: _json_pieces(_result_json(result)))
+    return _document(cells, lambda: _PIECES[fmt](result.value))
 
 
 def format_comparison(cmp: Comparison, fmt: Format) -> str:
     """compare in a machine format: json per SPEC §4, or one section per operation."""
+    _check_whole(
+        "compare",
+        fmt,
+        (a for res in cmp.results.values() if isinstance(res, Result) for a in (res.value, res.products)),
+        "run convolve or correlate alone, whose result is written as it is formatted",
+    )
     if fmt is Format.JSON:
         results: dict[str, Any] = {}
         for op, res in cmp.results.items():
@@ -359,6 +505,12 @@ def format_steps(steps: Steps, fmt: Format) -> str:
     from .explain import matrix_text
     from .steps import cell_name, definition, step_lines
 
+    _check_whole(
+        "steps",
+        fmt,
+        [steps.turned, *(a for s in steps.steps for a in (s.window, s.kernel, s.products))],
+        "derive fewer cells (--max-steps N, or --at I,J for one)",
+    )
     if fmt is Format.JSON:
         doc = _steps_header(steps)
         doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels), steps)
@@ -408,6 +560,7 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
     """im2col: the patch matrix, the kernel rows and their product reshaped to the output."""
     from .steps import cell_label
 
+    _check_whole("im2col", fmt, [view.patches, view.kernel_rows, view.product], "give a smaller input")
     if fmt is Format.JSON:
         return _dumps(
             {
@@ -437,6 +590,12 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
 
 def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
     """compare --conventions: json with every convention's results, or one section each."""
+    _check_whole(
+        "compare --conventions",
+        fmt,
+        (res.value for row in cmp.rows for res in row.results.values() if isinstance(res, Result)),
+        "run convolve or correlate --mode same --convention C alone, written as it is formatted",
+    )
     if fmt is Format.JSON:
         conventions: dict[str, Any] = {}
         for row in cmp.rows:
@@ -485,6 +644,16 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     """check in a machine format: json per SPEC §4 ("match", "wrong", "diagnosis"), or lines."""
     from .steps import step_lines
 
+    _check_whole(
+        "check",
+        fmt,
+        [
+            report.expected.value,
+            report.answer,
+            *(a for d in derivations for s in d.steps for a in (s.window, s.kernel, s.products)),
+        ],
+        "write the operation's result with -o FILE (written as it is formatted) and compare the files",
+    )
     if fmt is Format.JSON:
         return _dumps(_check_json(report, derivations))
     if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
@@ -517,7 +686,7 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
 # conv-transpose, shape, kernels
 
 
-def format_transpose(result: TransposeResult, fmt: Format) -> str | Npy:
+def format_transpose(result: TransposeResult, fmt: Format) -> str | TextStream | Npy:
     """A transposed convolution's result: the value in every format, json with its options."""
     if fmt is Format.JSON:
         doc = {"op": result.name, **result.options.describe(), "kind": result.kind.value}
@@ -525,12 +694,12 @@ def format_transpose(result: TransposeResult, fmt: Format) -> str | Npy:
             a_shape=list(result.a_shape),
             b_shape=list(result.b_shape),
             shape=list(result.shape),
-            result=_json_array(result.value),
+            result=_Array(result.value),
         )
-        return _dumps(doc)
+        return _document(result.value.size, lambda: _json_pieces(doc))
     if fmt is Format.NPY:
         return _matrix_npy(result.value, result.kind)
-    return _MATRIX[fmt](result.value)
+    return _document(result.value.size, lambda: _PIECES[fmt](result.value))
 
 
 def scatter_lines(view: TransposeSteps) -> list[str]:
@@ -564,6 +733,12 @@ def scatter_lines(view: TransposeSteps) -> list[str]:
 def format_scatter(view: TransposeSteps, fmt: Format) -> str:
     from .transpose import NAME
 
+    _check_whole(
+        "conv-transpose --steps",
+        fmt,
+        [view.uncropped, view.stuffed, view.turned, view.result, *(s.contribution for s in view.steps)],
+        "show fewer cells (--max-steps N, or --at I,J for one)",
+    )
     if fmt is Format.JSON:
         return _dumps(
             {
