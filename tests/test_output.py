@@ -522,3 +522,68 @@ def test_npy_never_reaches_a_terminal_through_dev_stdout():
         b"give a FILE.npy, or a pipe\n"
     )
     assert shown == b""
+
+
+# ---------------------------------------------------------------------------------------------
+# SIGTERM: a clean end, status 143, nothing half-written left behind
+
+
+@pytest.fixture(scope="module")
+def slow_to_write(tmp_path_factory) -> Path:
+    """An input whose plain text takes seconds to format: 4 million random floats."""
+    path = tmp_path_factory.mktemp("slow") / "floats.npy"
+    np.save(path, np.random.default_rng(5).random((2000, 2000)))
+    return path
+
+
+def _wait_for(condition, what: str, seconds: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.005)
+
+
+def test_sigterm_while_writing_removes_the_part_file(tmp_path, slow_to_write):
+    import signal
+
+    out = tmp_path / "r.txt"
+    out.write_text("old\n")
+    with subprocess.Popen(
+        [*CONVCLI, "correlate", str(slow_to_write), "[[1]]", "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    ) as proc:
+        try:
+            _wait_for(lambda: any(p.name.endswith(".part") for p in tmp_path.iterdir()), "the .part file")
+            assert proc.poll() is None, "the write ended before the signal; make the output larger"
+            proc.send_signal(signal.SIGTERM)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert (proc.returncode, stdout, stderr) == (ExitCode.TERMINATED, b"", b"")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
+    assert out.read_text() == "old\n"
+
+
+def test_sigterm_while_writing_to_stdout_ends_the_run_cleanly(slow_to_write):
+    import signal
+
+    with subprocess.Popen(
+        [*CONVCLI, "correlate", str(slow_to_write), "[[1]]", "-f", "plain"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    ) as proc:
+        assert proc.stdout is not None
+        try:
+            assert proc.stdout.read(1)  # writing has begun: it goes on for seconds
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert (proc.returncode, stderr) == (ExitCode.TERMINATED, b"")

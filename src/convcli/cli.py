@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +53,7 @@ class ExitCode:
     USAGE_OR_INPUT = 2
     INTERNAL = 70
     INTERRUPTED = 130
+    TERMINATED = 143  # 128 + SIGTERM: what a shell reports for a process ended by SIGTERM
 
 
 def _examples(*lines: str) -> str:
@@ -88,6 +92,29 @@ def _out_of_memory(args: list[str]) -> str:
     )
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the run is, so that it ends as Ctrl-C does: cleaning up on the way."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_ends_the_run() -> Iterator[None]:
+    """Turn SIGTERM into _Terminated for the length of a run, so that the error boundary ends it
+    (exit 143) and a file being written is removed on the way, as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():  # only it receives signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
 class _Boundary(TyperGroup):
     """The one error boundary: every run, from the console script or a test runner, ends here.
 
@@ -123,6 +150,8 @@ class _Boundary(TyperGroup):
             code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except (typer.Abort, KeyboardInterrupt):
             code = ExitCode.INTERRUPTED
+        except _Terminated:
+            code = ExitCode.TERMINATED
         except MemoryError:
             # the machine's limit, not a bug: convcli checks sizes before the work, but a ulimit
             # or a container may allow less than it plans for
@@ -1250,4 +1279,8 @@ def kernels_command(*, run: Run) -> None:
 
 def main() -> None:
     """The console script and ``python -m convcli``."""
-    app()
+    with _sigterm_ends_the_run():
+        try:
+            app()
+        except _Terminated:  # before the error boundary was reached (while the commands are built)
+            sys.exit(ExitCode.TERMINATED)
