@@ -587,3 +587,32 @@ def test_sigterm_while_writing_to_stdout_ends_the_run_cleanly(slow_to_write):
             if proc.poll() is None:
                 proc.kill()
     assert (proc.returncode, stderr) == (ExitCode.TERMINATED, b"")
+
+
+# ---------------------------------------------------------------------------------------------
+# the user's text is printed as written: never rich markup, never emoji
+
+
+def test_an_emoji_code_in_an_error_is_quoted_as_written():
+    result = cli("correlate", "1 2 :x: 4", "1")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        'error: A (inline), column 5: expected a number, found ":x:"\n     | 1 2 :x: 4\n     |     ^\n'
+    )
+
+
+def test_markup_in_an_error_is_quoted_as_written():
+    result = cli("correlate", "[[1, 2]]", "[[1]]", "--boundary", "[bold]wrap[/bold] :thumbs_up:")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        'error: --boundary takes one of fill, wrap, symm, mirror, edge, got "[bold]wrap[/bold] :thumbs_up:"\n'
+    )
+
+
+def test_a_file_name_in_a_note_is_quoted_as_written(tmp_path):
+    target = tmp_path / ":smile:[bold]r.txt"
+    result = cli("correlate", A, B, "-o", str(target))
+    assert (result.exit_code, result.stdout) == (ExitCode.OK, "")
+    assert result.stderr == f"wrote {target} (plain)\n"
+    assert target.read_text() == "4 3 4\n2 4 3\n2 3 4\n"

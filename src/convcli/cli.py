@@ -548,7 +548,8 @@ def _choose_format(fmt: Format | None, target: Path | None) -> Format:
 
 
 def _stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    """Errors and notes quote the user's text: never read as markup (``[red]``) or emoji (``:x:``)."""
+    return Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def _note(text: str, style: str | None = None) -> None:

@@ -230,7 +230,7 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
     return Group(head, table, bullets([fact.text for fact in cmp.facts]))
 
 
-_MEASURE = Console(width=10_000, color_system=None)
+_MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  # as cli.py draws
 
 
 # ---------------------------------------------------------------------------------------------
