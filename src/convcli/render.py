@@ -82,6 +82,72 @@ def _grid_width(a2: np.ndarray, rows: list[int | None], cols: list[int | None], 
     return total
 
 
+# What a view becomes where the terminal is too narrow for its grids or tables: rows of plain text
+# wrapped under a hanging indent, so that no number is ever cropped away.
+NARROW_NOTE = "(too narrow for a grid: one row per line)"
+
+
+def plain_rows(labels: list[str], rows: list[list[Text]], width: int) -> Text:
+    """Labelled rows of cells, each row wrapped at spaces with its continuation indented."""
+    label_w = max((len(label) for label in labels), default=0) + 1
+    indent = label_w if label_w <= width // 2 else 1  # long labels: on a line of their own
+    out = Text(NARROW_NOTE, style="dim")
+    for label, cells in zip(labels, rows, strict=True):
+        out.append("\n" + (label + ":").rjust(indent), style="dim")
+        used = indent if indent == label_w else width
+        for cell in cells:
+            if used + 1 + cell.cell_len > width and used > indent:
+                out.append("\n" + " " * indent)
+                used = indent
+            out.append(" ")
+            out.append_text(cell)
+            used += 1 + cell.cell_len
+    return out
+
+
+def fits(renderable: RenderableType, width: int, squeezed: bool = True) -> bool:
+    """Whether rich can draw ``renderable`` within ``width`` columns without cropping anything:
+    with its text wrapped as far as it goes (``squeezed``), or as it is (for tables of grids,
+    which rich would crop rather than squeeze)."""
+    measured = Measurement.get(_MEASURE, _MEASURE.options, renderable)
+    return (measured.minimum if squeezed else measured.maximum) <= width
+
+
+def _grid_rows(
+    a2: np.ndarray, rows: list[int | None], cols: list[int | None], style: str, marks: set[tuple[int, int]]
+) -> tuple[list[str], list[list[Text]]]:
+    """The cells of a grid as plain rows (picked rows and columns; ellipses stay ellipses)."""
+    labels = [ELLIPSIS if r is None else str(r) for r in rows]
+    body = []
+    for r in rows:
+        cells = []
+        for c in cols:
+            text = _cell(a2, r, c)
+            marked = r is not None and c is not None and (r, c) in marks
+            cells.append(Text(f"[{text}]" if marked else text, style=style if text != ELLIPSIS else "dim"))
+        body.append(cells)
+    return labels, body
+
+
+def _layout(a2: np.ndarray, width: int, highlight: bool) -> tuple[list[int | None], list[int | None], bool]:
+    """The rows and columns a grid of 2-D ``a2`` shows in ``width``, and whether they fit there."""
+    rows: list[int | None] = (
+        _axis_picks(a2.shape[0], EDGE) if a2.shape[0] > MAX_ROWS else list(range(a2.shape[0]))
+    )
+    cols = _fit_columns(a2, rows, width - (2 * a2.shape[1] if highlight else 0))
+    label_w = len(str(a2.shape[0] - 1)) + 2
+    return rows, cols, _grid_width(a2, rows, cols, label_w) + (2 * len(cols) if highlight else 0) <= width
+
+
+def grid_fits(a: np.ndarray, width: int, highlight: bool = False) -> bool:
+    """Whether matrix_grid draws ``a`` in ``width`` columns as a grid, not as plain rows."""
+    if a.ndim == 0 or (a.size == 1 and not highlight):
+        return True
+    if a.ndim >= 3:
+        return all(grid_fits(a[i], width) for i in _axis_picks(a.shape[0], EDGE) if i is not None)
+    return _layout(a.reshape(1, -1) if a.ndim == 1 else a, width, highlight)[2]
+
+
 def matrix_grid(
     a: np.ndarray,
     *,
@@ -110,8 +176,9 @@ def matrix_grid(
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     if a2.size == 1 and not highlight:
         return Text(display_number(a2[0, 0]), style=style)
-    rows = _axis_picks(a2.shape[0], EDGE) if a2.shape[0] > MAX_ROWS else list(range(a2.shape[0]))
-    cols = _fit_columns(a2, rows, width - (2 * a2.shape[1] if highlight else 0))
+    rows, cols, fit = _layout(a2, width, bool(highlight))
+    if not fit:
+        return plain_rows(*_grid_rows(a2, rows, cols, style, highlight or set()), width)
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     if a.ndim == 2:
         table.add_column("", style="dim", justify="right")
@@ -196,7 +263,7 @@ def bullets(lines: list[str]) -> RenderableType:
     """Sentences as a bulleted list whose wrapped lines hang under the text, not the bullet."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # a word wider than a narrow terminal is folded, never cropped
     for line in lines:
         grid.add_row("•", Text(line))  # Text: never read as markup (facts quote matrices in [ ])
     return grid
@@ -219,6 +286,7 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
             max_width=max(cell_width, len(op.value)) if isinstance(res, Undefined) else None,
         )
     side.add_row(*(_op_cell(res, cell_width) for res in cmp.results.values()))
+    table: RenderableType
     if Measurement.get(_MEASURE, _MEASURE.options, side).maximum <= width:
         table = side
     else:
@@ -226,8 +294,23 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
         table.add_column("operation", style="bold", no_wrap=True, vertical="top")
         table.add_column("result")
         for i, (op, res) in enumerate(cmp.results.items()):
-            table.add_row(op.value, _op_cell(res, max(width - 20, 20)), end_section=i < 3)
+            table.add_row(op.value, _op_cell(res, width - 20), end_section=i < 3)
+        if width - 20 < _NARROWEST or not fits(table, width):
+            listed = one_after_another([(op.value, _op_cell(res, width)) for op, res in cmp.results.items()])
+            table = Group(listed, Text(""))
     return Group(head, table, bullets([fact.text for fact in cmp.facts]))
+
+
+_NARROWEST = 20  # columns a result is given at least before a table gives way to a list
+
+
+def one_after_another(parts: list[tuple[str, RenderableType]]) -> RenderableType:
+    """Titled parts one under the other: a table's cells when the terminal is too narrow for it."""
+    out: list[RenderableType] = []
+    for n, (title, part) in enumerate(parts):
+        out += [Text("")] if n else []
+        out += [Text(title, style="bold"), part]
+    return Group(*out)
 
 
 _MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  # as cli.py draws
@@ -239,7 +322,7 @@ _MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  
 _MARGIN = 2  # cells of context drawn around a window
 
 
-def _window_grid(steps: Steps, step: Step) -> RenderableType:
+def _window_grid(steps: Steps, step: Step, width: int = 80) -> RenderableType:
     """The padded input around one window: window cells in [brackets] (and reversed), padding
     cells dim and marked ·, so the picture reads the same without colour."""
     padded, mask = steps.padded, steps.pad_mask
@@ -267,7 +350,12 @@ def _window_grid(steps: Steps, step: Step) -> RenderableType:
         )
 
     out = marked_grid(
-        range(r0, r1), range(c0, c1), cell, lambda r: str(r - before[0]), lambda c: str(c - before[1])
+        range(r0, r1),
+        range(c0, c1),
+        cell,
+        lambda r: str(r - before[0]),
+        lambda c: str(c - before[1]),
+        width=width,
     )
     if cropped:
         out.append("\n(A continues beyond the rows and columns drawn)", style="dim")
@@ -281,12 +369,14 @@ def marked_grid(
     row_label: Callable[[int], str],
     col_label: Callable[[int], str],
     mark_style: str = "reverse bold",
+    width: int | None = None,
 ) -> Text:
     """Part of a grid with dim row and column labels, some cells marked.
 
     ``cell(r, c)`` gives the text of an entry and how it is drawn: "mark" in [brackets] (and
     ``mark_style``), "pad" dim with a · after it (a padding cell), "markpad" both, "dim" dim.
-    The brackets and the · make the picture read the same without colour. Drawn as one Text,
+    The brackets and the · make the picture read the same without colour; wider than ``width``,
+    the rows become plain text (plain_rows). Drawn as one Text,
     not a rich Table: steps may draw a thousand of these, and a Table per grid costs tens of
     milliseconds to lay out.
     """
@@ -302,6 +392,16 @@ def marked_grid(
     labels = [row_label(r) for r in rows]
     label_w = max((len(label) for label in labels), default=0)
     widths = {c: max([len(col_label(c)) + 2] + [len(cells[r, c][0]) for r in rows]) for c in cols}
+    if width is not None and label_w + sum(widths[c] + 2 for c in cols) > width:
+        styles = {"mark": mark_style, "dim": "dim", "": ""}
+        return plain_rows(
+            ["column", *labels],
+            [
+                [Text(col_label(c), style="dim") for c in cols],
+                *([Text(cells[r, c][0].strip(), style=styles[cells[r, c][1]]) for c in cols] for r in rows),
+            ],
+            width,
+        )
     out = Text(" " * label_w, style="dim")
     for c in cols:
         out.append(("  " + col_label(c) + "  ").rjust(widths[c] + 2), style="dim")
@@ -341,9 +441,18 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         Text(""),
     ]
     if steps.turned is not None and steps.kernel is not None:
-        pair = Table.grid(padding=(0, 4))
+        pair: RenderableType = Table.grid(padding=(0, 4))
+        assert isinstance(pair, Table)
         pair.add_row(Text("B", style="dim"), Text("B turned 180° (as applied)", style="dim"))
         pair.add_row(matrix_grid(steps.kernel, width=width // 2), matrix_grid(steps.turned, width=width // 2))
+        half = width // 2
+        if not (grid_fits(steps.kernel, half) and grid_fits(steps.turned, half) and fits(pair, width, False)):
+            pair = one_after_another(
+                [
+                    ("B", matrix_grid(steps.kernel, width=width)),
+                    ("B turned 180° (as applied)", matrix_grid(steps.turned, width=width)),
+                ]
+            )
         parts += [
             pair,
             Text(
@@ -367,7 +476,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
                 parts.append(
                     Text("the window on channel 0 (every channel is read at the same place)", style="dim")
                 )
-            parts.append(_window_grid(steps, step))
+            parts.append(_window_grid(steps, step, width))
         elif steps.op is Op.ELEMENTWISE_SUM:
             parts.append(matrix_grid(step.products, width=width, style=""))
         if rest:
@@ -403,11 +512,17 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
         else list(range(view.patches.shape[0]))
     )
     taps = list(np.ndindex(*view.tap_shape)) if view.tap_shape else []
-    for r in rows:
-        label.add_row(
-            ELLIPSIS if r is None else ("B" + cell_label(taps[r]) if taps else str(r)),
-            *(Text(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c])) for c in cols),
-        )
+    row_labels = [ELLIPSIS if r is None else ("B" + cell_label(taps[r]) if taps else str(r)) for r in rows]
+    body = [
+        [Text(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c])) for c in cols]
+        for r in rows
+    ]
+    for row_label, cells in zip(row_labels, body, strict=True):
+        label.add_row(row_label, *cells)
+    patches: RenderableType = label
+    if not fits(label, width):
+        columns = [Text(ELLIPSIS if c is None else cell_label(view.labels[c]), style="dim") for c in cols]
+        patches = plain_rows(["cell", *row_labels], [columns, *body], width)
     check = (
         Text(f"✓ equals {view.op} computed directly", style="bold green")
         if view.equal
@@ -418,7 +533,7 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
         header(f"im2col · {view.op}", "", "one large matrix multiply: kernel row @ patches", width=width),
         Text(""),
         Text("patches: one column per window of A, labelled by the output cell it makes", style="dim"),
-        label,
+        patches,
         Text(""),
         Text(f"kernel row{turned}", style="dim"),
         matrix_grid(view.kernel_rows, width=width, style=""),
@@ -455,6 +570,7 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
             *(cell(row, op, width) for op in (Op.CONVOLVE, Op.CORRELATE)),
             end_section=i < len(cmp.rows) - 1,
         )
+    shown: RenderableType = table
     if Measurement.get(_MEASURE, _MEASURE.options, table).maximum > width:
         table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
         table.add_column("convention", style="bold", no_wrap=True, vertical="top")
@@ -469,7 +585,17 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
                     cell(row, op, width - 26),
                     end_section=not first and i < len(cmp.rows) - 1,
                 )
-    return Group(head, table, bullets([row.rule for row in cmp.rows]))
+        shown = table
+        if width - 26 < _NARROWEST or not fits(table, width):
+            listed = one_after_another(
+                [
+                    (f"{row.convention} · {op}", cell(row, op, width))
+                    for row in cmp.rows
+                    for op in (Op.CONVOLVE, Op.CORRELATE)
+                ]
+            )
+            shown = Group(listed, Text(""))
+    return Group(head, shown, bullets([row.rule for row in cmp.rows]))
 
 
 def _as_cells(cells: list[tuple[int, ...]]) -> set[tuple[int, int]]:
@@ -494,18 +620,34 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
         return Group(*parts)
     parts.append(Text("✗ wrong", style="bold red"))
     marks = _as_cells(report.wrong)
-    pair = Table.grid(padding=(0, 4))
-    pair.add_row(Text("your answer", style="dim"), Text(f"right ({expected.op})", style="dim"))
-    pair.add_row(
-        matrix_grid(
+
+    def answer(w: int) -> RenderableType:
+        return matrix_grid(
             report.answer,
-            width=width // 2 - 2,
+            width=w,
             style="bold red" if marks else "",
             highlight=marks or None,
             highlight_style="bold red",
-        ),
-        matrix_grid(expected.value, width=width // 2 - 2, style="bold green"),
+        )
+
+    pair: RenderableType = Table.grid(padding=(0, 4))
+    assert isinstance(pair, Table)
+    pair.add_row(Text("your answer", style="dim"), Text(f"right ({expected.op})", style="dim"))
+    pair.add_row(
+        answer(width // 2 - 2), matrix_grid(expected.value, width=width // 2 - 2, style="bold green")
     )
+    half = width // 2 - 2
+    if not (
+        grid_fits(report.answer, half, bool(marks))
+        and grid_fits(expected.value, half)
+        and fits(pair, width, False)
+    ):
+        pair = one_after_another(
+            [
+                ("your answer", answer(width)),
+                (f"right ({expected.op})", matrix_grid(expected.value, width=width, style="bold green")),
+            ]
+        )
     parts += [pair, Text("")]
     if report.shape_mismatch:
         parts.append(Text(report.shape_mismatch, style="yellow"))
@@ -633,8 +775,29 @@ def shape_view(
                 else:
                     cells.append(Text(" ".join(f"({p[0]}, {p[1]})" for p in pads)))
             table.add_row(convention.value, *cells)
-        parts += [Text(""), table]
+        shown: RenderableType = table
+        if not fits(table, width):
+            title = Text("'same' padding (before, after) per axis", style="dim")
+            shown = Group(title, plain_rows(*_shape_rows(report, conventions), width))
+        parts += [Text(""), shown]
     return Group(*parts)
+
+
+def _shape_rows(
+    report: ShapeReport, conventions: tuple[Convention, ...]
+) -> tuple[list[str], list[list[Text]]]:
+    """Each convention's 'same' padding for each op as a row of plain text: one (before, after)
+    pair per axis, each pair one unbreakable cell."""
+    labels, rows = [], []
+    for convention in conventions:
+        for op in (Op.CONVOLVE, Op.CORRELATE):
+            pads = [axis.same_pads[(convention, op)] for axis in report.axes]
+            labels.append(f"{convention} {op}")
+            if any(isinstance(p, str) for p in pads):
+                rows.append([Text("refused with a stride", style="yellow")])
+            else:
+                rows.append([Text(f"({p[0]},\u00a0{p[1]})") for p in pads])
+    return labels, rows
 
 
 def kernels_view(kernels: list[KernelInfo], *, width: int = 80) -> RenderableType:
