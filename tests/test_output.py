@@ -616,3 +616,51 @@ def test_a_file_name_in_a_note_is_quoted_as_written(tmp_path):
     assert (result.exit_code, result.stdout) == (ExitCode.OK, "")
     assert result.stderr == f"wrote {target} (plain)\n"
     assert target.read_text() == "4 3 4\n2 4 3\n2 3 4\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# the format decided once: its notes follow it
+
+
+def _on_a_terminal(*args: str, cwd: Path | None = None) -> tuple[int, bytes, bytes]:
+    """Run with stdout a terminal; (status, what the terminal showed, stderr)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [*CONVCLI, *args],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            env=env(COLUMNS="80"),
+            cwd=cwd,
+        )
+        os.set_blocking(controller, False)
+        shown = b""
+        try:
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+        except (BlockingIOError, OSError):
+            pass
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    return proc.returncode, shown, proc.stderr
+
+
+def test_steps_written_to_a_file_from_a_terminal_keeps_its_note(tmp_path):
+    code, shown, err = _on_a_terminal("steps", A, B, "--max-steps", "2", "-o", "steps.md", cwd=tmp_path)
+    assert (code, shown) == (ExitCode.OK, b"")
+    assert (
+        err
+        == b"wrote steps.md (markdown)\nnote: showing 2 of 9 cells; --max-steps 9 shows them all, --at I,J one cell\n"
+    )
+    cells = [line for line in (tmp_path / "steps.md").read_text().splitlines() if line.startswith("- `C[")]
+    assert [line[:11] for line in cells] == ["- `C[0, 0]:", "- `C[0, 1]:"]
+
+
+def test_the_table_view_shows_the_note_itself():
+    code, shown, err = _on_a_terminal("steps", A, B, "--max-steps", "2")
+    assert (code, err) == (ExitCode.OK, b"")
+    assert b"showing 2 of 9 cells; --max-steps N shows more, --at I,J one cell" in shown

@@ -604,10 +604,12 @@ def _emit(
     view: Callable[[int], RenderableType],
     notes: tuple[str, ...] = (),
     *,
+    machine_notes: tuple[str, ...] = (),
     pages: bool = False,
 ) -> None:
-    """Print or save one run's output in the chosen format; notes go to stderr. ``pages``: the
-    command writes html (``machine`` makes the page).
+    """Print or save one run's output in the chosen format; notes go to stderr, and
+    ``machine_notes`` too unless the table view (which shows them itself) was chosen. ``pages``:
+    the command writes html (``machine`` makes the page).
 
     A reader of stdout that goes away early (``| head -1``) is not an error: the run goes on
     and ends with its own status (check's verdict, 0 for the others).
@@ -654,7 +656,7 @@ def _emit(
             output.to_stdout(data)
     if run.export is not None:
         _export(console, run.export, inputs)
-    for note in notes:
+    for note in notes + (machine_notes if chosen is not Format.TABLE else ()):
         _note(f"note: {note}")
 
 
@@ -901,12 +903,10 @@ def steps(
         _play(animate_steps(op, A, B, options, at=cell, max_steps=_step_cap(max_steps)), run, delay, [a, b])
         return
     derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
-    notes = ()
-    if derivation.capped:
-        notes = (
-            f"showing {len(derivation.steps)} of {derivation.total_cells} cells; "
-            f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell",
-        )
+    capped = (
+        f"showing {len(derivation.steps)} of {derivation.total_cells} cells; "
+        f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell"
+    )
 
     def machine(f: Format) -> str:
         if f is Format.HTML:
@@ -921,8 +921,8 @@ def steps(
         [a, b],
         machine,
         lambda width: _views().steps_view(derivation, width=width),
-        (notes if run.fmt is not None or not output.stdout_is_terminal() else ())
-        + ((_NOT_PLAYED,) if play else ()),
+        (_NOT_PLAYED,) if play else (),
+        machine_notes=(capped,) if derivation.capped else (),
         pages=True,
     )
 
