@@ -404,3 +404,31 @@ def test_shape_for_one_convention():
         "'same' padding (before, after) per axis:",
         "  numpy: convolve (1, 0) (1, 0); correlate (1, 0) (1, 0)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "holds", "instead"),
+    [
+        ("x.npy", "csv", "npy", "x.csv"),
+        ("x.txt", "npy", "plain", "x.npy"),
+        ("x.csv", "plain", "csv", "x.txt"),
+    ],
+)
+def test_output_extension_and_format_must_agree(tmp_path, name, fmt, holds, instead):
+    target = tmp_path / name
+    result = run("correlate", A, B, "-o", str(target), "-f", fmt)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        f'error: --format {fmt} and --output "{target}" disagree: a {target.suffix} file holds {holds}; '
+        f"drop --format, or write to {tmp_path / instead}\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_any_text_format_may_go_to_a_txt_file_or_an_unknown_extension(tmp_path):
+    result = run("correlate", A, B, "-o", str(tmp_path / "r.txt"), "-f", "json")
+    assert (result.exit_code, result.stdout) == (ExitCode.OK, "")
+    assert json.loads((tmp_path / "r.txt").read_text())["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    result = run("correlate", A, B, "-o", str(tmp_path / "r.dat"), "-f", "csv")
+    assert (result.exit_code, (tmp_path / "r.dat").read_text()) == (ExitCode.OK, "4,3,4\n2,4,3\n2,3,4\n")

@@ -534,6 +534,17 @@ def _read_pair(a: str, b: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _choose_format(fmt: Format | None, target: Path | None) -> Format:
+    """--format, else --output's extension, else table on a terminal and plain when piped.
+
+    Both given must agree: a .npy file holds npy, and text of any kind may go to a .txt file."""
+    implied = None if target is None else _EXTENSIONS.get(target.suffix.lower())
+    if target is not None and implied is not None and fmt not in (None, Format.TABLE, implied):
+        if implied is not Format.PLAIN or fmt is Format.NPY:
+            ext = next(e for e, f in _EXTENSIONS.items() if f is fmt)
+            raise UsageError(
+                f'--format {fmt} and --output "{target}" disagree: a {target.suffix} file holds {implied}; '
+                f"drop --format, or write to {target.with_suffix(ext)}"
+            )
     if fmt is not None:
         return fmt
     if target is not None:
