@@ -432,3 +432,72 @@ def test_any_text_format_may_go_to_a_txt_file_or_an_unknown_extension(tmp_path):
     assert json.loads((tmp_path / "r.txt").read_text())["result"] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
     result = run("correlate", A, B, "-o", str(tmp_path / "r.dat"), "-f", "csv")
     assert (result.exit_code, (tmp_path / "r.dat").read_text()) == (ExitCode.OK, "4,3,4\n2,4,3\n2,3,4\n")
+
+
+def test_npy_refuses_exact_fractions_and_names_float64(tmp_path):
+    target = tmp_path / "r.npy"
+    result = run("correlate", "1/3 1; 2 3", "[[1]]", "-o", str(target))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        "error: npy: a rational result has no .npy form without losing exactness; write it as plain or json, "
+        "or add --float64 to round it to float64\n"
+    )
+    big = str(2**70)
+    result = run("correlate", f"[[{big}]]", "[[1]]", "-o", str(target))
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        "error: npy: the result has integers too large for int64; write it as plain or json, which keep "
+        "every digit, or add --float64 to round them to float64\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_float64_rounds_exact_results_for_npy(tmp_path):
+    target = tmp_path / "r.npy"
+    result = run("correlate", "1/3 1; 2 3", '[["1/7"]]', "--float64", "-o", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {target} (npy)\n")
+    back = np.load(target)
+    assert back.dtype == np.float64
+    assert back.tolist() == [[1 / 21, 1 / 7], [2 / 7, 3 / 7]]  # each the double nearest the exact value
+    result = run("correlate", f"[[{2**70 + 1}]]", "[[1]]", "--float64", "-f", "npy", "-o", str(target))
+    assert result.exit_code == ExitCode.OK
+    assert np.load(target).tolist() == [[float(2**70)]]
+
+
+def test_float64_in_text_formats_and_other_commands():
+    result = run("correlate", "1/3 1; 2 3", "[[1]]", "--float64")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "0.3333333333333333 1.0\n               2.0 3.0\n",
+        "",
+    )
+    result = run("elementwise-sum", '["1/3", "1/7"]', "[1, 1]", "--float64", "-f", "json")
+    doc = json.loads(result.stdout)
+    assert (doc["kind"], doc["result"], doc["products"]) == ("float", 10 / 21, [1 / 3, 1 / 7])
+    result = run("dot", '[["1/2"]]', "[[3]]", "--float64")
+    assert (result.exit_code, result.stdout) == (0, "1.5\n")
+    result = run("conv-transpose", '[["1/2"]]', "[[1]]", "--float64", "-f", "json")
+    assert json.loads(result.stdout)["result"] == [[0.5]]
+    result = run("correlate", "[[0.5]]", "[[2]]", "--float64")  # already float: unchanged
+    assert (result.exit_code, result.stdout) == (0, "1.0\n")
+
+
+def test_float64_refusals():
+    result = run("correlate", f"[[{10**400}]]", "[[1]]", "--float64")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        "error: --float64: an entry of the result is beyond float64's range (about 1.8e308); write it as "
+        "plain or json, which keep every digit\n"
+    )
+    result = run("correlate", "a b", "1", "--float64")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (
+        result.stderr
+        == "error: --float64: a symbolic result has no float64 value; write it as plain or json\n"
+    )
+    result = run("conv-transpose", "[[1]]", "[[1]]", "--float64", "--steps")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (
+        result.stderr
+        == "error: --float64 rounds a result, and --steps derives it exactly: give one of them\n"
+    )

@@ -683,7 +683,9 @@ def _export(console: Console, path: Path, inputs: list[str]) -> None:
     _note(f"exported {path}", style="dim")
 
 
-def _emit_result(result: Result, run: Run, inputs: list[str]) -> None:
+def _emit_result(result: Result, run: Run, inputs: list[str], float64: bool = False) -> None:
+    if float64:
+        result = formats.rounded_to_float64(result)
     if run.verbose and result.choice is not None:
         _note(f"method: {result.choice.method} ({result.choice.reason})")
     _emit(
@@ -699,11 +701,21 @@ def _emit_result(result: Result, run: Run, inputs: list[str]) -> None:
 # commands
 
 
+Float64Opt = Annotated[
+    bool,
+    typer.Option(
+        "--float64",
+        help="Round an exact result (fractions, integers) to float64: how .npy takes fractions and "
+        "integers beyond int64.",
+    ),
+]
+
+
 def _sliding_command(op: Op, help: str, epilog: str) -> None:
     @_command(op.value, help, epilog, sliding=True)
-    def command(a: AArg, b: BArg, *, run: Run, options: OpOptions) -> None:
+    def command(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run, options: OpOptions) -> None:
         A, B = _read_pair(a, b, run.exact)
-        _emit_result(ops.run(op, A, B, options), run, [a, b])
+        _emit_result(ops.run(op, A, B, options), run, [a, b], float64)
 
 
 _sliding_command(
@@ -736,9 +748,9 @@ _sliding_command(
     ),
     sliding=False,
 )
-def elementwise_sum(a: AArg, b: BArg, *, run: Run) -> None:
+def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) -> None:
     A, B = _read_pair(a, b, run.exact)
-    _emit_result(ops.elementwise_sum(A, B), run, [a, b])
+    _emit_result(ops.elementwise_sum(A, B), run, [a, b], float64)
 
 
 @_command(
@@ -747,9 +759,9 @@ def elementwise_sum(a: AArg, b: BArg, *, run: Run) -> None:
     _examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "1 2 3" "4 5 6"'),
     sliding=False,
 )
-def dot(a: AArg, b: BArg, *, run: Run) -> None:
+def dot(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) -> None:
     A, B = _read_pair(a, b, run.exact)
-    _emit_result(ops.dot(A, B), run, [a, b])
+    _emit_result(ops.dot(A, B), run, [a, b], float64)
 
 
 ConventionsOpt = Annotated[
@@ -1080,11 +1092,14 @@ def conv_transpose_command(
         ),
     ] = False,
     delay: DelayOpt = None,
+    float64: Float64Opt = False,
     *,
     run: Run,
 ) -> None:
     from .transpose import TransposeOptions, conv_transpose, scatter_steps
 
+    if float64 and show_steps:
+        raise UsageError("--float64 rounds a result, and --steps derives it exactly: give one of them")
     animate = _wants_play(play, delay, run)
     A, B = _read_pair(a, b, run.exact)
     options = TransposeOptions(
@@ -1122,6 +1137,8 @@ def conv_transpose_command(
         )
         return
     result = conv_transpose(A, B, options)
+    if float64:
+        result = formats.rounded_to_float64(result)
     _emit(
         run,
         [a, b],

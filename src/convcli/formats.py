@@ -7,6 +7,7 @@ follows SPEC §4. None of these passes through rich.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -14,13 +15,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import numpy as np
 
 from .errors import UsageError
 from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
-from .numbers import format_number, int_text, value_of
+from .numbers import as_kind, format_number, int_text, value_of
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .diagnose import CheckReport
@@ -51,6 +52,7 @@ __all__ = [
     "format_layers",
     "format_layer_at",
     "format_html",
+    "rounded_to_float64",
 ]
 
 
@@ -339,12 +341,38 @@ def _matrix_npy(a: np.ndarray, kind: Kind) -> Npy:
         if kind is Kind.INTEGER:
             raise UsageError(
                 "npy: the result has integers too large for int64; write it as plain or json, "
-                "which keep every digit"
+                "which keep every digit, or add --float64 to round them to float64"
             )
+        if kind is Kind.SYMBOLIC:
+            raise UsageError("npy: a symbolic result has no .npy form; write it as plain or json")
         raise UsageError(
-            f"npy: a {kind} result has no .npy form without losing exactness; write it as plain or json"
+            f"npy: a {kind} result has no .npy form without losing exactness; write it as plain or json, "
+            "or add --float64 to round it to float64"
         )
     return Npy(a)
+
+
+_Rounded = TypeVar("_Rounded", "Result", "TransposeResult")
+
+
+def rounded_to_float64(result: _Rounded) -> _Rounded:
+    """An exact result (integers, fractions) rounded to float64, each entry to the nearest
+    double (--float64); float and complex results are returned as they are."""
+    if not result.kind.exact:
+        return result
+    if result.kind is Kind.SYMBOLIC:
+        raise UsageError("--float64: a symbolic result has no float64 value; write it as plain or json")
+    try:
+        value = as_kind(result.value, Kind.FLOAT)
+        if isinstance(result, Result) and result.products is not None:
+            products = as_kind(result.products, Kind.FLOAT)
+            return dataclasses.replace(result, kind=Kind.FLOAT, value=value, products=products)
+    except OverflowError:
+        raise UsageError(
+            "--float64: an entry of the result is beyond float64's range (about 1.8e308); write it "
+            "as plain or json, which keep every digit"
+        ) from None
+    return dataclasses.replace(result, kind=Kind.FLOAT, value=value)
 
 
 _MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
