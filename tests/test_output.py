@@ -36,6 +36,11 @@ def convcli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([*CONVCLI, *args], timeout=120, env=kwargs.pop("env", env()), **kwargs)
 
 
+def popen(*args: str) -> subprocess.Popen:
+    """convcli running, its stdout and stderr pipes to read."""
+    return subprocess.Popen([*CONVCLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+
+
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
     """A 1000x1000 float64 input: 8 MB as npy, far more than a pipe holds."""
@@ -145,12 +150,7 @@ def test_notes_still_reach_stderr_when_the_reader_is_gone():
 
 def test_npy_cut_short_by_its_reader_is_an_error(big):
     # `convcli ... -f npy | head -c1`: a partial npy document is no use to anyone
-    with subprocess.Popen(
-        [*CONVCLI, "correlate", str(big), "1", "-f", "npy"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env(),
-    ) as proc:
+    with popen("correlate", str(big), "1", "-f", "npy") as proc:
         assert proc.stdout is not None and proc.stderr is not None
         assert proc.stdout.read(1) == b"\x93"
         proc.stdout.close()
@@ -304,17 +304,20 @@ def cli(*args: str, input: str | None = None):
     return CliRunner().invoke(app, list(args), input=input)
 
 
+def assert_refused_as_an_input(result, target: Path) -> None:
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert (
+        result.stderr
+        == f'error: --output "{target}" is one of the inputs; convcli never overwrites its inputs\n'
+    )
+
+
 def test_shape_never_replaces_its_input_or_kernel_file(tmp_path):
     v = tmp_path / "v.txt"
     v.write_text("1 2 3\n4 5 6\n")
     for args in (["--input", str(v), "--kernel", "1"], ["--input", "5x5", "--kernel", str(v)]):
-        result = cli("shape", *args, "-o", str(v))
-        assert result.exit_code == ExitCode.USAGE_OR_INPUT
-        assert result.stdout == ""
-        assert (
-            result.stderr
-            == f'error: --output "{v}" is one of the inputs; convcli never overwrites its inputs\n'
-        )
+        assert_refused_as_an_input(cli("shape", *args, "-o", str(v)), v)
         assert v.read_text() == "1 2 3\n4 5 6\n"
 
 
@@ -324,12 +327,7 @@ def test_another_name_for_an_input_is_an_input(tmp_path):
     (tmp_path / "hard.txt").hardlink_to(a)
     (tmp_path / "soft.txt").symlink_to(a)
     for name in ("hard.txt", "soft.txt"):
-        result = cli("correlate", str(tmp_path / name), "[[1]]", "-o", str(a))
-        assert result.exit_code == ExitCode.USAGE_OR_INPUT, result.stderr
-        assert (
-            result.stderr
-            == f'error: --output "{a}" is one of the inputs; convcli never overwrites its inputs\n'
-        )
+        assert_refused_as_an_input(cli("correlate", str(tmp_path / name), "[[1]]", "-o", str(a)), a)
     assert a.read_text() == "1 2\n3 4\n"
 
 
@@ -550,12 +548,7 @@ def test_sigterm_while_writing_removes_the_part_file(tmp_path, slow_to_write):
 
     out = tmp_path / "r.txt"
     out.write_text("old\n")
-    with subprocess.Popen(
-        [*CONVCLI, "correlate", str(slow_to_write), "[[1]]", "-o", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env(),
-    ) as proc:
+    with popen("correlate", str(slow_to_write), "[[1]]", "-o", str(out)) as proc:
         try:
             _wait_for(lambda: any(p.name.endswith(".part") for p in tmp_path.iterdir()), "the .part file")
             assert proc.poll() is None, "the write ended before the signal; make the output larger"
@@ -572,12 +565,7 @@ def test_sigterm_while_writing_removes_the_part_file(tmp_path, slow_to_write):
 def test_sigterm_while_writing_to_stdout_ends_the_run_cleanly(slow_to_write):
     import signal
 
-    with subprocess.Popen(
-        [*CONVCLI, "correlate", str(slow_to_write), "[[1]]", "-f", "plain"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env(),
-    ) as proc:
+    with popen("correlate", str(slow_to_write), "[[1]]", "-f", "plain") as proc:
         assert proc.stdout is not None
         try:
             assert proc.stdout.read(1)  # writing has begun: it goes on for seconds
