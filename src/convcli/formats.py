@@ -159,8 +159,8 @@ def json_value(x: Any) -> Any:
 def _json_array(a: np.ndarray) -> Any:
     if a.ndim == 0:
         return json_value(a[()])
-    if a.dtype.kind in "iu":
-        return a.tolist()
+    if a.dtype.kind in "iu" or (a.dtype.kind == "f" and np.isfinite(a).all()):
+        return a.tolist()  # json writes these numbers as json_value would, without a call per number
 
     def convert(x: Any) -> Any:
         return [convert(y) for y in x] if isinstance(x, list) else json_value(x)
