@@ -1278,13 +1278,12 @@ def layers_command(
             lambda width: _views().layer_at_view(explanation, width=width),
         )
         return
-    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
     _emit(
         run,
         layer,
         lambda f: formats.format_layers(network, f),
         lambda width: _views().layers_view(network, width=width),
-        () if shown_in_table else network.notes,
+        machine_notes=network.notes,
     )
 
 
