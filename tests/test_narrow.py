@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import diagnose, explain, kernels, ops, render, shapes
+from convcli import diagnose, explain, kernels, layers, ops, render, shapes
 from convcli.model import Op, OpOptions
 from convcli.steps import derive, derive_cells, im2col
 from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
 
-from .conftest import B2, SEED_A, SEED_B, WINDOW
+from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 WIDTHS = [12, 16, 20, 25, 30, 40, 60, 80]
@@ -39,6 +39,13 @@ def _check(w):
     return render.check_view(
         report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:1]), width=w
     )
+
+
+def _lenet():
+    from convcli import modeltext
+
+    size = layers.input_shape(shapes.parse_size("1x32x32", "--input"))
+    return layers.follow(size, modeltext.read_arguments([str(SAMPLES / "lenet.txt")]))
 
 
 def _shape(w):
@@ -69,6 +76,8 @@ VIEWS = {
         width=w,
     ),
     "kernels": lambda w: render.kernels_view(kernels.catalogue()[:3], width=w),
+    "layers": lambda w: render.layers_view(_lenet(), width=w),
+    "layer-at": lambda w: render.layer_at_view(layers.explain(_lenet(), 1), width=w),
 }
 
 # rows that must be found whole in the view, each as its label followed by its numbers

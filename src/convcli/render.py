@@ -861,6 +861,18 @@ def layers_view(network: Network, *, width: int = 80) -> RenderableType:
         else:  # a branch's rows, marked also without colour
             table.add_row(*(Text(("↳ " if i == 1 else "") + line[i]) for i in keep), style="dim")
     dropped = [HEADERS[i] for i in range(len(HEADERS)) if i not in keep and i != 0]
+    shown: RenderableType = table
+    if not fits(table, width, squeezed=False):  # too narrow even for the fewest columns
+        keep = [i for i in range(len(HEADERS)) if i != 0]
+        dropped = []
+        shown = plain_rows(
+            ["#", *(line[0] for line in cells)],
+            [
+                [Text(HEADERS[i], style="bold") for i in keep],
+                *([Text(line[i]) for i in keep] for line in cells),
+            ],
+            width,
+        )
     totals = Text.assemble(
         ("total ", "dim"),
         (f"{network.params:,}", "bold green"),
@@ -870,7 +882,7 @@ def layers_view(network: Network, *, width: int = 80) -> RenderableType:
         (f"{network.flops:,}", "bold green"),
         " FLOPs",
     )
-    parts: list[RenderableType] = [head, table, totals]
+    parts: list[RenderableType] = [head, shown, totals]
     if dropped:
         parts.append(
             Text(
@@ -890,7 +902,12 @@ def layer_at_view(explanation: Explanation, *, width: int = 80) -> RenderableTyp
     grid.add_column()
     for label, text in explanation.lines:
         grid.add_row(label, Text(text))
-    return Group(Text(explanation.title, style="bold magenta"), grid)
+    shown: RenderableType = grid
+    if not fits(grid, width):
+        shown = plain_rows(
+            [label for label, _ in explanation.lines], [[Text(t)] for _, t in explanation.lines], width
+        )
+    return Group(Text(explanation.title, style="bold magenta"), shown)
 
 
 # ---------------------------------------------------------------------------------------------
