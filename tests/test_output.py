@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -652,3 +653,23 @@ def test_the_table_view_shows_the_note_itself():
     code, shown, err = _on_a_terminal("steps", A, B, "--max-steps", "2")
     assert (code, err) == (ExitCode.OK, b"")
     assert b"showing 2 of 9 cells; --max-steps N shows more, --at I,J one cell" in shown
+
+
+def test_play_in_an_ascii_only_locale():
+    pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "convcli", "steps", A, B2, "--op", "convolve", "--play", "--delay", "0", "--at", "1,1"],
+        env=env(PYTHONIOENCODING="ascii", TERM="xterm-256color"),
+        dimensions=(50, 80),
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    raw = child.before
+    child.close()
+    assert child.exitstatus == ExitCode.OK, raw.decode(errors="replace")
+    assert raw.isascii()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw.decode("ascii"))
+    assert "steps | convolve  mode valid | boundary fill | convention scipy" in text
+    assert "step 2 of 2 | the complete result" in text
+    assert "Traceback" not in text and "error:" not in text

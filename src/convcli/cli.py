@@ -602,6 +602,27 @@ class _Sink:
         return text
 
 
+class _Terminal:
+    """Stdout for a view drawn as it changes (--play): written as the terminal's encoding can
+    show it, plain characters standing in for the ones it lacks."""
+
+    def __init__(self) -> None:
+        self.encoding = sys.stdout.encoding or "utf-8"
+
+    def write(self, text: str) -> int:
+        sys.stdout.buffer.write(output.for_terminal(text, self.encoding))
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stdout.buffer.flush()
+
+    def isatty(self) -> bool:
+        return output.stdout_is_terminal()
+
+    def fileno(self) -> int:
+        return sys.stdout.fileno()
+
+
 def _stdout_console(record: bool) -> Console:
     """A console drawing into a _Sink, with stdout's width, colours and encoding."""
     sink = typing.cast(typing.IO[str], _Sink())
@@ -870,10 +891,14 @@ def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]
     from .frames import DEFAULT_DELAY
     from .play import play
 
-    console = Console(highlight=False)
+    console = Console(
+        file=typing.cast(typing.IO[str], _Terminal()), highlight=False, markup=False, emoji=False
+    )
     last = play(animation, console, delay=DEFAULT_DELAY if delay is None else delay)
     if run.export is not None:
-        recorder = Console(record=True, width=console.width, file=io.StringIO(), highlight=False)
+        recorder = Console(
+            record=True, width=console.width, file=io.StringIO(), highlight=False, markup=False, emoji=False
+        )
         recorder.print(last)
         _export(recorder, run.export, inputs)
 
