@@ -21,7 +21,8 @@ __all__ = ["Document", "Payload", "write_file", "to_stdout", "stdout_is_terminal
 
 
 class Document(Protocol):
-    """A formatted output that writes itself into a file (formats.Npy): never held whole."""
+    """A formatted output that writes itself into a file (formats.Npy, formats.TextStream), so
+    that it is never held whole."""
 
     @property
     def binary(self) -> bool: ...
