@@ -673,3 +673,17 @@ def test_play_in_an_ascii_only_locale():
     assert "steps | convolve  mode valid | boundary fill | convention scipy" in text
     assert "step 2 of 2 | the complete result" in text
     assert "Traceback" not in text and "error:" not in text
+
+
+def test_version_with_stdout_closed_or_full():
+    proc = convcli(
+        "--version", stdout=None, stderr=subprocess.PIPE, capture_output=False, preexec_fn=_close_stdout
+    )
+    assert proc.returncode == ExitCode.USAGE_OR_INPUT
+    assert proc.stderr.startswith(b"error: standard output is closed")
+    with open("/dev/full", "wb") as full:
+        proc = convcli("--version", stdout=full, stderr=subprocess.PIPE, capture_output=False)
+    assert (proc.returncode, proc.stderr) == (
+        ExitCode.USAGE_OR_INPUT,
+        b"error: cannot write to standard output: No space left on device\n",
+    )

@@ -506,7 +506,7 @@ def _options(given: dict[str, Any]) -> OpOptions:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"convcli {__version__}")
+        output.to_stdout(f"convcli {__version__}\n")
         raise typer.Exit()
 
 
