@@ -687,3 +687,9 @@ def test_version_with_stdout_closed_or_full():
         ExitCode.USAGE_OR_INPUT,
         b"error: cannot write to standard output: No space left on device\n",
     )
+
+
+def test_npy_through_dev_stdout_to_a_pipe_is_whole(big):
+    proc = convcli("correlate", str(big), "[[1]]", "-o", "/dev/stdout", "-f", "npy")
+    assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"wrote /dev/stdout (npy)\n")
+    assert np.array_equal(np.load(io.BytesIO(proc.stdout)), np.load(big))
