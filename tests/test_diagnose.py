@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from convcli import ops
-from convcli.diagnose import CheckReport, Diagnosis, check, equal
+from convcli.closeness import equal
+from convcli.diagnose import CheckReport, Diagnosis, check
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Convention, Mode, Op, OpOptions
 

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .closeness import all_equal, core_shape, equal, inexact, number_kind
 from .errors import ShapeError, UsageError
 from .model import Convention, Kind, Mode, Op, OpOptions, Result
-from .numbers import abs_max, display_number, kind_of, value_of
+from .numbers import abs_max, display_number, value_of
 
-__all__ = ["Diagnosis", "CheckReport", "check", "equal"]
+__all__ = ["Diagnosis", "CheckReport", "check"]
 
 # Above this many cells (in A, B, the answer or the result) or this much sliding work (A.size x
 # B.size), only the candidates that cost no more than the check itself are tried.
@@ -77,118 +78,11 @@ class CheckReport:
 
 
 # ---------------------------------------------------------------------------------------------
-# equality
-
-
-def _core_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape without its leading length-1 axes: (1,) and (1, 1) are a scalar, (1, n) is (n,)."""
-    i = 0
-    while i < len(shape) and shape[i] == 1:
-        i += 1
-    return shape[i:]
-
-
-def _kind(x: np.ndarray, what: str) -> Kind:
-    try:
-        return kind_of(x)
-    except TypeError as exc:
-        raise UsageError(f"{what} must hold numbers, not {x.dtype} values") from exc
-
-
-def _to_float(v: Any) -> Any:
-    v = value_of(v)
-    if isinstance(v, complex):
-        return v
-    try:
-        return float(v)
-    except OverflowError:
-        # an exact integer or fraction beyond float64's range
-        return math.copysign(math.inf, v)
-
-
-def _inexact(x: np.ndarray, dtype: type) -> np.ndarray:
-    if x.dtype != object:
-        return x.astype(dtype)
-    out = np.empty(x.shape, dtype=dtype)
-    for i, v in enumerate(x.flat):
-        out.flat[i] = _to_float(v)
-    return out
-
-
-def _close(x: np.ndarray, y: np.ndarray, tolerance: float) -> np.ndarray:
-    """|x-y| <= tol·max(|x|, |y|, 1) elementwise (so tol is also an absolute floor near 0);
-    equal infinities and nan against nan count as equal."""
-    dtype = np.complex128 if x.dtype.kind == "c" or y.dtype.kind == "c" else np.float64
-    xf, yf = _inexact(x, dtype), _inexact(y, dtype)
-    with np.errstate(all="ignore"):
-        scale = np.maximum(np.maximum(np.abs(xf), np.abs(yf)), 1.0)
-        near = np.isfinite(xf) & np.isfinite(yf) & (np.abs(xf - yf) <= tolerance * scale)
-        return np.asarray(near | (xf == yf) | (np.isnan(xf) & np.isnan(yf)))
-
-
-def _symbolic_equal(x: Any, y: Any, tolerance: float) -> bool:
-    import sympy
-
-    sx, sy = sympy.sympify(value_of(x)), sympy.sympify(value_of(y))
-    if sx == sy or (sx is sympy.nan and sy is sympy.nan):
-        return True
-    diff = sympy.expand(sx - sy)
-    if diff == 0:
-        return True
-    # float coefficients (0.333333333333333*a against a/3) leave tiny leftovers
-    tiny = {f: 0 for f in diff.atoms(sympy.Float) if abs(f) <= tolerance}
-    if tiny and sympy.expand(diff.xreplace(tiny)) == 0:
-        return True
-    if diff.is_number:
-        try:
-            d, u, v = abs(complex(diff)), abs(complex(sx)), abs(complex(sy))
-        except TypeError:
-            return False
-        return bool(d <= tolerance * max(u, v, 1.0))
-    return False
-
-
-def _exact_equal(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    if x.dtype != object and y.dtype != object:
-        return np.asarray(x == y)
-    flags = [bool(value_of(u) == value_of(v)) for u, v in zip(x.flat, y.flat, strict=True)]
-    return np.array(flags, dtype=bool).reshape(y.shape)
-
-
-def equal(x: np.ndarray, y: np.ndarray, *, tolerance: float) -> np.ndarray | None:
-    """Which cells of ``x`` equal those of ``y``: a boolean mask shaped like ``y``.
-
-    Integers and fractions compare exactly (4 equals Fraction(4, 1)); when either side is float or
-    complex, within the relative ``tolerance`` (with ``tolerance`` as an absolute floor near 0),
-    nan equal to nan; symbolic entries by sympy. Shapes that differ only by leading length-1 axes
-    are the same cells (a number and a 1x1 matrix, a vector of n and a 1 x n matrix). Returns None
-    when the shapes differ otherwise.
-    """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.shape != y.shape:
-        if _core_shape(x.shape) != _core_shape(y.shape):
-            return None
-        x = x.reshape(y.shape)
-    kx, ky = _kind(x, "the answer"), _kind(y, "the result")
-    if Kind.SYMBOLIC in (kx, ky):
-        flags = [_symbolic_equal(u, v, tolerance) for u, v in zip(x.flat, y.flat, strict=True)]
-        return np.array(flags, dtype=bool).reshape(y.shape)
-    if kx.exact and ky.exact:
-        return _exact_equal(x, y)
-    return _close(x, y, tolerance)
-
-
-def _all_equal(x: np.ndarray, y: np.ndarray, tolerance: float) -> bool:
-    mask = equal(x, y, tolerance=tolerance)
-    return mask is not None and bool(mask.all())
-
-
-# ---------------------------------------------------------------------------------------------
 # words
 
 
 def _shape_words(shape: tuple[int, ...]) -> str:
-    return "a single number" if not _core_shape(shape) and len(shape) <= 1 else ops.shape_text(shape)
+    return "a single number" if not core_shape(shape) and len(shape) <= 1 else ops.shape_text(shape)
 
 
 def _ints(values: tuple[int, ...]) -> str:
@@ -574,7 +468,7 @@ def _offset(x: np.ndarray, y: np.ndarray, exact: bool, options: OpOptions, toler
     else:
         with np.errstate(all="ignore"):
             c = value_of((x - y).flat[0])
-            if not np.isfinite(c) or _all_equal(x, y, tolerance) or not _all_equal(x, y + c, tolerance):
+            if not np.isfinite(c) or all_equal(x, y, tolerance) or not all_equal(x, y + c, tolerance):
                 return None
     if isinstance(c, complex):
         if c.imag == 0:
@@ -583,10 +477,10 @@ def _offset(x: np.ndarray, y: np.ndarray, exact: bool, options: OpOptions, toler
             return f"every cell is off by {display_number(c)}: a missing or extra constant?"
     size = _nice(abs(c), exact)
     bias = options.bias[0] if len(options.bias) == 1 else None
-    if bias is not None and not _all_equal(np.asarray(bias), np.asarray(0), tolerance):
-        if _all_equal(np.asarray(-c), np.asarray(bias), tolerance):
+    if bias is not None and not all_equal(np.asarray(bias), np.asarray(0), tolerance):
+        if all_equal(np.asarray(-c), np.asarray(bias), tolerance):
             return f"every cell is off by -{size}: the bias {display_number(bias)} was left out"
-        if _all_equal(np.asarray(c), np.asarray(bias), tolerance):
+        if all_equal(np.asarray(c), np.asarray(bias), tolerance):
             return f"every cell is off by +{size}: the bias {display_number(bias)} was added twice"
     if c > 0:
         return f"every cell is off by +{size}: an extra bias, or one added twice?"
@@ -627,7 +521,7 @@ def _scale(x: np.ndarray, y: np.ndarray, exact: bool, tolerance: float) -> str |
                 not np.isfinite(s)
                 or s == 0
                 or abs(s - 1) <= max(tolerance, _NOT_A_FACTOR)
-                or not _all_equal(x, y * s, tolerance)
+                or not all_equal(x, y * s, tolerance)
             ):
                 return None
             if isinstance(s, complex) and s.imag == 0:
@@ -707,7 +601,7 @@ def _largest_difference(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple
 
 def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> str:
     """How far off an unexplained answer is: how many cells, the largest difference and where."""
-    exact = _kind(x, "the answer").exact and _kind(y, "the result").exact
+    exact = number_kind(x, "the answer").exact and number_kind(y, "the result").exact
     if y.ndim == 0:
         x, y, mask = x.reshape(1), y.reshape(1), mask.reshape(1)
     best = _largest_difference(x, y, mask)
@@ -754,23 +648,23 @@ def _diagnose(
                 value = candidate.compute()
         except (ShapeError, UsageError):
             continue
-        if _all_equal(answer, value, tolerance):
+        if all_equal(answer, value, tolerance):
             return Diagnosis(candidate.key, candidate.text, candidate.options, candidate.op)
     found = _answer_slips(a, b, answer, expected, op, options, tolerance)
     if found is not None:
         return found
     y = expected.value
-    if y.size < 2 or _core_shape(answer.shape) != _core_shape(y.shape):
+    if y.size < 2 or core_shape(answer.shape) != core_shape(y.shape):
         # every wrong number is an offset and a multiple of the right one: no news
         return None
     x = answer.reshape(y.shape)
-    kinds = (_kind(x, "the answer"), _kind(y, "the result"))
+    kinds = (number_kind(x, "the answer"), number_kind(y, "the result"))
     if Kind.SYMBOLIC in kinds:
         return None
     exact = all(k.exact for k in kinds)
     if not exact:
         dtype = np.complex128 if Kind.COMPLEX in kinds else np.float64
-        x, y = _inexact(x, dtype), _inexact(y, dtype)
+        x, y = inexact(x, dtype), inexact(y, dtype)
     text = _offset(x, y, exact, options, tolerance)
     if text is not None:
         return Diagnosis("offset", text, None, None)
@@ -793,7 +687,7 @@ def _answer_slips(
     transposed or in another shape, rounded, or (with channels) not summed over depth."""
     y = expected.value
     if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape[::-1] and answer.shape != y.shape:
-        if _all_equal(answer.T, y, tolerance):
+        if all_equal(answer.T, y, tolerance):
             return Diagnosis(
                 "answer-transposed",
                 "your answer is the right result transposed: rows and columns swapped",
@@ -801,15 +695,15 @@ def _answer_slips(
                 None,
             )
     if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape and answer.shape[0] == answer.shape[1]:
-        if y.size > 1 and not _all_equal(y.T, y, tolerance) and _all_equal(answer.T, y, tolerance):
+        if y.size > 1 and not all_equal(y.T, y, tolerance) and all_equal(answer.T, y, tolerance):
             return Diagnosis(
                 "answer-transposed",
                 "your answer is the right result transposed: rows and columns swapped",
                 None,
                 None,
             )
-    if answer.size == y.size and _core_shape(answer.shape) != _core_shape(y.shape) and y.size > 1:
-        if _all_equal(answer.reshape(y.shape), y, tolerance):
+    if answer.size == y.size and core_shape(answer.shape) != core_shape(y.shape) and y.size > 1:
+        if all_equal(answer.reshape(y.shape), y, tolerance):
             return Diagnosis(
                 "reshaped",
                 f"your answer has the right numbers in the wrong shape: {_shape_words(answer.shape)} "
@@ -819,7 +713,7 @@ def _answer_slips(
             )
     if options.channels and op in _SLIDING and answer.ndim == 3 and y.ndim == 2:
         c = answer.shape[0]
-        if answer.shape[1:] == y.shape and c > 1 and _all_equal(answer.sum(axis=0), y, tolerance):
+        if answer.shape[1:] == y.shape and c > 1 and all_equal(answer.sum(axis=0), y, tolerance):
             return Diagnosis(
                 "channels-not-summed",
                 f"your answer holds the {c} per-channel maps, and they are right, but a layer adds them: "
@@ -833,7 +727,7 @@ def _answer_slips(
                 alone = ops.run(op, a[channel], b[channel], replace(options, channels=False)).value
             except (ShapeError, UsageError):
                 break
-            if _all_equal(answer, alone, tolerance):
+            if all_equal(answer, alone, tolerance):
                 return Diagnosis(
                     "one-channel",
                     f"your answer uses channel {channel} only; a layer sums the products over all "
@@ -841,11 +735,11 @@ def _answer_slips(
                     None,
                     None,
                 )
-    if _core_shape(answer.shape) == _core_shape(y.shape) and tolerance < 1e-3:
-        kinds = {_kind(answer, "the answer"), _kind(y, "the result")}
+    if core_shape(answer.shape) == core_shape(y.shape) and tolerance < 1e-3:
+        kinds = {number_kind(answer, "the answer"), number_kind(y, "the result")}
         if Kind.SYMBOLIC not in kinds and kinds & {Kind.FLOAT, Kind.COMPLEX, Kind.RATIONAL}:
             for loose in (1e-8, 1e-6, 1e-4, 1e-3):
-                if loose > tolerance and _all_equal(answer.reshape(y.shape), y, loose):
+                if loose > tolerance and all_equal(answer.reshape(y.shape), y, loose):
                     return Diagnosis(
                         "rounded",
                         f"your answer is right to a relative {loose:g}: rounded? --tolerance {loose:g} "
@@ -899,7 +793,7 @@ def check(
         raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
     options = options or OpOptions()
     answer = np.asarray(answer)
-    _kind(answer, "the answer")
+    number_kind(answer, "the answer")
     if answer.size == 0:
         raise UsageError("the answer is empty")
     expected = ops.run(op, a, b, options)
