@@ -7,6 +7,7 @@ the input, padded per axis by the mode and the boundary rule, with the kernel as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -272,6 +273,15 @@ class Plan:
             return k[(slice(None),) * (k.ndim - spatial) + (slice(None, None, -1),) * spatial]
         return np.conj(k) if k.dtype.kind == "c" else k
 
+    def result_shape(self, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of the result for operands of these shapes: one map per filter (a single map
+        for one filter), and a vector when A and B are both vectors."""
+        if self.options.channels:
+            return self.out_shape if self.filters == 1 else (self.filters, *self.out_shape)
+        if len(a_shape) == 1 and len(b_shape) == 1:
+            return (math.prod(self.out_shape),)
+        return self.out_shape
+
     def window_origin(self, cell: tuple[int, ...]) -> tuple[int, ...]:
         """Where output ``cell`` (spatial index) starts in padded coordinates."""
         return tuple(c * s for c, s in zip(cell, self.stride, strict=True))
@@ -417,7 +427,7 @@ def _compute(p: Plan, choices: list[Choice]) -> Any:
 
 
 def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
-    """Bias and activation: y = f(x·w + b). With one filter, --channels gives one 2-D map."""
+    """Bias and activation: y = f(x·w + b)."""
     kind = p.kind
     if p.options.bias:
         bias = np.array(p.options.bias, dtype=object)
@@ -433,8 +443,6 @@ def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
         with np.errstate(over="ignore", invalid="ignore"):
             value = np.tanh(x) if p.options.activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
         kind = Kind.FLOAT
-    if p.options.channels and p.b.shape[0] == 1 and value.ndim == 3:
-        value = value[0]
     return value, kind
 
 
@@ -465,8 +473,7 @@ def _sliding(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Result
     p = plan(op, a, b, options)
     choices: list[Choice] = []
     value, kind = _finish(p, np.asarray(_compute(p, choices)))
-    if a.ndim == 1 and b.ndim == 1 and not options.channels:
-        value = value.reshape(-1)
+    value = value.reshape(p.result_shape(a.shape, b.shape))
     notes = p.notes + nonfinite_notes(value)
     return Result(op, value, kind, tuple(a.shape), tuple(b.shape), options, notes=notes, choice=choices[-1])
 
