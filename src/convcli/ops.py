@@ -46,6 +46,7 @@ __all__ = [
     "kernel_as_applied",
     "dilate",
     "nonfinite_notes",
+    "activate",
 ]
 
 _INT64_MAX = 2**63 - 1
@@ -434,14 +435,20 @@ def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
         if p.options.channels:
             bias = bias.reshape((-1,) + (1,) * (value.ndim - 1))
         value = _add_exact(value, bias, kind)
-    if p.options.activation is Activation.RELU:
+    return activate(value, p.options.activation, kind)
+
+
+def activate(value: np.ndarray, activation: Activation, kind: Kind) -> tuple[np.ndarray, Kind]:
+    """f in y = f(x·w + b), entry by entry, and the kind of the result: relu keeps the kind,
+    sigmoid and tanh give floats."""
+    if activation is Activation.RELU:
         value = np.where(_positive(value), value, _as_fill(kind, 0)).astype(value.dtype)
-    elif p.options.activation in (Activation.SIGMOID, Activation.TANH):
+    elif activation in (Activation.SIGMOID, Activation.TANH):
         if kind in (Kind.COMPLEX, Kind.SYMBOLIC):
-            raise UsageError(f"--activation {p.options.activation} takes real numbers, not {kind} ones")
+            raise UsageError(f"--activation {activation} takes real numbers, not {kind} ones")
         x = as_kind(value, Kind.FLOAT)
         with np.errstate(over="ignore", invalid="ignore"):
-            value = np.tanh(x) if p.options.activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
+            value = np.tanh(x) if activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
         kind = Kind.FLOAT
     return value, kind
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from . import ops
 from .errors import UsageError
-from .model import Activation, Op, OpOptions
-from .numbers import display_number
+from .model import Activation, Kind, Op, OpOptions
+from .numbers import display_number, kind_of_value, value_of
 
 __all__ = [
     "Step",
@@ -133,12 +133,13 @@ def _sum(products: np.ndarray) -> Any:
 
 
 def _activate(value: Any, activation: Activation) -> Any:
+    """One cell's activation, exactly as ops applies it to a whole result."""
     if activation is Activation.NONE:
         return value
-    if activation is Activation.RELU:
-        return value if value > 0 else value * 0
-    x = float(value)
-    return float(np.tanh(x)) if activation is Activation.TANH else float(0.5 * (1 + np.tanh(0.5 * x)))
+    kind = kind_of_value(value)
+    dtype = {Kind.FLOAT: np.float64, Kind.COMPLEX: np.complex128}.get(kind, object)
+    one: np.ndarray = np.array([value], dtype=dtype)
+    return value_of(ops.activate(one, activation, kind)[0][0])
 
 
 def derive_sliding(
