@@ -6,10 +6,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
-from convcli import ops
-from convcli.errors import UsageError
-from convcli.model import Boundary, Mode, Op, OpOptions
+from convcli import numbers, ops
+from convcli.cli import ExitCode, app
+from convcli.errors import ShapeError, UsageError
+from convcli.model import Activation, Boundary, Convention, Mode, Op, OpOptions
 from convcli.steps import derive, im2col, step_lines, terms_text
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
@@ -63,57 +65,119 @@ def test_elementwise_sum_is_one_step_and_dot_is_row_times_column():
     steps = derive(Op.ELEMENTWISE_SUM, WINDOW, B2)
     assert len(steps.steps) == 1 and steps.steps[0].total == 3
     dot = derive(Op.DOT, WINDOW, SEED_B, at=(1, 2))
-    assert step_lines(dot, dot.steps[0]) == ["C[1, 2] (row 1 of A times column 2 of B): (0*1)+(1*0)+(1*1) = 0+0+1 = 1"]
+    assert step_lines(dot, dot.steps[0]) == [
+        "C[1, 2] (row 1 of A times column 2 of B): (0*1)+(1*0)+(1*1) = 0+0+1 = 1"
+    ]
 
 
 def _random_case(rng):
-    a = rng.integers(-5, 6, tuple(rng.integers(3, 8, 2)))
-    b = rng.integers(-3, 4, tuple(rng.integers(1, 4, 2)))
+    """A random sliding problem with exact numbers, and options of every kind that it allows."""
+    channels = bool(rng.random() < 0.25)
+    if channels:
+        c = int(rng.integers(1, 3))
+        a = rng.integers(-5, 6, (c, *rng.integers(2, 7, 2)))
+        filters = () if rng.random() < 0.5 else (int(rng.integers(1, 3)),)
+        b = rng.integers(-3, 4, (*filters, c, *rng.integers(1, 4, 2)))
+    else:
+        ndim = int(rng.choice([1, 2, 2, 3]))
+        a = rng.integers(-5, 6, tuple(rng.integers(1, 7, ndim)))
+        b = rng.integers(-3, 4, tuple(rng.integers(1, 4, int(rng.choice([1, ndim])))))
+    kind = rng.choice(["int", "fraction", "complex"])
+    if kind == "fraction":
+        b = np.array([Fraction(int(v), 3) for v in b.flat], dtype=object).reshape(b.shape)
+    elif kind == "complex":
+        a = a + 1j * rng.integers(-2, 3, a.shape)
+    layer = rng.random() < 0.4
     options = OpOptions(
-        mode=Mode.VALID,
-        stride=(int(rng.integers(1, 3)),),
-        dilation=(int(rng.integers(1, 3)),),
-        padding=(int(rng.integers(0, 3)),),
+        mode=Mode.VALID if layer else list(Mode)[int(rng.integers(0, 3))],
+        convention=list(Convention)[int(rng.integers(0, 5))],
+        stride=(int(rng.integers(1, 3)),) if layer else (1,),
+        dilation=(int(rng.integers(1, 3)),) if layer else (1,),
+        padding=(int(rng.integers(0, 3)),) if layer and rng.random() < 0.5 else None,
         boundary=list(Boundary)[int(rng.integers(0, 5))],
-        fillvalue=int(rng.integers(-2, 3)),
+        fillvalue=[0, 2, Fraction(1, 2)][int(rng.integers(0, 3))],
+        channels=channels,
+        bias=(int(rng.integers(-2, 3)),) if rng.random() < 0.3 else (),
+        activation=Activation.RELU if kind != "complex" and rng.random() < 0.2 else Activation.NONE,
     )
     return a, b, options
 
 
-@pytest.mark.parametrize("op", [Op.CORRELATE, Op.CONVOLVE])
-def test_every_step_equals_the_result_cell(op):
-    rng = np.random.default_rng(3 if op is Op.CORRELATE else 4)
-    checked = 0
-    for _ in range(60):
+def _cases(seed, count):
+    """``count`` random problems that the operation accepts (and how many it refused)."""
+    rng = np.random.default_rng(seed)
+    found, refused = [], 0
+    while len(found) < count:
         a, b, options = _random_case(rng)
+        op = [Op.CORRELATE, Op.CONVOLVE][int(rng.integers(0, 2))]
         try:
-            result = ops.run(op, a, b, options).value
-        except Exception:
-            continue
-        steps = derive(op, a, b, options, max_steps=10_000)
-        assert [s.value for s in steps.steps] == result.ravel().tolist()
-        checked += 1
-    assert checked > 30
+            found.append((op, a, b, options, ops.run(op, a, b, options).value))
+        except (ShapeError, UsageError):
+            refused += 1  # a kernel larger than the padded input, torch's 'same' with a stride...
+    return found, refused
 
 
-@pytest.mark.parametrize("op", [Op.CORRELATE, Op.CONVOLVE])
-def test_im2col_equals_the_operation_on_random_inputs(op):
-    rng = np.random.default_rng(5)
-    checked = 0
-    for _ in range(60):
-        a, b, options = _random_case(rng)
-        if rng.random() < 0.3:
-            a = a.astype(float) / 3
-        try:
-            expected = ops.run(op, a, b, options).value
-        except Exception:
-            continue
+def test_every_step_equals_the_result_cell():
+    cases, refused = _cases(3, 150)
+    assert refused < 150  # the generator mostly makes problems the operation accepts
+    for op, a, b, options, result in cases:
+        steps = derive(op, a, b, options, max_steps=10_000, max_terms=10**6)
+        assert steps.out_shape == result.shape
+        assert [s.value for s in steps.steps] == result.ravel().tolist(), (op, a, b, options)
+
+
+def test_a_derivation_does_not_compute_the_result(monkeypatch):
+    # steps --at reads one window: the shape of the result comes from the geometry
+    a = np.arange(10_000).reshape(100, 100)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the whole operation was computed")
+
+    monkeypatch.setattr(ops, "run", refuse)
+    monkeypatch.setattr(ops.engine, "correlate_valid", refuse)
+    steps = derive(Op.CORRELATE, a, SEED_B, OpOptions(mode=Mode.SAME), at=(99, 0))
+    assert steps.out_shape == (100, 100)
+    assert steps.steps[0].window.tolist() == [[0, 9800, 9801], [0, 9900, 9901], [0, 0, 0]]
+    assert steps.steps[0].value == 9801 + 9900  # the corners of SEED_B that lie inside A
+    assert steps.steps[0].padding.tolist() == [[True, False, False], [True, False, False], [True, True, True]]
+
+
+def test_the_products_shown_are_capped():
+    a = np.ones((6, 6), dtype=int)
+    steps = derive(Op.CORRELATE, a, np.ones((3, 3), dtype=int), max_terms=40)
+    assert (len(steps.steps), steps.total_cells, steps.capped) == (4, 16, True)
+    with pytest.raises(UsageError) as caught:
+        derive(Op.CORRELATE, a, np.ones((3, 3), dtype=int), max_terms=8)
+    assert str(caught.value) == (
+        "a cell here is a sum of 9 products, more than the 8 a derivation shows (--max-terms); "
+        "--max-terms 9 shows one"
+    )
+    with pytest.raises(UsageError, match="^a cell here is a sum of 36 products"):
+        derive(Op.ELEMENTWISE_SUM, a, a, max_terms=35)
+    assert len(derive(Op.DOT, a, a, max_terms=12).steps) == 2
+
+
+def test_im2col_equals_the_operation_on_random_inputs():
+    cases, _ = _cases(5, 120)
+    for op, a, b, options, expected in cases:
         view = im2col(op, a, b, options)
         assert view.equal
-        assert np.allclose(np.array(view.product.tolist(), dtype=float), expected)
-        assert view.patches.shape == (b.size, expected.size)
-        checked += 1
-    assert checked > 30
+        assert view.product.tolist() == expected.tolist()
+        taps = b.size // (b.shape[0] if options.channels and b.ndim == 4 else 1)
+        assert view.patches.shape == (taps, expected.size // view.kernel_rows.shape[0])
+
+
+def test_im2col_refuses_a_patch_matrix_beyond_memory(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the operation was computed before the size was checked")
+
+    monkeypatch.setattr(ops, "run", refuse)
+    with pytest.raises(ShapeError) as caught:
+        im2col(Op.CORRELATE, np.array([[1]]), np.ones((1001, 1001), dtype=int), OpOptions(mode=Mode.FULL))
+    assert str(caught.value).startswith(
+        "im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "
+        "(1,004,006,004,001 entries, about 7480.4 GiB as integer), more than the "
+    )
 
 
 def test_im2col_with_channels_has_one_row_per_filter():
@@ -123,3 +187,42 @@ def test_im2col_with_channels_has_one_row_per_filter():
     assert view.kernel_rows.shape == (2, 8)
     assert view.patches.shape == (8, 4)
     assert view.equal
+
+
+# --- the limits, through the command line ----------------------------------------------------------
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_steps_refuses_a_cell_of_a_million_products():
+    result = run("steps", "1", "box:1001", "--mode", "full")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: a cell here is a sum of 1,002,001 products, more than the 10,000 a derivation shows "
+        "(--max-terms); --max-terms 1002001 shows one\n"
+    )
+
+
+def test_steps_shows_the_cells_whose_products_fit():
+    result = run("steps", "1 2 3 4 5 6", "1 1", "--max-terms", "4", "-f", "plain")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines()[1:] == ["C[0]: (1*1)+(2*1) = 1+2 = 3", "C[1]: (2*1)+(3*1) = 2+3 = 5"]
+    assert result.stderr == (
+        "note: showing 2 of 5 cells: each is a sum of 2 products, and --max-terms 4 caps the products "
+        "shown; --max-terms 10 shows them all, --at I,J one cell\n"
+    )
+
+
+def test_im2col_refuses_before_allocating(monkeypatch):
+    monkeypatch.setattr(numbers, "memory_limit", lambda: 8 << 30)
+    result = run("im2col", "1", "box:1001", "--mode", "full")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "
+        "(1,004,006,004,001 entries, about 93505.3 GiB as rational), more than the 8.0 GiB convcli "
+        "allows itself on this machine\n"
+    )

@@ -850,6 +850,10 @@ AtOpt = Annotated[
     typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
 ]
 MaxStepsOpt = Annotated[int, typer.Option("--max-steps", metavar="N", help="Derive at most N cells.")]
+MaxTermsOpt = Annotated[
+    int,
+    typer.Option("--max-terms", metavar="N", help="Show at most N products in all (a cell is shown whole)."),
+]
 PlayOpt = Annotated[
     bool,
     typer.Option(
@@ -934,6 +938,7 @@ def steps(
     op: OpArg = Op.CORRELATE,
     at: AtOpt = None,
     max_steps: MaxStepsOpt = 25,
+    max_terms: MaxTermsOpt = 10_000,
     play: PlayOpt = False,
     delay: DelayOpt = None,
     *,
@@ -948,19 +953,30 @@ def steps(
     if animate:
         from .frames import animate_steps
 
-        _play(animate_steps(op, A, B, options, at=cell, max_steps=_step_cap(max_steps)), run, delay, [a, b])
+        cells = _step_cap(max_steps)
+        animation = animate_steps(op, A, B, options, at=cell, max_steps=cells, max_terms=max_terms)
+        _play(animation, run, delay, [a, b])
         return
-    derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
-    capped = (
-        f"showing {len(derivation.steps)} of {derivation.total_cells} cells; "
-        f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell"
-    )
+    derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms)
+    shown, total = len(derivation.steps), derivation.total_cells
+    if derivation.capped and shown < max_steps:
+        terms = derivation.steps[0].products.size
+        steps_too = f" --max-steps {total}" if total > max_steps else ""
+        capped = (
+            f"showing {shown} of {total} cells: each is a sum of {terms:,} products, and --max-terms "
+            f"{max_terms:,} caps the products shown; --max-terms {terms * total}{steps_too} shows them "
+            "all, --at I,J one cell"
+        )
+    else:
+        capped = f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at I,J one cell"
 
     def machine(f: Format) -> str:
         if f is Format.HTML:
             from .frames import animate_steps
 
-            animation = animate_steps(op, A, B, options, at=cell, max_steps=_step_cap(max_steps))
+            animation = animate_steps(
+                op, A, B, options, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms
+            )
             return formats.format_html(animation, _page(delay, A=a, B=b))
         return formats.format_steps(derivation, f)
 

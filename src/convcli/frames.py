@@ -24,6 +24,7 @@ import numpy as np
 from . import ops
 from .model import Op, OpOptions
 from .numbers import display_number
+from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import Step, Steps, cell_name, definition, derive, factor_text, step_lines
 from .text import SCATTER_RULE, options_text, transpose_options_text
 
@@ -430,12 +431,15 @@ def animate_steps(
     *,
     at: tuple[int, ...] | None = None,
     max_steps: int = 25,
+    max_terms: int = DERIVED_TERMS,
 ) -> Animation:
-    """``steps`` as an animation: one frame per output cell (at most ``max_steps``), then the
-    complete result. Only the first cell is derived before this returns."""
-    first = derive(op, a, b, options, at=at, max_steps=1)
+    """``steps`` as an animation: one frame per output cell (at most ``max_steps``, and at most
+    ``max_terms`` products in all), then the complete result. Only the first cell is derived
+    before this returns."""
+    first = derive(op, a, b, options, at=at, max_steps=1, max_terms=max_terms)
     count = 1 if at is not None else min(max_steps, first.total_cells)
-    steps = lazily(first.steps, lambda n: derive(op, a, b, options, max_steps=n).steps, count)
+    more = lambda n: derive(op, a, b, options, max_steps=n, max_terms=max_terms).steps  # noqa: E731
+    steps = lazily(first.steps, more, count)
     return animate_derivations(first, steps, count, (a, b), lambda: ops.run(op, a, b, options).value)
 
 

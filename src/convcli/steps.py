@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import cmath
 import itertools
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from . import ops
 from .errors import UsageError
-from .model import Activation, Kind, Op, OpOptions
-from .numbers import display_number, kind_of_value, value_of
+from .model import Activation, Boundary, Kind, Op, OpOptions
+from .numbers import as_kind, check_allocation, common_kind, display_number, kind_of, kind_of_value, value_of
 
 __all__ = [
     "Step",
@@ -109,15 +110,30 @@ def _parse_at(at: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(k % n for k, n in zip(at, shape, strict=True))
 
 
+# The most products a derivation shows in all (--max-terms): a cell of a 1001x1001 kernel has a
+# million, and formatting a few such cells takes minutes.
+MAX_TERMS = 10_000
+
+
 def _cells(
-    shape: tuple[int, ...], at: tuple[int, ...] | None, max_steps: int
+    shape: tuple[int, ...], at: tuple[int, ...] | None, max_steps: int, terms: int, max_terms: int
 ) -> tuple[list[tuple[int, ...]], int]:
-    total = int(np.prod(shape)) if shape else 1
+    """The cells to derive: ``at``, or the first ``max_steps`` whose ``terms`` products each add up
+    to at most ``max_terms``. A single cell with more products than that is refused."""
+    total = math.prod(shape)
+    if max_terms < 1:
+        raise UsageError(f"--max-terms takes a whole number >= 1, got {max_terms}")
+    if terms > max_terms:
+        raise UsageError(
+            f"a cell here is a sum of {terms:,} products, more than the {max_terms:,} a derivation "
+            f"shows (--max-terms); --max-terms {terms} shows one"
+        )
     if at is not None:
         return [_parse_at(at, shape)], total
     if max_steps < 1:
         raise UsageError(f"--max-steps takes a whole number >= 1, got {max_steps}")
-    return list(itertools.islice(np.ndindex(*shape), max_steps)), total
+    count = min(max_steps, max_terms // terms)
+    return list(itertools.islice(np.ndindex(*shape), count)), total
 
 
 def _products(window: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -142,6 +158,208 @@ def _activate(value: Any, activation: Activation) -> Any:
     return value_of(ops.activate(one, activation, kind)[0][0])
 
 
+def _in_kind(x: np.ndarray, kind: Kind) -> np.ndarray:
+    """``x`` in the result's kind, except that integers stay integers in an exact result: Python
+    arithmetic on them is exact already, and converting a large A to fractions or symbols
+    costs more than the operation itself."""
+    own = kind_of(x)
+    if own is kind or (own is Kind.INTEGER and kind in (Kind.RATIONAL, Kind.SYMBOLIC)):
+        return x
+    return as_kind(x, kind)
+
+
+def _number_in_kind(v: Any, kind: Kind) -> Any:
+    one = np.empty(1, dtype=object)
+    one[0] = v
+    return value_of(_in_kind(one, kind)[0])
+
+
+def _holds(dtype: np.dtype, v: Any) -> bool:
+    """Whether an array of ``dtype`` holds ``v`` unchanged."""
+    if dtype.kind == "O":
+        return True
+    if dtype.kind == "i":
+        return type(v) is int and -(2**63) <= v < 2**63
+    if dtype.kind == "f":
+        return isinstance(v, float)
+    return dtype.kind == "c" and isinstance(v, complex)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Which cells of A each output cell of convolve or correlate reads, and the kernel they meet.
+
+    ``plan`` is ops.plan of the operation made from stand-ins of the operands' shapes, so that its
+    padding, stride, dilation and shapes are known without converting (or copying) a large A
+    (its fill and bias are stand-ins too: ``options`` holds the real ones); ``a`` and ``kernel``
+    are the operands themselves, ``kernel`` as applied (turned 180° for
+    convolve, conjugated for correlate). ``maps`` holds, per spatial axis, the index into A of each
+    padded position (the boundary rule of ops applied to the indices), -1 where the fill value is.
+    """
+
+    plan: ops.Plan
+    options: OpOptions
+    a: np.ndarray
+    b: np.ndarray
+    kernel: np.ndarray
+    fill: Any
+    kind: Kind
+    maps: tuple[np.ndarray, ...]
+    shape: tuple[int, ...]
+
+    @property
+    def spatial(self) -> int:
+        return len(self.plan.pads)
+
+    def filter_and_place(self, cell: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+        """The filter and the spatial position of a result cell."""
+        if self.options.channels and len(cell) == self.spatial + 1:
+            return cell[0], cell[1:]
+        if len(cell) < self.spatial:  # two vectors give a vector: the row index is 0
+            return 0, (0,) * (self.spatial - len(cell)) + cell
+        return 0, cell
+
+    def taps(self, where: tuple[int, ...]) -> list[np.ndarray]:
+        """Per spatial axis, the padded positions that output position ``where`` reads."""
+        k_shape = self.kernel.shape[-self.spatial :]
+        origin = self.plan.window_origin(where)
+        return [o + np.arange(n) * d for o, n, d in zip(origin, k_shape, self.plan.dilation, strict=True)]
+
+    def read(self, positions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The padded input at the outer product of per-axis ``positions``, and which of those
+        positions lie outside A (padding, whatever the boundary rule puts there)."""
+        index = [m[p] for m, p in zip(self.maps, positions, strict=True)]
+        grid = np.ix_(*index)
+        lead = (slice(None),) * (self.a.ndim - self.spatial)
+        values = self.a[lead + tuple(np.maximum(i, 0) for i in grid)]
+        filled = np.zeros(values.shape[-self.spatial :], dtype=bool)
+        outside = np.zeros_like(filled)
+        for axis, (p, i) in enumerate(zip(positions, index, strict=True)):
+            shape = [1] * self.spatial
+            shape[axis] = -1
+            filled = filled | (i < 0).reshape(shape)
+            before, _ = self.plan.pads[axis]
+            m = self.a.shape[self.a.ndim - self.spatial + axis]
+            outside = outside | ((p < before) | (p >= before + m)).reshape(shape)
+        if filled.any():
+            if not _holds(values.dtype, self.fill):
+                values = values.astype(object)
+            values[..., filled] = self.fill
+        return values, np.broadcast_to(outside, values.shape)
+
+    def padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole padded input and its padding cells (the table view draws windows on it)."""
+        return self.read([np.arange(len(m)) for m in self.maps])
+
+
+def geometry(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Geometry:
+    """The Geometry of convolve or correlate on A and B: as cheap as planning, whatever A holds."""
+    options = options or OpOptions()
+    fill = options.fillvalue
+    stand_in = replace(
+        options,
+        # a nonzero stand-in fill shows whether the plan puts 0 in its place (when B covers A)
+        fillvalue=0.0 if _is_zero(fill) else 1.0,
+        bias=(0.0,) * len(options.bias),
+    )
+    zero = np.float64(0)
+    p = ops.plan(op, np.broadcast_to(zero, a.shape), np.broadcast_to(zero, b.shape), stand_in)
+    if p.boundary is Boundary.FILL and p.fill == 0:
+        fill = 0
+    # the fill value sets the kind even where 0 takes its place, as in ops
+    kinds = [kind_of(a), kind_of(b), kind_of_value(options.fillvalue)]
+    kinds += [kind_of_value(v) for v in options.bias]
+    kind = common_kind(kinds)
+    a2 = _in_kind(a, kind).reshape(p.a.shape)
+    b2 = _in_kind(b, kind).reshape(p.b.shape)
+    spatial = len(p.pads)
+    lead = p.a.ndim - spatial
+    befores = [before for before, _ in p.pads]
+    maps = []
+    for axis in range(spatial):
+        # pad the indices of one axis as ops pads the values, then read them along that axis
+        shape = [1] * spatial
+        shape[axis] = -1
+        padded = p.padded(np.arange(p.a.shape[lead + axis]).reshape(shape), fill=-1)
+        line = tuple(slice(None) if j == axis else before for j, before in enumerate(befores))
+        maps.append(np.asarray(padded[line], dtype=np.int64))
+    result_shape = p.result_shape(a.shape, b.shape)
+    fill = _number_in_kind(fill, kind)
+    return Geometry(p, options, a2, b2, p.kernel(b2), fill, kind, tuple(maps), result_shape)
+
+
+def _is_zero(v: Any) -> bool:
+    try:
+        return bool(v == 0)
+    except TypeError:
+        return False
+
+
+def terms_per_cell(g: Geometry) -> int:
+    """How many products make one cell (with --channels, through all channels)."""
+    return math.prod(g.kernel.shape[1:] if g.options.channels else g.kernel.shape)
+
+
+def cell_step(g: Geometry, cell: tuple[int, ...]) -> Step:
+    """One result cell derived from the operands: its window, products, sum, bias, activation."""
+    options = g.options
+    f, where = g.filter_and_place(cell)
+    positions = g.taps(where)
+    window, padding = g.read(positions)
+    k = g.kernel[f] if options.channels else g.kernel
+    products = _products(window, k)
+    channel_sums: tuple[Any, ...] = ()
+    if options.channels:
+        channel_sums = tuple(_sum(ch) for ch in products)
+    total = _sum(products)
+    value = total
+    if options.bias:
+        value = value + _number_in_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
+    value = _activate(value, options.activation)
+    origin = tuple(int(p[0]) for p in positions)
+    return Step(tuple(cell), window, k, products, total, value, origin, np.array(padding), channel_sums)
+
+
+def _sliding_steps(
+    g: Geometry,
+    op: Op,
+    shapes: tuple[tuple[int, ...], tuple[int, ...]],
+    cells: list[tuple[int, ...]],
+    total_cells: int,
+    chosen: bool,
+    padded: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Steps:
+    p = g.plan
+    if padded is None:
+        padded = _padded(g)
+    return Steps(
+        op=op,
+        options=g.options,
+        a_shape=shapes[0],
+        b_shape=shapes[1],
+        out_shape=g.shape,
+        steps=tuple(cell_step(g, cell) for cell in cells),
+        total_cells=total_cells,
+        kernel=g.b[0] if g.options.channels and p.filters == 1 else g.b,
+        turned=g.kernel if op is Op.CONVOLVE else None,
+        padded=padded[0],
+        pad_mask=padded[1],
+        pads=p.pads,
+        stride=p.stride,
+        dilation=p.dilation,
+        bias=g.options.bias or None,
+        chosen=chosen,
+    )
+
+
+def _padded(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    check_allocation(
+        g.a.shape[: g.a.ndim - g.spatial] + tuple(len(m) for m in g.maps), g.kind, "the padded input"
+    )
+    values, outside = g.padded()
+    return values, np.array(outside)
+
+
 def derive_sliding(
     op: Op,
     a: np.ndarray,
@@ -150,77 +368,26 @@ def derive_sliding(
     *,
     at: tuple[int, ...] | None = None,
     max_steps: int = 25,
+    max_terms: int = MAX_TERMS,
 ) -> Steps:
     """Every output cell of convolve or correlate: window, kernel as applied, products, sum.
 
-    The arithmetic here is done cell by cell on Python numbers (exact for every kind); the test
-    suite checks that it agrees with ops, which computes the same plan in bulk.
+    Only the cells shown are computed (the result's shape comes from the geometry), on Python
+    numbers, exact for every kind; the test suite checks that they agree with ops, which
+    computes the same plan in bulk.
     """
-    options = options or OpOptions()
-    p = ops.plan(op, a, b, options)
-    result = ops.run(op, a, b, options)
-    padded = p.padded()
-    lead = [(0, 0)] * (p.a.ndim - len(p.pads))
-    pad_mask = ~np.pad(np.ones(p.a.shape, dtype=bool), lead + list(p.pads), constant_values=False)
-    kernel = p.kernel()
-    spatial = len(p.pads)
-    filters = p.filters
-    out_shape = tuple(result.value.shape)
-    cells, total_cells = _cells(out_shape, at, max_steps)
-    steps = []
-    for cell in cells:
-        if options.channels and len(cell) == spatial + 1:
-            f, where = cell[0], cell[1:]
-        else:
-            f, where = 0, cell
-        origin = p.window_origin(tuple(where))
-        k = kernel[f] if options.channels else kernel
-        taps = tuple(
-            slice(o, o + (n - 1) * d + 1, d)
-            for o, n, d in zip(origin, k.shape[-spatial:], p.dilation, strict=True)
-        )
-        index = (slice(None),) * (padded.ndim - spatial) + taps
-        window = padded[index]
-        products = _products(window, k)
-        channel_sums: tuple[Any, ...] = ()
-        if options.channels:
-            channel_sums = tuple(_sum(ch) for ch in products)
-        total = _sum(products)
-        value = total
-        if options.bias:
-            value = value + options.bias[f if len(options.bias) > 1 else 0]
-        value = _activate(value, options.activation)
-        steps.append(
-            Step(
-                cell=tuple(cell),
-                window=window,
-                kernel=k,
-                products=products,
-                total=total,
-                value=value,
-                origin=origin,
-                padding=pad_mask[index],
-                channel_sums=channel_sums,
-            )
-        )
-    return Steps(
-        op=op,
-        options=options,
-        a_shape=tuple(a.shape),
-        b_shape=tuple(b.shape),
-        out_shape=out_shape,
-        steps=tuple(steps),
-        total_cells=total_cells,
-        kernel=p.b[0] if options.channels and filters == 1 else p.b,
-        turned=kernel if op is Op.CONVOLVE else None,
-        padded=padded,
-        pad_mask=pad_mask,
-        pads=p.pads,
-        stride=p.stride,
-        dilation=p.dilation,
-        bias=options.bias or None,
-        chosen=at is not None,
-    )
+    g = geometry(op, a, b, options)
+    cells, total_cells = _cells(g.shape, at, max_steps, terms_per_cell(g), max_terms)
+    shapes = (tuple(a.shape), tuple(b.shape))
+    return _sliding_steps(g, op, shapes, cells, total_cells, at is not None)
+
+
+def _dot_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    """np.dot's result shape; ops.dot's error when the inner dimensions differ."""
+    inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if a.shape[-1] != inner or a.size == 0 or b.size == 0:
+        ops.dot(a, b)  # raises its shape error before computing anything
+    return a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
 
 
 def derive(
@@ -231,32 +398,35 @@ def derive(
     *,
     at: tuple[int, ...] | None = None,
     max_steps: int = 25,
+    max_terms: int = MAX_TERMS,
 ) -> Steps:
     """The derivation of any operation: sliding ops cell by cell, elementwise-sum as one step,
-    dot as row times column for each entry."""
+    dot as row times column for each entry. At most ``max_steps`` cells, and at most
+    ``max_terms`` products in all."""
     if op in (Op.CONVOLVE, Op.CORRELATE):
-        return derive_sliding(op, a, b, options, at=at, max_steps=max_steps)
-    result = ops.run(op, a, b, options)
+        return derive_sliding(op, a, b, options, at=at, max_steps=max_steps, max_terms=max_terms)
     if op is Op.ELEMENTWISE_SUM:
+        _cells((), None, 1, a.size, max_terms)
+        result = ops.elementwise_sum(a, b)
         products = _products(a, b)
         step = Step(
             cell=(), window=a, kernel=b, products=products, total=result.value[()], value=result.value[()]
         )
         return Steps(op, None, tuple(a.shape), tuple(b.shape), (), (step,), 1)
     # dot: entry [i, j] is row i of A times column j of B
-    out_shape = tuple(result.value.shape)
+    out_shape = _dot_shape(a, b)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.ndim != 2 or b2.ndim != 2:
         raise UsageError("steps for dot shows 1-D and 2-D operands; for more axes use `convcli dot`")
-    cells, total_cells = _cells(out_shape, at, max_steps)
+    cells, total_cells = _cells(out_shape, at, max_steps, a2.shape[1], max_terms)
     steps = []
     for cell in cells:
         i = cell[0] if a.ndim == 2 else 0
         j = cell[-1] if b.ndim == 2 else 0
         row, column = a2[i], b2[:, j]
         products = _products(row, column)
-        value = result.value[cell] if cell else result.value[()]
+        value = _sum(products)
         steps.append(
             Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value)
         )
@@ -283,33 +453,41 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     """The patch matrix of A (one column per window), the kernel as a row, and their product.
 
     For convolve the row holds the kernel turned 180°, which is why convolve equals correlate
-    with the turned kernel. Bias and activation, when given, are applied after the product.
+    with the turned kernel. Bias and activation, when given, are applied after the product. The
+    patch matrix is refused, before anything is computed, when it would not fit in memory.
     """
     options = options or OpOptions()
     if op not in (Op.CONVOLVE, Op.CORRELATE):
         raise UsageError("im2col applies to convolve and correlate")
-    p = ops.plan(op, a, b, options)
-    expected = ops.run(op, a, b, options)
-    padded = p.padded()
-    kernel = p.kernel()
-    spatial = len(p.pads)
+    g = geometry(op, a, b, options)
+    p = g.plan
+    kernel = g.kernel
+    spatial = g.spatial
     k_spatial = kernel.shape[-spatial:]
-    columns, labels = [], []
-    for where in np.ndindex(*p.out_shape):
-        origin = p.window_origin(where)
-        taps = tuple(
-            slice(o, o + (n - 1) * d + 1, d) for o, n, d in zip(origin, k_spatial, p.dilation, strict=True)
+    taps = terms_per_cell(g)
+    windows = math.prod(p.out_shape)
+    check_allocation((taps, windows), g.kind, "im2col's patch matrix (a row per tap, a column per window)")
+    padded, _ = _padded(g)
+    slabs = []
+    for tap in np.ndindex(*k_spatial):
+        index = tuple(
+            slice(t * d, t * d + (o - 1) * s + 1, s)
+            for t, d, o, s in zip(tap, p.dilation, p.out_shape, p.stride, strict=True)
         )
-        columns.append(padded[(slice(None),) * (padded.ndim - spatial) + taps].reshape(-1))
-        labels.append(tuple(where))
-    patches = np.stack(columns, axis=1)
+        where: tuple[Any, ...] = (Ellipsis, *index)
+        slabs.append(padded[where])
+    # rows in the kernel's own order: channel first, then the spatial taps
+    patches = np.stack(slabs, axis=padded.ndim - spatial).reshape(taps, windows)
+    labels = tuple(np.ndindex(*p.out_shape))
     rows = kernel.reshape(p.filters, -1) if options.channels else kernel.reshape(1, -1)
-    if patches.dtype.kind in "iu":  # Python ints: the product cannot wrap around
+    expected = ops.run(op, a, b, options)
+    if patches.dtype.kind in "iu" or rows.dtype.kind in "iu":  # Python ints: the product cannot wrap around
         patches, rows = patches.astype(object), rows.astype(object)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
         product = np.dot(rows, patches)
     if options.bias:
-        product = product + np.array(options.bias, dtype=object).reshape(-1, 1)
+        bias = [_number_in_kind(v, g.kind) for v in options.bias]
+        product = product + np.array(bias, dtype=object).reshape(-1, 1)
     product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
         product.shape
     )
@@ -320,7 +498,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     return Im2col(
         op,
         patches,
-        tuple(labels),
+        labels,
         rows,
         shaped,
         expected.value,
@@ -415,7 +593,28 @@ def step_lines(steps: Steps, step: Step) -> list[str]:
 
 
 def derive_cells(
-    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None, cells: list[tuple[int, ...]]
+    op: Op,
+    a: np.ndarray,
+    b: np.ndarray,
+    options: OpOptions | None,
+    cells: list[tuple[int, ...]],
+    max_terms: int = MAX_TERMS,
 ) -> list[Steps]:
-    """The derivation of a few chosen cells (check uses it for the first wrong ones)."""
-    return [derive(op, a, b, options, at=cell if cell else None, max_steps=1) for cell in cells]
+    """The derivation of a few chosen cells, one Steps each (check uses it for the first wrong
+    ones), as many as ``max_terms`` products allow in all."""
+    if not cells:
+        return []
+    if op is Op.ELEMENTWISE_SUM:
+        per_cell = a.size
+    elif op is Op.DOT:
+        per_cell = a.shape[-1]
+    else:
+        g = geometry(op, a, b, options)
+        per_cell = terms_per_cell(g)
+    chosen = cells[: max_terms // per_cell]
+    if op not in (Op.CONVOLVE, Op.CORRELATE):
+        return [derive(op, a, b, options, at=cell or None, max_terms=per_cell) for cell in chosen]
+    shapes = (tuple(a.shape), tuple(b.shape))
+    padded = _padded(g) if chosen else None
+    total = math.prod(g.shape)
+    return [_sliding_steps(g, op, shapes, [cell], total, True, padded) for cell in chosen]
