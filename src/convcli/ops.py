@@ -442,13 +442,22 @@ def activate(value: np.ndarray, activation: Activation, kind: Kind) -> tuple[np.
     """f in y = f(x·w + b), entry by entry, and the kind of the result: relu keeps the kind,
     sigmoid and tanh give floats."""
     if activation is Activation.RELU:
-        value = np.where(_positive(value), value, _as_fill(kind, 0)).astype(value.dtype)
+        kept = _positive(value)
+        if value.dtype.kind == "f":
+            kept = kept | np.isnan(value)  # nan stays nan, as in numpy.maximum and torch.relu
+        value = np.where(kept, value, _as_fill(kind, 0)).astype(value.dtype)
     elif activation in (Activation.SIGMOID, Activation.TANH):
         if kind in (Kind.COMPLEX, Kind.SYMBOLIC):
             raise UsageError(f"--activation {activation} takes real numbers, not {kind} ones")
         x = as_kind(value, Kind.FLOAT)
         with np.errstate(over="ignore", invalid="ignore"):
-            value = np.tanh(x) if activation is Activation.TANH else 0.5 * (1.0 + np.tanh(0.5 * x))
+            if activation is Activation.TANH:
+                value = np.tanh(x)
+            else:
+                # 1/(1+e^-x) above 0 and e^x/(1+e^x) below: each keeps its digits in its own tail,
+                # where 0.5*(1+tanh(x/2)) gives 0 for x = -40 instead of 4.2e-18
+                e = np.exp(-np.abs(x))
+                value = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         kind = Kind.FLOAT
     return value, kind
 
