@@ -7,14 +7,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from convcli import ops
-from convcli.closeness import equal
+from convcli.cli import ExitCode, app
 from convcli.diagnose import CheckReport, Diagnosis, check
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Convention, Mode, Op, OpOptions
 
-from .conftest import B2, SEED_A, SEED_B, WINDOW
+from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW
 
 # correlate(SEED_A, B2) and convolve(SEED_A, B2) in valid mode, worked by hand
 CORRELATE_B2 = [[3, 3, 4], [1, 3, 3], [1, 2, 3]]
@@ -84,24 +85,42 @@ def test_int_answer_equals_rational_result():
     assert report.match is True
 
 
-def test_float_answer_within_tolerance_of_exact_result():
+def test_an_exact_problem_needs_an_exact_answer():
+    # 4.0 is 4 and 0.5 is 1/2 exactly, so they are right however they are written
+    assert run_check(SEED_A, B2, np.array(CORRELATE_B2, dtype=float)).match is True
+    half = fractions([[1, 1], [1, 1]], 2)
+    assert run_check(np.array([[1, 0], [0, 0]]), half, [[0.5]]).match is True
+    # but a float a relative 1e-12 off is not an exact answer, whatever the tolerance
     answer = np.array(CORRELATE_B2, dtype=float) * (1 + 1e-12)
-    assert run_check(SEED_A, B2, answer).match is True
+    report = run_check(SEED_A, B2, answer, tolerance=1e-3)
+    assert report.match is False
+    assert report.wrong == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]
+    assert (report.diagnosis.key, report.diagnosis.text) == (
+        "rounded",
+        "your answer is the right one rounded (to a relative 1.1e-12), but these inputs are exact, so "
+        "the answer must be exact too: at [0, 0] it is 3, not 3.0000000000030003",
+    )
+    big = run_check(np.array([[100000000001, 2]]), np.array([[1]]), np.array([[1e11, 2.0]]))
+    assert (big.match, big.wrong) == (False, [(0, 0)])
 
 
 def test_float_answer_outside_tolerance():
+    a = SEED_A.astype(float)
     answer = np.array(CORRELATE_B2, dtype=float)
     answer[2, 1] += 1e-6
-    report = run_check(SEED_A, B2, answer)
+    report = run_check(a, B2, answer)
     assert report.match is False
     assert report.wrong == [(2, 1)]
+    # the cell is 2, a sum of products 1+0+...+1 whose absolute values add up to 2
     assert (report.diagnosis.key, report.diagnosis.text) == (
         "rounded",
-        "your answer is right to a relative 1e-06: rounded? --tolerance 1e-06 accepts it",
+        "your answer is within a relative 5.1e-07 of the right one (of each cell's scale, the sum of "
+        "its |products|): rounded? --tolerance 1e-06 accepts it",
     )
-    assert run_check(SEED_A, B2, answer, tolerance=1e-6).match is True
+    assert run_check(a, B2, answer, tolerance=1e-6).match is True
+    assert run_check(a, B2, answer, tolerance=5e-7).match is False
     answer[2, 1] += 0.1
-    report = run_check(SEED_A, B2, answer)
+    report = run_check(a, B2, answer)
     assert report.diagnosis is None
     assert report.worst == "1 of 9 cells is wrong; the difference is 0.100001 at [2, 1]"
 
@@ -119,52 +138,6 @@ def test_vector_answer_for_a_row_result():
     row = ops.correlate(a, np.array([[1, 2]])).value
     assert row.shape == (1, 4)
     assert run_check(a, np.array([[1, 2]]), [3, 3, 1, 0]).match is True
-
-
-# --- equal ----------------------------------------------------------------------------------------
-
-
-def test_equal_exact_kinds():
-    assert equal(np.array([4, 5]), fractions([[4, 5]]), tolerance=0).tolist() == [[True, True]]
-    assert equal(fractions([[10]], 9), np.array([[Fraction(10, 9)]], dtype=object), tolerance=0).all()
-    # exact kinds never use the tolerance
-    assert equal(np.array([10**18]), np.array([10**18 + 1]), tolerance=1e-3).tolist() == [False]
-
-
-def test_equal_floats_relative_with_absolute_floor():
-    assert equal(np.array([1e10]), np.array([1e10 + 1.0]), tolerance=1e-9).tolist() == [True]
-    assert equal(np.array([1.0]), np.array([1.0 + 3e-9]), tolerance=1e-9).tolist() == [False]
-    assert equal(np.array([0.0]), np.array([1e-12]), tolerance=1e-9).tolist() == [True]
-    assert equal(np.array([0.0]), np.array([1e-6]), tolerance=1e-9).tolist() == [False]
-    assert equal(np.array([1.0 + 2.0j]), np.array([1.0 + 2.0000000001j]), tolerance=1e-9).tolist() == [True]
-
-
-def test_equal_nan_and_inf():
-    nan, inf = math.nan, math.inf
-    mask = equal(np.array([nan, 1.0, inf, nan, inf]), np.array([nan, 1.0, inf, 2.0, -inf]), tolerance=1e-9)
-    assert mask.tolist() == [True, True, True, False, False]
-
-
-def test_equal_shapes():
-    assert equal(np.array([3]), np.array(3), tolerance=0).shape == ()
-    assert equal(np.array([[3]]), np.array(3), tolerance=0).shape == ()
-    assert equal(np.array([1, 2]), np.array([[1, 2]]), tolerance=0).tolist() == [[True, True]]
-    assert equal(np.array([[1, 2]]), np.array([1, 2]), tolerance=0).tolist() == [True, True]
-    # a column is not a row, and 3x3 is not 9
-    assert equal(np.array([1, 2]), np.array([[1], [2]]), tolerance=0) is None
-    assert equal(np.arange(9), np.arange(9).reshape(3, 3), tolerance=0) is None
-
-
-def test_equal_symbolic():
-    sympy = pytest.importorskip("sympy")
-    a, d = sympy.symbols("a d")
-    left = np.empty(2, dtype=object)
-    left[:] = [a + 2 * d, a / 3]
-    right = np.empty(2, dtype=object)
-    right[:] = [2 * d + a, 0.333333333333333333 * a]
-    assert equal(left, right, tolerance=1e-9).tolist() == [True, True]
-    right[1] = a / 2
-    assert equal(left, right, tolerance=1e-9).tolist() == [True, False]
 
 
 # --- the other operation --------------------------------------------------------------------------
@@ -320,9 +293,11 @@ def test_transposed_kernel_for_correlate():
         "transposed",
         "your answer slides the transposed kernel (B.T) over A: correlate neither transposes nor turns "
         "the kernel",
-        None,
-        None,
+        OpOptions(),
+        Op.CORRELATE,
     )
+    a, kernel = report.diagnosis.operands
+    assert (a is SEED_A, kernel.tolist()) == (True, K3.T.tolist())
 
 
 def test_transposed_instead_of_turned_for_convolve():
@@ -505,7 +480,11 @@ def test_forgotten_normalisation():
     sums = [[6, 7, 6], [4, 7, 7], [4, 6, 6]]
     report = run_check(SEED_A, box, sums)
     assert report.diagnosis == Diagnosis(
-        "scale", "your answer is 9 times the right one: a forgotten normalisation such as 1/9", None, None
+        "scale",
+        "your answer is 9 times the right one: a forgotten normalisation such as 1/9",
+        None,
+        None,
+        factor=9,
     )
 
 
@@ -619,14 +598,21 @@ def test_complex_answers():
 # --- large inputs and bad input -------------------------------------------------------------------
 
 
-def test_large_inputs_skip_the_expensive_candidates():
+def test_large_inputs_get_every_diagnosis(monkeypatch):
     big = np.zeros((1001, 1000), dtype=np.int64)
     big[:5, :5] = SEED_A
     same = ops.correlate(big, B2, OpOptions(mode=Mode.SAME)).value
+    computed = []
+    run = ops.run
+    monkeypatch.setattr(ops, "run", lambda *args: computed.append(args[0]) or run(*args))
     report = run_check(big, B2, same)
     assert report.shape_mismatch == "your answer is 1001x1000 but correlate (valid) gives 999x998"
-    assert report.diagnosis is None
-    # the other operation costs no more than the check itself, so it is still tried
+    assert (
+        report.diagnosis.text
+        == "your answer is correlate in same mode, not valid mode: same keeps the output the size of A"
+    )
+    # the right result, then the one suspect that agreed at the cells compared first
+    assert computed == [Op.CORRELATE, Op.CORRELATE]
     flipped = ops.convolve(big, B2).value
     report = run_check(big, B2, flipped)
     assert report.diagnosis.key == "flipped"
@@ -674,7 +660,8 @@ def test_rounded_float_answer_suggests_a_tolerance():
     right = ops.correlate(SEED_A, box).value
     assert _key_and_text(np.round(right, 4), b=box) == (
         "rounded",
-        "your answer is right to a relative 0.0001: rounded? --tolerance 0.0001 accepts it",
+        "your answer is within a relative 0.0001 of the right one (of each cell's scale, the sum of its "
+        "|products|): rounded? --tolerance 0.0001 accepts it",
     )
 
 
@@ -695,4 +682,215 @@ def test_one_channel_only():
     assert _key_and_text([[19, 25], [37, 43]], D2L_X, D2L_K, options=OpOptions(channels=True)) == (
         "one-channel",
         "your answer uses channel 0 only; a layer sums the products over all 2 channels",
+    )
+
+
+# --- diagnoses that are true ---------------------------------------------------------------------
+
+NINE = np.arange(1, 10).reshape(3, 3)
+EYE = np.array([[1, 0], [0, 1]])
+NINE_EYE = [[6, 8], [12, 14]]  # correlate(NINE, EYE)
+
+
+@pytest.mark.parametrize(
+    ("answer", "text"),
+    [
+        ([[2, 4], [8, 10]], None),
+        ([[-2, 0], [4, 6]], "every cell is off by -4: the bias -4 was added twice"),
+        (NINE_EYE, "every cell is off by +4: the bias -4 was left out"),
+        ([[10, 12], [16, 18]], "every cell is off by +8: the bias -4 was subtracted instead of added"),
+        ([[3, 5], [9, 11]], "every cell is off by +1: an extra bias, or one added twice?"),
+    ],
+)
+def test_a_negative_bias_is_named_with_the_right_sign(answer, text):
+    report = run_check(NINE, EYE, answer, bias=(-4,))
+    assert report.match is (text is None)
+    if text is not None:
+        assert (report.diagnosis.key, report.diagnosis.text) == ("offset", text)
+        assert np.array_equal(np.array(answer), np.array(NINE_EYE) - 4 + report.diagnosis.offset)
+
+
+def test_a_rounding_claim_states_the_numbers_found():
+    # an answer off by 100% is never "right to a relative 1e-08": its numbers say what it is
+    a = np.array([[1e-12, 2e-12]])
+    report = run_check(a, np.array([[1]]), [[2e-12, 4e-12]], tolerance=1e-10)
+    assert (
+        report.diagnosis.text == "your answer is 2 times the right one: a forgotten normalisation such as 0.5"
+    )
+    assert report.diagnosis.factor == 2.0
+    report = run_check(a, np.array([[1]]), [[2e-12, 5e-12]], tolerance=1e-10)
+    assert report.diagnosis is None
+    assert report.worst == "2 of 2 cells are wrong; the largest difference is 3e-12 at [0, 1]"
+
+
+def test_both_stride_and_padding_forgotten():
+    answer = ops.correlate(SEED_A, SEED_B).value
+    report = run_check(SEED_A, SEED_B, answer, stride=(2,), padding=(1,))
+    assert report.diagnosis.key == "stride+padding"
+    assert (
+        report.diagnosis.text
+        == "your answer has two slips: stride 1 instead of 2, and no padding instead of 1"
+    )
+    assert report.diagnosis.options == OpOptions(stride=(1,), padding=(0,))
+
+
+@pytest.mark.parametrize(
+    ("given", "slipped", "key", "text"),
+    [
+        (
+            OpOptions(stride=(2,), padding=(1,)),
+            OpOptions(stride=(2,), padding=(0,)),
+            "flipped+padding",
+            "your answer has two slips: the kernel was turned 180° (that is convolve), and no padding "
+            "instead of 1",
+        ),
+        (
+            OpOptions(dilation=(2,), padding=(2,)),
+            OpOptions(dilation=(1,), padding=(2,)),
+            "flipped+dilation",
+            "your answer has two slips: the kernel was turned 180° (that is convolve), and dilation 1 instead of 2",
+        ),
+        (
+            OpOptions(stride=(2,), bias=(3,)),
+            OpOptions(stride=(1,)),
+            "stride+bias",
+            "your answer has two slips: stride 1 instead of 2, and the bias 3 left out",
+        ),
+    ],
+)
+def test_two_slips_at_once(given, slipped, key, text):
+    a = np.arange(49).reshape(7, 7) % 5
+    answer = (
+        ops.convolve(a, K3, slipped).value
+        if key.startswith("flipped")
+        else ops.correlate(a, K3, slipped).value
+    )
+    report = run_check(a, K3, answer, **given.__dict__)
+    assert (report.diagnosis.key, report.diagnosis.text) == (key, text)
+    diagnosis = report.diagnosis
+    assert ops.run(diagnosis.op, a, K3, diagnosis.options).value.tolist() == answer.tolist()
+
+
+def test_a_slip_that_changes_nothing_is_not_named():
+    # SEED_B is symmetric, so turning it is no slip: a forgotten stride alone explains this
+    answer = ops.correlate(SEED_A, SEED_B).value
+    report = run_check(SEED_A, SEED_B, answer, stride=(2,))
+    assert report.shape_mismatch == "your answer is 3x3 but correlate (valid, stride 2) gives 2x2"
+    assert report.diagnosis.key == "stride"
+
+
+# --- the examples, through the command line -------------------------------------------------------
+
+
+def cli(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, ["check", *args], input=input)
+
+
+def test_small_floats_are_not_all_equal_on_the_command_line():
+    result = cli("1e-12 2e-12", "1", "--answer", "3e-12 -5e-12", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert (lines[0], lines[-2:]) == ("wrong", ["expected:", "1e-12 2e-12"])
+    result = cli("[[1e-12, 2e-12]]", "1", "--answer", "[[3e-12, -5e-12]]", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout == (
+        "wrong\n"
+        "off by: 2 of 2 cells are wrong; the largest difference is 7e-12 at [0, 1]\n"
+        "wrong cells: [0, 0], [0, 1]\n"
+        "C[0, 0] should be: (1e-12*1.0) = 1e-12 = 1e-12\n"
+        "C[0, 1] should be: (2e-12*1.0) = 2e-12 = 2e-12\n"
+        "expected:\n"
+        "1e-12 2e-12\n"
+    )
+    assert result.stderr == ""
+
+
+def test_a_cancelling_cell_accepts_zero_on_the_command_line():
+    result = cli("0.1 0.2 -0.3", "1 1 1", "--answer", "0", "-f", "plain")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "right: your answer equals correlate\n",
+        "",
+    )
+
+
+def test_an_exact_problem_on_the_command_line():
+    result = cli("100000000001 2", "1", "--answer", "1e11 2", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0] == "wrong"
+    assert "off by: 1 of 2 cells is wrong; the difference is 1 at [0" in result.stdout
+    for answer in ("0.5 1.0; 1.5 2", "1/2 1; 3/2 2", "[[0.5, 1], [1.5, 2.0]]", "5e-1 1; 15e-1 2"):
+        result = cli("1 2; 3 4", "1/2", "--answer", answer, "-f", "plain")
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            0,
+            "right: your answer equals correlate\n",
+            "",
+        )
+    # 0.1 written as a decimal is 1/10 exactly, from any source
+    result = cli("1 2; 3 4", "1/10", "--answer", "-", "-f", "plain", input="0.1 0.2\n0.3 0.4\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "right: your answer equals correlate\n",
+        "",
+    )
+
+
+def test_an_exact_problem_with_a_rounded_answer():
+    result = cli("1 2; 3 4", "1/3", "--answer", "0.333 0.667; 1 1.333", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[1] == (
+        "diagnosis: your answer is the right one rounded (to a relative 0.001), but these inputs are exact, "
+        "so the answer must be exact too: at [0, 0] it is 1/3, not 333/1000"
+    )
+    assert result.stderr == ""
+    result = cli("1 2; 3 4", "1/3", "--answer", "nan 2/3; 1 4/3", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[1:3] == [
+        "off by: 1 of 4 cells is wrong; at [0, 0] your answer is nan but the right value is 1/3",
+        "wrong cells: [0, 0]",
+    ]
+    assert result.stderr == ""
+
+
+def test_a_negative_bias_on_the_command_line():
+    result = cli("1 2 3; 4 5 6; 7 8 9", "1 0; 0 1", "--bias", "-4", "--answer", "-2 0; 4 6", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[:2] == [
+        "wrong",
+        "diagnosis: every cell is off by -4: the bias -4 was added twice",
+    ]
+    assert result.stderr == ""
+
+
+def test_stride_and_padding_forgotten_on_the_command_line():
+    result = cli(
+        str(SAMPLES / "A.txt"),
+        str(SAMPLES / "B.txt"),
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--answer",
+        "4 3 4; 2 4 3; 2 3 4",
+        "-f",
+        "plain",
+    )
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[:3] == [
+        "wrong",
+        "diagnosis: your answer has two slips: stride 1 instead of 2, and no padding instead of 1",
+        "wrong cells: [0, 0], [0, 2], [1, 0], [2, 0], [2, 1], [2, 2]",
+    ]
+    assert result.stderr == ""
+
+
+def test_wrong_cells_of_a_million_products_are_not_derived():
+    result = cli("box:101", "box:101", "--answer", "[[0]]", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert "should be" not in result.stdout
+    assert result.stderr == (
+        "note: the wrong cells are not derived: each is a sum of 10,201 products, more than 10,000; "
+        "convcli steps --at I,J --max-terms 10201 derives one\n"
     )

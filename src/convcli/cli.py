@@ -1051,14 +1051,35 @@ def check_command(
     options: OpOptions,
 ) -> None:
     from . import diagnose
-    from .steps import derive_cells
+    from .closeness import exact_problem
+    from .steps import MAX_TERMS, cell_terms, derive_cells
 
     if [a, b, answer].count("-") > 1:
         raise UsageError("only one of A, B and --answer can be '-' (standard input)")
     A, B = _read_pair(a, b, run.exact)
-    X = parsing.read_matrix(answer, name="answer", exact=run.exact)
-    report = diagnose.check(A, B, X, op, options, tolerance=tolerance)
-    derivations = derive_cells(op, A, B, options, report.wrong[:3]) if not report.match else []
+    # an exact problem takes the answer as written: 0.1 is 1/10, and 1e11 is 10**11 exactly
+    exact = run.exact or exact_problem(A, B, options if op in (Op.CONVOLVE, Op.CORRELATE) else OpOptions())
+    written_as_floats = False
+    try:
+        X = parsing.read_matrix(answer, name="answer", exact=exact)
+    except ConvcliError as exc:
+        if run.exact or not exact or answer == "-":
+            raise
+        # nan and inf have no exact value, and no exact result holds them: read so, it is wrong
+        X = parsing.read_matrix(answer, name="answer")
+        if X.dtype.kind not in "fc" or np.isfinite(X).all():
+            raise exc from None
+        written_as_floats = True
+    report = diagnose.check(A, B, X, op, options, tolerance=tolerance, written_as_floats=written_as_floats)
+    wanted = report.wrong[:3]
+    derivations = derive_cells(op, A, B, options, wanted) if not report.match else []
+    notes: tuple[str, ...] = ()
+    if len(derivations) < len(wanted):
+        terms = cell_terms(op, A, B, options)
+        notes = (
+            f"the wrong cells are not derived: each is a sum of {terms:,} products, more than "
+            f"{MAX_TERMS:,}; convcli steps --at I,J --max-terms {terms} derives one",
+        )
 
     def machine(f: Format) -> str:
         if f is Format.HTML:
@@ -1074,6 +1095,7 @@ def check_command(
         [a, b, answer],
         machine,
         lambda width: _views().check_view(report, derivations, width=width),
+        notes,
         pages=True,
     )
     if not report.match:

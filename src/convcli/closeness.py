@@ -1,21 +1,72 @@
 """When an answer is the right result: the one closeness rule that check, im2col and compare use.
 
-Integers and fractions compare exactly; floats and complex numbers within a relative tolerance;
-symbolic entries by sympy.
+- An exact result (integers, fractions) is matched only by an answer that equals it exactly,
+  however it is written: 4.0 is 4 and 0.5 is 1/2, but 1e11 is not 100000000001.
+- A float or complex cell is matched within ``tolerance`` times the cell's own scale: the sum of
+  the absolute values of the products that make it (and of its bias). There is no absolute floor,
+  so 3e-12 is not 1e-12, yet 0 is right for a cell whose products cancel to 1e-17. With an
+  activation f the answer may lie anywhere between f(x - d) and f(x + d), where x is the cell
+  before f and d the tolerance times its scale (or within the tolerance of the value itself, for
+  the rounding of f).
+- nan is right only where nan is expected, an infinity only where the same infinity is.
+- Symbolic cells are equal expressions; a coefficient computed from floats is matched within the
+  tolerance of its own size.
+
+The scale of every cell is one extra computation: the same operation on |A| and |B|.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from . import ops
 from .errors import UsageError
-from .model import Kind
-from .numbers import kind_of, value_of
+from .model import Activation, Kind, Method, Op, OpOptions, Result
+from .numbers import as_kind, common_kind, kind_of, kind_of_value, value_of
 
-__all__ = ["core_shape", "number_kind", "inexact", "equal", "all_equal"]
+__all__ = [
+    "Expected",
+    "core_shape",
+    "number_kind",
+    "exact_problem",
+    "right_result",
+    "scale_of",
+    "magnitudes",
+    "equal",
+    "all_equal",
+]
+
+_LARGEST = float(np.finfo(np.float64).max)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A right result, with what it takes to judge an answer against it.
+
+    ``scale`` holds each float or complex cell's scale (None for exact and symbolic results, and
+    where no products are known: cells are then compared relative to their own size); with an
+    activation, ``before`` holds the cells before it.
+    """
+
+    value: np.ndarray
+    scale: np.ndarray | None = None
+    before: np.ndarray | None = None
+    activation: Activation = Activation.NONE
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Expected:
+        """The same cells rearranged (transposed, reshaped, one channel...)."""
+        return Expected(
+            fn(self.value),
+            None if self.scale is None else fn(self.scale),
+            None if self.before is None else fn(self.before),
+            self.activation,
+        )
 
 
 def core_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -33,6 +84,103 @@ def number_kind(x: np.ndarray, what: str) -> Kind:
         raise UsageError(f"{what} must hold numbers, not {x.dtype} values") from exc
 
 
+def exact_problem(a: np.ndarray, b: np.ndarray, options: OpOptions) -> bool:
+    """Whether the right result is exact: every number given is an integer or a fraction (also
+    inside symbolic entries), and no sigmoid or tanh turns it into a float."""
+    if options.activation in (Activation.SIGMOID, Activation.TANH):
+        return False
+    kinds = [number_kind(a, "A"), number_kind(b, "B"), kind_of_value(options.fillvalue)]
+    kinds += [kind_of_value(v) for v in options.bias]
+    kind = common_kind(kinds)
+    if kind in (Kind.INTEGER, Kind.RATIONAL):
+        return True
+    if kind is not Kind.SYMBOLIC:
+        return False
+    import sympy
+
+    values = [*a.flat, *b.flat, options.fillvalue, *options.bias]
+    return all(not sympy.sympify(value_of(v)).atoms(sympy.Float, sympy.I) for v in values)
+
+
+# ---------------------------------------------------------------------------------------------
+# the right result and its scale
+
+
+def magnitudes(x: np.ndarray) -> np.ndarray:
+    """|x| as float64 (the moduli of complex entries)."""
+    if x.dtype.kind == "c":
+        return np.abs(x)
+    if x.dtype.kind == "f":
+        return np.abs(x.astype(np.float64, copy=False))
+    return np.abs(as_kind(x, Kind.FLOAT))
+
+
+def _magnitude(v: Any) -> float:
+    return float(abs(complex(value_of(v))))
+
+
+def scale_of(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> np.ndarray:
+    """Each cell's scale: the sum of the absolute values of the products that make it, and of its
+    bias. That is the same operation on |A| and |B| (a fill value and a bias by their size), with
+    no activation: one computation, by the direct sum, whose error is relative to each cell.
+
+    A scale beyond float64's range is taken as the largest float64 (it can only make the
+    tolerance stricter)."""
+    options = options or OpOptions()
+    if op in (Op.CONVOLVE, Op.CORRELATE):
+        size = replace(
+            options,
+            fillvalue=_magnitude(options.fillvalue),
+            bias=tuple(_magnitude(v) for v in options.bias),
+            activation=Activation.NONE,
+            method=Method.DIRECT,
+        )
+        value = ops.run(op, magnitudes(a), magnitudes(b), size).value
+    else:
+        value = ops.run(op, magnitudes(a), magnitudes(b)).value
+    with np.errstate(invalid="ignore"):
+        return np.where(value == np.inf, _LARGEST, value)
+
+
+def _faithful(op: Op, options: OpOptions, kind: Kind) -> OpOptions:
+    """Float results by the direct sum, whose rounding is relative to each cell's scale (a
+    transform's is relative to the largest cell), unless a method was asked for."""
+    if kind in (Kind.FLOAT, Kind.COMPLEX) and op in (Op.CONVOLVE, Op.CORRELATE):
+        if options.method is Method.AUTO:
+            return replace(options, method=Method.DIRECT)
+    return options
+
+
+def right_result(
+    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None
+) -> tuple[Result, Expected]:
+    """The right result of ``op`` and, for float and complex results, each cell's scale (and,
+    with an activation, the cells before it)."""
+    options = options or OpOptions()
+    kind = _result_kind(op, a, b, options)
+    computing = _faithful(op, options, kind)
+    result = ops.run(op, a, b, computing)
+    result = replace(result, options=options) if op in (Op.CONVOLVE, Op.CORRELATE) else result
+    if result.kind not in (Kind.FLOAT, Kind.COMPLEX):
+        return result, Expected(result.value)
+    scale = scale_of(op, a, b, options)
+    before = None
+    if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is not Activation.NONE:
+        before = ops.run(op, a, b, replace(computing, activation=Activation.NONE)).value
+    return result, Expected(result.value, scale, before, options.activation)
+
+
+def _result_kind(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
+    kinds = [number_kind(a, "A"), number_kind(b, "B")]
+    if op in (Op.CONVOLVE, Op.CORRELATE):
+        kinds += [kind_of_value(options.fillvalue), *(kind_of_value(v) for v in options.bias)]
+    return common_kind(kinds)
+
+
+# ---------------------------------------------------------------------------------------------
+# equality
+
+
 def _to_float(v: Any) -> Any:
     v = value_of(v)
     if isinstance(v, complex):
@@ -45,77 +193,118 @@ def _to_float(v: Any) -> Any:
 
 
 def inexact(x: np.ndarray, dtype: type) -> np.ndarray:
+    """``x`` as float64 or complex128 (exact numbers beyond float64's range become infinities)."""
     if x.dtype != object:
         return x.astype(dtype)
-    out = np.empty(x.shape, dtype=dtype)
+    out: np.ndarray = np.empty(x.shape, dtype=dtype)
     for i, v in enumerate(x.flat):
         out.flat[i] = _to_float(v)
     return out
 
 
-def _close(x: np.ndarray, y: np.ndarray, tolerance: float) -> np.ndarray:
-    """|x-y| <= tol·max(|x|, |y|, 1) elementwise (so tol is also an absolute floor near 0);
-    equal infinities and nan against nan count as equal."""
-    dtype = np.complex128 if x.dtype.kind == "c" or y.dtype.kind == "c" else np.float64
-    xf, yf = inexact(x, dtype), inexact(y, dtype)
+def _activated(values: np.ndarray, activation: Activation) -> np.ndarray:
+    return ops.activate(values, activation, Kind.FLOAT)[0]
+
+
+def _close(x: np.ndarray, y: Expected, tolerance: float) -> np.ndarray:
+    """The float rule, cell by cell (see the module's docstring)."""
+    kinds = (x.dtype.kind, y.value.dtype.kind)
+    dtype = np.complex128 if "c" in kinds else np.float64
+    xf, yf = inexact(x, dtype), inexact(y.value, dtype)
     with np.errstate(all="ignore"):
-        scale = np.maximum(np.maximum(np.abs(xf), np.abs(yf)), 1.0)
-        near = np.isfinite(xf) & np.isfinite(yf) & (np.abs(xf - yf) <= tolerance * scale)
-        return np.asarray(near | (xf == yf) | (np.isnan(xf) & np.isnan(yf)))
+        same = (xf == yf) | (np.isnan(xf) & np.isnan(yf))
+        finite = np.isfinite(xf) & np.isfinite(yf)
+        distance = np.abs(xf - yf)
+        if y.scale is None:
+            near = distance <= tolerance * np.maximum(np.abs(xf), np.abs(yf))
+        elif y.before is None or y.activation is Activation.NONE:
+            near = distance <= tolerance * y.scale
+        else:
+            # the answer may be f of anything the products allow, or f(x) up to f's own rounding
+            d = tolerance * y.scale
+            low = _activated(y.before - d, y.activation)
+            high = _activated(y.before + d, y.activation)
+            near = (distance <= tolerance * np.abs(yf)) | ((low <= xf) & (xf <= high))
+        return np.asarray(same | (finite & near))
 
 
 def _symbolic_equal(x: Any, y: Any, tolerance: float) -> bool:
+    """Equal expressions; coefficients computed from floats within ``tolerance`` of their size,
+    exact ones exactly."""
     import sympy
 
     sx, sy = sympy.sympify(value_of(x)), sympy.sympify(value_of(y))
     if sx == sy or (sx is sympy.nan and sy is sympy.nan):
         return True
-    diff = sympy.expand(sx - sy)
-    if diff == 0:
+    if sympy.expand(sx - sy) == 0:
         return True
-    # float coefficients (0.333333333333333*a against a/3) leave tiny leftovers
-    tiny = {f: 0 for f in diff.atoms(sympy.Float) if abs(f) <= tolerance}
-    if tiny and sympy.expand(diff.xreplace(tiny)) == 0:
-        return True
-    if diff.is_number:
+    cx = sympy.expand(sx).as_coefficients_dict()
+    cy = sympy.expand(sy).as_coefficients_dict()
+    for term in set(cx) | set(cy):
+        u, v = cx.get(term, sympy.S.Zero), cy.get(term, sympy.S.Zero)
+        if u == v:
+            continue
+        if not (u.is_number and v.is_number):
+            return False
+        if not v.atoms(sympy.Float):
+            # an exact coefficient is matched exactly: a float in the answer by its exact value
+            exact = u.xreplace({f: sympy.Rational(f) for f in u.atoms(sympy.Float)})
+            if sympy.expand(exact - v) != 0:
+                return False
+            continue
         try:
-            d, u, v = abs(complex(diff)), abs(complex(sx)), abs(complex(sy))
+            d, size = abs(complex(u - v)), max(abs(complex(u)), abs(complex(v)))
         except TypeError:
             return False
-        return bool(d <= tolerance * max(u, v, 1.0))
-    return False
+        if not d <= tolerance * size:
+            return False
+    return True
+
+
+def _integral(x: np.ndarray) -> np.ndarray:
+    """Which float cells hold a whole number within int64's range."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & (x == np.floor(x)) & (np.abs(x) < 2.0**63)
 
 
 def _exact_equal(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    if x.dtype != object and y.dtype != object:
-        return np.asarray(x == y)
-    flags = [bool(value_of(u) == value_of(v)) for u, v in zip(x.flat, y.flat, strict=True)]
-    return np.array(flags, dtype=bool).reshape(y.shape)
+    """Cells of ``x`` (any numbers) exactly equal to the exact ``y``: Python compares ints,
+    fractions and floats by their exact values (4.0 == 4, 0.1 != 1/10)."""
+    if y.dtype.kind == "i":
+        if x.dtype.kind == "i":
+            return np.asarray(x == y)
+        if x.dtype.kind in "fc":
+            real = x.real if x.dtype.kind == "c" else x
+            whole = _integral(real) & ((x.imag == 0) if x.dtype.kind == "c" else True)
+            return whole & (np.where(whole, real, 0).astype(np.int64) == y)
+    flags = np.fromiter(map(operator.eq, x.ravel().tolist(), y.ravel().tolist()), dtype=bool, count=y.size)
+    return flags.reshape(y.shape)
 
 
-def equal(x: np.ndarray, y: np.ndarray, *, tolerance: float) -> np.ndarray | None:
-    """Which cells of ``x`` equal those of ``y``: a boolean mask shaped like ``y``.
+def equal(x: np.ndarray, y: Expected | np.ndarray, *, tolerance: float) -> np.ndarray | None:
+    """Which cells of the answer ``x`` are right: a boolean mask shaped like the result.
 
-    Integers and fractions compare exactly (4 equals Fraction(4, 1)); when either side is float or
-    complex, within the relative ``tolerance`` (with ``tolerance`` as an absolute floor near 0),
-    nan equal to nan; symbolic entries by sympy. Shapes that differ only by leading length-1 axes
-    are the same cells (a number and a 1x1 matrix, a vector of n and a 1 x n matrix). Returns None
-    when the shapes differ otherwise.
+    ``y`` is the right result, an :class:`Expected` or an array (then float cells are compared
+    relative to their own size). The rule is the module's. Shapes that differ only by leading
+    length-1 axes are the same cells (a number and a 1x1 matrix, a vector of n and a 1 x n
+    matrix); any other difference of shapes gives None.
     """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.shape != y.shape:
-        if core_shape(x.shape) != core_shape(y.shape):
+    if not isinstance(y, Expected):
+        y = Expected(np.asarray(y))
+    x, value = np.asarray(x), y.value
+    if x.shape != value.shape:
+        if core_shape(x.shape) != core_shape(value.shape):
             return None
-        x = x.reshape(y.shape)
-    kx, ky = number_kind(x, "the answer"), number_kind(y, "the result")
+        x = x.reshape(value.shape)
+    kx, ky = number_kind(x, "the answer"), number_kind(value, "the result")
     if Kind.SYMBOLIC in (kx, ky):
-        flags = [_symbolic_equal(u, v, tolerance) for u, v in zip(x.flat, y.flat, strict=True)]
-        return np.array(flags, dtype=bool).reshape(y.shape)
-    if kx.exact and ky.exact:
-        return _exact_equal(x, y)
+        flags = [_symbolic_equal(u, v, tolerance) for u, v in zip(x.flat, value.flat, strict=True)]
+        return np.array(flags, dtype=bool).reshape(value.shape)
+    if ky in (Kind.INTEGER, Kind.RATIONAL):
+        return _exact_equal(x, value)
     return _close(x, y, tolerance)
 
 
-def all_equal(x: np.ndarray, y: np.ndarray, tolerance: float) -> bool:
+def all_equal(x: np.ndarray, y: Expected | np.ndarray, tolerance: float) -> bool:
     mask = equal(x, y, tolerance=tolerance)
     return mask is not None and bool(mask.all())

@@ -1,62 +1,64 @@
 """check: is an answer right, and if not, which familiar mistake produces it.
 
-``check`` computes the right result with ``ops.run``, compares the answer with it cell by cell
-(exactly for integers and fractions, within a relative tolerance for floats), and when the answer
-is wrong it tries the neighbouring answers a student is likely to have computed instead: the
-other operation (the 180° turn), the other modes and libraries' 'same' alignments, a transposed
-or quarter-turned kernel, stride/padding/dilation off by one, np.dot, a constant offset, a scale
-factor. The first neighbour the answer equals is the diagnosis.
+``check`` computes the right result and compares the answer with it cell by cell by the closeness
+rule (exactly for exact inputs; for floats within a tolerance relative to each cell's scale). When
+the answer is wrong it looks for the neighbouring answer a student is likely to have computed
+instead (see slips.py: the other operation, mode or alignment, a changed kernel, a stride,
+padding or dilation off by one, pairs of these, np.dot), then for slips in writing the answer
+down (transposed, reshaped, rounded, channels not summed) and for arithmetic on the right result
+(a constant offset, a scale factor). The first one the answer equals is the diagnosis.
+
+Each neighbour is first compared with the answer at a few cells read directly from the operands;
+only one that agrees there is computed whole, so a check costs about one computation.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from . import ops
-from .closeness import all_equal, core_shape, equal, inexact, number_kind
+from . import ops, slips
+from .closeness import Expected, all_equal, core_shape, equal, inexact, number_kind, right_result
 from .errors import ShapeError, UsageError
-from .model import Convention, Kind, Mode, Op, OpOptions, Result
-from .numbers import abs_max, display_number, value_of
+from .model import Activation, Kind, Op, OpOptions, Result
+from .numbers import display_number, format_number, value_of
+from .steps import in_kind, operand_kind
 
 __all__ = ["Diagnosis", "CheckReport", "check"]
 
-# Above this many cells (in A, B, the answer or the result) or this much sliding work (A.size x
-# B.size), only the candidates that cost no more than the check itself are tried.
-_LARGE_CELLS = 10**6
-_LARGE_WORK = 10**8
-
 # A float answer within this of 1 times the right one is inaccurate, not scaled by a factor.
 _NOT_A_FACTOR = 1e-6
+# An answer this close (relative to each cell's scale) is called rounded rather than wrong.
+_ROUNDED = 1e-3
+# The cells compared before a neighbour is computed whole.
+_SAMPLES = 6
 
 _SLIDING = (Op.CONVOLVE, Op.CORRELATE)
-
-_MODE_MEANS = {
-    Mode.VALID: "valid keeps only the positions where the kernel lies inside A",
-    Mode.SAME: "same keeps the output the size of A",
-    Mode.FULL: "full keeps every position where the kernel overlaps A",
-}
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     """The neighbouring answer that the user's answer equals, and the slip it points to.
 
-    ``op`` and ``options`` are set when running that operation with those options on the same A
-    and B reproduces the answer (a wrong mode, stride, convention, the other operation); they are
-    None when the neighbour needs a changed kernel (B.T, a 90° turn) or arithmetic on the result
-    (offset, scale). np.dot has no options: ``op`` is DOT and ``options`` None.
+    ``op`` with ``options`` on A and B (or on ``operands``, when the neighbour changes them: B
+    transposed or turned, the operands swapped, one channel) reproduces the answer; ``op`` is
+    None for the element-wise products A*B and for arithmetic on the right result: the answer is
+    the right result plus ``offset``, or ``factor`` times it. Slips in writing the answer down
+    (transposed, reshaped, rounded) set none of these.
     """
 
     key: str
     text: str
     options: OpOptions | None
     op: Op | None
+    operands: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
+    offset: Any = None
+    factor: Any = None
 
 
 @dataclass(frozen=True)
@@ -85,22 +87,18 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return "a single number" if not core_shape(shape) and len(shape) <= 1 else ops.shape_text(shape)
 
 
-def _ints(values: tuple[int, ...]) -> str:
-    return ",".join(str(v) for v in values)
-
-
 def _cell(index: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in index) + "]"
 
 
 def _nice(v: Any, exact: bool, digits: int = 6) -> str:
-    """A number for a sentence: exact ones in full, floats as a short decimal or a small fraction
-    (0.1111111111 reads as 1/9)."""
+    """A number for a sentence: exact ones in full, floats as a short decimal, or as a small
+    fraction when it is that fraction to 1e-9 of its size (0.1111111111 reads as 1/9)."""
     v = value_of(v)
-    if exact or not isinstance(v, float) or not math.isfinite(v):
+    if exact or not isinstance(v, float) or not math.isfinite(v) or v == 0:
         return display_number(v, digits=digits)
     fraction = Fraction(v).limit_denominator(1000)
-    if abs(float(fraction) - v) > 1e-9 * max(abs(v), 1.0):
+    if fraction == 0 or abs(float(fraction) - v) > 1e-9 * abs(v):
         return display_number(v, digits=digits)
     if fraction.denominator == 1:
         return str(fraction.numerator)
@@ -108,441 +106,307 @@ def _nice(v: Any, exact: bool, digits: int = 6) -> str:
     return short if len(short) <= 6 else str(fraction)
 
 
-def _describe(op: Op, options: OpOptions) -> str:
-    """``correlate (valid)`` or ``correlate (same, numpy's alignment, stride 2)``."""
-    if op not in _SLIDING:
-        return str(op)
-    parts = [str(options.mode)]
-    if options.mode is Mode.SAME and options.convention is not Convention.SCIPY:
-        parts.append(f"{options.convention}'s alignment")
-    if any(s != 1 for s in options.stride):
-        parts.append(f"stride {_ints(options.stride)}")
-    if options.padding is not None:
-        parts.append(f"padding {_ints(options.padding)}")
-    if any(d != 1 for d in options.dilation):
-        parts.append(f"dilation {_ints(options.dilation)}")
-    return f"{op} ({', '.join(parts)})"
+def _signed(v: Any, exact: bool) -> str:
+    return ("+" if v > 0 else "-") + _nice(abs(v), exact)
 
 
-def _libraries(conventions: list[Convention]) -> str:
-    names = [f"{c}'s" for c in conventions]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-Pads = tuple[tuple[int, int], ...]
-
-
-def _sides(pads: Pads, given: Pads) -> tuple[str, str]:
-    """Where the extra zero of 'same' goes, for a candidate's padding and for the given one, on
-    the first axis where they differ (they differ only for even kernels, or tensorflow's strides)."""
-    for (before, after), (g_before, g_after) in zip(pads, given, strict=True):
-        if (before, after) == (g_before, g_after):
-            continue
-        if before > after:
-            mine = "extra zero before"
-        elif after > before:
-            mine = "extra zero after"
-        else:
-            mine = "even padding"
-        it = "it" if before != after else "the extra zero"
-        if g_before > g_after:
-            theirs = f"puts {it} before"
-        elif g_after > g_before:
-            theirs = f"puts {it} after"
-        else:
-            theirs = "pads evenly"
-        return mine, theirs
-    return "the same padding", "pads the same"
+def _up(x: float) -> str:
+    """``x`` rounded up to two significant digits (a bound stays a bound when shown)."""
+    if x == 0:
+        return "0"
+    exponent = math.floor(math.log10(x)) - 1
+    return f"{math.ceil(x / 10**exponent) * 10**exponent:.2g}"
 
 
 # ---------------------------------------------------------------------------------------------
-# the candidates
+# comparing at a few cells first
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    key: str
-    text: str
-    compute: Callable[[], np.ndarray]
-    op: Op | None = None
-    options: OpOptions | None = None
-    # the number of cells the candidate would have, found without computing it (None: unknown)
-    cells: Callable[[], int] | None = None
+class _Search:
+    """What every suspect is compared with: the answer, the right result and how to compare."""
 
+    answer: np.ndarray
+    result: Result
+    expected: Expected
+    exact: bool  # the right result is exact: answers must equal it exactly
+    kind: Kind  # the operands' kind, for reading cells from them
+    tolerance: float
+    hints: tuple[tuple[int, ...], ...]  # the first wrong cells
 
-def _sliding(
-    key: str,
-    text: str,
-    op: Op,
-    a: np.ndarray,
-    b: np.ndarray,
-    options: OpOptions,
-    *,
-    reproduces: bool = True,
-) -> _Candidate:
-    def compute() -> np.ndarray:
-        return ops.run(op, a, b, options).value
+    def cells(self, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """Where to compare a suspect of ``shape`` first: the wrong cells when it has the right
+        result's shape (a suspect equal to the right result differs from the answer there), and
+        cells spread over it."""
+        size = math.prod(shape)
+        chosen = [h for h in self.hints if shape == self.result.value.shape][:3]
+        for flat in (0, size - 1, size // 2, size // 3, (2 * size) // 3, (7 * size) // 11):
+            cell = tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+            if cell not in chosen:
+                chosen.append(cell)
+        return chosen[:_SAMPLES]
 
-    def cells() -> int:
-        p = ops.plan(op, a, b, options)
-        return p.filters * math.prod(p.out_shape)
-
-    return _Candidate(key, text, compute, op if reproduces else None, options if reproduces else None, cells)
-
-
-def _value(key: str, text: str, fn: Callable[[], np.ndarray], op: Op | None = None) -> _Candidate:
-    return _Candidate(key, text, fn, op)
-
-
-def _alignments(
-    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions
-) -> tuple[Pads | None, list[tuple[list[Convention], Pads]]]:
-    """The 'same' padding under ``options.convention`` and, grouped by padding, the conventions
-    that pad differently (libraries that agree for this kernel are named together)."""
-    base = replace(options, mode=Mode.SAME)
-    try:
-        given: Pads = ops.plan(op, a, b, base).pads
-    except (ShapeError, UsageError):
-        return None, []
-    groups: dict[Pads, list[Convention]] = {}
-    for convention in Convention:
+    def agrees(self, x: Any, v: Any, size: Any) -> bool:
+        """Whether answer cell ``x`` may equal ``v`` (a cell of scale ``size``): exactly for exact
+        results; for floats loosely (the whole comparison decides)."""
+        x, v = value_of(x), value_of(v)
+        if self.exact:
+            return bool(x == v)
         try:
-            pads: Pads = ops.plan(op, a, b, replace(base, convention=convention)).pads
+            xc, vc = complex(x), complex(v)
+        except (TypeError, ValueError, OverflowError):
+            return True  # symbols, integers beyond float64: compared whole
+        if xc == vc or (math.isnan(abs(xc)) and math.isnan(abs(vc))):
+            return True
+        return bool(abs(xc - vc) <= max(self.tolerance, 1e-6) * (abs(complex(size)) + abs(vc)))
+
+    def matches(self, x: np.ndarray, expected: Expected) -> bool:
+        """Whether ``x`` equals ``expected`` (of the same shape): a few cells first, then all."""
+        scale = expected.scale
+        for cell in self.cells(expected.value.shape):
+            size = 0 if scale is None else scale[cell]
+            if not self.agrees(x[cell], expected.value[cell], size):
+                return False
+        return all_equal(x, expected, self.tolerance)
+
+
+# ---------------------------------------------------------------------------------------------
+# the suspects: other operations, modes, kernels, geometry (slips.py)
+
+
+def _from_suspects(search: _Search, suspects: Iterator[slips.Candidate]) -> Diagnosis | None:
+    answer = search.answer
+    for c in suspects:
+        shape = slips.shape_of(c)
+        if shape is None or core_shape(shape) != core_shape(answer.shape):
+            continue
+        x = answer.reshape(shape)
+        try:
+            with np.errstate(all="ignore"):
+                if search.kind is not Kind.SYMBOLIC:
+                    cells = search.cells(shape)
+                    values = slips.sample(c, cells, search.kind)
+                    if not all(
+                        search.agrees(x[cell], v, size) for cell, (v, size) in zip(cells, values, strict=True)
+                    ):
+                        continue
+                _, expected = slips.compute(c)
         except (ShapeError, UsageError):
             continue
-        if pads != given:
-            groups.setdefault(pads, []).append(convention)
-    return given, [(conventions, pads) for pads, conventions in groups.items()]
+        if all_equal(answer, expected, search.tolerance):
+            return Diagnosis(c.key, c.text, c.options, c.op, (c.a, c.b) if c.changed else None)
+    return None
 
 
-def _variants(values: tuple[int, ...], minimum: int) -> list[tuple[int, ...]]:
-    """``values`` one less and one more: all axes at once first, then one axis at a time."""
-    out: list[tuple[int, ...]] = []
-    tries = [tuple(v + d for v in values) for d in (-1, 1)]
-    if len(values) > 1:
-        for i in range(len(values)):
-            for d in (-1, 1):
-                tries.append(values[:i] + (values[i] + d,) + values[i + 1 :])
-    for t in tries:
-        if all(v >= minimum for v in t) and t != values and t not in out:
-            out.append(t)
-    return out
+# ---------------------------------------------------------------------------------------------
+# slips in writing the answer down
 
 
-def _swap_last(b: np.ndarray) -> np.ndarray:
-    return np.swapaxes(b, -1, -2)
-
-
-def _turn(b: np.ndarray, k: int) -> np.ndarray:
-    return np.rot90(b, k, axes=(b.ndim - 2, b.ndim - 1))
-
-
-_DIRECTION = {1: "counterclockwise", -1: "clockwise"}
-
-
-def _sliding_candidates(
-    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, large: bool
-) -> Iterator[_Candidate]:
-    other = Op.CORRELATE if op is Op.CONVOLVE else Op.CONVOLVE
-    if op is Op.CONVOLVE:
-        flip_key, flip_slip = "not-flipped", "the kernel was not turned 180°"
-    else:
-        flip_key, flip_slip = "flipped", "the kernel was turned 180° but correlate does not turn it"
-    mode = options.mode
-
-    yield _sliding(flip_key, f"your answer is {other}, not {op}: {flip_slip}", other, a, b, options)
-    if large:
-        return
-
-    other_modes = [m for m in Mode if m is not mode]
-    for m in other_modes:
-        text = f"your answer is {op} in {m} mode, not {mode} mode: {_MODE_MEANS[m]}"
-        yield _sliding("mode", text, op, a, b, replace(options, mode=m))
-
-    if mode is Mode.SAME:
-        given, groups = _alignments(op, a, b, options)
-        for conventions, pads in groups:
-            assert given is not None
-            mine, theirs = _sides(pads, given)
-            text = (
-                f"your answer uses {_libraries(conventions)} 'same' alignment ({mine}); "
-                f"{options.convention}'s {op} {theirs}"
+def _writing_slips(search: _Search, op: Op, options: OpOptions) -> Diagnosis | None:
+    """The right numbers transposed or in another shape, or (with channels) not summed over depth."""
+    x, expected = search.answer, search.expected
+    y = expected.value
+    if x.ndim == 2 and y.ndim == 2 and x.shape == y.shape[::-1] and y.size > 1:
+        # a square answer whose transpose is right differs from the right result, so that result
+        # is not symmetric: the transpose is news
+        if search.matches(x.T, expected):
+            text = "your answer is the right result transposed: rows and columns swapped"
+            return Diagnosis("answer-transposed", text, None, None)
+    if x.size == y.size and core_shape(x.shape) != core_shape(y.shape) and y.size > 1:
+        if search.matches(x.reshape(y.shape), expected):
+            return Diagnosis(
+                "reshaped",
+                f"your answer has the right numbers in the wrong shape: {_shape_words(x.shape)} "
+                f"instead of {_shape_words(y.shape)}",
+                None,
+                None,
             )
-            yield _sliding("convention", text, op, a, b, replace(options, convention=conventions[0]))
+    if options.channels and op in _SLIDING and x.ndim == 3 and y.ndim == 2:
+        c = x.shape[0]
+        if x.shape[1:] == y.shape and c > 1 and search.matches(x.sum(axis=0), expected):
+            return Diagnosis(
+                "channels-not-summed",
+                f"your answer holds the {c} per-channel maps, and they are right, but a layer adds them: "
+                "the sum over channels is the answer",
+                None,
+                None,
+            )
+    return None
 
-    for m in other_modes:
-        text = (
-            f"your answer is {other} in {m} mode, not {op} in {mode} mode: {flip_slip}, and the mode differs"
+
+def _nice_tolerances(start: float) -> list[float]:
+    """1, 2 and 5 times powers of ten, from the first at or above ``start`` up to _ROUNDED."""
+    exponent = math.floor(math.log10(start)) if start > 0 else -12
+    out = [m * 10.0**e for e in range(exponent, 0) for m in (1, 2, 5)]
+    return [t for t in out if start <= t <= _ROUNDED]
+
+
+def _rounded(search: _Search, mask: np.ndarray) -> Diagnosis | None:
+    """An answer a little off in every wrong cell: rounded. The claim states the numbers found."""
+    x, expected = search.answer.reshape(search.expected.value.shape), search.expected
+    y = expected.value
+    wrong = [tuple(int(i) for i in cell) for cell in np.argwhere(~mask)] if mask.ndim else [()]
+    if search.exact:
+        worst, where = 0.0, wrong[0]
+        for cell in wrong:
+            right, given = value_of(y[cell]), value_of(x[cell])
+            if isinstance(given, complex) or not math.isfinite(float(given)) or float(given).is_integer():
+                return None  # an answer of whole numbers is not rounded, only wrong
+            relative = abs(Fraction(given) - Fraction(right)) / abs(Fraction(right))
+            if relative > _ROUNDED:
+                return None
+            if relative > worst:
+                worst, where = float(relative), cell
+        return Diagnosis(
+            "rounded",
+            f"your answer is the right one rounded (to a relative {_up(worst)}), but these inputs are "
+            f"exact, so the answer must be exact too: at {_cell(where)} it is "
+            f"{format_number(y[where])}, not {format_number(x[where])}",
+            None,
+            None,
         )
-        yield _sliding(flip_key, text, other, a, b, replace(options, mode=m))
-    if mode is Mode.SAME:
-        given, groups = _alignments(other, a, b, options)
-        for conventions, pads in groups:
-            assert given is not None
-            mine, _ = _sides(pads, given)
-            text = (
-                f"your answer is {other} with {_libraries(conventions)} 'same' alignment ({mine}), "
-                f"not {op}: {flip_slip}"
+    if expected.scale is None:
+        return None
+    dtype = np.complex128 if "c" in (x.dtype.kind, y.dtype.kind) else np.float64
+    with np.errstate(all="ignore"):
+        xf, yf = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+        off = np.abs(xf - yf)[~mask] / expected.scale[~mask]
+    if not np.all(np.isfinite(off)) or off.max() > _ROUNDED:
+        return None
+    worst = float(off.max())
+    for tolerance in _nice_tolerances(worst):
+        if tolerance > search.tolerance and all_equal(search.answer, expected, tolerance):
+            return Diagnosis(
+                "rounded",
+                f"your answer is within a relative {_up(worst)} of the right one (of each cell's scale, "
+                f"the sum of its |products|): rounded? --tolerance {tolerance:g} accepts it",
+                None,
+                None,
             )
-            yield _sliding(flip_key, text, other, a, b, replace(options, convention=conventions[0]))
-    else:
-        given, groups = _alignments(op, a, b, options)
-        for conventions, pads in groups:
-            assert given is not None
-            mine, _ = _sides(pads, given)
-            text = (
-                f"your answer is {op} in same mode with {_libraries(conventions)} alignment ({mine}), "
-                f"not {mode} mode: {_MODE_MEANS[Mode.SAME]}"
-            )
-            same = replace(options, mode=Mode.SAME, convention=conventions[0])
-            yield _sliding("mode", text, op, a, b, same)
-
-    if b.ndim >= 2:
-        bt = _swap_last(b)
-        if op is Op.CONVOLVE:
-            text = (
-                "your answer slides the transposed kernel (B.T) over A: convolve turns the kernel "
-                "180°, which is not a transpose"
-            )
-            yield _sliding("transposed", text, Op.CORRELATE, a, bt, options, reproduces=False)
-            text = (
-                "your answer is convolve with the transposed kernel (B.T): its rows and columns were swapped"
-            )
-            yield _sliding("transposed", text, Op.CONVOLVE, a, bt, options, reproduces=False)
-        else:
-            text = (
-                "your answer slides the transposed kernel (B.T) over A: correlate neither transposes "
-                "nor turns the kernel"
-            )
-            yield _sliding("transposed", text, Op.CORRELATE, a, bt, options, reproduces=False)
-        for k in (1, -1):
-            # convolve turns the kernel once more by 180°: what slides over A is turned by k+2
-            # quarter turns, so k=1 on B means the user slid B turned clockwise
-            if op is Op.CONVOLVE:
-                slid = _DIRECTION[-k]
-                text = (
-                    f"your answer slides the kernel turned 90° {slid} over A: convolve turns it 180°, not 90°"
-                )
-            else:
-                slid = _DIRECTION[k]
-                text = (
-                    f"your answer slides the kernel turned 90° {slid} over A: correlate does not turn "
-                    "the kernel"
-                )
-            yield _sliding("rot90", text, op, a, _turn(b, k), options, reproduces=False)
-
-    for stride in _variants(options.stride, 1):
-        text = (
-            f"your answer is {op} with stride {_ints(stride)}, not {_ints(options.stride)}: the window "
-            f"moved by {_ints(stride)} instead of {_ints(options.stride)}"
-        )
-        yield _sliding("stride", text, op, a, b, replace(options, stride=stride))
-
-    if mode is Mode.VALID:
-        if options.padding is None:
-            text = (
-                f"your answer is {op} with padding 1, but no padding was asked for: A was padded by 1 "
-                "on each side"
-            )
-            yield _sliding("padding", text, op, a, b, replace(options, padding=(1,)))
-        else:
-            given_padding = options.padding
-            paddings = _variants(given_padding, 0)
-            zero = (0,) * len(given_padding)
-            if zero != given_padding and zero not in paddings:
-                paddings.append(zero)
-            for padding in paddings:
-                if not any(padding):
-                    text = (
-                        f"your answer is {op} without padding, but padding {_ints(given_padding)} was "
-                        "asked for: A was not padded"
-                    )
-                else:
-                    text = (
-                        f"your answer is {op} with padding {_ints(padding)}, not {_ints(given_padding)}: "
-                        f"A was padded by {_ints(padding)} on each side instead of {_ints(given_padding)}"
-                    )
-                yield _sliding("padding", text, op, a, b, replace(options, padding=padding))
-
-    for dilation in _variants(options.dilation, 1):
-        text = (
-            f"your answer is {op} with dilation {_ints(dilation)}, not {_ints(options.dilation)}: the "
-            f"kernel's taps were {_ints(dilation)} apart instead of {_ints(options.dilation)}"
-        )
-        yield _sliding("dilation", text, op, a, b, replace(options, dilation=dilation))
-
-
-def _dot_text(op: Op) -> str:
-    return (
-        f"your answer is np.dot(A, B), a matrix product (rows of A times columns of B), but {op} "
-        "adds up the products of entries that line up"
-    )
-
-
-_PRODUCTS_TEXT = "your answer is the element-wise products A*B: they still have to be added up"
-
-
-def _candidates(
-    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, large: bool
-) -> Iterator[_Candidate]:
-    if op in _SLIDING:
-        yield from _sliding_candidates(op, a, b, options, large)
-        if large:
-            return
-        yield _value("dot", _dot_text(op), lambda: ops.dot(a, b).value, Op.DOT)
-        if a.shape == b.shape:
-            yield _value("products", _PRODUCTS_TEXT, lambda: _products(a, b))
-        return
-    if op is Op.ELEMENTWISE_SUM:
-        text = (
-            "your answer is convolve's value: the kernel was turned 180°, but elementwise-sum "
-            "multiplies entries at the same positions"
-        )
-        yield _Candidate(
-            "flipped", text, lambda: ops.convolve(a, b, OpOptions()).value, Op.CONVOLVE, OpOptions()
-        )
-        if large:
-            return
-        if b.ndim >= 2:
-            text = (
-                "your answer multiplies A by the transposed kernel (B.T): elementwise-sum pairs "
-                "entries at the same positions"
-            )
-            yield _value("transposed", text, lambda: ops.elementwise_sum(a, _swap_last(b)).value)
-            for k in (1, -1):
-                text = (
-                    f"your answer multiplies A by the kernel turned 90° {_DIRECTION[k]}: elementwise-sum "
-                    "does not turn the kernel"
-                )
-                yield _value("rot90", text, lambda k=k: ops.elementwise_sum(a, _turn(b, k)).value)
-        yield _value("products", _PRODUCTS_TEXT, lambda: _products(a, b))
-        yield _value("dot", _dot_text(op), lambda: ops.dot(a, b).value, Op.DOT)
-        return
-    if large:
-        return
-    text = (
-        "your answer is the sum of the element-wise products (elementwise-sum), but np.dot "
-        "multiplies rows of A by columns of B"
-    )
-    yield _value("elementwise-sum", text, lambda: ops.elementwise_sum(a, b).value, Op.ELEMENTWISE_SUM)
-    text = "your answer is the element-wise product A*B, but np.dot multiplies rows of A by columns of B"
-    yield _value("products", text, lambda: _products(a, b))
-    text = (
-        "your answer is np.dot(B, A): the operands were swapped, and a matrix product depends on their order"
-    )
-    yield _value("order", text, lambda: ops.dot(b, a).value)
-    if b.ndim >= 2:
-        text = "your answer is np.dot(A, B.T): B was transposed before the product"
-        yield _value("transposed", text, lambda: ops.dot(a, _swap_last(b)).value)
-
-
-def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    products = ops.elementwise_sum(a, b).products
-    assert products is not None
-    return np.asarray(products)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
 # offset and scale: arithmetic on the right result
 
 
-def _exact_numbers(x: np.ndarray) -> list[Any]:
-    return [value_of(v) for v in x.flat]
+def _exact_value(v: Any) -> Fraction | None:
+    try:
+        return Fraction(value_of(v))
+    except (TypeError, ValueError, OverflowError):
+        return None  # nan, inf, complex
 
 
-def _offset(x: np.ndarray, y: np.ndarray, exact: bool, options: OpOptions, tolerance: float) -> str | None:
-    """The sentence for ``x == y + c`` with one constant c != 0 in every cell, else None."""
-    if exact:
-        if x.dtype.kind in "iu" and y.dtype.kind in "iu" and max(abs_max(x), abs_max(y)) < 2**62:
-            d = x.astype(np.int64) - y.astype(np.int64)
-            c: Any = int(d.flat[0])
-            if not bool((d == c).all()):
-                return None
-        else:
-            diffs = [u - v for u, v in zip(_exact_numbers(x), _exact_numbers(y), strict=True)]
-            c = diffs[0]
-            if any(d != c for d in diffs):
-                return None
-        if c == 0:
+def _whole(v: Fraction) -> Any:
+    return v.numerator if v.denominator == 1 else v
+
+
+def _pivot(search: _Search) -> tuple[int, ...]:
+    """The wrong cell whose right value is largest (the most precise ratio or difference)."""
+    y = search.expected.value
+    best = search.hints[0]
+    for cell in search.hints[1:]:
+        try:
+            if abs(complex(value_of(y[cell]))) > abs(complex(value_of(y[best]))):
+                best = cell
+        except (TypeError, OverflowError):
+            pass
+    return best
+
+
+def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
+    """The answer is the right result plus one constant c != 0 in every cell."""
+    expected = search.expected
+    x, y = search.answer.reshape(expected.value.shape), expected.value
+    w = _pivot(search)
+    c: Any
+    if search.exact:
+        given, right = _exact_value(x[w]), _exact_value(y[w])
+        if given is None or right is None:
             return None
+        c = _whole(given - right)
+        shifted = Expected(y.astype(object) + c)
     else:
-        with np.errstate(all="ignore"):
-            c = value_of((x - y).flat[0])
-            if not np.isfinite(c) or all_equal(x, y, tolerance) or not all_equal(x, y + c, tolerance):
-                return None
+        c = value_of(x[w] - y[w])
+        if not np.isfinite(c):
+            return None
+        assert expected.scale is not None
+        shifted = Expected(y + c, expected.scale + abs(c))
+    if c == 0 or not search.matches(x, shifted):
+        return None
+    if isinstance(c, complex) and c.imag == 0:
+        c = c.real
     if isinstance(c, complex):
-        if c.imag == 0:
-            c = c.real
-        else:
-            return f"every cell is off by {display_number(c)}: a missing or extra constant?"
-    size = _nice(abs(c), exact)
+        text = f"every cell is off by {display_number(c)}: a missing or extra constant?"
+        return Diagnosis("offset", text, None, None, offset=c)
+    # the constant in the answer's own notation: +0.5 for decimals, +1/2 for fractions
+    decimals = search.exact and isinstance(value_of(x[w]), float) and float(c) == c
+    off = _signed(float(c), False) if decimals else _signed(c, search.exact)
+    why = "an extra bias, or one added twice?" if c > 0 else "a missing bias?"
     bias = options.bias[0] if len(options.bias) == 1 else None
-    if bias is not None and not all_equal(np.asarray(bias), np.asarray(0), tolerance):
-        if all_equal(np.asarray(-c), np.asarray(bias), tolerance):
-            return f"every cell is off by -{size}: the bias {display_number(bias)} was left out"
-        if all_equal(np.asarray(c), np.asarray(bias), tolerance):
-            return f"every cell is off by +{size}: the bias {display_number(bias)} was added twice"
-    if c > 0:
-        return f"every cell is off by +{size}: an extra bias, or one added twice?"
-    return f"every cell is off by -{size}: a missing bias?"
+    if bias is not None and bias != 0:
+        size = 0.0 if expected.scale is None else float(expected.scale[w])
+
+        def near(u: Any, v: Any) -> bool:
+            return bool(u == v) if search.exact else abs(u - v) <= search.tolerance * (size + abs(v))
+
+        if near(c, -bias):
+            why = f"the bias {display_number(bias)} was left out"
+        elif near(c, bias):
+            why = f"the bias {display_number(bias)} was added twice"
+        elif near(c, -2 * bias):
+            why = f"the bias {display_number(bias)} was subtracted instead of added"
+    return Diagnosis("offset", f"every cell is off by {off}: {why}", None, None, offset=c)
 
 
-def _scale(x: np.ndarray, y: np.ndarray, exact: bool, tolerance: float) -> str | None:
-    """The sentence for ``x == s * y`` with one factor s != 1 (and != 0), else None."""
-    if exact:
-        nonzero = [i for i, v in enumerate(y.flat) if v != 0][:1] if y.dtype == object else np.flatnonzero(y)
-        if len(nonzero) == 0:
+def _factor(search: _Search) -> Diagnosis | None:
+    """The answer is one factor s (not 0 or 1) times the right result."""
+    expected = search.expected
+    x, y = search.answer.reshape(expected.value.shape), expected.value
+    w = _pivot(search)
+    s: Any
+    if search.exact:
+        given, right = _exact_value(x[w]), _exact_value(y[w])
+        if given is None or not right:
             return None
-        pivot = int(nonzero[0])
-        s: Any = Fraction(value_of(x.flat[pivot])) / Fraction(value_of(y.flat[pivot]))
-        if s in (0, 1):
+        s = _whole(given / right)
+        if s == 0 or abs(s - 1) <= _NOT_A_FACTOR:
             return None
-        num, den = s.numerator, s.denominator
-        if (
-            x.dtype.kind in "iu"
-            and y.dtype.kind in "iu"
-            and max(abs_max(x) * den, abs_max(y) * abs(num)) < 2**62
-        ):
-            if not np.array_equal(x.astype(np.int64) * den, y.astype(np.int64) * num):
-                return None
-        elif any(u * den != v * num for u, v in zip(_exact_numbers(x), _exact_numbers(y), strict=True)):
-            return None
-        factor = s.numerator if s.denominator == 1 else s
-        inverse: Any = 1 / s
-        inverse = inverse.numerator if inverse.denominator == 1 else inverse
+        scaled = Expected(y.astype(object) * s)
     else:
         with np.errstate(all="ignore"):
-            magnitude = np.where(np.isfinite(y), np.abs(y), 0)
-            pivot = int(np.argmax(magnitude))
-            if magnitude.flat[pivot] == 0:
-                return None
-            s = value_of(x.flat[pivot] / y.flat[pivot])
-            if (
-                not np.isfinite(s)
-                or s == 0
-                or abs(s - 1) <= max(tolerance, _NOT_A_FACTOR)
-                or not all_equal(x, y * s, tolerance)
-            ):
-                return None
-            if isinstance(s, complex) and s.imag == 0:
-                s = s.real
-            if isinstance(s, complex):
-                return f"your answer is {display_number(s)} times the right one: a stray complex factor"
-            factor, inverse = s, 1 / s
-    # enough digits that a factor near 1 does not read as 1
-    shown, shown_inverse = _nice(factor, exact, 10), _nice(inverse, exact, 10)
+            s = value_of(x[w] / y[w])
+        if not np.isfinite(s) or s == 0 or abs(s - 1) <= max(search.tolerance, _NOT_A_FACTOR):
+            return None
+        assert expected.scale is not None
+        scaled = Expected(y * s, expected.scale * abs(s))
+    if not search.matches(x, scaled):
+        return None
+    if isinstance(s, complex) and s.imag == 0:
+        s = s.real
+    if isinstance(s, complex):
+        text = f"your answer is {display_number(s)} times the right one: a stray complex factor"
+        return Diagnosis("scale", text, None, None, factor=s)
+    inverse = _whole(1 / Fraction(s)) if search.exact else 1 / s
+    # in the answer's own notation (0.5 for decimals, 1/2 for fractions), with enough digits that
+    # a factor near 1 does not read as 1
+    exact = search.exact and not (isinstance(value_of(x[w]), float) and float(s) == s)
+    shown = _nice(s if exact else float(s), exact, 10)
+    shown_inverse = _nice(inverse if exact else float(inverse), exact, 10)
     if s == -1:
-        return "your answer is -1 times the right one: every sign is flipped"
-    if s < 0:
-        return f"your answer is {shown} times the right one: a wrong sign and a stray factor"
-    if s > 1:
-        return (
+        text = "your answer is -1 times the right one: every sign is flipped"
+    elif s < 0:
+        text = f"your answer is {shown} times the right one: a wrong sign and a stray factor"
+    elif s > 1:
+        text = (
             f"your answer is {shown} times the right one: a forgotten normalisation such as {shown_inverse}"
         )
-    return (
-        f"your answer is {shown} of the right one, which is {shown_inverse} times larger: an extra "
-        f"normalisation such as {shown}"
-    )
+    else:
+        text = (
+            f"your answer is {shown} of the right one, which is {shown_inverse} times larger: an extra "
+            f"normalisation such as {shown}"
+        )
+    return Diagnosis("scale", text, None, None, factor=s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,125 +493,27 @@ def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> str:
 
 
 def _diagnose(
-    a: np.ndarray,
-    b: np.ndarray,
-    answer: np.ndarray,
-    expected: Result,
-    op: Op,
-    options: OpOptions,
-    tolerance: float,
+    search: _Search, mask: np.ndarray | None, op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions
 ) -> Diagnosis | None:
-    large = (
-        max(a.size, b.size, answer.size, expected.value.size) > _LARGE_CELLS or a.size * b.size > _LARGE_WORK
-    )
-    for candidate in _candidates(op, a, b, options, large):
-        try:
-            with np.errstate(all="ignore"):
-                if candidate.cells is not None and candidate.cells() != answer.size:
-                    continue
-                value = candidate.compute()
-        except (ShapeError, UsageError):
-            continue
-        if all_equal(answer, value, tolerance):
-            return Diagnosis(candidate.key, candidate.text, candidate.options, candidate.op)
-    found = _answer_slips(a, b, answer, expected, op, options, tolerance)
-    if found is not None:
+    """The simplest explanation first: one slip, a slip in writing the answer down, arithmetic on
+    the right result; then two slips."""
+    found = _from_suspects(search, slips.candidates(op, a, b, options)) or _writing_slips(search, op, options)
+    if found is None and mask is not None:
+        found = _arithmetic(search, mask, options)
+    return found or _from_suspects(search, slips.pairs(op, a, b, options))
+
+
+def _arithmetic(search: _Search, mask: np.ndarray, options: OpOptions) -> Diagnosis | None:
+    y = search.expected.value
+    if core_shape(search.answer.shape) != core_shape(y.shape):
+        return None
+    if Kind.SYMBOLIC in (search.kind, number_kind(search.answer, "the answer")):
+        return None
+    found = _rounded(search, mask)
+    if found is not None or y.size < 2 or options.activation is not Activation.NONE:
+        # for a single number, every wrong answer is an offset and a multiple of the right one
         return found
-    y = expected.value
-    if y.size < 2 or core_shape(answer.shape) != core_shape(y.shape):
-        # every wrong number is an offset and a multiple of the right one: no news
-        return None
-    x = answer.reshape(y.shape)
-    kinds = (number_kind(x, "the answer"), number_kind(y, "the result"))
-    if Kind.SYMBOLIC in kinds:
-        return None
-    exact = all(k.exact for k in kinds)
-    if not exact:
-        dtype = np.complex128 if Kind.COMPLEX in kinds else np.float64
-        x, y = inexact(x, dtype), inexact(y, dtype)
-    text = _offset(x, y, exact, options, tolerance)
-    if text is not None:
-        return Diagnosis("offset", text, None, None)
-    text = _scale(x, y, exact, tolerance)
-    if text is not None:
-        return Diagnosis("scale", text, None, None)
-    return None
-
-
-def _answer_slips(
-    a: np.ndarray,
-    b: np.ndarray,
-    answer: np.ndarray,
-    expected: Result,
-    op: Op,
-    options: OpOptions,
-    tolerance: float,
-) -> Diagnosis | None:
-    """Slips in writing the answer down rather than in computing it: the right numbers
-    transposed or in another shape, rounded, or (with channels) not summed over depth."""
-    y = expected.value
-    if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape[::-1] and answer.shape != y.shape:
-        if all_equal(answer.T, y, tolerance):
-            return Diagnosis(
-                "answer-transposed",
-                "your answer is the right result transposed: rows and columns swapped",
-                None,
-                None,
-            )
-    if answer.ndim == 2 and y.ndim == 2 and answer.shape == y.shape and answer.shape[0] == answer.shape[1]:
-        if y.size > 1 and not all_equal(y.T, y, tolerance) and all_equal(answer.T, y, tolerance):
-            return Diagnosis(
-                "answer-transposed",
-                "your answer is the right result transposed: rows and columns swapped",
-                None,
-                None,
-            )
-    if answer.size == y.size and core_shape(answer.shape) != core_shape(y.shape) and y.size > 1:
-        if all_equal(answer.reshape(y.shape), y, tolerance):
-            return Diagnosis(
-                "reshaped",
-                f"your answer has the right numbers in the wrong shape: {_shape_words(answer.shape)} "
-                f"instead of {_shape_words(y.shape)}",
-                None,
-                None,
-            )
-    if options.channels and op in _SLIDING and answer.ndim == 3 and y.ndim == 2:
-        c = answer.shape[0]
-        if answer.shape[1:] == y.shape and c > 1 and all_equal(answer.sum(axis=0), y, tolerance):
-            return Diagnosis(
-                "channels-not-summed",
-                f"your answer holds the {c} per-channel maps, and they are right, but a layer adds them: "
-                "the sum over channels is the answer",
-                None,
-                None,
-            )
-    if options.channels and op in _SLIDING and answer.shape == y.shape and a.ndim == 3 and b.ndim == 3:
-        for channel in range(a.shape[0]):
-            try:
-                alone = ops.run(op, a[channel], b[channel], replace(options, channels=False)).value
-            except (ShapeError, UsageError):
-                break
-            if all_equal(answer, alone, tolerance):
-                return Diagnosis(
-                    "one-channel",
-                    f"your answer uses channel {channel} only; a layer sums the products over all "
-                    f"{a.shape[0]} channels",
-                    None,
-                    None,
-                )
-    if core_shape(answer.shape) == core_shape(y.shape) and tolerance < 1e-3:
-        kinds = {number_kind(answer, "the answer"), number_kind(y, "the result")}
-        if Kind.SYMBOLIC not in kinds and kinds & {Kind.FLOAT, Kind.COMPLEX, Kind.RATIONAL}:
-            for loose in (1e-8, 1e-6, 1e-4, 1e-3):
-                if loose > tolerance and all_equal(answer.reshape(y.shape), y, loose):
-                    return Diagnosis(
-                        "rounded",
-                        f"your answer is right to a relative {loose:g}: rounded? --tolerance {loose:g} "
-                        "accepts it",
-                        None,
-                        None,
-                    )
-    return None
+    return _offset(search, options) or _factor(search)
 
 
 def check(
@@ -758,6 +524,7 @@ def check(
     options: OpOptions,
     *,
     tolerance: float = 1e-9,
+    written_as_floats: bool = False,
 ) -> CheckReport:
     """Is ``answer`` the result of ``op`` on A and B with ``options``? If not, why not.
 
@@ -772,15 +539,20 @@ def check(
     options : OpOptions
         Mode, convention, stride, padding, dilation... as for :func:`convcli.ops.run`.
     tolerance : float
-        Relative tolerance for float and complex cells (exact kinds compare exactly).
+        For float and complex results: how far each cell may be off, relative to the cell's scale
+        (the sum of the absolute values of its products). Exact results are matched exactly.
+    written_as_floats : bool
+        The answer to an exact problem could only be read as floats (it holds nan or inf, which
+        no exact result does): it is wrong, and its finite cells are taken to be the numbers
+        written when each is the float nearest the right value.
 
     Returns
     -------
     CheckReport
         ``match``, the right result, the wrong cells or the shape mismatch, and the first
         neighbouring answer (the other operation, mode, 'same' convention, transposed or turned
-        kernel, stride/padding/dilation off by one, np.dot, an offset, a scale) that the answer
-        equals, or how far off it is.
+        kernel, stride/padding/dilation off by one or two of these, np.dot, an offset, a scale)
+        that the answer equals, or how far off it is.
 
     Examples
     --------
@@ -796,22 +568,31 @@ def check(
     number_kind(answer, "the answer")
     if answer.size == 0:
         raise UsageError("the answer is empty")
-    expected = ops.run(op, a, b, options)
-    y = expected.value
-    mask = equal(answer, y, tolerance=tolerance)
+    result, expected = right_result(op, a, b, options)
+    y = result.value
+    mask = equal(answer, expected, tolerance=tolerance)
+    if mask is not None and written_as_floats and result.kind in (Kind.INTEGER, Kind.RATIONAL):
+        with np.errstate(invalid="ignore"):
+            nearest = np.asarray(answer.reshape(y.shape) == inexact(y, np.float64))
+        mask = mask | (nearest & np.isfinite(answer.reshape(y.shape)))
+        assert not mask.all(), "a nan or inf in the answer is a wrong cell"
     if mask is not None and bool(mask.all()):
-        return CheckReport(True, expected, answer, [], None, None, None)
+        return CheckReport(True, result, answer, [], None, None, None)
     if mask is None:
         wrong: list[tuple[int, ...]] = []
         mismatch: str | None = (
-            f"your answer is {_shape_words(answer.shape)} but {_describe(op, options)} gives "
+            f"your answer is {_shape_words(answer.shape)} but {slips.describe(op, options)} gives "
             f"{_shape_words(y.shape)}"
         )
     else:
         wrong = [()] if mask.ndim == 0 else [tuple(idx) for idx in np.argwhere(~mask).tolist()]
         mismatch = None
-    diagnosis = _diagnose(a, b, answer, expected, op, options, tolerance)
+    kind = operand_kind(a, b, options if op in _SLIDING else OpOptions())
+    a, b = in_kind(a, kind), in_kind(b, kind)
+    exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
+    search = _Search(answer, result, expected, exact, kind, tolerance, tuple(wrong[:3]))
+    diagnosis = _diagnose(search, mask, op, a, b, options)
     worst = None
     if diagnosis is None and mask is not None:
         worst = _worst(answer.reshape(y.shape), y, mask)
-    return CheckReport(False, expected, answer, wrong, mismatch, diagnosis, worst)
+    return CheckReport(False, result, answer, wrong, mismatch, diagnosis, worst)

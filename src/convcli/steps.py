@@ -158,7 +158,7 @@ def _activate(value: Any, activation: Activation) -> Any:
     return value_of(ops.activate(one, activation, kind)[0][0])
 
 
-def _in_kind(x: np.ndarray, kind: Kind) -> np.ndarray:
+def in_kind(x: np.ndarray, kind: Kind) -> np.ndarray:
     """``x`` in the result's kind, except that integers stay integers in an exact result: Python
     arithmetic on them is exact already, and converting a large A to fractions or symbols
     costs more than the operation itself."""
@@ -168,10 +168,10 @@ def _in_kind(x: np.ndarray, kind: Kind) -> np.ndarray:
     return as_kind(x, kind)
 
 
-def _number_in_kind(v: Any, kind: Kind) -> Any:
+def _numberin_kind(v: Any, kind: Kind) -> Any:
     one = np.empty(1, dtype=object)
     one[0] = v
-    return value_of(_in_kind(one, kind)[0])
+    return value_of(in_kind(one, kind)[0])
 
 
 def _holds(dtype: np.dtype, v: Any) -> bool:
@@ -252,26 +252,40 @@ class Geometry:
         return self.read([np.arange(len(m)) for m in self.maps])
 
 
-def geometry(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Geometry:
-    """The Geometry of convolve or correlate on A and B: as cheap as planning, whatever A holds."""
-    options = options or OpOptions()
-    fill = options.fillvalue
+def layout(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: OpOptions) -> ops.Plan:
+    """ops.plan of ``op`` on stand-ins of operands of these shapes: its padding, stride, dilation
+    and shapes, at no cost whatever the operands hold. Its fill and bias are stand-ins too (a
+    fill that is not 0 stays so, to show when the plan puts 0 in its place)."""
     stand_in = replace(
         options,
-        # a nonzero stand-in fill shows whether the plan puts 0 in its place (when B covers A)
-        fillvalue=0.0 if _is_zero(fill) else 1.0,
+        fillvalue=0.0 if _is_zero(options.fillvalue) else 1.0,
         bias=(0.0,) * len(options.bias),
     )
     zero = np.float64(0)
-    p = ops.plan(op, np.broadcast_to(zero, a.shape), np.broadcast_to(zero, b.shape), stand_in)
-    if p.boundary is Boundary.FILL and p.fill == 0:
-        fill = 0
-    # the fill value sets the kind even where 0 takes its place, as in ops
+    return ops.plan(op, np.broadcast_to(zero, a_shape), np.broadcast_to(zero, b_shape), stand_in)
+
+
+def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
+    """The kind of the result of convolve or correlate (the fill value counts even where the plan
+    puts 0 in its place, as in ops)."""
     kinds = [kind_of(a), kind_of(b), kind_of_value(options.fillvalue)]
-    kinds += [kind_of_value(v) for v in options.bias]
-    kind = common_kind(kinds)
-    a2 = _in_kind(a, kind).reshape(p.a.shape)
-    b2 = _in_kind(b, kind).reshape(p.b.shape)
+    return common_kind(kinds + [kind_of_value(v) for v in options.bias])
+
+
+def geometry(
+    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None, *, kind: Kind | None = None
+) -> Geometry:
+    """The Geometry of convolve or correlate on A and B: as cheap as planning, whatever A holds.
+
+    ``kind``, when the caller knows it, is the result's kind, with A and B already in it (or
+    integers, for an exact result): then nothing is scanned or converted.
+    """
+    options = options or OpOptions()
+    p = layout(op, a.shape, b.shape, options)
+    fill = 0 if p.boundary is Boundary.FILL and p.fill == 0 else options.fillvalue
+    if kind is None:
+        kind = operand_kind(a, b, options)
+        a, b = in_kind(a, kind), in_kind(b, kind)
     spatial = len(p.pads)
     lead = p.a.ndim - spatial
     befores = [before for before, _ in p.pads]
@@ -284,8 +298,9 @@ def geometry(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = N
         line = tuple(slice(None) if j == axis else before for j, before in enumerate(befores))
         maps.append(np.asarray(padded[line], dtype=np.int64))
     result_shape = p.result_shape(a.shape, b.shape)
-    fill = _number_in_kind(fill, kind)
-    return Geometry(p, options, a2, b2, p.kernel(b2), fill, kind, tuple(maps), result_shape)
+    b2 = b.reshape(p.b.shape)
+    fill = _numberin_kind(fill, kind)
+    return Geometry(p, options, a.reshape(p.a.shape), b2, p.kernel(b2), fill, kind, tuple(maps), result_shape)
 
 
 def _is_zero(v: Any) -> bool:
@@ -314,7 +329,7 @@ def cell_step(g: Geometry, cell: tuple[int, ...]) -> Step:
     total = _sum(products)
     value = total
     if options.bias:
-        value = value + _number_in_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
+        value = value + _numberin_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
     value = _activate(value, options.activation)
     origin = tuple(int(p[0]) for p in positions)
     return Step(tuple(cell), window, k, products, total, value, origin, np.array(padding), channel_sums)
@@ -486,7 +501,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
         product = np.dot(rows, patches)
     if options.bias:
-        bias = [_number_in_kind(v, g.kind) for v in options.bias]
+        bias = [_numberin_kind(v, g.kind) for v in options.bias]
         product = product + np.array(bias, dtype=object).reshape(-1, 1)
     product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
         product.shape
@@ -592,6 +607,16 @@ def step_lines(steps: Steps, step: Step) -> list[str]:
     return lines
 
 
+def cell_terms(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> int:
+    """How many products make one cell of ``op``'s result (as cheap as planning)."""
+    if op is Op.ELEMENTWISE_SUM:
+        return int(a.size)
+    if op is Op.DOT:
+        return int(a.shape[-1])
+    p = layout(op, a.shape, b.shape, options or OpOptions())
+    return math.prod(p.b.shape[1:] if p.options.channels else p.b.shape)
+
+
 def derive_cells(
     op: Op,
     a: np.ndarray,
@@ -604,17 +629,13 @@ def derive_cells(
     ones), as many as ``max_terms`` products allow in all."""
     if not cells:
         return []
-    if op is Op.ELEMENTWISE_SUM:
-        per_cell = a.size
-    elif op is Op.DOT:
-        per_cell = a.shape[-1]
-    else:
-        g = geometry(op, a, b, options)
-        per_cell = terms_per_cell(g)
-    chosen = cells[: max_terms // per_cell]
+    chosen = cells[: max_terms // cell_terms(op, a, b, options)]
+    if not chosen:
+        return []
     if op not in (Op.CONVOLVE, Op.CORRELATE):
-        return [derive(op, a, b, options, at=cell or None, max_terms=per_cell) for cell in chosen]
+        return [derive(op, a, b, options, at=cell or None, max_terms=max_terms) for cell in chosen]
+    g = geometry(op, a, b, options)
     shapes = (tuple(a.shape), tuple(b.shape))
-    padded = _padded(g) if chosen else None
+    padded = _padded(g)
     total = math.prod(g.shape)
     return [_sliding_steps(g, op, shapes, [cell], total, True, padded) for cell in chosen]

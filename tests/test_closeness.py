@@ -1,0 +1,174 @@
+"""The closeness rule: exact results exactly, floats relative to each cell's scale, no floor."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from convcli.closeness import Expected, equal, exact_problem, right_result, scale_of
+from convcli.model import Activation, Boundary, Mode, Op, OpOptions
+
+from .conftest import B2, SEED_A
+
+
+def fractions(rows, den=1):
+    out = np.empty((len(rows), len(rows[0])), dtype=object)
+    out[:] = [[Fraction(v, den) for v in row] for row in rows]
+    return out
+
+
+def judged(answer, op, a, b, tolerance=1e-9, **options):
+    _, expected = right_result(op, np.asarray(a), np.asarray(b), OpOptions(**options))
+    return equal(np.asarray(answer), expected, tolerance=tolerance).tolist()
+
+
+# --- exact results ------------------------------------------------------------------------------
+
+
+def test_exact_kinds_compare_exactly():
+    assert equal(np.array([4, 5]), fractions([[4, 5]]), tolerance=0).tolist() == [[True, True]]
+    assert equal(fractions([[10]], 9), np.array([[Fraction(10, 9)]], dtype=object), tolerance=0).all()
+    # exact kinds never use the tolerance
+    assert equal(np.array([10**18]), np.array([10**18 + 1]), tolerance=1e-3).tolist() == [False]
+
+
+def test_an_exact_result_is_matched_by_equal_numbers_however_written():
+    y = np.array([4, 2**53 + 1, 100000000001])
+    assert equal(np.array([4.0, 2.0**53, 1e11]), y, tolerance=1e-3).tolist() == [True, False, False]
+    assert equal(np.array([4 + 0j, 2**53 + 1, 100000000001.0]), y, tolerance=0).tolist() == [
+        True,
+        False,
+        True,
+    ]
+    halves = fractions([[1, 1, 3]], 2)
+    assert equal(np.array([[0.5, 0.5000001, 1.5]]), halves, tolerance=1e-3).tolist() == [[True, False, True]]
+    # 0.1 as a float is not 1/10: an answer written 0.1 is read exactly by check
+    assert equal(np.array([[0.1]]), fractions([[1]], 10), tolerance=1e-3).tolist() == [[False]]
+    assert equal(fractions([[1]], 10), fractions([[1]], 10), tolerance=0).tolist() == [[True]]
+    big = np.array([10**30, -(10**30)], dtype=object)
+    assert equal(np.array([1e30, -(10**30)], dtype=object), big, tolerance=1e-3).tolist() == [False, True]
+    assert equal(np.array([math.nan, math.inf]), np.array([1, 2]), tolerance=1).tolist() == [False, False]
+
+
+def test_which_problems_are_exact():
+    assert exact_problem(SEED_A, B2, OpOptions())
+    assert exact_problem(SEED_A, fractions([[1, 2]], 3), OpOptions(bias=(Fraction(1, 2),)))
+    assert not exact_problem(SEED_A, B2, OpOptions(fillvalue=0.5))
+    assert not exact_problem(SEED_A, B2, OpOptions(activation=Activation.SIGMOID))
+    assert exact_problem(SEED_A, B2, OpOptions(activation=Activation.RELU))
+    assert not exact_problem(SEED_A.astype(float), B2, OpOptions())
+    sympy = pytest.importorskip("sympy")
+    a = sympy.Symbol("a")
+    letters = np.array([[a, 2 * a]], dtype=object)
+    assert exact_problem(letters, B2, OpOptions())
+    letters[0, 1] = 0.5 * a
+    assert not exact_problem(letters, B2, OpOptions())
+
+
+# --- floats: relative to each cell's scale, with no floor ---------------------------------------
+
+
+def test_small_numbers_are_not_all_equal():
+    # correlate "1e-12 2e-12" "1": 3e-12 is not 1e-12, and -5e-12 is not 2e-12
+    assert judged([[3e-12, -5e-12]], Op.CORRELATE, [[1e-12, 2e-12]], [[1]]) == [[False, False]]
+    assert judged([[1e-12 * (1 + 1e-10), 2e-12]], Op.CORRELATE, [[1e-12, 2e-12]], [[1]]) == [[True, True]]
+
+
+def test_a_cell_whose_products_cancel_accepts_zero():
+    # 0.1 + 0.2 - 0.3 is 5.6e-17 in floats: 0 is right, as the products' scale is 0.6
+    a = [[0.1, 0.2, -0.3]]
+    assert judged([[0.0]], Op.CORRELATE, a, [[1, 1, 1]]) == [[True]]
+    assert judged([[1e-9]], Op.CORRELATE, a, [[1, 1, 1]]) == [[False]]
+
+
+def test_the_scale_is_the_operation_on_magnitudes():
+    a = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    b = np.array([[1.0, -1.0]])
+    assert scale_of(Op.CORRELATE, a, b).tolist() == [[3.0, 5.0], [9.0, 11.0]]
+    options = OpOptions(mode=Mode.SAME, boundary=Boundary.FILL, fillvalue=-7.0, bias=(-0.5,))
+    assert scale_of(Op.CORRELATE, a, b, options).tolist() == [[3.5, 5.5, 10.5], [9.5, 11.5, 13.5]]
+    assert scale_of(Op.DOT, a.T, a).tolist() == [[17.0, 22.0, 27.0], [22.0, 29.0, 36.0], [27.0, 36.0, 45.0]]
+    assert scale_of(Op.ELEMENTWISE_SUM, a, a)[()] == 91.0
+    assert scale_of(Op.CORRELATE, np.array([[3 + 4j]]), np.array([[1j]])).tolist() == [[5.0]]
+
+
+def test_a_scale_beyond_float64_is_the_largest_float():
+    # the cell is 1e308 - 1e308 = 0 and its products' scale overflows
+    _, expected = right_result(Op.CORRELATE, np.array([[1e308, 1e308]]), np.array([[1.0, -1.0]]))
+    assert expected.value.tolist() == [[0.0]]
+    assert expected.scale.tolist() == [[np.finfo(np.float64).max]]
+
+
+def test_nan_and_infinities_match_only_themselves():
+    nan, inf = math.nan, math.inf
+    y = Expected(np.array([nan, 1.0, inf, 2.0, -inf, 3.0]), np.ones(6))
+    mask = equal(np.array([nan, 1.0, inf, nan, inf, inf]), y, tolerance=1e9)
+    assert mask.tolist() == [True, True, True, False, False, False]
+
+
+def test_complex_cells():
+    y = Expected(np.array([1.0 + 2.0j]), np.array([3.0]))
+    assert equal(np.array([1.0 + 2.000000001j]), y, tolerance=1e-9).tolist() == [True]
+    assert equal(np.array([1.0 + 2.00000001j]), y, tolerance=1e-9).tolist() == [False]
+
+
+def test_without_a_scale_cells_compare_relative_to_their_size():
+    assert equal(np.array([1e10]), np.array([1e10 + 1.0]), tolerance=1e-9).tolist() == [True]
+    assert equal(np.array([1.0]), np.array([1.0 + 3e-9]), tolerance=1e-9).tolist() == [False]
+    assert equal(np.array([0.0]), np.array([1e-300]), tolerance=1e-9).tolist() == [False]
+    assert equal(np.array([0.5]), np.array([0.5]), tolerance=0).tolist() == [True]
+
+
+def test_an_activation_allows_what_its_input_allows():
+    # relu of a cell at -1e-17 (scale 0.6): anything from relu(-d) to relu(d) is right
+    a = [[0.1, 0.2, -0.3 - 1e-17]]
+    kernel = [[1.0, 1.0, 1.0]]
+    assert judged([[0.0]], Op.CORRELATE, a, kernel, activation=Activation.RELU) == [[True]]
+    assert judged([[4e-10]], Op.CORRELATE, a, kernel, activation=Activation.RELU) == [[True]]
+    assert judged([[1e-9]], Op.CORRELATE, a, kernel, activation=Activation.RELU) == [[False]]
+    # a cell far below 0: relu gives exactly 0
+    assert judged([[1e-300]], Op.CORRELATE, [[-5.0]], [[1.0]], activation=Activation.RELU) == [[False]]
+    # tanh of a large cell: 1.0 and its neighbours within the products' reach
+    assert judged([[1.0]], Op.CORRELATE, [[40.0]], [[1.0]], activation=Activation.TANH) == [[True]]
+    assert judged([[0.99]], Op.CORRELATE, [[40.0]], [[1.0]], activation=Activation.TANH) == [[False]]
+
+
+def test_sigmoid_far_below_zero_is_not_zero():
+    right = 1 / (1 + math.exp(40))  # 4.248354255291589e-18
+    options = {"activation": Activation.SIGMOID}
+    assert judged([[right]], Op.CORRELATE, [[-40.0]], [[1.0]], **options) == [[True]]
+    assert judged([[0.0]], Op.CORRELATE, [[-40.0]], [[1.0]], **options) == [[False]]
+    assert judged([[right * 1.5]], Op.CORRELATE, [[-40.0]], [[1.0]], **options) == [[False]]
+
+
+# --- shapes and symbols -------------------------------------------------------------------------
+
+
+def test_equal_shapes():
+    assert equal(np.array([3]), np.array(3), tolerance=0).shape == ()
+    assert equal(np.array([[3]]), np.array(3), tolerance=0).shape == ()
+    assert equal(np.array([1, 2]), np.array([[1, 2]]), tolerance=0).tolist() == [[True, True]]
+    assert equal(np.array([[1, 2]]), np.array([1, 2]), tolerance=0).tolist() == [True, True]
+    # a column is not a row, and 3x3 is not 9
+    assert equal(np.array([1, 2]), np.array([[1], [2]]), tolerance=0) is None
+    assert equal(np.arange(9), np.arange(9).reshape(3, 3), tolerance=0) is None
+
+
+def test_equal_symbolic():
+    sympy = pytest.importorskip("sympy")
+    a, d = sympy.symbols("a d")
+    answer = np.empty(3, dtype=object)
+    answer[:] = [a + 2 * d, a / 3, 0.5 * a]
+    right = np.empty(3, dtype=object)
+    # a coefficient computed from floats is matched within the tolerance of its size
+    right[:] = [2 * d + a, 0.333333333333333333 * a, a / 2]
+    assert equal(answer, right, tolerance=1e-9).tolist() == [True, True, True]
+    right[1] = a / 2
+    assert equal(answer, right, tolerance=1e-9).tolist() == [True, False, True]
+    # an exact coefficient only exactly: 0.333333333333333*a is not a/3, and 1e-12*a is not 3e-12*a
+    answer[:] = [0.333333333333333 * a, 1e-12 * a, a]
+    right[:] = [a / 3, 3e-12 * a, a + sympy.Float(1e-12)]
+    assert equal(answer, right, tolerance=1e-9).tolist() == [False, False, False]
