@@ -172,3 +172,29 @@ def test_equal_symbolic():
     answer[:] = [0.333333333333333 * a, 1e-12 * a, a]
     right[:] = [a / 3, 3e-12 * a, a + sympy.Float(1e-12)]
     assert equal(answer, right, tolerance=1e-9).tolist() == [False, False, False]
+
+
+# --- the same rule in im2col and compare --------------------------------------------------------
+
+
+def test_compare_says_convolve_and_correlate_agree_when_only_rounding_differs():
+    from convcli import explain, ops
+
+    b = np.array([[0.6369616873214543, 0.2697867137638703, 0.04097352393619469]])
+    a = np.full((1, 6), 0.016527635528529094)
+    # the same three products, added in another order: the sums differ in their last bit
+    assert not np.array_equal(ops.convolve(a, b).value, ops.correlate(a, b).value)
+    flip = explain.compare(a, b).facts[0]
+    assert flip.topic == "flip"
+    assert flip.text.endswith("correlate slides B as it is, yet for these inputs the results agree.")
+    a[0, 0] += 1e-6
+    assert explain.compare(a, b).facts[0].text.endswith(". They agree only for a symmetric kernel.")
+
+
+def test_im2col_compares_by_the_rule():
+    from convcli.steps import im2col
+
+    a = np.array([[0.1, 0.2, -0.3, 0.4]])
+    view = im2col(Op.CORRELATE, a, np.array([[1.0, 1.0, 1.0]]))
+    assert view.equal is True
+    assert view.product.tolist() == [[0.1 + 0.2 - 0.3, 0.2 - 0.3 + 0.4]]

@@ -23,6 +23,7 @@ from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
 from . import __version__, formats, ops, output, parsing
+from .closeness import TOLERANCE
 from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
@@ -1025,7 +1026,13 @@ AnswerOpt = Annotated[
     ),
 ]
 ToleranceOpt = Annotated[
-    float, typer.Option("--tolerance", metavar="REL", help="Relative tolerance for float answers.")
+    float,
+    typer.Option(
+        "--tolerance",
+        metavar="REL",
+        help="How far a float cell may be off, relative to its scale (the sum of its |products|); "
+        "exact inputs need exact answers.",
+    ),
 ]
 
 
@@ -1045,7 +1052,7 @@ def check_command(
     b: BArg,
     answer: AnswerOpt,
     op: OpArg = Op.CORRELATE,
-    tolerance: ToleranceOpt = 1e-9,
+    tolerance: ToleranceOpt = TOLERANCE,
     *,
     run: Run,
     options: OpOptions,

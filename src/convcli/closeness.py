@@ -31,6 +31,7 @@ from .model import Activation, Kind, Method, Op, OpOptions, Result
 from .numbers import as_kind, common_kind, kind_of, kind_of_value, value_of
 
 __all__ = [
+    "TOLERANCE",
     "Expected",
     "core_shape",
     "number_kind",
@@ -41,6 +42,9 @@ __all__ = [
     "equal",
     "all_equal",
 ]
+
+# check's default --tolerance, and the one im2col and compare use
+TOLERANCE = 1e-9
 
 _LARGEST = float(np.finfo(np.float64).max)
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import ops, slips
-from .closeness import Expected, all_equal, core_shape, equal, inexact, number_kind, right_result
+from .closeness import TOLERANCE, Expected, all_equal, core_shape, equal, inexact, number_kind, right_result
 from .errors import ShapeError, UsageError
 from .model import Activation, Kind, Op, OpOptions, Result
 from .numbers import display_number, format_number, value_of
@@ -523,7 +523,7 @@ def check(
     op: Op,
     options: OpOptions,
     *,
-    tolerance: float = 1e-9,
+    tolerance: float = TOLERANCE,
     written_as_floats: bool = False,
 ) -> CheckReport:
     """Is ``answer`` the result of ``op`` on A and B with ``options``? If not, why not.

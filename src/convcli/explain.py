@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import ops
+from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
-from .model import Comparison, Convention, Fact, Mode, Op, OpOptions, Result, Undefined
+from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
 from .numbers import common_kind, format_number, kind_of
 
 __all__ = ["compare", "compare_conventions", "matrix_text", "ConventionComparison", "ConventionRow"]
@@ -50,8 +51,21 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
     return Comparison(tuple(a.shape), tuple(b.shape), kind, options, results, facts)
 
 
-def _equal(x: np.ndarray, y: np.ndarray) -> bool:
-    return x.shape == y.shape and bool(np.all(x == y))
+def _same_kernel(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether two kernels are the same, entry for entry (no tolerance: B is symmetric or not)."""
+    return x.shape == y.shape and all_equal(x, y, 0.0)
+
+
+def _same_results(conv: Result, corr: Result, a: np.ndarray, b: np.ndarray, options: OpOptions) -> bool:
+    """Whether convolve and correlate agree for these inputs, by check's rule: exactly for exact
+    numbers, and for floats within its tolerance of the scale of both sums."""
+    x, y = conv.value, corr.value
+    if x.shape != y.shape:
+        return False
+    if corr.kind not in (Kind.FLOAT, Kind.COMPLEX) or np.array_equal(x, y, equal_nan=True):
+        return all_equal(x, y, TOLERANCE)
+    scale = scale_of(Op.CONVOLVE, a, b, options) + scale_of(Op.CORRELATE, a, b, options)
+    return all_equal(x, Expected(y, scale), TOLERANCE)
 
 
 def _flip_fact(
@@ -67,7 +81,7 @@ def _flip_fact(
         spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
         turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
         applied = ops.kernel_as_applied(Op.CORRELATE, b)
-    if _equal(turned, applied):
+    if _same_kernel(turned, applied):
         why = "B equals B turned 180°" + (" and conjugated" if conj else "")
         return Fact(
             "flip",
@@ -75,7 +89,7 @@ def _flip_fact(
             "for a symmetric kernel.",
         )
     conv, corr = results[Op.CONVOLVE], results[Op.CORRELATE]
-    same = isinstance(conv, Result) and isinstance(corr, Result) and _equal(conv.value, corr.value)
+    same = isinstance(conv, Result) and isinstance(corr, Result) and _same_results(conv, corr, a, b, options)
     slides = "conj(B)" if conj else "B as it is"
     text = (
         f"B is not symmetric under a 180° turn: convolve slides B turned 180° "

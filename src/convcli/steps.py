@@ -7,7 +7,6 @@ seed's notation ``(1*1)+(1*0)+... = 1+0+... = 4`` is built by ``terms_text``.
 
 from __future__ import annotations
 
-import cmath
 import itertools
 import math
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .model import Activation, Boundary, Kind, Op, OpOptions
 from .numbers import as_kind, check_allocation, common_kind, display_number, kind_of, kind_of_value, value_of
@@ -495,7 +495,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     patches = np.stack(slabs, axis=padded.ndim - spatial).reshape(taps, windows)
     labels = tuple(np.ndindex(*p.out_shape))
     rows = kernel.reshape(p.filters, -1) if options.channels else kernel.reshape(1, -1)
-    expected = ops.run(op, a, b, options)
+    result, expected = right_result(op, a, b, options)
     if patches.dtype.kind in "iu" or rows.dtype.kind in "iu":  # Python ints: the product cannot wrap around
         patches, rows = patches.astype(object), rows.astype(object)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
@@ -506,32 +506,18 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
         product.shape
     )
-    shaped = product.reshape(expected.value.shape)
-    same = shaped.shape == expected.value.shape and all(
-        _close(x, y) for x, y in zip(shaped.flat, expected.value.flat, strict=True)
-    )
+    shaped = product.reshape(result.value.shape)
+    same = all_equal(shaped, expected, TOLERANCE)
     return Im2col(
         op,
         patches,
         labels,
         rows,
         shaped,
-        expected.value,
-        bool(same),
+        result.value,
+        same,
         tuple(kernel.shape[-spatial - (1 if options.channels else 0) :]),
     )
-
-
-def _close(x: Any, y: Any) -> bool:
-    if isinstance(x, float | complex) or isinstance(y, float | complex):
-        cx, cy = complex(x), complex(y)
-        if cx == cy or (cmath.isnan(cx) and cmath.isnan(cy)):  # inf equals inf, nan stands for nan
-            return True
-        return bool(abs(cx - cy) <= 1e-9 * max(1.0, abs(cy)))
-    try:
-        return bool(x == y) or bool((x - y) == 0)
-    except TypeError:
-        return False
 
 
 def cell_label(cell: tuple[int, ...]) -> str:
