@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,15 +61,7 @@ class Expected:
     scale: np.ndarray | None = None
     before: np.ndarray | None = None
     activation: Activation = Activation.NONE
-
-    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Expected:
-        """The same cells rearranged (transposed, reshaped, one channel...)."""
-        return Expected(
-            fn(self.value),
-            None if self.scale is None else fn(self.scale),
-            None if self.before is None else fn(self.before),
-            self.activation,
-        )
+    kind: Kind | None = None  # the value's kind, when known (saves a scan of an object array)
 
 
 def core_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -166,12 +157,12 @@ def right_result(
     result = ops.run(op, a, b, computing)
     result = replace(result, options=options) if op in (Op.CONVOLVE, Op.CORRELATE) else result
     if result.kind not in (Kind.FLOAT, Kind.COMPLEX):
-        return result, Expected(result.value)
+        return result, Expected(result.value, kind=result.kind)
     scale = scale_of(op, a, b, options)
     before = None
     if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is not Activation.NONE:
         before = ops.run(op, a, b, replace(computing, activation=Activation.NONE)).value
-    return result, Expected(result.value, scale, before, options.activation)
+    return result, Expected(result.value, scale, before, options.activation, result.kind)
 
 
 def _result_kind(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
@@ -281,17 +272,27 @@ def _exact_equal(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             real = x.real if x.dtype.kind == "c" else x
             whole = _integral(real) & ((x.imag == 0) if x.dtype.kind == "c" else True)
             return whole & (np.where(whole, real, 0).astype(np.int64) == y)
-    flags = np.fromiter(map(operator.eq, x.ravel().tolist(), y.ravel().tolist()), dtype=bool, count=y.size)
+    xs, ys = x.ravel().tolist(), y.ravel().tolist()
+    try:
+        # integers and fractions are equal when their reduced (numerator, denominator) are: a
+        # comparison of tuples, cheaper than Fraction's own
+        ratio = operator.attrgetter("numerator", "denominator")
+        flags = np.fromiter(map(operator.eq, map(ratio, xs), map(ratio, ys)), dtype=bool, count=y.size)
+    except AttributeError:  # floats or complex numbers among them
+        flags = np.fromiter(map(operator.eq, xs, ys), dtype=bool, count=y.size)
     return flags.reshape(y.shape)
 
 
-def equal(x: np.ndarray, y: Expected | np.ndarray, *, tolerance: float) -> np.ndarray | None:
+def equal(
+    x: np.ndarray, y: Expected | np.ndarray, *, tolerance: float, x_kind: Kind | None = None
+) -> np.ndarray | None:
     """Which cells of the answer ``x`` are right: a boolean mask shaped like the result.
 
     ``y`` is the right result, an :class:`Expected` or an array (then float cells are compared
     relative to their own size). The rule is the module's. Shapes that differ only by leading
     length-1 axes are the same cells (a number and a 1x1 matrix, a vector of n and a 1 x n
-    matrix); any other difference of shapes gives None.
+    matrix); any other difference of shapes gives None. ``x_kind`` is the answer's kind, when
+    known.
     """
     if not isinstance(y, Expected):
         y = Expected(np.asarray(y))
@@ -300,7 +301,8 @@ def equal(x: np.ndarray, y: Expected | np.ndarray, *, tolerance: float) -> np.nd
         if core_shape(x.shape) != core_shape(value.shape):
             return None
         x = x.reshape(value.shape)
-    kx, ky = number_kind(x, "the answer"), number_kind(value, "the result")
+    kx = x_kind or number_kind(x, "the answer")
+    ky = y.kind or number_kind(value, "the result")
     if Kind.SYMBOLIC in (kx, ky):
         flags = [_symbolic_equal(u, v, tolerance) for u, v in zip(x.flat, value.flat, strict=True)]
         return np.array(flags, dtype=bool).reshape(value.shape)

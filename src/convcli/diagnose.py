@@ -15,7 +15,7 @@ only one that agrees there is computed whole, so a check costs about one computa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -127,6 +127,7 @@ class _Search:
     """What every suspect is compared with: the answer, the right result and how to compare."""
 
     answer: np.ndarray
+    answer_kind: Kind
     result: Result
     expected: Expected
     exact: bool  # the right result is exact: answers must equal it exactly
@@ -160,14 +161,23 @@ class _Search:
             return True
         return bool(abs(xc - vc) <= max(self.tolerance, 1e-6) * (abs(complex(size)) + abs(vc)))
 
-    def matches(self, x: np.ndarray, expected: Expected) -> bool:
-        """Whether ``x`` equals ``expected`` (of the same shape): a few cells first, then all."""
-        scale = expected.scale
-        for cell in self.cells(expected.value.shape):
-            size = 0 if scale is None else scale[cell]
-            if not self.agrees(x[cell], expected.value[cell], size):
+    def matches(
+        self,
+        x: np.ndarray,
+        at: Callable[[tuple[int, ...]], tuple[Any, Any]],
+        whole: Callable[[], Expected],
+    ) -> bool:
+        """Whether ``x`` equals a neighbour of the right result: first at a few cells (``at``
+        gives the neighbour's value and scale at one), then whole (built only then)."""
+        for cell in self.cells(x.shape):
+            if not self.agrees(x[cell], *at(cell)):
                 return False
-        return all_equal(x, expected, self.tolerance)
+        return all_equal(x, whole(), self.tolerance)
+
+    def cell(self, cell: tuple[int, ...]) -> tuple[Any, Any]:
+        """The right result's value and scale at one cell."""
+        scale = self.expected.scale
+        return self.expected.value[cell], 0 if scale is None else scale[cell]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,11 +219,11 @@ def _writing_slips(search: _Search, op: Op, options: OpOptions) -> Diagnosis | N
     if x.ndim == 2 and y.ndim == 2 and x.shape == y.shape[::-1] and y.size > 1:
         # a square answer whose transpose is right differs from the right result, so that result
         # is not symmetric: the transpose is news
-        if search.matches(x.T, expected):
+        if search.matches(x.T, search.cell, lambda: expected):
             text = "your answer is the right result transposed: rows and columns swapped"
             return Diagnosis("answer-transposed", text, None, None)
     if x.size == y.size and core_shape(x.shape) != core_shape(y.shape) and y.size > 1:
-        if search.matches(x.reshape(y.shape), expected):
+        if search.matches(x.reshape(y.shape), search.cell, lambda: expected):
             return Diagnosis(
                 "reshaped",
                 f"your answer has the right numbers in the wrong shape: {_shape_words(x.shape)} "
@@ -223,7 +233,7 @@ def _writing_slips(search: _Search, op: Op, options: OpOptions) -> Diagnosis | N
             )
     if options.channels and op in _SLIDING and x.ndim == 3 and y.ndim == 2:
         c = x.shape[0]
-        if x.shape[1:] == y.shape and c > 1 and search.matches(x.sum(axis=0), expected):
+        if x.shape[1:] == y.shape and c > 1 and search.matches(x.sum(axis=0), search.cell, lambda: expected):
             return Diagnosis(
                 "channels-not-summed",
                 f"your answer holds the {c} per-channel maps, and they are right, but a layer adds them: "
@@ -325,14 +335,21 @@ def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
         if given is None or right is None:
             return None
         c = _whole(given - right)
-        shifted = Expected(y.astype(object) + c)
     else:
         c = value_of(x[w] - y[w])
         if not np.isfinite(c):
             return None
-        assert expected.scale is not None
-        shifted = Expected(y + c, expected.scale + abs(c))
-    if c == 0 or not search.matches(x, shifted):
+    scale = expected.scale
+
+    def at(cell: tuple[int, ...]) -> tuple[Any, Any]:
+        return value_of(y[cell]) + c, 0 if scale is None else scale[cell] + abs(c)
+
+    def whole() -> Expected:
+        if scale is None:
+            return Expected(y.astype(object) + c)
+        return Expected(y + c, scale + abs(c))
+
+    if c == 0 or not search.matches(x, at, whole):
         return None
     if isinstance(c, complex) and c.imag == 0:
         c = c.real
@@ -372,15 +389,22 @@ def _factor(search: _Search) -> Diagnosis | None:
         s = _whole(given / right)
         if s == 0 or abs(s - 1) <= _NOT_A_FACTOR:
             return None
-        scaled = Expected(y.astype(object) * s)
     else:
         with np.errstate(all="ignore"):
             s = value_of(x[w] / y[w])
         if not np.isfinite(s) or s == 0 or abs(s - 1) <= max(search.tolerance, _NOT_A_FACTOR):
             return None
-        assert expected.scale is not None
-        scaled = Expected(y * s, expected.scale * abs(s))
-    if not search.matches(x, scaled):
+    scale = expected.scale
+
+    def at(cell: tuple[int, ...]) -> tuple[Any, Any]:
+        return value_of(y[cell]) * s, 0 if scale is None else scale[cell] * abs(s)
+
+    def whole() -> Expected:
+        if scale is None:
+            return Expected(y.astype(object) * s)
+        return Expected(y * s, scale * abs(s))
+
+    if not search.matches(x, at, whole):
         return None
     if isinstance(s, complex) and s.imag == 0:
         s = s.real
@@ -507,7 +531,7 @@ def _arithmetic(search: _Search, mask: np.ndarray, options: OpOptions) -> Diagno
     y = search.expected.value
     if core_shape(search.answer.shape) != core_shape(y.shape):
         return None
-    if Kind.SYMBOLIC in (search.kind, number_kind(search.answer, "the answer")):
+    if Kind.SYMBOLIC in (search.kind, search.answer_kind):
         return None
     found = _rounded(search, mask)
     if found is not None or y.size < 2 or options.activation is not Activation.NONE:
@@ -565,12 +589,12 @@ def check(
         raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
     options = options or OpOptions()
     answer = np.asarray(answer)
-    number_kind(answer, "the answer")
+    answer_kind = number_kind(answer, "the answer")
     if answer.size == 0:
         raise UsageError("the answer is empty")
     result, expected = right_result(op, a, b, options)
     y = result.value
-    mask = equal(answer, expected, tolerance=tolerance)
+    mask = equal(answer, expected, tolerance=tolerance, x_kind=answer_kind)
     if mask is not None and written_as_floats and result.kind in (Kind.INTEGER, Kind.RATIONAL):
         with np.errstate(invalid="ignore"):
             nearest = np.asarray(answer.reshape(y.shape) == inexact(y, np.float64))
@@ -590,7 +614,7 @@ def check(
     kind = operand_kind(a, b, options if op in _SLIDING else OpOptions())
     a, b = in_kind(a, kind), in_kind(b, kind)
     exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
-    search = _Search(answer, result, expected, exact, kind, tolerance, tuple(wrong[:3]))
+    search = _Search(answer, answer_kind, result, expected, exact, kind, tolerance, tuple(wrong[:3]))
     diagnosis = _diagnose(search, mask, op, a, b, options)
     worst = None
     if diagnosis is None and mask is not None:
