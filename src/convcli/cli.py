@@ -1058,25 +1058,12 @@ def check_command(
     options: OpOptions,
 ) -> None:
     from . import diagnose
-    from .closeness import exact_problem
     from .steps import MAX_TERMS, cell_terms, derive_cells
 
     if [a, b, answer].count("-") > 1:
         raise UsageError("only one of A, B and --answer can be '-' (standard input)")
     A, B = _read_pair(a, b, run.exact)
-    # an exact problem takes the answer as written: 0.1 is 1/10, and 1e11 is 10**11 exactly
-    exact = run.exact or exact_problem(A, B, options if op in (Op.CONVOLVE, Op.CORRELATE) else OpOptions())
-    written_as_floats = False
-    try:
-        X = parsing.read_matrix(answer, name="answer", exact=exact)
-    except ConvcliError as exc:
-        if run.exact or not exact or answer == "-":
-            raise
-        # nan and inf have no exact value, and no exact result holds them: read so, it is wrong
-        X = parsing.read_matrix(answer, name="answer")
-        if X.dtype.kind not in "fc" or np.isfinite(X).all():
-            raise exc from None
-        written_as_floats = True
+    X, written_as_floats = diagnose.read_answer(answer, A, B, op, options, exact=run.exact)
     report = diagnose.check(A, B, X, op, options, tolerance=tolerance, written_as_floats=written_as_floats)
     wanted = report.wrong[:3]
     derivations = derive_cells(op, A, B, options, wanted) if not report.match else []

@@ -22,14 +22,24 @@ from typing import Any
 
 import numpy as np
 
-from . import ops, slips
-from .closeness import TOLERANCE, Expected, all_equal, core_shape, equal, inexact, number_kind, right_result
-from .errors import ShapeError, UsageError
+from . import ops, parsing, slips
+from .closeness import (
+    TOLERANCE,
+    Expected,
+    all_equal,
+    core_shape,
+    equal,
+    exact_problem,
+    inexact,
+    number_kind,
+    right_result,
+)
+from .errors import ConvcliError, ShapeError, UsageError
 from .model import Activation, Kind, Op, OpOptions, Result
 from .numbers import display_number, format_number, value_of
 from .steps import in_kind, operand_kind
 
-__all__ = ["Diagnosis", "CheckReport", "check"]
+__all__ = ["Diagnosis", "CheckReport", "check", "read_answer"]
 
 # A float answer within this of 1 times the right one is inaccurate, not scaled by a factor.
 _NOT_A_FACTOR = 1e-6
@@ -538,6 +548,28 @@ def _arithmetic(search: _Search, mask: np.ndarray, options: OpOptions) -> Diagno
         # for a single number, every wrong answer is an offset and a multiple of the right one
         return found
     return _offset(search, options) or _factor(search)
+
+
+def read_answer(
+    arg: str, a: np.ndarray, b: np.ndarray, op: Op, options: OpOptions, *, exact: bool = False
+) -> tuple[np.ndarray, bool]:
+    """Read the answer ``arg`` (any matrix argument) as written: for an exact problem every
+    decimal exactly (0.1 is 1/10, 1e11 is 10**11), as --exact reads everything.
+
+    Returns the answer and whether it could only be read as floats: nan and inf have no exact
+    value, and no exact result holds them, so such an answer is read as floats (and is wrong).
+    """
+    sliding = op in _SLIDING
+    as_written = exact or exact_problem(a, b, options if sliding else OpOptions())
+    try:
+        return parsing.read_matrix(arg, name="answer", exact=as_written), False
+    except ConvcliError as exc:
+        if exact or not as_written or arg == "-":
+            raise
+        answer = parsing.read_matrix(arg, name="answer")
+        if answer.dtype.kind not in "fc" or np.isfinite(answer).all():
+            raise exc from None
+        return answer, True
 
 
 def check(
