@@ -894,3 +894,17 @@ def test_wrong_cells_of_a_million_products_are_not_derived():
         "note: the wrong cells are not derived: each is a sum of 10,201 products, more than 10,000; "
         "convcli steps --at I,J --max-terms 10201 derives one\n"
     )
+
+
+def test_differences_are_exact_where_an_exact_number_meets_a_float():
+    # float arithmetic would call 2**53 + 1 and 2.0**53 equal, and 2/3 - 0.6666666666666666 zero
+    report = run_check(np.array([[2**53 + 1]]), np.array([[1]]), np.array([[2.0**53]]))
+    assert (report.match, report.worst) == (False, "your answer is off by 1")
+    third = fractions([[1, 2]], 3)
+    answer = np.array([[np.nan, 0.6666666666666666]])
+    report = check(third, np.array([[1]]), answer, Op.CORRELATE, OpOptions(), written_as_floats=True)
+    assert report.wrong == [(0, 0)]  # the float nearest 2/3 stands for the 2/3 written
+    report = run_check(np.array([[1, 2]]), np.array([[1]]), np.array([[0.5, 2.0]]))
+    assert report.diagnosis is None  # 0.5 for 1 is not a rounding of 1
+    report = run_check(np.array([[0, 2]]), np.array([[1]]), fractions([[1, 4]], 2))
+    assert (report.wrong, report.diagnosis) == ([(0, 0)], None)  # nor 1/2 for 0

@@ -143,7 +143,12 @@ class _Search:
     exact: bool  # the right result is exact: answers must equal it exactly
     kind: Kind  # the operands' kind, for reading cells from them
     tolerance: float
-    hints: tuple[tuple[int, ...], ...]  # the first wrong cells
+    wrong: list[tuple[int, ...]]  # the wrong cells (none when the shapes differ)
+
+    @property
+    def hints(self) -> list[tuple[int, ...]]:
+        """The first wrong cells."""
+        return self.wrong[:3]
 
     def cells(self, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
         """Where to compare a suspect of ``shape`` first: the wrong cells when it has the right
@@ -265,14 +270,14 @@ def _rounded(search: _Search, mask: np.ndarray) -> Diagnosis | None:
     """An answer a little off in every wrong cell: rounded. The claim states the numbers found."""
     x, expected = search.answer.reshape(search.expected.value.shape), search.expected
     y = expected.value
-    wrong = [tuple(int(i) for i in cell) for cell in np.argwhere(~mask)] if mask.ndim else [()]
+    wrong = search.wrong
     if search.exact:
         worst, where = 0.0, wrong[0]
         for cell in wrong:
-            right, given = value_of(y[cell]), value_of(x[cell])
-            if isinstance(given, complex) or not math.isfinite(float(given)) or float(given).is_integer():
-                return None  # an answer of whole numbers is not rounded, only wrong
-            relative = abs(Fraction(given) - Fraction(right)) / abs(Fraction(right))
+            right, given = _exact_value(y[cell]), _exact_value(x[cell])
+            if given is None or right is None or given.denominator == 1 or right == 0:
+                return None  # nan, a whole number or a wrong 0: not rounded, only wrong
+            relative = abs(given - right) / abs(right)
             if relative > _ROUNDED:
                 return None
             if relative > worst:
@@ -450,6 +455,13 @@ def _factor(search: _Search) -> Diagnosis | None:
 def _difference(u: Any, v: Any) -> Any:
     """|u - v| as a comparable real number, or None (nan, inf, symbols)."""
     u, v = value_of(u), value_of(v)
+    real = all(isinstance(w, int | float | Fraction) for w in (u, v))
+    if real and isinstance(u, float) != isinstance(v, float):
+        # a float against an exact number: their exact difference (float arithmetic would
+        # round 2/3 - 0.6666666666666666 to 0)
+        if not (math.isfinite(u) and math.isfinite(v)):
+            return None
+        return float(abs(Fraction(u) - Fraction(v)))
     try:
         d = u - v
     except TypeError:
@@ -471,39 +483,40 @@ def _difference(u: Any, v: Any) -> Any:
     return None
 
 
-def _largest_difference(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[Any, tuple[int, ...]] | None:
-    """The largest finite |x - y| among the cells where ``mask`` is False, and its cell."""
-    wrong = ~mask
+def _largest_difference(
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray, wrong: list[tuple[int, ...]]
+) -> tuple[Any, tuple[int, ...]] | None:
+    """The largest finite |x - y| among the ``wrong`` cells (where ``mask`` is False), and its
+    cell; the difference reported is exact where an exact number meets a float."""
     if x.dtype != object and y.dtype != object:
-        # numeric arrays: one vectorised pass (a large answer may have a million wrong cells)
+        # numeric arrays: vectorised, over the wrong cells when they are few
         dtype = np.result_type(x.dtype, y.dtype, np.float64)
+        few = len(wrong) * 8 < y.size
+        where: Any = tuple(np.array(wrong, dtype=np.intp).reshape(len(wrong), y.ndim).T) if few else ~mask
         with np.errstate(all="ignore"):
-            d = np.abs(x.astype(dtype) - y.astype(dtype))
-        usable = wrong & np.isfinite(d)
+            d = np.abs(x[where].astype(dtype) - y[where].astype(dtype))
+        usable = np.isfinite(d)
         if not usable.any():
             return None
-        flat = int(np.argmax(np.where(usable, d, -1.0)))
-        index = tuple(int(i) for i in np.unravel_index(flat, y.shape))
-        u, v = value_of(x[index]), value_of(y[index])
-        if isinstance(u, int) and isinstance(v, int):
-            return abs(u - v), index
-        return value_of(d[index]), index
+        k = int(np.argmax(np.where(usable, d, -1.0)))
+        index = wrong[k]
+        exact = _difference(x[index], y[index])
+        return (value_of(d[k]) if exact is None else exact), index
     best: tuple[Any, tuple[int, ...]] | None = None
-    for index in zip(*np.nonzero(wrong), strict=True):
-        cell = tuple(int(i) for i in index)
+    for cell in wrong:
         diff = _difference(x[cell], y[cell])
         if diff is not None and (best is None or diff > best[0]):
             best = (diff, cell)
     return best
 
 
-def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> str:
-    """How far off an unexplained answer is: how many cells, the largest difference and where."""
-    exact = number_kind(x, "the answer").exact and number_kind(y, "the result").exact
+def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray, wrong: list[tuple[int, ...]], exact: bool) -> str:
+    """How far off an unexplained answer is: how many cells (``wrong``), the largest difference
+    and where. ``exact``: both sides are exact numbers."""
     if y.ndim == 0:
-        x, y, mask = x.reshape(1), y.reshape(1), mask.reshape(1)
-    best = _largest_difference(x, y, mask)
-    first = tuple(int(i) for i in np.argwhere(~mask)[0])
+        x, y, mask, wrong = x.reshape(1), y.reshape(1), mask.reshape(1), [(0,)]
+    best = _largest_difference(x, y, mask, wrong)
+    first = wrong[0]
     if y.size == 1:
         if best is None:
             return (
@@ -511,7 +524,7 @@ def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> str:
                 f"{display_number(value_of(y[first]))}"
             )
         return f"your answer is off by {_nice(best[0], exact)}"
-    n = int(np.count_nonzero(~mask))
+    n = len(wrong)
     head = f"{n} of {y.size} cells {'is' if n == 1 else 'are'} wrong; "
     if best is None:
         return head + (
@@ -646,9 +659,9 @@ def check(
     kind = operand_kind(a, b, options if op in _SLIDING else OpOptions())
     a, b = in_kind(a, kind), in_kind(b, kind)
     exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
-    search = _Search(answer, answer_kind, result, expected, exact, kind, tolerance, tuple(wrong[:3]))
+    search = _Search(answer, answer_kind, result, expected, exact, kind, tolerance, wrong)
     diagnosis = _diagnose(search, mask, op, a, b, options)
     worst = None
     if diagnosis is None and mask is not None:
-        worst = _worst(answer.reshape(y.shape), y, mask)
+        worst = _worst(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and result.kind.exact)
     return CheckReport(False, result, answer, wrong, mismatch, diagnosis, worst)

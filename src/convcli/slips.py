@@ -25,6 +25,7 @@ from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
 from .model import Convention, Kind, Mode, Op, OpOptions
+from .numbers import value_of
 from .steps import cell_step, geometry, layout
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "compute", "describe"]
@@ -536,38 +537,35 @@ def _sum_and_size(products: list[Any], kind: Kind) -> tuple[Any, float]:
     return total, _size(products, kind)
 
 
-def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> list[tuple[Any, float]]:
-    """The candidate's value at ``cells`` and each one's scale (the sum of |products|), computed
-    from the operands directly. ``kind`` is the result's kind, the operands already in it."""
+def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[tuple[Any, float]]:
+    """The candidate's value at each of ``cells`` and its scale (the sum of |products|), computed
+    from the operands directly, one cell at a time (a caller may stop at the first that
+    disagrees). ``kind`` is the result's kind, the operands already in it."""
     if c.op in _SLIDING:
         assert c.op is not None
         g = geometry(c.op, c.a, c.b, c.options, kind=kind)
         bias = g.options.bias
-        out = []
         for cell in cells:
             step = cell_step(g, cell)
             terms = step.products.ravel().tolist()
             if bias:
                 f, _ = g.filter_and_place(cell)
                 terms.append(bias[f if len(bias) > 1 else 0])
-            out.append((step.value, _size(terms, kind)))
-        return out
-    if c.op is Op.DOT:
+            yield step.value, _size(terms, kind)
+    elif c.op is Op.DOT:
         a2 = c.a.reshape(1, -1) if c.a.ndim == 1 else c.a
         b2 = c.b.reshape(-1, 1) if c.b.ndim == 1 else c.b
-        out = []
         for cell in cells:
             i = cell[0] if c.a.ndim == 2 and cell else 0
             j = cell[-1] if c.b.ndim == 2 and cell else 0
             row, column = a2[i].tolist(), b2[:, j].tolist()
-            out.append(_sum_and_size([x * w for x, w in zip(row, column, strict=True)], kind))
-        return out
-    if c.op is Op.ELEMENTWISE_SUM:
+            yield _sum_and_size([x * w for x, w in zip(row, column, strict=True)], kind)
+    elif c.op is Op.ELEMENTWISE_SUM:
         _, expected = compute(c)
-        assert expected.scale is None or expected.scale.shape == ()
-        size = float(expected.scale) if expected.scale is not None else 0.0
-        return [(expected.value[()], size)]
-    return [_sum_and_size([c.a[cell].item() * c.b[cell].item()], kind) for cell in cells]
+        yield expected.value[()], 0.0 if expected.scale is None else float(expected.scale)
+    else:
+        for cell in cells:
+            yield _sum_and_size([value_of(c.a[cell]) * value_of(c.b[cell])], kind)
 
 
 def compute(c: Candidate) -> tuple[np.ndarray, Expected]:
