@@ -12,7 +12,7 @@ from convcli import numbers, ops
 from convcli.cli import ExitCode, app
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Activation, Boundary, Convention, Mode, Op, OpOptions
-from convcli.steps import derive, im2col, step_lines, terms_text
+from convcli.steps import cap_note, derive, im2col, step_lines, terms_text
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
@@ -212,7 +212,7 @@ def test_steps_shows_the_cells_whose_products_fit():
     assert result.stdout.splitlines()[1:] == ["C[0]: (1*1)+(2*1) = 1+2 = 3", "C[1]: (2*1)+(3*1) = 2+3 = 5"]
     assert result.stderr == (
         "note: showing 2 of 5 cells: each is a sum of 2 products, and --max-terms 4 caps the products "
-        "shown; --max-terms 10 shows them all, --at I,J one cell\n"
+        "shown; --max-terms 10 --max-steps 5 shows them all, --at I,J one cell\n"
     )
 
 
@@ -225,4 +225,24 @@ def test_im2col_refuses_before_allocating(monkeypatch):
         "error: im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "
         "(1,004,006,004,001 entries, about 93505.3 GiB as rational), more than the 8.0 GiB convcli "
         "allows itself on this machine\n"
+    )
+
+
+def test_the_note_of_a_capped_derivation_names_the_cap_that_stopped_it():
+    a = np.ones((6, 6), dtype=int)
+    by_steps = derive(Op.CORRELATE, a, np.ones((3, 3), dtype=int), max_steps=2)
+    assert cap_note(by_steps) == "showing 2 of 16 cells; --max-steps 16 shows them all, --at I,J one cell"
+    by_terms = derive(Op.CORRELATE, a, np.ones((3, 3), dtype=int), max_terms=40)
+    assert cap_note(by_terms) == (
+        "showing 4 of 16 cells: each is a sum of 9 products, and --max-terms 40 caps the products shown; "
+        "--max-terms 144 --max-steps 16 shows them all, --at I,J one cell"
+    )
+    result = run("steps", "1 1 1; 1 1 1; 1 1 1", "1 1; 1 1", "--max-terms", "8", "-f", "table")
+    assert result.exit_code == ExitCode.OK
+    assert " ".join(result.stdout.split()[-25:]).endswith(
+        "--max-terms 8 caps the products shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell"
+    )
+    assert result.stderr == (
+        "note: showing 2 of 4 cells: each is a sum of 4 products, and --max-terms 8 caps the products "
+        "shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell\n"
     )

@@ -946,7 +946,7 @@ def steps(
     run: Run,
     options: OpOptions,
 ) -> None:
-    from .steps import derive
+    from .steps import cap_note, derive
 
     animate = _wants_play(play, delay, run)
     A, B = _read_pair(a, b, run.exact)
@@ -959,17 +959,7 @@ def steps(
         _play(animation, run, delay, [a, b])
         return
     derivation = derive(op, A, B, options, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms)
-    shown, total = len(derivation.steps), derivation.total_cells
-    if derivation.capped and shown < max_steps:
-        terms = derivation.steps[0].products.size
-        steps_too = f" --max-steps {total}" if total > max_steps else ""
-        capped = (
-            f"showing {shown} of {total} cells: each is a sum of {terms:,} products, and --max-terms "
-            f"{max_terms:,} caps the products shown; --max-terms {terms * total}{steps_too} shows them "
-            "all, --at I,J one cell"
-        )
-    else:
-        capped = f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at I,J one cell"
+    capped = cap_note(derivation) if derivation.capped else ""
 
     def machine(f: Format) -> str:
         if f is Format.HTML:

@@ -28,7 +28,7 @@ from .model import Comparison, Convention, Op, Result, Undefined
 from .numbers import display_number
 from .ops import shape_text
 from .shapes import ShapeReport
-from .steps import Im2col, Step, Steps, cell_label, definition, factor_text, step_lines
+from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines
 from .text import SCATTER_RULE, transpose_options_text
 from .text import options_text as _options_text
 from .transpose import TransposeResult, TransposeSteps
@@ -484,13 +484,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         parts += [wrapped_terms(line, width) for line in lines[1:]]
         parts.append(Text(""))
     if steps.capped:
-        parts.append(
-            Text(
-                f"showing {len(steps.steps)} of {steps.total_cells} cells; "
-                "--max-steps N shows more, --at I,J one cell",
-                style="yellow",
-            )
-        )
+        parts.append(Text(cap_note(steps), style="yellow"))
     return Group(*parts)
 
 

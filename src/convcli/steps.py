@@ -72,10 +72,24 @@ class Steps:
     bias: Any = None
     chosen: bool = False  # one cell picked with --at, not a capped run
     pads: tuple[tuple[int, int], ...] = ()  # (before, after) padding of each spatial axis
+    max_terms: int | None = None  # the cap on products shown, when it, not --max-steps, stopped
 
     @property
     def capped(self) -> bool:
         return not self.chosen and len(self.steps) < self.total_cells
+
+
+def cap_note(steps: Steps) -> str:
+    """What a capped derivation shows, and how to see the rest."""
+    shown, total = len(steps.steps), steps.total_cells
+    if steps.max_terms is None:
+        return f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at I,J one cell"
+    terms = steps.steps[0].products.size
+    return (
+        f"showing {shown} of {total} cells: each is a sum of {terms:,} products, and --max-terms "
+        f"{steps.max_terms:,} caps the products shown; --max-terms {terms * total} --max-steps {total} "
+        "shows them all, --at I,J one cell"
+    )
 
 
 def _needs_brackets(text: str) -> bool:
@@ -119,7 +133,8 @@ def _cells(
     shape: tuple[int, ...], at: tuple[int, ...] | None, max_steps: int, terms: int, max_terms: int
 ) -> tuple[list[tuple[int, ...]], int]:
     """The cells to derive: ``at``, or the first ``max_steps`` whose ``terms`` products each add up
-    to at most ``max_terms``. A single cell with more products than that is refused."""
+    to at most ``max_terms``, and how many cells there are. A single cell with more products than
+    that is refused."""
     total = math.prod(shape)
     if max_terms < 1:
         raise UsageError(f"--max-terms takes a whole number >= 1, got {max_terms}")
@@ -394,7 +409,13 @@ def derive_sliding(
     g = geometry(op, a, b, options)
     cells, total_cells = _cells(g.shape, at, max_steps, terms_per_cell(g), max_terms)
     shapes = (tuple(a.shape), tuple(b.shape))
-    return _sliding_steps(g, op, shapes, cells, total_cells, at is not None)
+    steps = _sliding_steps(g, op, shapes, cells, total_cells, at is not None)
+    return replace(steps, max_terms=_terms_cap(steps, max_steps, max_terms))
+
+
+def _terms_cap(steps: Steps, max_steps: int, max_terms: int) -> int | None:
+    """``max_terms`` when it, not ``max_steps``, cut the derivation short."""
+    return max_terms if steps.capped and len(steps.steps) < max_steps else None
 
 
 def _dot_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
@@ -445,9 +466,10 @@ def derive(
         steps.append(
             Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value)
         )
-    return Steps(
+    derivation = Steps(
         op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells, chosen=at is not None
     )
+    return replace(derivation, max_terms=_terms_cap(derivation, max_steps, max_terms))
 
 
 @dataclass(frozen=True)
