@@ -206,10 +206,13 @@ def _close(x: np.ndarray, y: Expected, tolerance: float) -> np.ndarray:
     dtype = np.complex128 if "c" in kinds else np.float64
     xf, yf = inexact(x, dtype), inexact(y.value, dtype)
     with np.errstate(all="ignore"):
-        distance = np.abs(xf - yf)
+        # in place where it can be: a large result's temporaries cost more than the arithmetic
+        distance = np.subtract(xf, yf)
+        np.abs(distance, out=distance)
         size = np.maximum(np.abs(xf), np.abs(yf)) if y.scale is None else y.scale
+        bound = np.multiply(size, tolerance)
         # a bound beyond float64 would let an infinity through: no cell's bound is infinite
-        bound = np.minimum(tolerance * size, _LARGEST)
+        np.minimum(bound, _LARGEST, out=bound)
         # nan (an infinity or nan on either side) is never within a bound: decided below
         near = np.asarray(distance <= bound)
         if y.before is not None and y.activation is not Activation.NONE:
