@@ -15,6 +15,7 @@ program, ours and the peers', imports from compiled bytecode as an installed pro
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import os
 import platform
@@ -488,6 +489,66 @@ def goal_memory(n: int, tmp: Path) -> None:
         (tmp / name).unlink(missing_ok=True)
 
 
+# --- (g) check and steps: about one computation ------------------------------------------------
+
+
+def goal_explanations(n: int, reps: int, tmp: Path) -> None:
+    """steps --at reads one window, and check costs about one computation of the operation
+    (SPEC section 6): on an n x n integer input with box:3 (exact fractions), and on floats,
+    whose check also computes each cell's scale (the operation on |A| and |B|)."""
+    say(f"\n(g) steps --at and check: about one computation ({n}x{n} integers, box:3)")
+    from convcli import diagnose, ops
+    from convcli.kernels import named_kernel
+    from convcli.model import Op, OpOptions
+    from convcli.parsing import read_matrix
+    from convcli.steps import derive
+
+    rng = np.random.default_rng(7)
+    path = tmp / "explain_A.txt"
+    np.savetxt(path, rng.integers(0, 10, (n, n)), fmt="%d")
+    box = named_kernel("box:3")
+    t_read, a = timed(lambda: read_matrix(str(path)), 1)
+    t_at, steps = timed(lambda: derive(Op.CORRELATE, a, box, OpOptions(), at=(0, 0)), reps)
+    assert steps.out_shape == (n - 2, n - 2)  # type: ignore[union-attr]
+    add(
+        "steps",
+        f"steps --at 0,0, {n}² (in-process)",
+        fmt_s(t_at),
+        f"{fmt_s(t_read)} reading A",
+        t_at / t_read,
+        "< 1 s",
+        t_at < 1.0,
+    )
+
+    def checked(x: np.ndarray, k: np.ndarray, answer: np.ndarray, into: list) -> None:
+        into.append(diagnose.check(x, k, answer, Op.CORRELATE, OpOptions()))
+
+    cases = [("integers, box:3", a, box), ("floats, 3x3", a / 7.0, rng.random((3, 3)))]
+    for label, x, k in cases:
+        answer = ops.correlate(x, k).value.copy()
+        where = (n // 3, n // 2)
+        answer[where] = answer[where] + 1
+        reports: list[diagnose.CheckReport] = []
+        ours = functools.partial(checked, x, k, answer, reports)
+        t_check, t_op = timed_pair(ours, functools.partial(ops.correlate, x, k), max(1, reps - 1))
+        ok = all(r.wrong == [where] for r in reports)
+        ratio = t_check / t_op
+        target = 1.5 if label.startswith("integers") else 3.0
+        note = "" if ok else "WRONG CELLS NOT FOUND"
+        if target > 1.5:
+            note = (note + "; " if note else "") + "includes each cell's scale: one more computation"
+        add(
+            "check",
+            f"check, one wrong cell, {n}² {label}",
+            fmt_s(t_check),
+            f"{fmt_s(t_op)} correlate",
+            ratio,
+            f"≤ {target}",
+            ok and ratio <= target,
+            note,
+        )
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -554,6 +615,7 @@ def main() -> int:
         ("fractions", lambda: goal_fractions(200 if quick else 1000, 1)),
         ("text parsing", lambda: goal_parsing(256 if quick else 2048, 1 if quick else 2)),
         ("peak memory", lambda: goal_memory(1024 if quick else 4096, tmp)),
+        ("check and steps", lambda: goal_explanations(300 if quick else 2000, 1 if quick else 3, tmp)),
     ]
     try:
         for name, goal in goals:
