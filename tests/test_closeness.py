@@ -198,3 +198,19 @@ def test_im2col_compares_by_the_rule():
     view = im2col(Op.CORRELATE, a, np.array([[1.0, 1.0, 1.0]]))
     assert view.equal is True
     assert view.product.tolist() == [[0.1 + 0.2 - 0.3, 0.2 - 0.3 + 0.4]]
+
+
+def test_the_scale_of_a_layer_sums_over_channels_with_each_filters_bias():
+    a = np.array([[[1.0, -2.0], [3.0, -4.0]], [[-1.0, 0.5], [2.0, 1.0]]])  # 2 channels, 2x2
+    b = np.array([[[[1.0]], [[-2.0]]], [[[0.5]], [[3.0]]]])  # 2 filters of 2 channels, 1x1
+    options = OpOptions(channels=True, bias=(-1.0, 0.25))
+    # filter 0: |a0|*1 + |a1|*2 + 1; filter 1: |a0|*0.5 + |a1|*3 + 0.25
+    want = [
+        [[1 + 2 + 1, 2 + 1 + 1], [3 + 4 + 1, 4 + 2 + 1]],
+        [[0.5 + 3 + 0.25, 1 + 1.5 + 0.25], [1.5 + 6 + 0.25, 2 + 3 + 0.25]],
+    ]
+    assert scale_of(Op.CORRELATE, a, b, options).tolist() == want
+    result, expected = right_result(Op.CORRELATE, a, b, options)
+    off = result.value.copy()
+    off[1, 0, 0] += 2e-9 * want[1][0][0]
+    assert equal(off, expected, tolerance=1e-9).sum() == 7
