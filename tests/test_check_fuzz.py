@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -374,15 +375,20 @@ def _diagnosis_is_true(p: Problem, report: Any, answer: list[list[Any]], scale: 
         raise AssertionError(f"a diagnosis the fuzz cannot verify: {d.key}: {d.text}")
 
 
-def test_right_answers_are_right_in_every_layout():
-    rng = np.random.default_rng(2024)
+def problems(rng: np.random.Generator) -> Iterator[tuple[Problem, list[list[Any]]]]:
+    """PROBLEMS random problems that the operation accepts, each with its right answer."""
     tried = 0
     while tried < PROBLEMS:
         p = problem(rng)
         right = worked(p)
-        if right is None:
-            continue
-        tried += 1
+        if right is not None:
+            tried += 1
+            yield p, right
+
+
+def test_right_answers_are_right_in_every_layout():
+    rng = np.random.default_rng(2024)
+    for p, right in problems(rng):
         for layout in range(int(rng.integers(0, 4)), 6, 3):
             report = _judged(p, written(right, layout))
             assert report.match, (p, written(right, layout), report.wrong[:3], report.worst)
@@ -390,13 +396,8 @@ def test_right_answers_are_right_in_every_layout():
 
 def test_no_slip_is_ever_right():
     rng = np.random.default_rng(7)
-    tried = rejected = 0
-    while tried < PROBLEMS:
-        p = problem(rng)
-        right = worked(p)
-        if right is None:
-            continue
-        tried += 1
+    rejected = 0
+    for p, right in problems(rng):
         scale = worked(p, magnitude=True)
         assert scale is not None
         for name, answer in slips(p, rng):

@@ -786,6 +786,10 @@ def cli(*args: str, input: str | None = None):
     return CliRunner().invoke(app, ["check", *args], input=input)
 
 
+# exit status, stdout and stderr of a right answer
+RIGHT = (0, "right: your answer equals correlate\n", "")
+
+
 def test_small_floats_are_not_all_equal_on_the_command_line():
     result = cli("1e-12 2e-12", "1", "--answer", "3e-12 -5e-12", "-f", "plain")
     assert result.exit_code == ExitCode.WRONG_ANSWER
@@ -808,11 +812,7 @@ def test_small_floats_are_not_all_equal_on_the_command_line():
 
 def test_a_cancelling_cell_accepts_zero_on_the_command_line():
     result = cli("0.1 0.2 -0.3", "1 1 1", "--answer", "0", "-f", "plain")
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        0,
-        "right: your answer equals correlate\n",
-        "",
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == RIGHT
 
 
 def test_an_exact_problem_on_the_command_line():
@@ -823,18 +823,10 @@ def test_an_exact_problem_on_the_command_line():
     assert "off by: 1 of 2 cells is wrong; the difference is 1 at [0" in result.stdout
     for answer in ("0.5 1.0; 1.5 2", "1/2 1; 3/2 2", "[[0.5, 1], [1.5, 2.0]]", "5e-1 1; 15e-1 2"):
         result = cli("1 2; 3 4", "1/2", "--answer", answer, "-f", "plain")
-        assert (result.exit_code, result.stdout, result.stderr) == (
-            0,
-            "right: your answer equals correlate\n",
-            "",
-        )
+        assert (result.exit_code, result.stdout, result.stderr) == RIGHT
     # 0.1 written as a decimal is 1/10 exactly, from any source
     result = cli("1 2; 3 4", "1/10", "--answer", "-", "-f", "plain", input="0.1 0.2\n0.3 0.4\n")
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        0,
-        "right: your answer equals correlate\n",
-        "",
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == RIGHT
 
 
 def test_an_exact_problem_with_a_rounded_answer():

@@ -196,13 +196,20 @@ def run(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
+def refused(result, message: str) -> None:
+    """An ``error:`` line and exit status 2, and nothing on stdout."""
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitCode.USAGE_OR_INPUT,
+        "",
+        f"error: {message}\n",
+    )
+
+
 def test_steps_refuses_a_cell_of_a_million_products():
-    result = run("steps", "1", "box:1001", "--mode", "full")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
-    assert result.stdout == ""
-    assert result.stderr == (
-        "error: a cell here is a sum of 1,002,001 products, more than the 10,000 a derivation shows "
-        "(--max-terms); --max-terms 1002001 shows one\n"
+    refused(
+        run("steps", "1", "box:1001", "--mode", "full"),
+        "a cell here is a sum of 1,002,001 products, more than the 10,000 a derivation shows "
+        "(--max-terms); --max-terms 1002001 shows one",
     )
 
 
@@ -218,13 +225,11 @@ def test_steps_shows_the_cells_whose_products_fit():
 
 def test_im2col_refuses_before_allocating(monkeypatch):
     monkeypatch.setattr(numbers, "memory_limit", lambda: 8 << 30)
-    result = run("im2col", "1", "box:1001", "--mode", "full")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
-    assert result.stdout == ""
-    assert result.stderr == (
-        "error: im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "
+    refused(
+        run("im2col", "1", "box:1001", "--mode", "full"),
+        "im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "
         "(1,004,006,004,001 entries, about 93505.3 GiB as rational), more than the 8.0 GiB convcli "
-        "allows itself on this machine\n"
+        "allows itself on this machine",
     )
 
 

@@ -15,6 +15,7 @@ only one that agrees there is computed whole, so a check costs about one computa
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -339,35 +340,53 @@ def _pivot(search: _Search) -> tuple[int, ...]:
     return best
 
 
-def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
-    """The answer is the right result plus one constant c != 0 in every cell."""
-    expected = search.expected
-    x, y = search.answer.reshape(expected.value.shape), expected.value
+def _real(v: Any) -> Any:
+    """A complex number with no imaginary part as the real number it is."""
+    return v.real if isinstance(v, complex) and v.imag == 0 else v
+
+
+def _measured(search: _Search, how: Callable[[Any, Any], Any]) -> Any:
+    """``how(answer, right)`` at the most telling wrong cell, exactly for an exact problem; None
+    when it cannot be measured (nan, a division by 0)."""
+    x, y = search.answer.reshape(search.expected.value.shape), search.expected.value
     w = _pivot(search)
-    c: Any
     if search.exact:
         given, right = _exact_value(x[w]), _exact_value(y[w])
-        if given is None or right is None:
+        if given is None or right is None or (how is operator.truediv and right == 0):
             return None
-        c = _whole(given - right)
-    else:
-        c = value_of(x[w] - y[w])
-        if not np.isfinite(c):
-            return None
-    scale = expected.scale
+        return _whole(how(given, right))
+    with np.errstate(all="ignore"):
+        measured = value_of(how(x[w], y[w]))
+    return measured if np.isfinite(measured) else None
+
+
+def _everywhere(search: _Search, how: Callable[[Any, Any], Any], c: Any) -> bool:
+    """Whether the answer is ``how(right, c)`` in every cell (a cell's scale grows by |c| for an
+    offset, |c| times for a factor): at a few cells first, the whole result only then."""
+    x, y = search.answer.reshape(search.expected.value.shape), search.expected.value
+    scale = search.expected.scale
+    grow = (lambda s: s + abs(c)) if how is operator.add else (lambda s: s * abs(c))
 
     def at(cell: tuple[int, ...]) -> tuple[Any, Any]:
-        return value_of(y[cell]) + c, 0 if scale is None else scale[cell] + abs(c)
+        return how(value_of(y[cell]), c), 0 if scale is None else grow(scale[cell])
 
     def whole() -> Expected:
         if scale is None:
-            return Expected(y.astype(object) + c)
-        return Expected(y + c, scale + abs(c))
+            return Expected(how(y.astype(object), c))
+        return Expected(how(y, c), grow(scale))
 
-    if c == 0 or not search.matches(x, at, whole):
+    return search.matches(x, at, whole)
+
+
+def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
+    """The answer is the right result plus one constant c != 0 in every cell."""
+    expected = search.expected
+    x = search.answer.reshape(expected.value.shape)
+    w = _pivot(search)
+    c = _measured(search, operator.sub)
+    if c is None or c == 0 or not _everywhere(search, operator.add, c):
         return None
-    if isinstance(c, complex) and c.imag == 0:
-        c = c.real
+    c = _real(c)
     if isinstance(c, complex):
         text = f"every cell is off by {display_number(c)}: a missing or extra constant?"
         return Diagnosis("offset", text, None, None, offset=c)
@@ -393,36 +412,13 @@ def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
 
 def _factor(search: _Search) -> Diagnosis | None:
     """The answer is one factor s (not 0 or 1) times the right result."""
-    expected = search.expected
-    x, y = search.answer.reshape(expected.value.shape), expected.value
+    x = search.answer.reshape(search.expected.value.shape)
     w = _pivot(search)
-    s: Any
-    if search.exact:
-        given, right = _exact_value(x[w]), _exact_value(y[w])
-        if given is None or not right:
-            return None
-        s = _whole(given / right)
-        if s == 0 or abs(s - 1) <= _NOT_A_FACTOR:
-            return None
-    else:
-        with np.errstate(all="ignore"):
-            s = value_of(x[w] / y[w])
-        if not np.isfinite(s) or s == 0 or abs(s - 1) <= max(search.tolerance, _NOT_A_FACTOR):
-            return None
-    scale = expected.scale
-
-    def at(cell: tuple[int, ...]) -> tuple[Any, Any]:
-        return value_of(y[cell]) * s, 0 if scale is None else scale[cell] * abs(s)
-
-    def whole() -> Expected:
-        if scale is None:
-            return Expected(y.astype(object) * s)
-        return Expected(y * s, scale * abs(s))
-
-    if not search.matches(x, at, whole):
+    s = _measured(search, operator.truediv)
+    near_one = _NOT_A_FACTOR if search.exact else max(search.tolerance, _NOT_A_FACTOR)
+    if s is None or s == 0 or abs(s - 1) <= near_one or not _everywhere(search, operator.mul, s):
         return None
-    if isinstance(s, complex) and s.imag == 0:
-        s = s.real
+    s = _real(s)
     if isinstance(s, complex):
         text = f"your answer is {display_number(s)} times the right one: a stray complex factor"
         return Diagnosis("scale", text, None, None, factor=s)
