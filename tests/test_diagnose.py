@@ -900,3 +900,27 @@ def test_differences_are_exact_where_an_exact_number_meets_a_float():
     assert report.diagnosis is None  # 0.5 for 1 is not a rounding of 1
     report = run_check(np.array([[0, 2]]), np.array([[1]]), fractions([[1, 4]], 2))
     assert (report.wrong, report.diagnosis) == ([(0, 0)], None)  # nor 1/2 for 0
+
+
+def test_an_answer_to_exact_inputs_is_read_exactly():
+    x, k = str(SAMPLES / "X.txt"), str(SAMPLES / "K.txt")
+    result = cli(x, k, "--answer", "1e-2000 0; 0 0", "-f", "plain")
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert result.stderr == (
+        'error: answer (inline), column 1: "1e-2000" has too large an exponent for an exact value; expected '
+        "an exponent of at most 1000 with --exact (the inputs are exact, so the answer is read exactly)\n"
+    )
+    # a matrix that is not one is refused as it always is
+    result = cli(x, k, "--answer", "1 2; 3", "-f", "plain")
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert result.stderr.startswith(
+        "error: answer (inline), column 7: row 2 has 1 number, expected 2 like row 1\n"
+    )
+    # nan has no exact value: the answer is read as written, and is wrong
+    result = cli(x, k, "--answer", "nan 25; 37 43", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[1:3] == [
+        "off by: 1 of 4 cells is wrong; at [0, 0] your answer is nan but the right value is 19",
+        "wrong cells: [0, 0]",
+    ]
+    assert result.stderr == ""

@@ -573,12 +573,14 @@ def read_answer(
     try:
         return parsing.read_matrix(arg, name="answer", exact=as_written), False
     except ConvcliError as exc:
-        if exact or not as_written or arg == "-":
+        if exact or not as_written or arg == "-":  # standard input cannot be read twice
             raise
-        answer = parsing.read_matrix(arg, name="answer")
-        if answer.dtype.kind not in "fc" or np.isfinite(answer).all():
-            raise exc from None
-        return answer, True
+        why = exc.message
+    answer = parsing.read_matrix(arg, name="answer")  # its own error, if it is not a matrix at all
+    if answer.dtype.kind not in "fc" or np.isfinite(answer).all():
+        # what stopped the exact reading was an exponent (1e-2000): say why it was exact
+        raise UsageError(f"{why} (the inputs are exact, so the answer is read exactly)")
+    return answer, True
 
 
 def check(
@@ -622,6 +624,7 @@ def check(
     Examples
     --------
     >>> import numpy as np
+    >>> from convcli.model import Mode, Op, OpOptions
     >>> x, k = np.array([1, 2, 3, 4, 5]), np.array([1, 2])
     >>> check(x, k, np.array([1, 4, 7, 10, 13]), Op.CORRELATE, OpOptions(mode=Mode.SAME)).diagnosis.key
     'flipped'
