@@ -652,7 +652,7 @@ def test_steps_written_to_a_file_from_a_terminal_keeps_its_note(tmp_path):
 def test_the_table_view_shows_the_note_itself():
     code, shown, err = _on_a_terminal("steps", A, B, "--max-steps", "2")
     assert (code, err) == (ExitCode.OK, b"")
-    assert b"showing 2 of 9 cells; --max-steps N shows more, --at I,J one cell" in shown
+    assert b"showing 2 of 9 cells; --max-steps 9 shows them all, --at I,J one cell" in shown
 
 
 def test_play_in_an_ascii_only_locale():
