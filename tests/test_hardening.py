@@ -251,7 +251,7 @@ def test_the_long_row_shortcut_gives_the_errors_of_the_exact_reader(pieces, spac
     text = spaces.join(pieces) + "\n"
     outcomes = []
     for long_row in (0, 10**9):  # the shortcut for every row, and for none
-        with mock.patch.object(parsing, "_LONG_ROW", long_row):
+        with mock.patch.object(parsing.grid, "_LONG_ROW", long_row):
             try:
                 value = parsing.parse_text(text, source="t")
                 outcomes.append(("value", value.dtype, value.tolist()))
@@ -967,13 +967,13 @@ def test_unsupported_kinds_are_refused_clearly(args, needles):
 
 
 def test_exact_exponent_limit_in_numbers():
-    assert numbers.parse_token("1e1000", exact=True) == 10**1000
-    assert numbers.parse_token("1e-3", exact=True) == Fraction(1, 1000)
+    assert parsing.parse_token("1e1000", exact=True) == 10**1000
+    assert parsing.parse_token("1e-3", exact=True) == Fraction(1, 1000)
     with pytest.raises(ValueError, match="too large an exponent"):
-        numbers.parse_token("1e1001", exact=True)
+        parsing.parse_token("1e1001", exact=True)
     with pytest.raises(ValueError, match="too large an exponent"):
-        numbers.parse_token("2.5E-99999999999", exact=True)
-    assert math.isinf(numbers.parse_token("inf"))  # not exact: a float as before
+        parsing.parse_token("2.5E-99999999999", exact=True)
+    assert math.isinf(parsing.parse_token("inf"))  # not exact: a float as before
 
 
 def test_huge_max_steps_means_all_cells():

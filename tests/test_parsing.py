@@ -20,9 +20,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcli import numbers, parsing
+from convcli import parsing
 from convcli.errors import ConvcliError, ParseError
-from convcli.parsing import load_npy, parse_inline, parse_json, parse_text, read_matrix
+from convcli.parsing import (
+    fastgrid,
+    grid,
+    load_npy,
+    npy,
+    parse_inline,
+    parse_json,
+    parse_text,
+    read_matrix,
+    resolve,
+)
+from convcli.parsing.source import Source
 
 
 def text(s: str, **kwargs) -> np.ndarray:
@@ -36,10 +47,10 @@ def error_of(call, *args, **kwargs) -> ParseError:
 
 
 def reason_of(token: str, symbols: bool = False) -> str:
-    """Why numbers.parse_token refuses ``token``: the number model words it, the readers locate it.
+    """Why parsing.parse_token refuses ``token``: the number model words it, the readers locate it.
     Text grids read numbers only; inline matrices also read symbols."""
     with pytest.raises(ValueError) as info:
-        numbers.parse_token(token, symbols=symbols)
+        parsing.parse_token(token, symbols=symbols)
     return str(info.value)
 
 
@@ -328,7 +339,7 @@ def test_columns_count_characters_not_bytes(tmp_path):
 
 @pytest.fixture(params=["by line", "whole text"])
 def strategy(request, monkeypatch):
-    monkeypatch.setattr(parsing, "_WIDE_LINE", 0 if request.param == "by line" else 10**9)
+    monkeypatch.setattr(fastgrid, "_WIDE_LINE", 0 if request.param == "by line" else 10**9)
     return request.param
 
 
@@ -351,9 +362,9 @@ def strategy(request, monkeypatch):
     ],
 )
 def test_fast_path_matches_the_exact_reader(source, strategy):
-    fast = parsing._fast_grid(source.encode(), False)
+    fast = fastgrid.fast_grid(source.encode(), False)
     assert fast is not None or "922" in source  # saturation values are left to the exact reader
-    exact = parsing._grid_slow(source, parsing._Source("A.txt"), False)
+    exact = grid.exact_grid(source, Source("A.txt"), False)
     result = text(source)
     assert result.dtype == exact.dtype
     np.testing.assert_array_equal(result, exact)
@@ -386,18 +397,18 @@ def test_fast_path_matches_the_exact_reader(source, strategy):
     ],
 )
 def test_fast_path_steps_aside(source, strategy):
-    assert parsing._fast_grid(source.encode(), False) is None
+    assert fastgrid.fast_grid(source.encode(), False) is None
 
 
 def test_fast_path_leaves_decimals_to_exact_mode():
-    assert parsing._fast_grid(b"0.5 1", True) is None
-    same(parsing._fast_grid(b"5 1", True), [5, 1], np.int64)
+    assert fastgrid.fast_grid(b"0.5 1", True) is None
+    same(fastgrid.fast_grid(b"5 1", True), [5, 1], np.int64)
 
 
 @pytest.fixture
 def direct(monkeypatch):
     """Files of any size go to numpy.loadtxt by path when they can; the calls are recorded."""
-    monkeypatch.setattr(parsing, "_DIRECT_BYTES", 0)
+    monkeypatch.setattr(fastgrid, "_DIRECT_BYTES", 0)
     calls = []
     real = np.loadtxt
 
@@ -463,7 +474,7 @@ def test_files_loadtxt_refuses_are_read_as_usual(tmp_path, direct, content, expe
 
 
 def test_long_lines_are_searched_for_blank_lines(tmp_path, direct, monkeypatch):
-    monkeypatch.setattr(parsing, "_WIDE_LINE", 0)
+    monkeypatch.setattr(fastgrid, "_WIDE_LINE", 0)
     path = tmp_path / "A.txt"
     path.write_text("\n1.5 2\n3 4\n\t\n5 6\n7 8\n\n")
     same(read_matrix(str(path)), [[[1.5, 2], [3, 4]], [[5, 6], [7, 8]]], np.float64)
@@ -496,16 +507,16 @@ def test_exact_files_skip_loadtxt(tmp_path, direct):
 @pytest.fixture
 def in_place(monkeypatch):
     """Files of any size, with lines of any length, are first read in place."""
-    monkeypatch.setattr(parsing, "_DIRECT_BYTES", 0)
-    monkeypatch.setattr(parsing, "_WIDE_LINE", 0)
+    monkeypatch.setattr(fastgrid, "_DIRECT_BYTES", 0)
+    monkeypatch.setattr(fastgrid, "_WIDE_LINE", 0)
     results = []
-    real = parsing._integer_lines
+    real = fastgrid.large_file
 
     def spy(*args):
         results.append(real(*args))
         return results[-1]
 
-    monkeypatch.setattr(parsing, "_integer_lines", spy)
+    monkeypatch.setattr(resolve.fastgrid, "large_file", spy)
     return results
 
 
@@ -553,7 +564,7 @@ def test_integer_files_it_cannot_read_are_read_as_usual(tmp_path, in_place, cont
 def test_large_integer_files_of_short_lines_go_to_loadtxt_by_path(
     tmp_path, direct, monkeypatch, content, expected
 ):
-    monkeypatch.setattr(parsing, "_WIDE_LINE", 10**9)
+    monkeypatch.setattr(fastgrid, "_WIDE_LINE", 10**9)
     path = tmp_path / "A.txt"
     path.write_text(content)
     same(read_matrix(str(path)), expected, np.int64)
@@ -572,7 +583,7 @@ def test_large_integer_files_of_short_lines_go_to_loadtxt_by_path(
 def test_integer_files_of_short_lines_loadtxt_refuses(
     tmp_path, direct, monkeypatch, content, expected, dtype
 ):
-    monkeypatch.setattr(parsing, "_WIDE_LINE", 10**9)
+    monkeypatch.setattr(fastgrid, "_WIDE_LINE", 10**9)
     path = tmp_path / "A.txt"
     path.write_text(content)
     if expected is None:
@@ -622,12 +633,12 @@ grid_alphabet = st.sampled_from(
 @given(st.lists(grid_alphabet, max_size=40).map("".join))
 def test_fast_path_agrees_on_grid_like_text(source):
     try:
-        exact = parsing._grid_slow(source, parsing._Source("A.txt"), False)
+        exact = grid.exact_grid(source, Source("A.txt"), False)
     except ConvcliError:
         exact = None
     for wide_line in (0, 10**9):  # one NumPy call per line, and one for the whole text
-        with mock.patch.object(parsing, "_WIDE_LINE", wide_line):
-            fast = parsing._fast_grid(source.encode(), False)
+        with mock.patch.object(fastgrid, "_WIDE_LINE", wide_line):
+            fast = fastgrid.fast_grid(source.encode(), False)
         if exact is None:
             assert fast is None
         elif fast is not None:
@@ -640,7 +651,7 @@ def test_fast_path_agrees_on_grid_like_text(source):
 @given(st.lists(grid_alphabet, max_size=40).map("".join))
 def test_large_files_read_in_place_agree_on_grid_like_text(source):
     try:
-        exact = parsing._grid_slow(source, parsing._Source("A.txt"), False)
+        exact = grid.exact_grid(source, Source("A.txt"), False)
     except ConvcliError:
         exact = None
     with tempfile.TemporaryDirectory() as folder:
@@ -650,10 +661,10 @@ def test_large_files_read_in_place_agree_on_grid_like_text(source):
         for wide_line in (0, 10**9):
             with (
                 open(path, "rb") as f,
-                mock.patch.object(parsing, "_DIRECT_BYTES", 0),
-                mock.patch.object(parsing, "_WIDE_LINE", wide_line),
+                mock.patch.object(fastgrid, "_DIRECT_BYTES", 0),
+                mock.patch.object(fastgrid, "_WIDE_LINE", wide_line),
             ):
-                found = parsing._large_plain_file(f, path, False)
+                found = fastgrid.large_file(f, path, False)
             if exact is None:
                 assert found is None
             elif found is not None:
@@ -851,7 +862,7 @@ def test_npy_float64_is_not_copied(tmp_path, monkeypatch):
 
 
 def test_large_npy_is_memory_mapped(tmp_path, monkeypatch):
-    monkeypatch.setattr(parsing, "_MMAP_BYTES", 100)
+    monkeypatch.setattr(npy, "_MMAP_BYTES", 100)
     path = save(tmp_path, np.arange(1000.0))
     result = read_matrix(str(path))
     assert type(result) is np.ndarray
@@ -1124,11 +1135,11 @@ def test_unreadable_file(tmp_path):
 
 
 def test_named_kernel_hook(monkeypatch):
-    assert parsing._named_kernel("box:3").tolist() == [[Fraction(1, 9)] * 3] * 3
-    assert parsing._named_kernel("no-such-kernel") is None
+    assert resolve._named_kernel("box:3").tolist() == [[Fraction(1, 9)] * 3] * 3
+    assert resolve._named_kernel("no-such-kernel") is None
     assert read_matrix("laplace").tolist() == [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
     kernels = {"box:3": np.ones((3, 3), dtype=np.int64), "laplace": np.array([[0, 1, 0]])}
-    monkeypatch.setattr(parsing, "_named_kernel", kernels.get)
+    monkeypatch.setattr(resolve, "_named_kernel", kernels.get)
     same(read_matrix("box:3"), np.ones((3, 3)), np.int64)
     # a kernel name wins over reading the word as a symbolic entry
     same(read_matrix("laplace"), [[0, 1, 0]], np.int64)

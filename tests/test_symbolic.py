@@ -12,8 +12,7 @@ from convcli import ops
 from convcli.cli import ExitCode, app
 from convcli.errors import MissingExtraError
 from convcli.model import Kind, Op
-from convcli.numbers import parse_token
-from convcli.parsing import parse_inline
+from convcli.parsing import parse_inline, parse_token
 from convcli.steps import derive, terms_text
 
 FIG_A = "a b c d; e f g h; i j k l"
@@ -66,7 +65,10 @@ def test_without_sympy_one_line_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_sympy)
     with pytest.raises(MissingExtraError) as err:
         parse_token("a")
-    assert err.value.message == '"a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
+    assert (
+        err.value.message
+        == '"a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
+    )
     result = CliRunner().invoke(app, ["correlate", "a b", "1"])
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
     assert result.stderr == (

@@ -38,7 +38,8 @@ from .model import (
     Result,
     SlidingOp,
 )
-from .numbers import kind_of_value, parse_token
+from .numbers import kind_of_value
+from .parsing import parse_token
 
 if typing.TYPE_CHECKING:
     from .frames import Animation

@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 import operator
 import os
-import re
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from .errors import MissingExtraError, ShapeError
+from .errors import ShapeError
 from .model import Kind
 
 __all__ = [
@@ -25,7 +24,6 @@ __all__ = [
     "common_kind",
     "as_kind",
     "array_of",
-    "parse_token",
     "format_number",
     "display_number",
     "fits_int64",
@@ -35,207 +33,8 @@ __all__ = [
 INT64_MAX = 2**63 - 1
 _ORDER = [Kind.INTEGER, Kind.RATIONAL, Kind.FLOAT, Kind.COMPLEX, Kind.SYMBOLIC]
 
-_INT = re.compile(r"[+-]?\d+\Z")
-_FRACTION = re.compile(r"([+-]?\d+)/([+-]?\d+)\Z")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
-_SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
-_REAL = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf)"
-_SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
-_COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
-_EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z")
 # the largest decimal exponent read exactly (with --exact): 10**1000 has a thousand digits
 EXACT_EXPONENT_LIMIT = 1000
-
-
-def parse_token(token: str, *, exact: bool = False, symbols: bool = True) -> int | Fraction | float | complex:
-    """Read one number. Raise ValueError with a user-facing reason when it is not one.
-
-    ``symbols`` lets letters through as sympy symbols and expressions (inline matrices and JSON);
-    a text grid file reads numbers only (SPEC section 2), so a stray letter there is an error.
-
-    ``exact`` reads decimals and scientific notation as exact rationals (``0.1`` is ``1/10``).
-    """
-    if _INT.match(token):
-        return int(token)
-    m = _FRACTION.match(token)
-    if m:
-        num, den = int(m.group(1)), int(m.group(2))
-        if den == 0:
-            raise ValueError(f'"{token}" divides by zero; expected p/q with q not 0')
-        return Fraction(num, den)
-    if _FLOAT.match(token):
-        if exact:
-            exponent = _EXPONENT.search(token)
-            if exponent and (len(exponent.group(1)) > 6 or int(exponent.group(1)) > EXACT_EXPONENT_LIMIT):
-                # 1e999999999 would be an integer of a billion digits
-                raise ValueError(
-                    f'"{token}" has too large an exponent for an exact value; expected an exponent '
-                    f"of at most {EXACT_EXPONENT_LIMIT} with --exact"
-                )
-            return Fraction(token)
-        value = float(token)
-        if math.isinf(value):
-            raise ValueError(f'"{token}" is too large for a float64 (the largest is about 1.8e308)')
-        return value
-    if _SPECIAL.match(token):
-        if exact:
-            raise ValueError(f'"{token}" has no exact value (--exact reads only finite numbers)')
-        return float(token)
-    if _COMPLEX.match(token):
-        value = complex(token)
-        if (math.isinf(value.real) or math.isinf(value.imag)) and "inf" not in token.lower():
-            raise ValueError(f'"{token}" is too large for a complex128')
-        return value
-    if not symbols:
-        raise ValueError(f'expected a number, found "{token}"')
-    m = _SYMBOL.match(token)
-    if m:
-        return symbol(m.group(2), negative=m.group(1) == "-")
-    if _EXPRESSION.match(token) and any(c.isalpha() for c in token):
-        return expression(token, exact=exact)
-    raise ValueError(f'expected a number, found "{token}"')
-
-
-_EXPRESSION = re.compile(r"[A-Za-z0-9_.+\-*/()^ ]{1,10000}\Z")
-_LEXEME = re.compile(
-    r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"  # a number
-    r"|([A-Za-z_][A-Za-z0-9_]*)"  # a name
-    r"|(\*\*|[-+*/^()]))"  # an operator or a parenthesis
-)
-_MAX_DEPTH = 100
-
-
-def expression(text: str, *, exact: bool = False) -> Any:
-    """A symbolic entry such as ``a*w+b*x`` (what convcli prints) as a sympy expression.
-
-    A small parser of its own (numbers, names, + - * / ^ ** and parentheses): the text is
-    never handed to eval or to sympy's parser, which evaluates Python.
-    """
-    try:
-        import sympy
-    except ImportError:
-        raise MissingExtraError(
-            f'"{text}" is a symbolic entry, and symbolic entries need sympy: pip install "convcli[symbolic]"'
-        ) from None
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        m = _LEXEME.match(text, pos)
-        if not m or m.end() == pos:
-            if text[pos:].strip() == "":
-                break
-            raise ValueError(f'expected a number, found "{text}"')
-        number, name, op = m.groups()
-        tokens.append(("n", number) if number else ("s", name) if name else ("o", op))
-        pos = m.end()
-    at = 0
-
-    def peek() -> tuple[str, str] | None:
-        return tokens[at] if at < len(tokens) else None
-
-    def take(kind: str, value: str | None = None) -> bool:
-        nonlocal at
-        token = peek()
-        if token and token[0] == kind and (value is None or token[1] == value):
-            at += 1
-            return True
-        return False
-
-    def bad() -> ValueError:
-        return ValueError(f'expected a number or an expression such as a*w+b*x, found "{text}"')
-
-    def atom(depth: int) -> Any:
-        nonlocal at
-        if depth > _MAX_DEPTH:
-            raise ValueError(f'"{text[:40]}..." nests too deeply')
-        token = peek()
-        if token is None:
-            raise bad()
-        if token[0] == "n":
-            at += 1
-            value = parse_token(token[1], exact=True) if exact else parse_token(token[1])
-            return sympy.Rational(value) if isinstance(value, int | Fraction) else sympy.Float(value)
-        if token[0] == "s":
-            at += 1
-            return sympy.Symbol(token[1])
-        if take("o", "("):
-            inner = sum_(depth + 1)
-            if not take("o", ")"):
-                raise bad()
-            return inner
-        raise bad()
-
-    def power(depth: int) -> Any:
-        base = atom(depth)
-        if take("o", "^") or take("o", "**"):
-            exponent = unary(depth + 1)
-            _check_power(text, base, exponent)
-            return base**exponent
-        return base
-
-    def unary(depth: int) -> Any:
-        if take("o", "-"):
-            return -unary(depth + 1)
-        if take("o", "+"):
-            return unary(depth + 1)
-        return power(depth)
-
-    def product(depth: int) -> Any:
-        value = unary(depth)
-        while True:
-            if take("o", "*"):
-                value = value * unary(depth)
-            elif take("o", "/"):
-                divisor = unary(depth)
-                if divisor.is_zero:  # also 0.0: sympy's Float(0.0) == 0 is False
-                    raise ValueError(f'"{text}" divides by zero; expected a divisor other than 0')
-                value = value / divisor
-            else:
-                return value
-
-    def sum_(depth: int) -> Any:
-        value = product(depth)
-        while True:
-            if take("o", "+"):
-                value = value + product(depth)
-            elif take("o", "-"):
-                value = value - product(depth)
-            else:
-                return value
-
-    result = sum_(0)
-    if at != len(tokens):
-        raise bad()
-    return result
-
-
-# the most digits a power of numbers in a symbolic entry may have: as many as an entry itself
-_POWER_DIGITS = 4300
-
-
-def _check_power(text: str, base: Any, exponent: Any) -> None:
-    """Refuse a power of numbers too large to compute (``4^4444444454444444`` would never end)."""
-    if not (base.is_Rational and exponent.is_Number) or base in (0, 1, -1):
-        return
-    size = max(abs(base.p), abs(base.q))
-    digits = abs(float(exponent)) * math.log10(size)
-    if digits > _POWER_DIGITS:
-        raise ValueError(
-            f'"{text[:40]}" has a power with about {digits:.3g} digits; expected powers of numbers of at '
-            f"most {_POWER_DIGITS} digits"
-        )
-
-
-def symbol(name: str, negative: bool = False) -> Any:
-    """A letter entry as a sympy symbol (sympy is the optional extra ``convcli[symbolic]``)."""
-    try:
-        import sympy
-    except ImportError:
-        raise MissingExtraError(
-            f'"{name}" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
-        ) from None
-    value = sympy.Symbol(name)
-    return -value if negative else value
 
 
 def kind_of_value(value: Any) -> Kind:

@@ -1,0 +1,206 @@
+"""What a MATRIX argument is (SPEC section 2), tried in this order: ``-`` (standard input), an
+existing file (``.json``, ``.npy`` or a text grid), a named kernel, an inline literal. A lone
+word that is none of these is refused with the file or kernel it resembles."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import IO
+
+import numpy as np
+
+from convcli.errors import ConvcliError, ParseError
+
+from . import fastgrid
+from .grid import bytes_grid, text_grid
+from .inline import parse_inline
+from .json import json_array, json_load
+from .npy import NPY_MAGIC, load_npy
+from .source import (
+    LEADING_SPACE,
+    LEADING_TEXT_SPACE,
+    Source,
+    clean_bytes,
+    decode,
+    looks_like_json,
+    normalise_text,
+    os_reason,
+    shown,
+    shown_path,
+)
+
+__all__ = ["STDIN_SOURCE", "read_matrix"]
+
+STDIN_SOURCE = "<stdin>"
+
+_PATH_SUFFIXES = (".txt", ".csv", ".tsv", ".dat", ".json", ".npy")
+_NUMBERISH = re.compile(r"[0-9+\-./eEjJ\u2212]*")
+_NAMEISH = re.compile(r"[A-Za-z][\w.:+-]*")
+
+
+def read_matrix(
+    arg: str,
+    *,
+    name: str = "A",
+    stdin: IO[str] | None = None,
+    exact: bool = False,
+) -> np.ndarray:
+    """Read the MATRIX argument ``arg`` of operand ``name`` (SPEC section 2).
+
+    Tried in this order: ``-`` (standard input, text or JSON), an existing file (``.json``,
+    ``.npy`` or a text grid), a named kernel, an inline literal. ``exact`` reads decimals as
+    exact rationals. The result always has at least one dimension.
+    """
+    if arg == "-":
+        return _read_stdin(sys.stdin if stdin is None else stdin, name, exact)
+    if os.path.isdir(arg):
+        raise ParseError(f'"{shown_path(arg)}" is a directory; expected a file holding a matrix', source=name)
+    if os.path.exists(arg):
+        return _read_file(arg, name, exact)
+    # Named kernels come before inline literals (SPEC lists them after): no number is a kernel
+    # name, but a name such as "laplace" would otherwise read as a symbolic 1x1 matrix.
+    kernel = _named_kernel(arg)
+    if kernel is not None:
+        return kernel
+    missing = ParseError(
+        f'no such file "{shown_path(arg)}", and it is not a matrix literal or a named kernel '
+        '(expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")',
+        source=name,
+    )
+    if _WORD.fullmatch(arg) and (len(arg) > 1 or _file_stem_exists(arg)):
+        # A lone word is far more often a misspelt file or kernel name than a 1x1 symbolic
+        # matrix: refuse it, and say how to write the symbol on purpose.
+        raise ParseError(_unknown_word(arg), source=name)
+    if _surely_a_path(arg):
+        raise missing  # "data/A" in an existing folder data is a file, not the expression data/A
+    try:
+        return parse_inline(arg, source=f"{name} (inline)", exact=exact)
+    except ParseError:
+        if _looks_like_path(arg):
+            raise missing from None
+        if _NAMEISH.fullmatch(arg):
+            raise ParseError(
+                f'"{shown(arg)}" is not a file, a matrix literal or a named kernel; '
+                'expected a matrix such as "1 2; 3 4", a file, or a kernel from "convcli kernels"',
+                source=name,
+            ) from None
+        raise
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _file_stem_exists(word: str) -> bool:
+    try:
+        return any(os.path.splitext(f)[0] == word for f in os.listdir("."))
+    except OSError:
+        return False
+
+
+def _unknown_word(word: str) -> str:
+    import difflib
+
+    from convcli.kernels import catalogue
+
+    names = [k.name for k in catalogue()] + [k.usage for k in catalogue()]
+    try:
+        files = [f for f in os.listdir(".") if os.path.isfile(f)]
+    except OSError:
+        files = []
+    close = difflib.get_close_matches(word, names + files + [os.path.splitext(f)[0] for f in files], n=1)
+    hint = ""
+    if close:
+        guess = close[0]
+        guess = next((f for f in files if os.path.splitext(f)[0] == guess), guess)
+        hint = f" (did you mean {guess}?)"
+    return (
+        f'"{word}" is not a file or a named kernel{hint}; to use it as a symbol, write it as a '
+        f'matrix: "[{word}]"'
+    )
+
+
+def _from_bytes(data: bytes, src: Source, exact: bool, *, json_file: bool) -> np.ndarray:
+    data = clean_bytes(data, src)
+    first = LEADING_SPACE.match(data).end()  # type: ignore[union-attr]
+    if json_file or looks_like_json(data[first : first + 1]):
+        text = decode(data, src)
+        return json_array(json_load(text, src), text, src, exact)
+    return bytes_grid(data, src, exact)
+
+
+def _read_file(path: str, name: str, exact: bool) -> np.ndarray:
+    lower = path.lower()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+            if head == NPY_MAGIC or lower.endswith(".npy"):
+                return load_npy(path, source=path)
+            if not lower.endswith(".json"):
+                found = fastgrid.large_file(f, path, exact)
+                if found is not None:
+                    return found
+            if f.seekable():
+                f.seek(0)
+                data = f.read()
+            else:
+                data = head + f.read()
+    except OSError as exc:
+        raise ParseError(f'cannot read "{shown_path(path)}": {os_reason(exc)}', source=name) from None
+    return _from_bytes(data, Source(path), exact, json_file=lower.endswith(".json"))
+
+
+def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
+    if stream is None:
+        raise ConvcliError(
+            f"nothing is piped to standard input for operand {name} (standard input is closed)"
+        )
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    if tty:
+        raise ConvcliError(
+            f"nothing is piped to standard input for operand {name}; "
+            '"-" reads a matrix from a pipe, e.g. echo "1 2; 3 4" | convcli ...'
+        )
+    try:
+        buffer = getattr(stream, "buffer", None)
+        raw: bytes | str = buffer.read() if buffer is not None else stream.read()
+    except (OSError, ValueError) as exc:
+        raise ConvcliError(f"cannot read standard input for operand {name}: {exc}") from None
+    src = Source(STDIN_SOURCE)
+    if isinstance(raw, bytes):
+        return _from_bytes(raw, src, exact, json_file=False)
+    text = normalise_text(raw)
+    first = LEADING_TEXT_SPACE.match(text).end()  # type: ignore[union-attr]
+    if looks_like_json(text[first : first + 1]):
+        return json_array(json_load(text, src), text, src, exact)
+    return text_grid(text, src, exact)
+
+
+def _named_kernel(arg: str) -> np.ndarray | None:
+    """The named kernel ``arg`` (``box:3``, ``sobel-x``, ...), or None when there is none."""
+    from convcli.kernels import named_kernel
+
+    return named_kernel(arg)
+
+
+def _surely_a_path(arg: str) -> bool:
+    """A path whose folder exists, or with a data file's extension: never meant as a literal."""
+    if _NUMBERISH.fullmatch(arg) or any(c.isspace() or c in ",;[" for c in arg):
+        return False
+    if arg.lower().endswith(_PATH_SUFFIXES):
+        return True
+    folder = os.path.dirname(arg)
+    return bool(folder) and os.path.isdir(folder)
+
+
+def _looks_like_path(arg: str) -> bool:
+    if arg.lower().endswith(_PATH_SUFFIXES):
+        return True
+    if any(c.isspace() or c in ",;[" for c in arg):
+        return False
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return any(s in arg for s in separators) and not _NUMBERISH.fullmatch(arg)
