@@ -218,11 +218,11 @@ def test_nan_note_goes_to_stderr():
     result = run("convolve", "1 nan 3", "1")
     assert result.exit_code == ExitCode.OK
     assert result.stdout == "1.0 nan 3.0\n"
-    assert result.stderr == "note: nan reached 1 cell: [1]\n"
+    assert result.stderr == "note: nan reached 1 cell: [0, 1]\n"
 
 
 def test_compare_conventions_json():
-    result = run("compare", "1 2 3 4 5", "1 2", "--conventions", "-f", "json")
+    result = run("compare", "[1,2,3,4,5]", "[1,2]", "--conventions", "-f", "json")
     assert result.exit_code == ExitCode.OK
     doc = json.loads(result.stdout)["conventions"]
     assert doc["scipy"]["convolve"]["result"] == [1, 4, 7, 10, 13]

@@ -98,12 +98,14 @@ def test_separators_comments_and_line_ends(source):
 
 def test_unicode_minus_sign():
     same(text("\u22121 2\n3 \u22124.5"), [[-1, 2], [3, -4.5]], np.float64)
-    same(text("\u22121 \u22122/3"), [Fraction(-1), Fraction(-2, 3)], object)
+    same(text("\u22121 \u22122/3"), [[Fraction(-1), Fraction(-2, 3)]], object)
 
 
-def test_one_row_is_1d_and_one_column_stays_2d():
-    same(text("1 2 3\n"), [1, 2, 3], np.int64)
-    same(text("7"), [7], np.int64)
+def test_a_grid_is_2d_as_written():
+    # one row is a 1 x N matrix and one number a 1 x 1 matrix, as in MATLAB (SPEC section 1)
+    same(text("1 2 3\n"), [[1, 2, 3]], np.int64)
+    same(text("7"), [[7]], np.int64)
+    same(text("1.5 2"), [[1.5, 2.0]], np.float64)
     same(text("1\n2\n3\n"), [[1], [2], [3]], np.int64)
 
 
@@ -118,7 +120,7 @@ def test_a_comment_alone_does_not_separate_blocks():
     same(text("1 2\n# note\n3 4\n"), [[1, 2], [3, 4]], np.int64)
     same(text("1.5 2\n\x1c # note\n3 4\n"), [[1.5, 2], [3, 4]], np.float64)
     same(text("1 2\n\n# channel 2\n3 4\n"), [[[1, 2]], [[3, 4]]], np.int64)
-    same(text("# header\n\n1 2\n"), [1, 2], np.int64)
+    same(text("# header\n\n1 2\n"), [[1, 2]], np.int64)
 
 
 def test_blocks_of_different_shapes():
@@ -227,16 +229,16 @@ def test_numbers_of_every_kind():
     same(text("1/9 2\n3 1/2"), [[Fraction(1, 9), Fraction(2)], [Fraction(3), Fraction(1, 2)]], object)
     same(text("1+2j 3\n-1j 4"), [[1 + 2j, 3], [-1j, 4]], np.complex128)
     same(text("nan inf\n-inf 1.5"), [[np.nan, np.inf], [-np.inf, 1.5]], np.float64)
-    same(text("NaN +Infinity 1e-999"), [np.nan, np.inf, 0.0], np.float64)
-    same(text("1e3 2E-2 .5 5."), [1000.0, 0.02, 0.5, 5.0], np.float64)
+    same(text("NaN +Infinity 1e-999"), [[np.nan, np.inf, 0.0]], np.float64)
+    same(text("1e3 2E-2 .5 5."), [[1000.0, 0.02, 0.5, 5.0]], np.float64)
 
 
 def test_integers_stay_exact():
     big = 10**39 + 7  # 40 digits
     same(text(f"{big} 1\n2 -{big}"), [[big, 1], [2, -big]], object)
-    same(text("9223372036854775807 -9223372036854775808"), [2**63 - 1, -(2**63)], np.int64)
-    same(text("9223372036854775808 0"), [2**63, 0], object)
-    same(text("+5 -0 007"), [5, 0, 7], np.int64)
+    same(text("9223372036854775807 -9223372036854775808"), [[2**63 - 1, -(2**63)]], np.int64)
+    same(text("9223372036854775808 0"), [[2**63, 0]], object)
+    same(text("+5 -0 007"), [[5, 0, 7]], np.int64)
 
 
 def test_an_integer_too_large_for_a_float_among_decimals():
@@ -275,7 +277,7 @@ def test_exact_reads_decimals_as_fractions():
         'A.txt:1:1: "1e99999" has too large an exponent for an exact value; '
         "expected an exponent of at most 1000 with --exact"
     )
-    same(text("1e-1000", exact=True), [Fraction(1, 10**1000)], object)
+    same(text("1e-1000", exact=True), [[Fraction(1, 10**1000)]], object)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +404,7 @@ def test_fast_path_steps_aside(source, strategy):
 
 def test_fast_path_leaves_decimals_to_exact_mode():
     assert fastgrid.fast_grid(b"0.5 1", True) is None
-    same(fastgrid.fast_grid(b"5 1", True), [5, 1], np.int64)
+    same(fastgrid.fast_grid(b"5 1", True), [[5, 1]], np.int64)
 
 
 @pytest.fixture
@@ -425,7 +427,7 @@ def direct(monkeypatch):
     [
         ("1.5 2\n3 4\n", [[1.5, 2], [3, 4]]),
         ("# header\n1.5 2 # note\n3 4\n\n\n", [[1.5, 2], [3, 4]]),
-        ("  \n 0.5\t-2e3 \n", [0.5, -2000.0]),
+        ("  \n 0.5\t-2e3 \n", [[0.5, -2000.0]]),
         ("0.5\n2\n", [[0.5], [2]]),
         ("1.5 nan\n2 3\n", [[1.5, np.nan], [2, 3]]),
     ],
@@ -455,15 +457,15 @@ def test_files_loadtxt_would_misread_are_read_as_usual(tmp_path, direct, content
 @pytest.mark.parametrize(
     ("content", "expected", "dtype"),
     [
-        ("1.5 inf\n", [1.5, np.inf], np.float64),
+        ("1.5 inf\n", [[1.5, np.inf]], np.float64),
         # short lines: the rows loadtxt returns are counted, and a blank line is one too few
         ("1.5 2\n\n3 4\n", [[[1.5, 2]], [[3, 4]]], np.float64),
         ("1.5 2\n \t\n3 4\n", [[[1.5, 2]], [[3, 4]]], np.float64),
-        ("1.5, 2\n", [1.5, 2], np.float64),
-        ("\ufeff1.5 2\n", [1.5, 2], np.float64),
-        ("1.5 \u22122\n", [1.5, -2], np.float64),
-        ("1.5 1/2\n", [1.5, 0.5], np.float64),
-        ("1.5 2+1j\n", [1.5, 2 + 1j], np.complex128),
+        ("1.5, 2\n", [[1.5, 2]], np.float64),
+        ("\ufeff1.5 2\n", [[1.5, 2]], np.float64),
+        ("1.5 \u22122\n", [[1.5, -2]], np.float64),
+        ("1.5 1/2\n", [[1.5, 0.5]], np.float64),
+        ("1.5 2+1j\n", [[1.5, 2 + 1j]], np.complex128),
     ],
 )
 def test_files_loadtxt_refuses_are_read_as_usual(tmp_path, direct, content, expected, dtype):
@@ -500,7 +502,7 @@ def test_errors_in_large_decimal_files_are_exact(tmp_path, direct):
 def test_exact_files_skip_loadtxt(tmp_path, direct):
     path = tmp_path / "A.txt"
     path.write_text("0.5 2\n")
-    same(read_matrix(str(path), exact=True), [Fraction(1, 2), Fraction(2)], object)
+    same(read_matrix(str(path), exact=True), [[Fraction(1, 2), Fraction(2)]], object)
     assert direct == []
 
 
@@ -524,7 +526,7 @@ def in_place(monkeypatch):
     ("content", "expected"),
     [
         ("1 2\n3 4\n", [[1, 2], [3, 4]]),
-        ("\n 1 -2\t+3\n\n", [1, -2, 3]),
+        ("\n 1 -2\t+3\n\n", [[1, -2, 3]]),
         ("1 2\n\n3 4\n \n5 6\n", [[[1, 2]], [[3, 4]], [[5, 6]]]),
     ],
 )
@@ -557,8 +559,8 @@ def test_integer_files_it_cannot_read_are_read_as_usual(tmp_path, in_place, cont
     [
         ("1 2\n3 4\n", [[1, 2], [3, 4]]),
         ("# header\n1 -2 # note\n+3 4\n\n", [[1, -2], [3, 4]]),
-        ("7\n", [7]),
-        ("9223372036854775807 -9223372036854775808\n", [2**63 - 1, -(2**63)]),
+        ("7\n", [[7]]),
+        ("9223372036854775807 -9223372036854775808\n", [[2**63 - 1, -(2**63)]]),
     ],
 )
 def test_large_integer_files_of_short_lines_go_to_loadtxt_by_path(
@@ -577,7 +579,7 @@ def test_large_integer_files_of_short_lines_go_to_loadtxt_by_path(
         ("1 2\n\n3 4\n", [[[1, 2]], [[3, 4]]], np.int64),
         ("1 -\n3 4\n", None, None),
         ("99999999999999999999 1\n2 3\n", [[99999999999999999999, 1], [2, 3]], object),
-        ("1e3 2\n", [1000.0, 2.0], np.float64),
+        ("1e3 2\n", [[1000.0, 2.0]], np.float64),
     ],
 )
 def test_integer_files_of_short_lines_loadtxt_refuses(
@@ -697,7 +699,7 @@ def test_json_nested_lists():
         [[[1, 2]], [[3, 4]], [[5, 6]]],
         np.int64,
     )
-    same(parse_json("7", source="A.json"), [7], np.int64)
+    same(parse_json("7", source="A.json"), [[7]], np.int64)  # one number, as everywhere
     same(parse_json("\ufeff[1]", source="A.json"), [1], np.int64)
 
 
@@ -725,7 +727,7 @@ def test_json_result_object():
         [[Fraction(4), Fraction(3)], [Fraction(1, 2), Fraction(4)]],
         object,
     )
-    same(parse_json('{"result": 4}', source="<stdin>"), [4], np.int64)
+    same(parse_json('{"result": 4}', source="<stdin>"), [[4]], np.int64)
     err = error_of(parse_json, '{"a": 1, "b": [2]}', source="A.json")
     assert err.lines() == [
         'A.json:1:1: expected nested lists of numbers or an object with a "result" key, '
@@ -844,7 +846,7 @@ def test_npy_uint64_beyond_int64_stays_exact(tmp_path):
 
 
 def test_npy_zero_dimensional(tmp_path):
-    same(load_npy(save(tmp_path, np.array(5)), source="a.npy"), [5], np.int64)
+    same(load_npy(save(tmp_path, np.array(5)), source="a.npy"), [[5]], np.int64)
 
 
 def test_npy_float64_is_not_copied(tmp_path, monkeypatch):
@@ -938,7 +940,7 @@ def test_stdin_text_and_json():
 
 def test_stdin_bytes_are_decoded_as_utf8():
     stream = io.TextIOWrapper(io.BytesIO("\ufeff\u22121 2\r\n".encode()), encoding="latin-1")
-    same(read_matrix("-", stdin=stream), [-1, 2], np.int64)
+    same(read_matrix("-", stdin=stream), [[-1, 2]], np.int64)
     stream = io.TextIOWrapper(io.BytesIO(b"1 \xff\n"), encoding="utf-8")
     err = error_of(read_matrix, "-", stdin=stream)
     assert err.message == "<stdin>:1:3: expected UTF-8 text, found the byte 0xff"
@@ -963,7 +965,7 @@ def test_stdin_on_a_terminal_does_not_wait():
 
 def test_stdin_default_is_sys_stdin(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("5 6"))
-    same(read_matrix("-"), [5, 6], np.int64)
+    same(read_matrix("-"), [[5, 6]], np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -980,18 +982,20 @@ def test_stdin_default_is_sys_stdin(monkeypatch):
         ("[[1,2],[3,4]]", [[1, 2], [3, 4]], np.int64),
         ("[1 2; 3 4]", [[1, 2], [3, 4]], np.int64),
         ("[1, 2; 3, 4]", [[1, 2], [3, 4]], np.int64),
-        ("[1 2 3]", [1, 2, 3], np.int64),
+        # MATLAB style is always 2-D; JSON brackets keep their nesting (SPEC section 1)
+        ("[1 2 3]", [[1, 2, 3]], np.int64),
         ("[1; 2; 3]", [[1], [2], [3]], np.int64),
         ("[1, 2, 3]", [1, 2, 3], np.int64),
-        ("1,2,3", [1, 2, 3], np.int64),
-        ("1 2 3", [1, 2, 3], np.int64),
-        ("4", [4], np.int64),
-        ("-0.5", [-0.5], np.float64),
-        ("\u22124 1e3", [-4.0, 1000.0], np.float64),
+        ("[[1, 2, 3]]", [[1, 2, 3]], np.int64),
+        ("1,2,3", [[1, 2, 3]], np.int64),
+        ("1 2 3", [[1, 2, 3]], np.int64),
+        ("4", [[4]], np.int64),
+        ("-0.5", [[-0.5]], np.float64),
+        ("\u22124 1e3", [[-4.0, 1000.0]], np.float64),
         ("1/9 1/9; 1/9 1/9", [[Fraction(1, 9)] * 2] * 2, object),
-        ("4611686018427387904", [4611686018427387904], np.int64),
-        ("12345678901234567890123", [12345678901234567890123], object),
-        ("1+2j, 3", [1 + 2j, 3], np.complex128),
+        ("4611686018427387904", [[4611686018427387904]], np.int64),
+        ("12345678901234567890123", [[12345678901234567890123]], object),
+        ("1+2j, 3", [[1 + 2j, 3]], np.complex128),
     ],
 )
 def test_inline_literals(literal, expected, dtype):
@@ -1078,8 +1082,8 @@ def test_files_by_extension(tmp_path):
 def test_a_file_wins_over_an_inline_literal(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "7").write_text("1 2\n")
-    same(read_matrix("7"), [1, 2], np.int64)
-    same(read_matrix("8"), [8], np.int64)
+    same(read_matrix("7"), [[1, 2]], np.int64)
+    same(read_matrix("8"), [[8]], np.int64)
 
 
 def test_no_such_file(tmp_path, monkeypatch):
@@ -1143,13 +1147,13 @@ def test_named_kernel_hook(monkeypatch):
     same(read_matrix("box:3"), np.ones((3, 3)), np.int64)
     # a kernel name wins over reading the word as a symbolic entry
     same(read_matrix("laplace"), [[0, 1, 0]], np.int64)
-    same(read_matrix("5"), [5], np.int64)
+    same(read_matrix("5"), [[5]], np.int64)
 
 
 def test_exact_passes_through(tmp_path):
-    same(read_matrix("0.5 0.25", exact=True), [Fraction(1, 2), Fraction(1, 4)], object)
+    same(read_matrix("0.5 0.25", exact=True), [[Fraction(1, 2), Fraction(1, 4)]], object)
     (tmp_path / "a.txt").write_text("0.5 1\n")
-    same(read_matrix(str(tmp_path / "a.txt"), exact=True), [Fraction(1, 2), Fraction(1)], object)
+    same(read_matrix(str(tmp_path / "a.txt"), exact=True), [[Fraction(1, 2), Fraction(1)]], object)
     same(read_matrix("-", stdin=io.StringIO("[0.5]"), exact=True), [Fraction(1, 2)], object)
 
 
@@ -1211,5 +1215,7 @@ def test_a_lone_word_is_a_misspelt_name_not_a_symbol(tmp_path, monkeypatch):
         'A: "A" is not a file or a named kernel (did you mean A.txt?); to use it as a symbol, '
         'write it as a matrix: "[A]"'
     )
-    assert str(read_matrix("w")[0]) == "w"  # one letter, no file of that name: a symbol
-    assert str(read_matrix("[sobelx]")[0]) == "sobelx"
+    w = read_matrix("w")  # one letter, no file of that name: a symbol
+    assert w.shape == (1, 1) and str(w[0, 0]) == "w"
+    written = read_matrix("[sobelx]")
+    assert written.shape == (1, 1) and str(written[0, 0]) == "sobelx"

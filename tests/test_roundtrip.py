@@ -85,11 +85,12 @@ def _same_number(x: Any, y: Any) -> bool:
 
 
 def _text_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape a text grid gives back: one row reads as a vector, one block as a matrix."""
+    """The shape a text grid gives back: always 2-D as written (a vector is printed as one row,
+    which reads back as a 1 x N matrix), and one block is a matrix."""
     if len(shape) == 3 and shape[0] == 1:
         shape = shape[1:]
-    if len(shape) == 2 and shape[0] == 1:
-        shape = shape[1:]
+    if len(shape) == 1:
+        shape = (1, *shape)
     return shape
 
 
@@ -168,8 +169,9 @@ def test_float_text_is_repr_exact(values):
     a = np.array(values, dtype=np.float64)
     back = parsing.parse_text(formats.matrix_plain(a), source="r.txt")
     assert back.dtype == np.float64
+    assert back.shape == (1, len(values))
     assert back.tobytes() == a.tobytes() or np.isnan(a).any()  # nan payloads are not kept
-    assert all(_same_number(x, y) for x, y in zip(back, a, strict=True))
+    assert all(_same_number(x, y) for x, y in zip(back.flat, a, strict=True))
 
 
 # ---------------------------------------------------------------------------------------------

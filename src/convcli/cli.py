@@ -779,7 +779,7 @@ def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) 
 @_command(
     "dot",
     "numpy.dot(A, B): the matrix product of 2-D A and B (rows times columns), inner product of vectors.",
-    _examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "1 2 3" "4 5 6"'),
+    _examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "[1,2,3]" "[4,5,6]"'),
     sliding=False,
 )
 def dot(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) -> None:

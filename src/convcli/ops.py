@@ -23,6 +23,7 @@ from .numbers import (
     as_kind,
     check_allocation,
     common_kind,
+    format_number,
     from_scaled,
     kind_of,
     kind_of_value,
@@ -574,9 +575,15 @@ def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
     """
     _require_nonempty(Op.ELEMENTWISE_SUM, a, b)
     if a.shape != b.shape:
+        vectors = _as_vectors(a, b)
+        hint = (
+            f"; as vectors ({vectors[0]} and {vectors[1]}) their elementwise-sum is {vectors[2]}"
+            if vectors
+            else ""
+        )
         raise ShapeError(
             f"elementwise-sum: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; "
-            "it multiplies entries at the same positions, so the shapes must be equal",
+            "it multiplies entries at the same positions, so the shapes must be equal" + hint,
             short=f"shapes {shape_text(a.shape)} and {shape_text(b.shape)} differ",
         )
     a2, b2, kind = _unify(a, b)
@@ -590,6 +597,27 @@ def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
 
 def _inner(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, int]:
     return a_shape[-1], (b_shape[-2] if len(b_shape) >= 2 else b_shape[0])
+
+
+def _vector_like(x: np.ndarray) -> bool:
+    """A vector, or a matrix of one row or one column."""
+    return x.ndim == 1 or (x.ndim == 2 and 1 in x.shape)
+
+
+def _vector_text(x: np.ndarray) -> str:
+    """How to write ``x`` as a 1-D literal, shortened when long: ``"[1,2,3]"``."""
+    flat = x.reshape(-1)
+    shown = [format_number(v) for v in flat[:6].tolist()]
+    return '"[' + ",".join(shown) + (",...]" if flat.size > 6 else "]") + '"'
+
+
+def _as_vectors(a: np.ndarray, b: np.ndarray) -> tuple[str, str, str] | None:
+    """For a row or column A and B of equal length that do not fit as written: how to write them
+    as vectors, and their dot product as vectors (which is also their elementwise-sum)."""
+    if not (_vector_like(a) and _vector_like(b)) or a.size != b.size or a.size < 2:
+        return None
+    value = dot(a.reshape(-1), b.reshape(-1)).value
+    return _vector_text(a), _vector_text(b), format_number(value[()])
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> Result:
@@ -608,9 +636,17 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
     _require_nonempty(Op.DOT, a, b)
     n, m = _inner(a.shape, b.shape)
     if n != m:
+        # "1 2 3" is a 1x3 matrix, as written; the seed question's dot product is of vectors
+        vectors = _as_vectors(a, b)
+        hint = ""
+        if vectors:
+            hint = (
+                f"; as vectors ({vectors[0]} and {vectors[1]}) their dot product, and their "
+                f"elementwise-sum, is {vectors[2]}"
+            )
         raise ShapeError(
             f"dot: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; "
-            f"the inner dimensions ({n} and {m}) must match",
+            f"the inner dimensions ({n} and {m}) must match" + hint,
             short=f"inner dimensions {n} and {m} differ",
         )
     a2, b2, kind = _unify(a, b)

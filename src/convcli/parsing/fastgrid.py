@@ -201,7 +201,7 @@ def _loadtxt_path(path: str, dtype: type, rows: int | None) -> np.ndarray | None
         return None  # a blank line between blocks
     if dtype is np.float64 and np.isinf(values).any():
         return None  # inf as written, or a decimal too large: the exact reader tells them apart
-    return values.reshape(-1) if values.shape[0] == 1 else values
+    return values
 
 
 def _drop_comments(data: bytes) -> bytes:
@@ -234,7 +234,7 @@ def _grid_shape(blocks: list[int], width: int) -> tuple[int, ...] | None:
         return None
     if len(blocks) > 1:
         return (len(blocks), blocks[0], width)
-    return (blocks[0], width) if blocks[0] > 1 else (width,)
+    return (blocks[0], width)
 
 
 def _blank_lines(text: Any, begin: int, end: int, wide: bool) -> Iterator[tuple[int, int]]:
@@ -365,7 +365,7 @@ def _ints_whole(data: bytes) -> tuple[np.ndarray, tuple[int, ...]] | None:
         # when every line holds `width` tokens, the first and the last token of line k are
         # the tokens k*width and k*width + width - 1; this check costs less than counting
         if not ((starts[::width] < line_starts).any() or (starts[width - 1 :: width] > line_ends).any()):
-            return values, ((lines, width) if lines > 1 else (width,))
+            return values, (lines, width)
     # blank lines between blocks (or ragged rows): count the tokens of every line
     per_line = np.diff(np.searchsorted(starts, line_ends), prepend=0)
     filled = per_line > 0

@@ -44,8 +44,9 @@ _LONG_ENTRY = b"d" * 300
 def parse_text(text: str, *, source: str, exact: bool = False) -> np.ndarray:
     """Read a text grid: one row per line, a blank line between the blocks of a 3-D array.
 
-    One row gives a 1-D array (as numpy.loadtxt does), several rows a 2-D one, several blocks a
-    3-D one. Separators are whitespace, ``,`` and ``;``; ``#`` starts a comment.
+    A grid is always 2-D, as written (one row is a 1 x N matrix, one number a 1 x 1 matrix, as in
+    MATLAB; numpy.loadtxt would make a row a vector); several blocks make a 3-D array.
+    Separators are whitespace, ``,`` and ``;``; ``#`` starts a comment.
     """
     return text_grid(text, Source(source), exact)
 
@@ -221,10 +222,8 @@ def exact_grid(text: str, src: Source, exact: bool) -> np.ndarray:
     r, c = blocks[0][2:]
     if len(blocks) > 1:
         shape: tuple[int, ...] = (len(blocks), r, c)
-    elif r > 1:
-        shape = (r, c)
     else:
-        shape = (c,)
+        shape = (r, c)
 
     def where(k: int, reason: str) -> ParseError:
         seen = 0

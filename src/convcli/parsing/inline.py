@@ -24,8 +24,9 @@ _MATLAB = re.compile(r"\s*\[([^\[\]]*)\]\s*")
 def parse_inline(text: str, *, source: str, exact: bool = False) -> np.ndarray:
     """Read an inline literal: ``"1 2; 3 4"``, ``"[[1,2],[3,4]]"``, ``"[1 2; 3 4]"``, ``"1,2,3"``.
 
-    Rows are separated by ``;`` or newlines, entries by whitespace or ``,``. One row gives a
-    1-D array.
+    Rows are separated by ``;`` or newlines, entries by whitespace or ``,``. Such a MATLAB-style
+    literal is always 2-D (``"1 2 3"`` is 1 x 3, ``"7"`` is 1 x 1); a bracketed JSON literal keeps
+    its nesting (``"[1,2,3]"`` is 1-D, ``"[[1,2,3]]"`` is 1 x 3).
     """
     text = normalise_text(text)
     src = Source(source, numbered="\n" in text)
@@ -85,7 +86,7 @@ def _inline_rows(text: str, src: Source, exact: bool, shown: str | None = None) 
             offset += len(segment) + 1
     if not rows:
         raise src.error('expected a matrix such as "1 2; 3 4", found no numbers')
-    shape = (rows, width) if rows > 1 else (width,)
+    shape = (rows, width)
 
     def where(k: int, reason: str) -> ParseError:
         seen = 0

@@ -219,7 +219,7 @@ def json_array(document: Any, text: str, src: Source, exact: bool) -> np.ndarray
         path = tuple(int(i) for i in np.unravel_index(k, shape)) if shape else ()
         return fail(path, _json_at(reason, at + _json_path(path)))
 
-    return build_array(values, tuple(shape) or (1,), where)
+    return build_array(values, tuple(shape) or (1, 1), where)
 
 
 def _json_at(reason: str, path: str) -> str:

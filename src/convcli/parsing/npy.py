@@ -130,7 +130,7 @@ def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
     if isinstance(array, np.memmap):
         array = array.view(np.ndarray)
     if array.ndim == 0:
-        return array.reshape(1)
+        return array.reshape(1, 1)
     if array.size == 0:
         raise ParseError(
             f"expected at least one number, found an empty array of shape {array.shape}",
