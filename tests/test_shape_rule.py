@@ -13,11 +13,14 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from convcli import parsing
 from convcli.cli import ExitCode, app
-from convcli.ops import dot, elementwise_sum
+from convcli.model import Convention, Mode, OpOptions
+from convcli.ops import convolve, correlate, dot, elementwise_sum
 
 
 def run(*args: str, input: str | None = None):
@@ -189,6 +192,40 @@ def test_plain_output_of_a_vector_reads_back_as_a_row():
     result = run("correlate", "[1,2,3,4]", "[1,1]")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "3 5 7\n", "")
     assert parsing.read_matrix("-", stdin=io.StringIO(result.stdout)).shape == (1, 3)
+
+
+def test_numpy_convention_gives_numpys_max_length_same_mode():
+    result = run("convolve", "[1,2,3]", "[1,2,3,4,5,6]", "--mode", "same", "--convention", "numpy")
+    expected = np.convolve([1, 2, 3], [1, 2, 3, 4, 5, 6], "same")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == " ".join(str(v) for v in expected.tolist()) + "\n"
+    assert result.stdout == "4 10 16 22 28 27\n"
+    assert result.stderr == ""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    a=st.lists(st.integers(-9, 9), min_size=1, max_size=8),
+    v=st.lists(st.integers(-9, 9), min_size=1, max_size=8),
+    imag=st.booleans(),
+    mode=st.sampled_from(["valid", "same", "full"]),
+)
+def test_numpy_convention_agrees_with_numpy_on_vectors(a, v, imag, mode):
+    x, k = np.array(a), np.array(v)
+    if imag:  # correlate conjugates the kernel, and numpy's swap for a longer kernel reverses
+        x, k = x + 1j * x[::-1], k - 2j * k[::-1]
+    options = OpOptions(mode=Mode(mode), convention=Convention.NUMPY)
+    for ours, theirs in ((convolve, np.convolve), (correlate, np.correlate)):
+        got = ours(x, k, options).value
+        expected = theirs(x, k, mode)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_numpy_convention_keeps_the_input_shape_for_matrices():
+    # numpy has no 2-D convolve: a 1 x N row keeps scipy's rule of A's shape
+    doc = json_run("convolve", "1 2 3", "1 2 3 4 5 6", "--mode", "same", "--convention", "numpy")
+    assert doc["shape"] == [1, 3]
 
 
 def test_the_core_keeps_what_it_is_given():

@@ -208,14 +208,24 @@ def _padding_pairs(padding: tuple[int, ...], n: int) -> list[tuple[int, int]]:
     )
 
 
-def same_pads(op: Op, convention: Convention, m: int, k: int, stride: int) -> tuple[int, int]:
+def same_pads(
+    op: Op, convention: Convention, m: int, k: int, stride: int, vectors: bool = False
+) -> tuple[int, int]:
     """(before, after) padding of one axis for 'same' mode under each library's convention.
 
     ``k`` is the (dilated) kernel extent. The full result is sliced from ``start``; the input is
     padded by k-1-start before and start after. scipy starts convolve at (k-1)//2 and correlate at
     k//2; numpy both at (k-1)//2; matlab, torch and tensorflow both at k//2 (the extra zero after).
     tensorflow's 'SAME' with a stride pads by its input-size rule; torch refuses strides.
+
+    numpy.convolve and numpy.correlate (``vectors``: both operands 1-D) give max(m, k) values:
+    a kernel longer than the input swaps the two, so the slice starts at (m-1)//2 of the full
+    result for convolve, and at m//2 for correlate, which also reverses the swapped result.
     """
+    if convention is Convention.NUMPY and vectors and k > m:
+        start = (m - 1) // 2 if op is Op.CONVOLVE else m // 2
+        before = k - 1 - start
+        return before, k + k - 1 - m - before
     if convention is Convention.TENSORFLOW and stride > 1:
         out = -(-m // stride)
         total = max((out - 1) * stride + k - m, 0)
@@ -364,8 +374,9 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     elif options.mode is Mode.FULL:
         pads = [(k - 1, k - 1) for k in extent]
     elif options.mode is Mode.SAME:
+        vectors = a2.ndim == 1 and not options.channels
         pads = [
-            same_pads(op, options.convention, m, k, s)
+            same_pads(op, options.convention, m, k, s, vectors)
             for m, k, s in zip(m_shape, extent, stride, strict=True)
         ]
     else:
