@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import operator
 import os
+import sys
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import ConvcliError, ShapeError
 from .model import Kind
 
 __all__ = [
@@ -309,3 +310,118 @@ def check_allocation(shape: tuple[int, ...], kind: Kind, what: str) -> None:
             f"the {_gigabytes(limit)} convcli allows itself on this machine",
             short=f"{what} too large ({_gigabytes(need)})",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# exact numbers that a float or a symbol would lose
+
+
+def _index_text(name: str, shape: tuple[int, ...], k: int) -> str:
+    if not shape:
+        return name
+    return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(k, shape))}]"
+
+
+def _entries(value: Any) -> tuple[tuple[int, ...], list[Any]]:
+    if isinstance(value, np.ndarray):
+        return value.shape, value.ravel().tolist()
+    return (), [value]
+
+
+def _shortened(x: Any, limit: int = 40) -> str:
+    text = format_number(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_float_range(kind: Kind, operands: Iterable[tuple[str, Any]]) -> None:
+    """Refuse an exact entry too large for float64 once a float (or complex) entry makes every
+    entry one, naming the entry that does not fit, the one that made the run inexact, and how to
+    keep it exact. ``operands`` are (name, array or number): ("A", a), ("--fillvalue", 0), ...
+    """
+    if kind not in (Kind.FLOAT, Kind.COMPLEX):
+        return
+    operands = list(operands)
+    too_large = cause = None
+    for name, value in operands:
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            if cause is None and value.dtype.kind in "fc" and value.size:
+                cause = name, value.shape, 0, value.ravel()[0].item()
+            continue
+        shape, flat = _entries(value)
+        for k, x in enumerate(flat):
+            if isinstance(x, float | complex):
+                if cause is None:
+                    cause = name, shape, k, x
+            elif too_large is None and isinstance(x, int | Fraction):
+                try:
+                    float(x)
+                except OverflowError:
+                    too_large = name, shape, k, x
+    if too_large is None or cause is None:
+        return
+    name, shape, k, x = too_large
+    where = _index_text(name, shape, k)
+    c_name, c_shape, c_k, c = cause
+    c_where = _index_text(c_name, c_shape, c_k)
+    target, what = ("complex128", "complex") if kind is Kind.COMPLEX else ("float64", "a decimal")
+    message = (
+        f"{where} ({_shortened(x)}) is too large for a {target} (the largest is about 1.8e308), "
+        f"which every entry becomes because {c_where} ({format_number(c)}) is {what}"
+    )
+    if isinstance(c, float) and math.isfinite(c):
+        exact = Fraction(repr(c))
+        message += (
+            f"; write {format_number(c)} as {format_number(exact)} (or use --exact) to keep the run exact"
+        )
+    raise ConvcliError(message)
+
+
+def int_text_limit() -> int:
+    """Python's limit on the digits of an int written as text (0: none); the environment
+    variable PYTHONINTMAXSTRDIGITS sets it."""
+    return sys.get_int_max_str_digits()
+
+
+def _coefficient_bits(value: Any) -> int:
+    """The bits of the largest integer (numerator or denominator) in one entry of any kind."""
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        return value.bit_length()
+    if isinstance(value, Fraction):
+        return max(value.numerator.bit_length(), value.denominator.bit_length())
+    if isinstance(value, float | complex | np.generic):
+        return 0
+    atoms = getattr(value, "atoms", None)
+    if atoms is None:
+        return 0
+    import sympy
+
+    return max((max(int(r.p).bit_length(), int(r.q).bit_length()) for r in atoms(sympy.Rational)), default=0)
+
+
+def check_symbolic_digits(operands: Iterable[tuple[str, Any]], terms: int) -> None:
+    """Refuse a symbolic run whose coefficients could pass Python's limit on writing an int as
+    text (sympy writes every coefficient with str()); a product of two entries has about as many
+    digits as the two together, and a sum of ``terms`` products a few more."""
+    limit = int_text_limit()
+    if not limit:
+        return
+    sizes = []
+    for name, value in operands:
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            bits = abs_max(value).bit_length() if value.dtype.kind in "iub" else 0
+        else:
+            bits = max((_coefficient_bits(x) for x in _entries(value)[1]), default=0)
+        sizes.append((name, bits))
+    largest = sorted(b for _, b in sizes)[-2:]
+    digits = math.ceil((sum(largest) + max(terms, 1).bit_length()) * math.log10(2))
+    if digits <= limit:
+        return
+    held = ", ".join(f"{name} up to {math.ceil(b * math.log10(2))}" for name, b in sizes if b)
+    raise ConvcliError(
+        f"the symbolic result could hold numbers of about {digits} digits (digits in the entries: {held}); "
+        f"symbolic results are written with at most {limit} digits per number (Python's limit on "
+        "writing an int as text; the environment variable PYTHONINTMAXSTRDIGITS raises it), "
+        "while integer results have no such limit"
+    )

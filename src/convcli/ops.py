@@ -22,6 +22,8 @@ from .numbers import (
     abs_max,
     as_kind,
     check_allocation,
+    check_float_range,
+    check_symbolic_digits,
     common_kind,
     format_number,
     from_scaled,
@@ -78,10 +80,28 @@ def same_start(op: Op, k: int) -> int:
 # exact arithmetic shared by all operations
 
 
-def _unify(a: np.ndarray, b: np.ndarray, *extra: Any) -> tuple[np.ndarray, np.ndarray, Kind]:
-    """Both operands in the widest kind among them and the ``extra`` numbers (fill, bias)."""
-    kinds = [kind_of(a), kind_of(b)] + [kind_of_value(x) for x in extra if x is not None]
-    kind = common_kind(kinds)
+def _run_kind(
+    a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
+) -> Kind:
+    """The widest kind among the operands, the fill value and the bias, once it is known that
+    every number fits in it: an integer beyond float64 among decimals, or a symbolic result with
+    numbers too long to write, is refused here, naming the entry (``terms``: the most products
+    one output entry sums)."""
+    extra = [("--fillvalue", fill)] if fill is not None else []
+    extra += [("--bias", x) for x in bias]
+    kind = common_kind([kind_of(a), kind_of(b)] + [kind_of_value(x) for _, x in extra])
+    operands = [("A", a), ("B", b), *extra]
+    check_float_range(kind, operands)
+    if kind is Kind.SYMBOLIC:
+        check_symbolic_digits(operands, terms)
+    return kind
+
+
+def _unify(
+    a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
+) -> tuple[np.ndarray, np.ndarray, Kind]:
+    """Both operands in the widest kind among them, the fill value and the bias (``_run_kind``)."""
+    kind = _run_kind(a, b, fill, bias, terms)
     return as_kind(a, kind), as_kind(b, kind), kind
 
 
@@ -345,6 +365,8 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     """Check shapes and options and work out padding, stride and dilation per axis."""
     options = options or OpOptions()
     _require_nonempty(op, a, b)
+    # the kind is decided on the operands as written, so that a refusal names their entries
+    kind = _run_kind(a, b, options.fillvalue, options.bias, terms=b.size)
     notes: list[str] = []
     if options.channels:
         a2, b2 = _channel_operands(a, b)
@@ -357,7 +379,7 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
                 short="more than 3 axes (use --channels?)",
             )
         a2, b2, notes = _match_ndim(a, b)
-    a2, b2, kind = _unify(a2, b2, options.fillvalue, *options.bias)
+    a2, b2 = as_kind(a2, kind), as_kind(b2, kind)
     fill = _as_fill(kind, options.fillvalue)
     n = 2 if options.channels else a2.ndim
     m_shape, k_shape = a2.shape[-n:], b2.shape[-n:]
@@ -597,7 +619,7 @@ def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
             "it multiplies entries at the same positions, so the shapes must be equal" + hint,
             short=f"shapes {shape_text(a.shape)} and {shape_text(b.shape)} differ",
         )
-    a2, b2, kind = _unify(a, b)
+    a2, b2, kind = _unify(a, b, terms=a.size)
     products = _exact(kind, a2, b2, None, 1, lambda x, y, _f: x * y)
     total = _exact(kind, a2, b2, None, a2.size, lambda x, y, _f: np.sum(x * y))
     total = np.asarray(total)
@@ -660,7 +682,7 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
             f"the inner dimensions ({n} and {m}) must match" + hint,
             short=f"inner dimensions {n} and {m} differ",
         )
-    a2, b2, kind = _unify(a, b)
+    a2, b2, kind = _unify(a, b, terms=n)
     check_allocation(a.shape[:-1] + b.shape[:-2] + b.shape[-1:], kind, "the result")
     value = _exact(kind, a2, b2, None, n, lambda x, y, _f: np.dot(x, y))
     value = np.asarray(value)
