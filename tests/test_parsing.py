@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcli import parsing
+from convcli import numbers, parsing
 from convcli.errors import ConvcliError, ParseError
 from convcli.parsing import (
     fastgrid,
@@ -1044,9 +1044,9 @@ def test_inline_literals(literal, expected, dtype):
         (
             "[[1,2],[3,4]",
             [
-                "B (inline), column 13: invalid JSON, expected ',' delimiter",
+                'B (inline), column 1: expected "]" to close this "["',
                 "     | [[1,2],[3,4]",
-                "     |             ^",
+                "     | ^",
             ],
         ),
         (
@@ -1217,5 +1217,139 @@ def test_a_lone_word_is_a_misspelt_name_not_a_symbol(tmp_path, monkeypatch):
     )
     w = read_matrix("w")  # one letter, no file of that name: a symbol
     assert w.shape == (1, 1) and str(w[0, 0]) == "w"
-    written = read_matrix("[sobelx]")
-    assert written.shape == (1, 1) and str(written[0, 0]) == "sobelx"
+    written = read_matrix("[sobelx]")  # a bracketed list keeps its nesting: a vector of one
+    assert written.shape == (1,) and str(written[0]) == "sobelx"
+
+
+# ---------------------------------------------------------------------------------------------
+# bracketed lists that are not JSON: as students write answers, and as numpy prints arrays
+
+
+@pytest.mark.parametrize(
+    ("literal", "expected", "dtype"),
+    [
+        ("[[1/2, 3]]", [[Fraction(1, 2), Fraction(3)]], object),
+        ("[1/2, 3]", [Fraction(1, 2), Fraction(3)], object),
+        ('"1/2"', [[Fraction(1, 2)]], object),
+        ('["1/2", 3]', [Fraction(1, 2), Fraction(3)], object),
+        ("[[1/3]]", [[Fraction(1, 3)]], object),
+        ("[[-1/2, 3e2], [1, inf]]", [[-0.5, 300.0], [1.0, np.inf]], np.float64),
+        ("[[nan, 1]]", [[np.nan, 1.0]], np.float64),
+        ("[nan, -inf]", [np.nan, -np.inf], np.float64),
+        ("[[1 2] [3 4]]", [[1, 2], [3, 4]], np.int64),
+        ("[[1 2]\n [3 4]]", [[1, 2], [3, 4]], np.int64),
+        ("[[[1 2]\n  [3 4]]\n\n [[5 6]\n  [7 8]]]", [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], np.int64),
+        ("[[1, 2,], [3, 4,],]", [[1, 2], [3, 4]], np.int64),  # trailing commas, as Python allows
+        ("[[1/2, 3]] # my answer", [[Fraction(1, 2), Fraction(3)]], object),
+        ("[[1+2j, 3]]", [[1 + 2j, 3]], np.complex128),
+    ],
+)
+def test_bracketed_lists_keep_their_nesting(literal, expected, dtype):
+    same(parse_inline(literal, source="B (inline)"), expected, dtype)
+
+
+def test_bracketed_lists_read_symbols_inline():
+    got = parse_inline("[[1/2, x], [a*w+b*x, 2]]", source="B (inline)")
+    assert got.shape == (2, 2)
+    assert [str(v) for v in got.flat] == ["1/2", "x", "a*w + b*x", "2"]
+
+
+@pytest.mark.parametrize(
+    ("literal", "lines"),
+    [
+        (
+            "[[1/2, 3], [4]]",
+            [
+                "B (inline), column 12: expected a list of 2 at [1] (like [0]), found a list of 1",
+                "     | [[1/2, 3], [4]]",
+                "     |            ^",
+            ],
+        ),
+        (
+            "[[1/2, 3], [4, 1/0]]",
+            [
+                'B (inline), column 16: "1/0" divides by zero; expected p/q with q not 0 (at [1][1])',
+                "     | [[1/2, 3], [4, 1/0]]",
+                "     |                ^",
+            ],
+        ),
+        (
+            "[[1 2][3 4]]",
+            [
+                'B (inline), column 7: expected "," or a space between two entries',
+                "     | [[1 2][3 4]]",
+                "     |       ^",
+            ],
+        ),
+        (
+            "[[1, , 2]]",
+            [
+                'B (inline), column 6: expected an entry before ","',
+                "     | [[1, , 2]]",
+                "     |      ^",
+            ],
+        ),
+        (
+            "[[1/2, 3]",
+            [
+                'B (inline), column 1: expected "]" to close this "["',
+                "     | [[1/2, 3]",
+                "     | ^",
+            ],
+        ),
+        (
+            "[[1/2, 2], 3]",
+            [
+                'B (inline), column 12: expected a list of 2 at [1] (like [0]), found "3"',
+                "     | [[1/2, 2], 3]",
+                "     |            ^",
+            ],
+        ),
+    ],
+)
+def test_bracketed_list_errors(literal, lines):
+    assert error_of(parse_inline, literal, source="B (inline)").lines() == lines
+
+
+def test_bracketed_list_errors_on_later_lines():
+    err = error_of(parse_inline, "[[1 2]\n [3 x!]]", source="B (inline)")
+    assert err.lines() == [
+        'B (inline):2:5: expected a number at [1][1], found "x!"',
+        "   2 |  [3 x!]]",
+        "     |     ^",
+    ]
+
+
+def test_a_lone_nan_or_inf_is_a_one_by_one_matrix():
+    for word, value in [("nan", np.nan), ("NaN", np.nan), ("inf", np.inf), ("Infinity", np.inf)]:
+        same(read_matrix(word), [[value]], np.float64)
+    assert "not a file or a named kernel" in error_of(read_matrix, "infx").message
+
+
+_cells = st.one_of(
+    st.integers(-(10**30), 10**30),
+    st.builds(Fraction, st.integers(-999, 999), st.integers(1, 999)),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.integers(1, 4),
+    cols=st.integers(1, 4),
+    data=st.data(),
+    numpy_style=st.booleans(),
+)
+def test_bracketed_lists_read_back_what_they_write(rows, cols, data, numpy_style):
+    values = data.draw(st.lists(_cells, min_size=rows * cols, max_size=rows * cols))
+    written = [values[r * cols : (r + 1) * cols] for r in range(rows)]
+    sep = " " if numpy_style else ", "
+    text = (
+        "["
+        + (sep if not numpy_style else "\n ").join(
+            "[" + sep.join(numbers.format_number(v) for v in row) + "]" for row in written
+        )
+        + "]"
+    )
+    got = parse_inline(text, source="B (inline)")
+    assert got.shape == (rows, cols)
+    assert got.tolist() == written

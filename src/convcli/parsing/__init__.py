@@ -9,8 +9,9 @@ the kinds of the number model (int64, exact ints, Fractions, float64, complex128
 - ``source``: where text came from, locations for errors, raw bytes made text.
 - ``grammar``: the text-grid grammar, once; ``grid`` its exact reader; ``fastgrid`` the
   optimisation that reads plain numbers with NumPy's C readers, or steps aside.
-- ``inline``, ``json``, ``npy``: the other forms; ``tokens`` one entry; ``symbolic`` letters and
-  expressions such as ``a*w+b*x``.
+- ``inline``, ``json``, ``npy``: the other forms; ``brackets`` bracketed text that is not JSON
+  (``[[1/2, 3]]``, numpy's printed arrays, MATLAB's ``[1 2; 3 4]``); ``tokens`` one entry;
+  ``symbolic`` letters and expressions such as ``a*w+b*x``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,15 @@ import numpy as np
 from convcli.errors import ParseError
 
 from . import fastgrid
-from .grammar import GRID_SEPARATORS, entries, grid_lines, separators_pattern, stray
+from .grammar import (
+    GRID_SEPARATORS,
+    INLINE_ROW_END,
+    INLINE_SEPARATORS,
+    entries,
+    grid_lines,
+    separators_pattern,
+    stray,
+)
 from .source import (
     MINUS,
     MINUS_UTF8,
@@ -28,9 +36,10 @@ from .source import (
 )
 from .tokens import read_number
 
-__all__ = ["parse_text", "text_grid", "bytes_grid", "row", "ragged"]
+__all__ = ["parse_text", "text_grid", "bytes_grid", "exact_grid", "matlab_rows"]
 
 _GRID_SEPARATOR = separators_pattern(GRID_SEPARATORS)
+_INLINE_SEPARATOR = separators_pattern(INLINE_SEPARATORS)
 
 _LONG_ROW = 1 << 16
 _PLAIN_CHARS = re.compile(r"[ \t0-9+\-.]*+")
@@ -232,6 +241,67 @@ def exact_grid(text: str, src: Source, exact: bool) -> np.ndarray:
             if k < seen + len(tokens):
                 return src.error(reason, line=number, column=tokens[k - seen][0] + 1, line_text=line)
             seen += len(tokens)
+        return src.error(reason)  # pragma: no cover
+
+    return build_array(values, shape, where)
+
+
+def matlab_rows(
+    text: str, src: Source, exact: bool, *, shown: str | None = None, symbols: bool = True
+) -> np.ndarray:
+    """MATLAB-style rows: split at ``;`` and newlines, entries at whitespace and ``,``; always
+    2-D. ``shown`` is the text as written, when ``text`` differs from it (brackets blanked out),
+    for the line shown under an error. Letters are symbols only when ``symbols``."""
+    values: list[Any] = []
+    width = 0
+    rows = 0
+    shown_lines = (text if shown is None else shown).split("\n")
+    for number, line in enumerate(text.split("\n"), 1):
+        line_text = shown_lines[number - 1]
+        offset = 0
+        for segment in line.split(INLINE_ROW_END):
+            try:
+                found, end = row(segment, _INLINE_SEPARATOR, exact, symbols)
+            except Bad as bad:
+                raise src.error(
+                    bad.reason, line=number, column=offset + bad.offset + 1, line_text=line_text
+                ) from None
+            if found:
+                if not rows:
+                    width = len(found)
+                elif len(found) != width:
+                    raise ragged(
+                        src,
+                        f"row {rows + 1}",
+                        segment,
+                        line_text,
+                        number,
+                        len(found),
+                        end,
+                        width,
+                        "row 1",
+                        _INLINE_SEPARATOR,
+                        offset,
+                    )
+                rows += 1
+                values.extend(found)
+            offset += len(segment) + 1
+    if not rows:
+        raise src.error('expected a matrix such as "1 2; 3 4", found no numbers')
+    shape = (rows, width)
+
+    def where(k: int, reason: str) -> ParseError:
+        seen = 0
+        for number, line in enumerate(text.split("\n"), 1):
+            offset = 0
+            for segment in line.split(INLINE_ROW_END):
+                tokens = entries(segment, _INLINE_SEPARATOR)
+                if k < seen + len(tokens):
+                    column = offset + tokens[k - seen][0] + 1
+                    line_text = shown_lines[number - 1]
+                    return src.error(reason, line=number, column=column, line_text=line_text)
+                seen += len(tokens)
+                offset += len(segment) + 1
         return src.error(reason)  # pragma: no cover
 
     return build_array(values, shape, where)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,10 @@ from convcli.errors import ParseError
 from .source import Source, build_array, location, normalise_text, shown
 from .tokens import read_number
 
-__all__ = ["parse_json", "json_load", "json_array"]
+__all__ = ["MAX_NDIM", "parse_json", "json_load", "json_array", "Bare"]
 
 # NumPy's own limit on dimensions; deeper JSON nesting cannot be an array
-_MAX_NDIM = 64
+MAX_NDIM = 64
 
 
 def parse_json(text: str, *, source: str, exact: bool = False) -> np.ndarray:
@@ -78,7 +79,7 @@ def json_load(text: str, src: Source) -> Any:
 
 
 def _json_too_deep(text: str, src: Source, offset: int | None) -> ParseError:
-    message = f"expected at most {_MAX_NDIM} levels of nested lists, found deeper nesting"
+    message = f"expected at most {MAX_NDIM} levels of nested lists, found deeper nesting"
     if offset is None:
         return src.error(message)
     line, column, line_text = location(text, offset)
@@ -86,13 +87,13 @@ def _json_too_deep(text: str, src: Source, offset: int | None) -> ParseError:
 
 
 def _json_depth_offset(text: str) -> int | None:
-    """Where the nesting first goes deeper than ``_MAX_NDIM`` levels."""
+    """Where the nesting first goes deeper than ``MAX_NDIM`` levels."""
     depth = 0
     for m in _JSON_BRACKET.finditer(text):
         c = m.group()[0]
         if c in "[{":
             depth += 1
-            if depth > _MAX_NDIM:
+            if depth > MAX_NDIM:
                 return m.start()
         elif c in "]}":
             depth -= 1
@@ -144,6 +145,8 @@ def _json_describe(node: Any) -> str:
         return "null"
     if isinstance(node, _JsonNumber):
         return f"the number {shown(node)}"
+    if isinstance(node, Bare):
+        return f'"{shown(node)}"'
     if isinstance(node, str):
         return f'the string "{shown(node)}"'
     if isinstance(node, list):
@@ -151,11 +154,27 @@ def _json_describe(node: Any) -> str:
     return "an object"
 
 
-def json_array(document: Any, text: str, src: Source, exact: bool) -> np.ndarray:
+class Bare(str):
+    """An entry written without quotes in bracketed text that is not JSON (``[[1/2, x]]``)."""
+
+
+def json_array(
+    document: Any,
+    text: str,
+    src: Source,
+    exact: bool,
+    *,
+    locate: Callable[[tuple[int | str, ...]], int | None] | None = None,
+    symbols: bool = True,
+) -> np.ndarray:
+    """The array of a document of nested lists, checked to be rectangular, every error located
+    in ``text``: by ``locate(path)`` (the offset of the value at ``path``) or, for JSON text,
+    by finding the value in it. ``symbols`` lets letters through as symbols."""
     root: tuple[int | str, ...] = ()
+    find = locate or (lambda path: _json_offset(text, path))
 
     def fail(path: tuple[int | str, ...], message: str) -> ParseError:
-        offset = _json_offset(text, root + path)
+        offset = find(root + path)
         if offset is None:  # pragma: no cover
             return src.error(message)
         line, column, line_text = location(text, offset)
@@ -176,7 +195,7 @@ def json_array(document: Any, text: str, src: Source, exact: bool) -> np.ndarray
     shape: list[int] = []
     node = document
     while isinstance(node, list):
-        if len(shape) == _MAX_NDIM:
+        if len(shape) == MAX_NDIM:
             raise _json_too_deep(text, src, _json_depth_offset(text))
         shape.append(len(node))
         if not node:
@@ -206,7 +225,7 @@ def json_array(document: Any, text: str, src: Source, exact: bool) -> np.ndarray
     for k, leaf in enumerate(level):
         if isinstance(leaf, str):
             try:
-                values.append(read_number(leaf, exact))
+                values.append(read_number(leaf, exact, symbols))
                 continue
             except ValueError as exc:
                 reason = str(exc)

@@ -69,7 +69,7 @@ def read_matrix(
         '(expected a file, an inline matrix such as "1 2; 3 4", or a name from "convcli kernels")',
         source=name,
     )
-    if _WORD.fullmatch(arg) and (len(arg) > 1 or _file_stem_exists(arg)):
+    if _WORD.fullmatch(arg) and not _NUMBER_WORD.fullmatch(arg) and (len(arg) > 1 or _file_stem_exists(arg)):
         # A lone word is far more often a misspelt file or kernel name than a 1x1 symbolic
         # matrix: refuse it, and say how to write the symbol on purpose.
         raise ParseError(_unknown_word(arg), source=name)
@@ -90,6 +90,8 @@ def read_matrix(
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# words that are numbers: a lone nan or inf is a 1 x 1 matrix
+_NUMBER_WORD = re.compile(r"nan|inf|infinity", re.IGNORECASE)
 
 
 def _file_stem_exists(word: str) -> bool:
