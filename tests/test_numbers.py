@@ -131,8 +131,8 @@ def test_symbolic_numbers_within_the_limit_are_written_out():
     assert result.exit_code == ExitCode.OK
     assert json.loads(result.stdout)["result"] == [[f"{NINES}*a"]]
     # an unexpanded power is not a long number
-    result = run("correlate", "(a+1)^99999", "2", "-f", "plain")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "2*(a+1)**99999\n", "")
+    result = run("correlate", "(a+1)^999", "2", "-f", "plain")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "2*(a+1)**999\n", "")
 
 
 def test_the_limit_follows_python():

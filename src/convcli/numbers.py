@@ -11,6 +11,7 @@ import operator
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -296,6 +297,73 @@ def memory_limit() -> int:
 
 def _gigabytes(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit on what one run may read or build, checked before the work; the environment
+    variable ``variable`` changes it (a whole number, in ASCII digits)."""
+
+    variable: str
+    default: int
+    unit: str
+
+    def value(self) -> int:
+        given = os.environ.get(self.variable)
+        if given is None:
+            return self.default
+        if not (given.isascii() and given.strip().isdigit()):
+            raise ConvcliError(
+                f"the environment variable {self.variable} must be a whole number of {self.unit}, "
+                f'got "{given}"'
+            )
+        return int(given)
+
+    def words(self, value: int | None = None) -> str:
+        """``at most 1,000 terms (the environment variable ... changes the limit)``."""
+        return (
+            f"at most {self.value() if value is None else value:,} {self.unit} "
+            f"(the environment variable {self.variable} changes the limit)"
+        )
+
+
+# Standard input or a device (a pipe, /dev/zero) has no size to check beforehand: this much is
+# read at most. Regular files are read whole (or memory-mapped), their size known.
+INPUT_BYTES = Limit("CONVCLI_MAX_INPUT_BYTES", 256 << 20, "bytes from standard input or a device")
+# The fractions of one operand are scaled to integers over their common denominator; a hundred
+# 4,300-digit denominators would make it 430,000 digits long, and every entry with it.
+DENOMINATOR_DIGITS = Limit("CONVCLI_MAX_DIGITS", 10_000, "digits in a common denominator")
+# One symbolic entry, expanded: (x+1)^100000 is written in 12 characters and has 100,001 terms.
+EXPANDED_TERMS = Limit("CONVCLI_MAX_TERMS", 1_000, "terms in a symbolic entry, expanded")
+
+
+def denominator_overflow(values: list[Any]) -> tuple[int, int] | None:
+    """Where the common denominator of ``values`` (numbers of any kind, in order) first passes
+    ``DENOMINATOR_DIGITS``: (the index of the entry, the digits it would have), or None."""
+    limit = DENOMINATOR_DIGITS.value()
+    common = 1
+    seen: set[int] = set()
+    for k, value in enumerate(values):
+        if type(value) is not Fraction or value.denominator in seen:
+            continue
+        seen.add(value.denominator)
+        common = math.lcm(common, value.denominator)
+        digits = _digits(common, limit)
+        if digits > limit:
+            return k, digits
+    return None
+
+
+def _digits(n: int, limit: int) -> int:
+    """The decimal digits of ``n`` > 0, counted exactly only when near ``limit``."""
+    bits = n.bit_length()
+    fewest, most = int((bits - 1) * _LOG10_2) + 1, int(bits * _LOG10_2) + 1
+    if fewest > limit or most <= limit:
+        return most
+    return len(int_text(n))
+
+
+_LOG10_2 = math.log10(2)
 
 
 def check_allocation(shape: tuple[int, ...], kind: Kind, what: str) -> None:

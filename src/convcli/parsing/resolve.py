@@ -4,13 +4,17 @@ word that is none of these is refused with the file or kernel it resembles."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat
 import sys
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any, AnyStr
 
 import numpy as np
 
+from convcli import numbers
 from convcli.errors import ConvcliError, ParseError
 
 from . import fastgrid
@@ -143,14 +147,47 @@ def _read_file(path: str, name: str, exact: bool) -> np.ndarray:
                 found = fastgrid.large_file(f, path, exact)
                 if found is not None:
                     return found
-            if f.seekable():
+            if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 f.seek(0)
                 data = f.read()
-            else:
-                data = head + f.read()
+            else:  # a device or a pipe: /dev/zero never ends
+                data = _read_stream(f.read, Source(path), head)
     except OSError as exc:
         raise ParseError(f'cannot read "{shown_path(path)}": {os_reason(exc)}', source=name) from None
     return _from_bytes(data, Source(path), exact, json_file=lower.endswith(".json"))
+
+
+_CHUNK = 1 << 20
+
+
+def _read_stream(read: Callable[[int], AnyStr], src: Source, head: AnyStr | None = None) -> AnyStr:
+    """All of a stream of unknown length (a pipe, a device), read in chunks: at most
+    ``numbers.INPUT_BYTES``, and no further than a NUL byte or bytes that are not UTF-8, which
+    end the reading at once (``yes``, /dev/zero and /dev/urandom never end by themselves)."""
+    limit = numbers.INPUT_BYTES.value()
+    chunks: list[Any] = [] if head is None else [head]
+    size = 0 if head is None else len(head)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    while True:
+        chunk = read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if isinstance(chunk, bytes):
+            try:
+                utf8.decode(chunk)
+                bad = b"\x00" in chunk
+            except UnicodeDecodeError:
+                bad = True
+            if bad:  # the usual checks say where, on what has been read
+                data = clean_bytes(b"".join(chunks), src)
+                decode(data, src)
+        elif "\x00" in chunk:
+            normalise_text("".join(chunks), src)
+        if size > limit:
+            raise src.error(f"holds more than {limit:,} bytes; expected {numbers.INPUT_BYTES.words()}")
+    return chunks[0][:0].join(chunks) if chunks else read(0)
 
 
 def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
@@ -167,12 +204,12 @@ def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
             f"nothing is piped to standard input for operand {name}; "
             '"-" reads a matrix from a pipe, e.g. echo "1 2; 3 4" | convcli ...'
         )
+    src = Source(STDIN_SOURCE)
     try:
         buffer = getattr(stream, "buffer", None)
-        raw: bytes | str = buffer.read() if buffer is not None else stream.read()
+        raw: bytes | str = _read_stream(buffer.read if buffer is not None else stream.read, src)
     except (OSError, ValueError) as exc:
         raise ConvcliError(f"cannot read standard input for operand {name}: {exc}") from None
-    src = Source(STDIN_SOURCE)
     if isinstance(raw, bytes):
         return _from_bytes(raw, src, exact, json_file=False)
     text = normalise_text(raw)

@@ -177,8 +177,18 @@ def build_array(
 ) -> np.ndarray:
     """``numbers.array_of``, turning an entry too large for float64 into a located error.
 
-    ``where(k, reason)`` returns the ParseError for the ``k``-th value.
+    ``where(k, reason)`` returns the ParseError for the ``k``-th value. Fractions whose common
+    denominator would be too long (``numbers.DENOMINATOR_DIGITS``) are refused here, before any
+    arithmetic scales them to it.
     """
+    overflow = numbers.denominator_overflow(values)
+    if overflow is not None:
+        k, digits = overflow
+        raise where(
+            k,
+            f'"{shown(numbers.format_number(values[k]))}" makes the common denominator of the fractions '
+            f"about {digits:,} digits long; expected {numbers.DENOMINATOR_DIGITS.words()}",
+        )
     try:
         return numbers.array_of(values, shape)
     except OverflowError:

@@ -12,6 +12,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from convcli import numbers
 from convcli.errors import MissingExtraError
 
 from .tokens import parse_number
@@ -77,7 +78,21 @@ def expression(text: str, *, exact: bool = False) -> Any:
     def bad() -> ValueError:
         return ValueError(f'expected a number or an expression such as a*w+b*x, found "{text}"')
 
-    def atom(depth: int) -> Any:
+    limit = numbers.EXPANDED_TERMS.value()
+
+    def counted(value: Any, terms: int) -> tuple[Any, int]:
+        if terms > limit:
+            raise ValueError(
+                f'"{text[:40]}" has more than {limit:,} terms when expanded; expected '
+                f"{numbers.EXPANDED_TERMS.words()}"
+            )
+        return value, terms
+
+    # Each rule returns (value, terms): the value, and how many terms it has at most when
+    # expanded (a check of the whole run's expansions wants that before anything is expanded).
+    # Sums and products are built from all their operands at once: adding one operand at a
+    # time rebuilds the sum each time, which is quadratic.
+    def atom(depth: int) -> tuple[Any, int]:
         nonlocal at
         if depth > _MAX_DEPTH:
             raise ValueError(f'"{text[:40]}..." nests too deeply')
@@ -87,10 +102,10 @@ def expression(text: str, *, exact: bool = False) -> Any:
         if token[0] == "n":
             at += 1
             value = parse_number(token[1], exact=exact)
-            return sympy.Rational(value) if isinstance(value, int | Fraction) else sympy.Float(value)
+            return (sympy.Rational(value) if isinstance(value, int | Fraction) else sympy.Float(value)), 1
         if token[0] == "s":
             at += 1
-            return sympy.Symbol(token[1])
+            return sympy.Symbol(token[1]), 1
         if take("o", "("):
             inner = sum_(depth + 1)
             if not take("o", ")"):
@@ -98,48 +113,73 @@ def expression(text: str, *, exact: bool = False) -> Any:
             return inner
         raise bad()
 
-    def power(depth: int) -> Any:
-        base = atom(depth)
+    def power(depth: int) -> tuple[Any, int]:
+        base, terms = atom(depth)
         if take("o", "^") or take("o", "**"):
-            exponent = unary(depth + 1)
+            exponent, _ = unary(depth + 1)
             _check_power(text, base, exponent)
-            return base**exponent
-        return base
+            if exponent.is_Integer and exponent > 1 and terms > 1:
+                terms = _monomials(int(exponent), terms, limit)
+            else:
+                terms = 1  # not expanded into a sum
+            return counted(base**exponent, terms)
+        return base, terms
 
-    def unary(depth: int) -> Any:
+    def unary(depth: int) -> tuple[Any, int]:
         if take("o", "-"):
-            return -unary(depth + 1)
+            value, terms = unary(depth + 1)
+            return -value, terms
         if take("o", "+"):
             return unary(depth + 1)
         return power(depth)
 
-    def product(depth: int) -> Any:
-        value = unary(depth)
+    def product(depth: int) -> tuple[Any, int]:
+        value, terms = unary(depth)
+        factors = [value]
         while True:
             if take("o", "*"):
-                value = value * unary(depth)
+                value, more = unary(depth)
+                factors.append(value)
+                terms = min(terms * more, limit + 1)
+                counted(None, terms)
             elif take("o", "/"):
-                divisor = unary(depth)
+                divisor, _ = unary(depth)
                 if divisor.is_zero:  # also 0.0: sympy's Float(0.0) == 0 is False
                     raise ValueError(f'"{text}" divides by zero; expected a divisor other than 0')
-                value = value / divisor
+                factors.append(sympy.Pow(divisor, -1))
             else:
-                return value
+                return (factors[0] if len(factors) == 1 else sympy.Mul(*factors)), terms
 
-    def sum_(depth: int) -> Any:
-        value = product(depth)
+    def sum_(depth: int) -> tuple[Any, int]:
+        value, terms = product(depth)
+        operands = [value]
         while True:
             if take("o", "+"):
-                value = value + product(depth)
+                value, more = product(depth)
+                operands.append(value)
             elif take("o", "-"):
-                value = value - product(depth)
+                value, more = product(depth)
+                operands.append(-value)
             else:
-                return value
+                return (operands[0] if len(operands) == 1 else sympy.Add(*operands)), terms
+            terms = min(terms + more, limit + 1)
+            counted(None, terms)
 
-    result = sum_(0)
+    result, _ = sum_(0)
     if at != len(tokens):
         raise bad()
     return result
+
+
+def _monomials(degree: int, variables: int, limit: int) -> int:
+    """How many terms a sum of ``variables`` terms has at most once raised to ``degree`` and
+    expanded: C(degree + variables - 1, variables - 1), or ``limit + 1`` when more."""
+    count = 1
+    for i in range(1, variables):
+        count = count * (degree + i) // i
+        if count > limit:
+            return limit + 1
+    return count
 
 
 def _check_power(text: str, base: Any, exponent: Any) -> None:

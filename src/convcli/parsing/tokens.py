@@ -15,11 +15,13 @@ from .source import MINUS, shown
 
 __all__ = ["parse_number", "parse_token", "read_number"]
 
-_INT = re.compile(r"[+-]?\d+\Z")
-_FRACTION = re.compile(r"([+-]?\d+)/([+-]?\d+)\Z")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+# Possessive quantifiers (++, *+) keep every match linear in the token's length: "\d+\.?\d*"
+# would try each split of a long run of digits between \d+ and \d* before failing.
+_INT = re.compile(r"[+-]?\d++\Z")
+_FRACTION = re.compile(r"([+-]?\d++)/([+-]?\d++)\Z")
+_FLOAT = re.compile(r"[+-]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?\Z")
 _SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
-_REAL = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf)"
+_REAL = r"(?:(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?|nan|inf)"
 _SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
 _COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
 _EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z")
