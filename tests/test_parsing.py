@@ -1353,3 +1353,57 @@ def test_bracketed_lists_read_back_what_they_write(rows, cols, data, numpy_style
     got = parse_inline(text, source="B (inline)")
     assert got.shape == (rows, cols)
     assert got.tolist() == written
+
+
+# ---------------------------------------------------------------------------------------------
+# ASCII digits only, and long doubles as the text reads 1e999
+
+ARABIC_TWO = "\u0662"
+
+
+@pytest.mark.parametrize(
+    "token", [ARABIC_TWO, f"1{ARABIC_TWO}", f"1/{ARABIC_TWO}", f"{ARABIC_TWO}.5", f"{ARABIC_TWO}j"]
+)
+def test_only_ascii_digits_are_digits(token):
+    # int() and float() would read an Arabic-Indic two as 2
+    assert reason_of(token) == f'expected a number, found "{token}"'
+    assert reason_of(token, symbols=True) == f'expected a number, found "{token}"'
+    err = error_of(text, f"1 {token}")
+    assert err.message == f'A.txt:1:3: expected a number, found "{token}"'
+    err = error_of(parse_inline, f"[[1, {token}]]", source="B (inline)")
+    assert err.message == f'B (inline), column 6: expected a number at [0][1], found "{token}"'
+
+
+def test_only_ascii_digits_in_symbolic_entries():
+    assert reason_of(f"a+{ARABIC_TWO}", symbols=True) == f'expected a number, found "a+{ARABIC_TWO}"'
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max, reason="no wider long double")
+def test_a_long_double_beyond_float64_is_refused_as_the_text_1e999_is(tmp_path):
+    huge = np.longdouble("1e4000")
+    path = tmp_path / "ld.npy"
+    np.save(path, np.array([[1, 2], [3, huge]], dtype=np.longdouble))
+    assert error_of(read_matrix, str(path)).message == (
+        f"{path}: the entry at [1, 1] (1e+4000) is too large for a float64 (the largest is about 1.8e308)"
+    )
+    assert error_of(read_matrix, "1e999").message.endswith(
+        '"1e999" is too large for a float64 (the largest is about 1.8e308)'
+    )
+    complex_ = np.zeros(2, dtype=np.clongdouble)
+    complex_[1] = huge + 1j  # the cast alone would give inf+nanj
+    np.save(path, complex_)
+    assert error_of(read_matrix, str(path)).message == (
+        f"{path}: the entry at [1] (1e+4000+1j) is too large for a complex128 (the largest is about 1.8e308)"
+    )
+    np.save(path, np.longdouble("-1e4000"))
+    assert error_of(read_matrix, str(path)).message == (
+        f"{path}: the entry (-1e+4000) is too large for a float64 (the largest is about 1.8e308)"
+    )
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max, reason="no wider long double")
+def test_long_doubles_that_fit_are_read(tmp_path):
+    path = tmp_path / "ld.npy"
+    values = np.array([1.5, np.inf, -np.inf, np.nan, 1e300, np.longdouble("1e-4000")], dtype=np.longdouble)
+    np.save(path, values)
+    same(read_matrix(str(path)), [1.5, np.inf, -np.inf, np.nan, 1e300, 0.0], np.float64)

@@ -7,6 +7,7 @@ import inspect
 import io
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -450,13 +451,16 @@ def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[C
     return register
 
 
+# ASCII digits only: int() would also read "1_0" as 10 and "\u0662" (an Arabic-Indic two) as 2
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+")
+
+
 def _int_list(text: str, name: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.replace(" ", "").split(","))
-    except ValueError:
-        raise UsageError(
-            f'--{name} takes whole numbers separated by commas (like 2 or 2,1), got "{text}"'
-        ) from None
+    parts = _LIST_SEPARATOR.split(text.strip())
+    if not all(_WHOLE.fullmatch(part) for part in parts):
+        raise UsageError(f'--{name} takes whole numbers separated by commas (like 2 or 2,1), got "{text}"')
+    return tuple(int(part) for part in parts)
 
 
 def _number_list(text: str, name: str, exact: bool) -> tuple[Any, ...]:

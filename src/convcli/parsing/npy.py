@@ -104,6 +104,26 @@ def _dtype_words(dtype: np.dtype) -> str:
 _NPY_KINDS = {"b": Kind.INTEGER, "i": Kind.INTEGER, "u": Kind.INTEGER, "f": Kind.FLOAT, "c": Kind.COMPLEX}
 
 
+def _check_range(wide: np.ndarray, converted: np.ndarray, source: str) -> None:
+    """Refuse a long double beyond float64's range as the text 1e999 is refused, rather than let
+    it become inf: a finite value that is no longer finite."""
+    with np.errstate(invalid="ignore"):
+        lost = np.isfinite(wide) & ~np.isfinite(converted)
+    if not lost.any():
+        return
+    flat = int(np.flatnonzero(lost.ravel())[0])
+    where = (
+        "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat, wide.shape)) + "]" if wide.ndim else ""
+    )
+    value = str(wide.ravel()[flat]).removeprefix("(").removesuffix(")")  # "(1e+4000+1j)"
+    target = converted.dtype.name
+    raise ParseError(
+        f"the entry{' at ' + where if where else ''} ({value}) is too large for a {target} (the largest "
+        "is about 1.8e308)",
+        source=source,
+    )
+
+
 def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
     kind = array.dtype.kind
     if kind == "b":
@@ -117,16 +137,14 @@ def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
         array = array.astype(np.int64, copy=False)
     else:
         target = np.float64 if kind == "f" else np.complex128
-        try:
-            # invalid: a long double bit pattern that is no number becomes nan, without a warning
-            with np.errstate(over="raise", invalid="ignore"):
-                array = array.astype(target, copy=False)
-        except FloatingPointError:
-            raise ParseError(
-                f"holds values too large for {np.dtype(target).name}; "
-                f"expected values that fit in {np.dtype(target).name}",
-                source=source,
-            ) from None
+        wide = array.dtype.itemsize > np.dtype(target).itemsize  # long double
+        # over, invalid: a long double too large becomes inf (and a complex one inf+nanj), and a
+        # bit pattern that is no number nan, without a warning; too large is found below
+        with np.errstate(over="ignore", invalid="ignore"):
+            converted = array.astype(target, copy=False)
+        if wide:
+            _check_range(array, converted, source)
+        array = converted
     if isinstance(array, np.memmap):
         array = array.view(np.ndarray)
     if array.ndim == 0:

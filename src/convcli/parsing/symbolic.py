@@ -24,7 +24,8 @@ EXPRESSION = re.compile(r"[A-Za-z0-9_.+\-*/()^ ]{1,10000}\Z")
 _LEXEME = re.compile(
     r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"  # a number
     r"|([A-Za-z_][A-Za-z0-9_]*)"  # a name
-    r"|(\*\*|[-+*/^()]))"  # an operator or a parenthesis
+    r"|(\*\*|[-+*/^()]))",  # an operator or a parenthesis
+    re.ASCII,
 )
 _MAX_DEPTH = 100
 # the most digits a power of numbers in a symbolic entry may have: as many as an entry itself

@@ -15,16 +15,17 @@ from .source import MINUS, shown
 
 __all__ = ["parse_number", "parse_token", "read_number"]
 
-# Possessive quantifiers (++, *+) keep every match linear in the token's length: "\d+\.?\d*"
-# would try each split of a long run of digits between \d+ and \d* before failing.
-_INT = re.compile(r"[+-]?\d++\Z")
-_FRACTION = re.compile(r"([+-]?\d++)/([+-]?\d++)\Z")
-_FLOAT = re.compile(r"[+-]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?\Z")
+# Digits are ASCII digits only (re.ASCII): int() and float() would also read "٢" (an
+# Arabic-Indic two) as 2. Possessive quantifiers (++, *+) keep every match linear in the
+# token's length: "\d+\.?\d*" would try each split of a long run of digits before failing.
+_INT = re.compile(r"[+-]?\d++\Z", re.ASCII)
+_FRACTION = re.compile(r"([+-]?\d++)/([+-]?\d++)\Z", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?\Z", re.ASCII)
 _SPECIAL = re.compile(r"[+-]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _REAL = r"(?:(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?|nan|inf)"
 _SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
-_COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE)
-_EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z")
+_COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE | re.ASCII)
+_EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z", re.ASCII)
 
 
 class _NotANumber(ValueError):

@@ -1,0 +1,61 @@
+"""Option values as the command line reads them: whole numbers in ASCII digits, lists written
+with commas or spaces, numbers of every kind for --fillvalue and --bias."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from convcli.cli import ExitCode, app
+
+from .conftest import SAMPLES
+
+A = str(SAMPLES / "A.txt")
+B = str(SAMPLES / "B.txt")
+ARABIC_TWO = "\u0662"
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("option", ["--stride", "--dilation", "--padding"])
+@pytest.mark.parametrize("value", ["1_0", ARABIC_TWO, "1.5", "", "1,,2", "two", "\uff12"])
+def test_whole_numbers_are_ascii_digits(option, value):
+    result = run("correlate", A, B, option, value)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    name = option[2:]
+    assert result.stderr == (
+        f'error: --{name} takes whole numbers separated by commas (like 2 or 2,1), got "{value}"\n'
+    )
+
+
+@pytest.mark.parametrize("value", ["2,1", "2, 1", " 2 ,1 ", "2 1", "+2,1"])
+def test_lists_are_written_with_commas_or_spaces(value):
+    result = run("correlate", A, B, "--stride", value, "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    doc = json.loads(result.stdout)
+    assert doc["stride"] == [2, 1]
+    assert doc["result"] == [[4, 3, 4], [2, 3, 4]]  # rows 0 and 2 of the stride-1 result
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--fillvalue", ARABIC_TWO), ("--bias", "1_0"), ("--bias", f"1,{ARABIC_TWO}")]
+)
+def test_numbers_are_ascii_digits(option, value):
+    result = run("correlate", "1 2", "1", option, value)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    shown = value.split(",")[-1]
+    assert result.stderr == f'error: {option}: expected a number, found "{shown}"\n'
+
+
+def test_ascii_numbers_of_every_kind_are_fine():
+    result = run("correlate", "1 2", "1", "--bias", "1/2", "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    assert json.loads(result.stdout)["result"] == [["3/2", "5/2"]]
+    result = run("correlate", "1 2", "1 1", "--mode", "full", "--fillvalue", "\u22121", "-f", "json")
+    assert json.loads(result.stdout)["result"] == [[0, 3, 1]]  # -1 1 2 -1, pairs summed
