@@ -1,8 +1,8 @@
 """Properties over random inputs (hypothesis).
 
-1. Every output format convcli can read back (plain, csv, json, npy) reads back as the same
-   matrix: integers beyond int64, fractions, floats to the last bit (nan, inf and -0.0 too) and
-   complex numbers.
+1. Every output format convcli can read back (plain, csv, json, npy, and the write-up formats
+   markdown and latex) reads back as the same matrix: integers beyond int64, fractions, floats
+   to the last bit (nan, inf and -0.0 too) and complex numbers.
 2. The sliding operations give the output sizes ``convcli.shapes`` predicts for any stride,
    padding and dilation, and the values of the definition.
 3. The readers raise nothing but ConvcliError, whatever text or bytes they are given.
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import tempfile
@@ -117,7 +118,14 @@ def _write(data: str | bytes, suffix: str) -> str:
 
 def _read_back(data: str | bytes, fmt: Format) -> list[np.ndarray]:
     """The output read back by the function for its format, and by read_matrix from a file."""
-    suffix = {Format.PLAIN: ".txt", Format.CSV: ".csv", Format.JSON: ".json", Format.NPY: ".npy"}[fmt]
+    suffix = {
+        Format.PLAIN: ".txt",
+        Format.CSV: ".csv",
+        Format.JSON: ".json",
+        Format.NPY: ".npy",
+        Format.MARKDOWN: ".md",
+        Format.LATEX: ".tex",
+    }[fmt]
     path = _write(data, suffix)
     try:
         from_file = parsing.read_matrix(path)
@@ -126,6 +134,9 @@ def _read_back(data: str | bytes, fmt: Format) -> list[np.ndarray]:
         elif fmt is Format.JSON:
             assert isinstance(data, str)
             direct = parsing.parse_json(data, source="r.json")
+        elif fmt in (Format.MARKDOWN, Format.LATEX):
+            assert isinstance(data, str)
+            direct = parsing.read_matrix("-", stdin=io.StringIO(data))
         else:
             assert isinstance(data, str)
             direct = parsing.parse_text(data, source="r.txt")
@@ -134,7 +145,9 @@ def _read_back(data: str | bytes, fmt: Format) -> list[np.ndarray]:
         os.unlink(path)
 
 
-@pytest.mark.parametrize("fmt", [Format.PLAIN, Format.CSV, Format.JSON, Format.NPY])
+@pytest.mark.parametrize(
+    "fmt", [Format.PLAIN, Format.CSV, Format.JSON, Format.NPY, Format.MARKDOWN, Format.LATEX]
+)
 @pytest.mark.parametrize("kind", list(KINDS))
 @SETTINGS
 @given(data=st.data())
@@ -333,3 +346,71 @@ def test_arguments_raise_only_convcli_errors(text, exact):
         parsing.read_matrix(text, name="B", exact=exact)
     except ConvcliError:
         pass
+
+
+# convcli's write-ups read back as input and as --answer, for every operation (SPEC section 2)
+
+_WRITE_UPS = [
+    ("convolve", ["samples/A.txt", "samples/B2.txt"]),
+    ("correlate", ["samples/A.txt", "samples/B2.txt", "--mode", "same"]),
+    ("elementwise-sum", ["samples/window.txt", "samples/B2.txt"]),
+    ("dot", ["samples/window.txt", "samples/B2.txt"]),
+    ("correlate", ["1/2 1/3; 1 -2", "1 2; 3 4", "--mode", "full"]),
+    ("convolve", ["0.5 nan; -1e-300 2", "1 -1", "--mode", "full"]),
+    ("correlate", ["1+2j 3; 4 5j", "1 1j"]),
+    ("correlate", ["a b c d; e f g h; i j k l", "w x; y z"]),
+    ("elementwise-sum", ["a 2; 3 b", "1/2 x; 2.5 1"]),
+    (
+        "correlate",
+        [
+            "[[[1,2,3],[4,5,6],[7,8,9]],[[1,0,1],[0,1,0],[1,0,1]]]",
+            "[[[[1,0],[0,1]],[[1,1],[1,1]]],[[[2,0],[0,2]],[[0,1],[1,0]]]]",
+            "--channels",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("suffix", [".md", ".tex"])
+@pytest.mark.parametrize(("op", "args"), _WRITE_UPS, ids=[f"{op} {' '.join(a)[:30]}" for op, a in _WRITE_UPS])
+def test_write_ups_read_back_as_input_and_as_answers(tmp_path, monkeypatch, suffix, op, args):
+    from typer.testing import CliRunner
+
+    from convcli.cli import ExitCode, app
+
+    from .conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    written = tmp_path / f"result{suffix}"
+    result = runner.invoke(app, [op, *args, "-o", str(written)])
+    assert result.exit_code == ExitCode.OK, result.stderr
+    expected = json.loads(runner.invoke(app, [op, *args, "-f", "json"]).stdout)["result"]
+    back = parsing.read_matrix(str(written))
+    _assert_equal(back.reshape(np.shape(expected)), np.array(_from_json(expected), dtype=object))
+    # the same text from standard input (no extension to tell the format) reads the same,
+    # except a single symbolic number, which only a file named .md or .tex is known to hold
+    if back.size > 1 or numbers.kind_of(back) is not Kind.SYMBOLIC:
+        piped = parsing.read_matrix("-", stdin=io.StringIO(written.read_text()))
+        _assert_equal(piped, back)
+    checked = runner.invoke(app, ["check", *args, "--op", op, "--answer", str(written)])
+    assert checked.exit_code == ExitCode.OK, checked.stdout
+    assert checked.stdout == f"right: your answer equals {op}\n"
+    # only notes, such as the one for letters among numbers
+    assert all(line.startswith("note: ") for line in checked.stderr.splitlines()), checked.stderr
+
+
+def _assert_equal(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.size == b.size
+    for x, y in zip(a.flat, b.flat, strict=True):
+        same = _same_number(x, y) if numbers.kind_of_value(x) is not Kind.SYMBOLIC else x == y
+        assert same, (x, y)
+
+
+def _from_json(value: Any) -> Any:
+    """A JSON result as the values read_matrix gives (strings such as "1/2" or "nan" read)."""
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, str):
+        return parsing.parse_token(value)
+    return value

@@ -29,6 +29,8 @@ __all__ = [
     "entries",
     "grid_lines",
     "separators_pattern",
+    "BEFORE_CONTENT",
+    "content_start",
 ]
 
 COMMENT = "#"
@@ -40,6 +42,16 @@ INLINE_ROW_END = ";"
 SPACE = " \t\v\f\x1c\x1d\x1e\x1f"
 
 _CHUNK = re.compile(r"\S+")
+# what comes before the first entry: blank lines, lines holding only a comment, and spaces
+BEFORE_CONTENT = r"(?:[ \t\v\f]*(?:#[^\n]*)?\n)*[ \t\v\f]*"
+
+
+def content_start(text: str) -> int:
+    """Where the first entry (or bracket, or table) of ``text`` may start."""
+    return _BEFORE_CONTENT.match(text).end()  # type: ignore[union-attr]
+
+
+_BEFORE_CONTENT = re.compile(BEFORE_CONTENT)
 
 
 def separators_pattern(separators: str) -> re.Pattern[str]:

@@ -18,22 +18,21 @@ from convcli import numbers
 from convcli.errors import ConvcliError, ParseError
 
 from . import fastgrid
+from .brackets import read_bracketed
+from .grammar import BEFORE_CONTENT, content_start
 from .grid import bytes_grid, text_grid
 from .inline import parse_inline
-from .json import json_array, json_load
 from .npy import NPY_MAGIC, load_npy
 from .source import (
-    LEADING_SPACE,
-    LEADING_TEXT_SPACE,
     Source,
     clean_bytes,
     decode,
-    looks_like_json,
     normalise_text,
     os_reason,
     shown,
     shown_path,
 )
+from .tables import read_entry, read_table, table_kind
 
 __all__ = ["STDIN_SOURCE", "read_matrix"]
 
@@ -127,17 +126,54 @@ def _unknown_word(word: str) -> str:
     )
 
 
-def _from_bytes(data: bytes, src: Source, exact: bool, *, json_file: bool) -> np.ndarray:
+def _from_bytes(
+    data: bytes, src: Source, exact: bool, *, json_file: bool = False, named: str | None = None
+) -> np.ndarray:
+    """A file or standard input: a text grid, read from the bytes, unless it starts (past blank
+    and comment lines) as another form does."""
     data = clean_bytes(data, src)
-    first = LEADING_SPACE.match(data).end()  # type: ignore[union-attr]
-    if json_file or looks_like_json(data[first : first + 1]):
-        text = decode(data, src)
-        return json_array(json_load(text, src), text, src, exact)
+    first = _BYTES_BEFORE_CONTENT.match(data).end()  # type: ignore[union-attr]
+    if json_file or named or data[first : first + 1] in _OTHER_FORMS:
+        return _from_text(decode(data, src), src, exact, json_file=json_file, named=named)
     return bytes_grid(data, src, exact)
+
+
+def _from_text(
+    text: str, src: Source, exact: bool, *, json_file: bool = False, named: str | None = None
+) -> np.ndarray:
+    """Text of a file or standard input in any form: JSON, other bracketed text (read as the
+    same text inline is, numbers only), a Markdown or LaTeX table as convcli writes them, or a
+    text grid. A file named .md or .tex (``named``) may also hold one entry of its format, as
+    convcli writes a single number, such as a symbolic elementwise-sum (``2 x + 12``)."""
+    text = normalise_text(text, src)
+    if json_file:
+        return read_bracketed(text, src, exact, symbols=False, json_only=True)
+    first = content_start(text)
+    if text[first : first + 1] in ("[", "{", '"'):
+        return read_bracketed(text, src, exact, symbols=False)
+    kind = table_kind(text)
+    if kind is not None:
+        return read_table(text, src, exact, kind)
+    try:
+        return text_grid(text, src, exact)
+    except ParseError:
+        single = read_entry(text, exact, named) if named else None
+        if single is None:
+            raise
+        return single
+
+
+# the characters that start a form other than a text grid, past blank and comment lines
+_BYTES_BEFORE_CONTENT = re.compile(BEFORE_CONTENT.encode())
+_OTHER_FORMS = {b"[", b"{", b'"', b"|", b"\\", b"c", b"C"}
+
+
+_NAMED_FORMS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex"}
 
 
 def _read_file(path: str, name: str, exact: bool) -> np.ndarray:
     lower = path.lower()
+    named = _NAMED_FORMS.get(os.path.splitext(lower)[1])
     try:
         with open(path, "rb") as f:
             head = f.read(len(NPY_MAGIC))
@@ -154,7 +190,7 @@ def _read_file(path: str, name: str, exact: bool) -> np.ndarray:
                 data = _read_stream(f.read, Source(path), head)
     except OSError as exc:
         raise ParseError(f'cannot read "{shown_path(path)}": {os_reason(exc)}', source=name) from None
-    return _from_bytes(data, Source(path), exact, json_file=lower.endswith(".json"))
+    return _from_bytes(data, Source(path), exact, json_file=lower.endswith(".json"), named=named)
 
 
 _CHUNK = 1 << 20
@@ -212,11 +248,7 @@ def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
         raise ConvcliError(f"cannot read standard input for operand {name}: {exc}") from None
     if isinstance(raw, bytes):
         return _from_bytes(raw, src, exact, json_file=False)
-    text = normalise_text(raw)
-    first = LEADING_TEXT_SPACE.match(text).end()  # type: ignore[union-attr]
-    if looks_like_json(text[first : first + 1]):
-        return json_array(json_load(text, src), text, src, exact)
-    return text_grid(text, src, exact)
+    return _from_text(raw, src, exact)
 
 
 def _named_kernel(arg: str) -> np.ndarray | None:

@@ -3,7 +3,6 @@ locations, the quoting of tokens in messages, and the clean-up of raw bytes into
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,6 @@ from convcli.errors import ParseError
 __all__ = [
     "MINUS",
     "MINUS_UTF8",
-    "LEADING_SPACE",
-    "LEADING_TEXT_SPACE",
     "Source",
     "Bad",
     "shown",
@@ -29,7 +26,6 @@ __all__ = [
     "clean_bytes",
     "decode",
     "nul_error",
-    "looks_like_json",
     "os_reason",
     "build_array",
 ]
@@ -38,8 +34,6 @@ MINUS = "\u2212"
 MINUS_UTF8 = MINUS.encode()
 _BOM = "\ufeff"
 _BOM_UTF8 = _BOM.encode()
-LEADING_SPACE = re.compile(rb"[ \t\n\r\f\v]*")
-LEADING_TEXT_SPACE = re.compile(r"\s*")
 
 
 @dataclass(frozen=True)
@@ -166,10 +160,6 @@ def decode(data: bytes, src: Source) -> str:
             column=column,
             line_text=line_text,
         ) from None
-
-
-def looks_like_json(first: bytes | str) -> bool:
-    return first in (b"[", b"{", "[", "{")
 
 
 def build_array(
