@@ -1,4 +1,5 @@
-"""Input a student actually types: MATLAB brackets in a file, convcli's own Markdown and LaTeX."""
+"""Input a student actually types: MATLAB brackets in a file, convcli's own Markdown and LaTeX,
+--at "1 2", a matrix without quotes, a kernel family's name, a letter among numbers."""
 
 from __future__ import annotations
 
@@ -153,3 +154,64 @@ def test_table_errors_point_at_the_cell(tmp_path, monkeypatch, content, lines):
     with pytest.raises(ParseError) as info:
         parsing.read_matrix("m.txt")
     assert info.value.lines() == lines
+
+
+# ---------------------------------------------------------------------------------------------
+# options and arguments
+
+
+def test_at_takes_its_indices_with_a_space():
+    with_comma = run("steps", A, B, "--at", "1,2")
+    with_space = run("steps", A, B, "--at", "1 2")
+    assert with_space.exit_code == ExitCode.OK
+    assert with_space.stdout == with_comma.stdout
+    assert with_space.stdout.splitlines()[1].startswith("C[1, 2]: ")
+    assert with_space.stderr == ""
+
+
+def test_a_matrix_without_quotes_gets_the_advice_to_quote_it():
+    result = run("correlate", "1", "2", "3", "1", "0")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: Got unexpected extra argument(s) (3 1 0)  (see 'convcli correlate --help')\n"
+        'a matrix with spaces in it is one argument in quotes, as in: convcli correlate "1 2 3; 4 5 6" "1 0"\n'
+    )
+    # an extra file name is another slip: no advice about quotes
+    result = run("correlate", A, B, "C.txt")
+    assert (
+        result.stderr == "error: Got unexpected extra argument(s) (C.txt)  (see 'convcli correlate --help')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "offer"),
+    [("sobel", "sobel-x or sobel-y"), ("prewitt", "prewitt-x or prewitt-y"), ("sobelx", "sobel-x")],
+)
+def test_a_kernel_family_offers_every_member(word, offer):
+    result = run("correlate", A, word)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    assert result.stderr == (
+        f'error: B: "{word}" is not a file or a named kernel (did you mean {offer}?); to use it as a symbol, '
+        f'write it as a matrix: "[{word}]"\n'
+    )
+
+
+def test_a_letter_among_numbers_is_named_on_stderr():
+    result = run("correlate", "1 2 3; 4 5 x", "1")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == "1 2 3\n4 5 x\n"
+    assert result.stderr == (
+        "note: A holds the symbol x among numbers: a letter is read as a symbol (is it a typo?)\n"
+    )
+    result = run("check", "1 2", "1", "--answer", "1 z")
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stderr == (
+        "note: answer holds the symbol z among numbers: a letter is read as a symbol (is it a typo?)\n"
+    )
+
+
+def test_symbols_on_purpose_get_no_note():
+    result = run("correlate", "a b; c d", "w x; y z")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "a*w+b*x+c*y+d*z\n", "")

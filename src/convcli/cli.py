@@ -118,6 +118,20 @@ def _sigterm_ends_the_run() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
+_EXTRA_ARGUMENTS = re.compile(r"unexpected extra arguments?(?:\(s\))? \((.*)\)")
+_ENTRY_LIKE = re.compile(r"[-+\u22120-9.,;/\[\]eEjJ]+|nan|inf")
+
+
+def _quoting_hint(exc: Exception, ctx: Any) -> list[str]:
+    """For extra arguments that look like matrix entries (``correlate 1 2 3 1 0``), the likely
+    cause: a matrix written with spaces and no quotes is several arguments."""
+    found = _EXTRA_ARGUMENTS.search(exc.format_message()) if hasattr(exc, "format_message") else None
+    if found is None or not all(_ENTRY_LIKE.fullmatch(word) for word in found.group(1).split()):
+        return []
+    command = ctx.command_path if ctx is not None else "convcli"
+    return [f'a matrix with spaces in it is one argument in quotes, as in: {command} "1 2 3; 4 5 6" "1 0"']
+
+
 class _Boundary(TyperGroup):
     """The one error boundary: every run, from the console script or a test runner, ends here.
 
@@ -149,7 +163,7 @@ class _Boundary(TyperGroup):
         except _CLICK_ERROR as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f"  (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _say_error([exc.format_message() + hint])
+            _say_error([exc.format_message() + hint, *_quoting_hint(exc, ctx)])
             code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except (typer.Abort, KeyboardInterrupt):
             code = ExitCode.INTERRUPTED
@@ -433,6 +447,7 @@ def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[C
         names = {p.name for p in shared}
 
         def command(**kwargs: Any) -> None:
+            _reading_notes.clear()
             given = {n: kwargs.pop(n) for n in names}
             run = Run(
                 given["fmt"], given["output"], given["export"], given["exact"], given.get("verbose", False)
@@ -530,13 +545,27 @@ def _root(
 # reading and writing
 
 
+# notes about what was read, shown with the run's own notes once its output is out
+_reading_notes: list[str] = []
+
+
+def _read(arg: str, name: str, exact: bool) -> np.ndarray:
+    """One MATRIX argument; a letter among its numbers gets a note, so that a typo is seen."""
+    matrix = parsing.read_matrix(arg, name=name, exact=exact)
+    _note_symbols(matrix, name)
+    return matrix
+
+
+def _note_symbols(matrix: np.ndarray, name: str) -> None:
+    note = parsing.symbols_note(matrix, name)
+    if note is not None:
+        _reading_notes.append(note)
+
+
 def _read_pair(a: str, b: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     if a == "-" and b == "-":
         raise UsageError("only one of A and B can be '-' (standard input)")
-    return (
-        parsing.read_matrix(a, name="A", exact=exact),
-        parsing.read_matrix(b, name="B", exact=exact),
-    )
+    return _read(a, "A", exact), _read(b, "B", exact)
 
 
 def _choose_format(fmt: Format | None, target: Path | None) -> Format:
@@ -694,8 +723,9 @@ def _emit(
             output.to_stdout(data)
     if run.export is not None:
         _export(console, run.export, inputs)
-    for note in notes + (machine_notes if chosen is not Format.TABLE else ()):
+    for note in (*_reading_notes, *notes, *(machine_notes if chosen is not Format.TABLE else ())):
         _note(f"note: {note}")
+    _reading_notes.clear()
 
 
 def _export(console: Console, path: Path, inputs: list[str]) -> None:
@@ -1059,6 +1089,7 @@ def check_command(
         raise UsageError("only one of A, B and --answer can be '-' (standard input)")
     A, B = _read_pair(a, b, run.exact)
     X, written_as_floats = diagnose.read_answer(answer, A, B, op, options, exact=run.exact)
+    _note_symbols(X, "answer")
     report = diagnose.check(A, B, X, op, options, tolerance=tolerance, written_as_floats=written_as_floats)
     wanted = report.wrong[:3]
     derivations = derive_cells(op, A, B, options, wanted) if not report.match else []

@@ -21,6 +21,7 @@ from .inline import parse_inline
 from .json import parse_json
 from .npy import load_npy
 from .resolve import STDIN_SOURCE, read_matrix
+from .symbolic import symbols_note
 from .tokens import parse_token
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "parse_inline",
     "parse_token",
     "load_npy",
+    "symbols_note",
 ]

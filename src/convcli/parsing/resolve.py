@@ -109,17 +109,20 @@ def _unknown_word(word: str) -> str:
 
     from convcli.kernels import catalogue
 
-    names = [k.name for k in catalogue()] + [k.usage for k in catalogue()]
+    names = list(dict.fromkeys([k.name for k in catalogue()] + [k.usage for k in catalogue()]))
     try:
         files = [f for f in os.listdir(".") if os.path.isfile(f)]
     except OSError:
         files = []
-    close = difflib.get_close_matches(word, names + files + [os.path.splitext(f)[0] for f in files], n=1)
+    # "sobel" is as close to sobel-x as to sobel-y: offer every kernel of that family
+    family = [name for name in names if name.lower().startswith((word.lower() + "-", word.lower() + ":"))]
+    close = family or difflib.get_close_matches(
+        word, names + files + [os.path.splitext(f)[0] for f in files], n=1
+    )
     hint = ""
     if close:
-        guess = close[0]
-        guess = next((f for f in files if os.path.splitext(f)[0] == guess), guess)
-        hint = f" (did you mean {guess}?)"
+        guesses = [next((f for f in files if os.path.splitext(f)[0] == guess), guess) for guess in close]
+        hint = f" (did you mean {' or '.join(guesses)}?)"
     return (
         f'"{word}" is not a file or a named kernel{hint}; to use it as a symbol, write it as a '
         f'matrix: "[{word}]"'

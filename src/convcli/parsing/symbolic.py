@@ -12,12 +12,14 @@ import re
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from convcli import numbers
 from convcli.errors import MissingExtraError
 
 from .tokens import parse_number
 
-__all__ = ["EXPRESSION", "expression", "symbol"]
+__all__ = ["EXPRESSION", "expression", "symbol", "symbols_note"]
 
 # what may be an expression: the characters of the grammar below, and not too long
 EXPRESSION = re.compile(r"[A-Za-z0-9_.+\-*/()^ ]{1,10000}\Z")
@@ -194,3 +196,23 @@ def _check_power(text: str, base: Any, exponent: Any) -> None:
             f'"{text[:40]}" has a power with about {digits:.3g} digits; expected powers of numbers of at '
             f"most {_POWER_DIGITS} digits"
         )
+
+
+def symbols_note(a: np.ndarray, name: str) -> str | None:
+    """A note naming the symbols of a matrix that mixes them with numbers (``"1 2 3; 4 5 x"``):
+    a letter among numbers is more often a typo than a symbol, and reads without an error."""
+    if a.dtype != object:
+        return None
+    found: set[Any] = set()
+    numbers_too = False
+    for value in a.flat:
+        free = getattr(value, "free_symbols", None)
+        if free:
+            found |= free
+        else:
+            numbers_too = True
+    if not found or not numbers_too:
+        return None
+    names = sorted(str(s) for s in found)
+    what = f"the symbol {names[0]}" if len(names) == 1 else "the symbols " + ", ".join(names)
+    return f"{name} holds {what} among numbers: a letter is read as a symbol (is it a typo?)"
