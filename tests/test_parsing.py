@@ -1407,3 +1407,36 @@ def test_long_doubles_that_fit_are_read(tmp_path):
     values = np.array([1.5, np.inf, -np.inf, np.nan, 1e300, np.longdouble("1e-4000")], dtype=np.longdouble)
     np.save(path, values)
     same(read_matrix(str(path)), [1.5, np.inf, -np.inf, np.nan, 1e300, 0.0], np.float64)
+
+
+_FORM_PIECES = list("|-:* 0123456789\n\\{}&[],;#.ea/xj+ifn\t%") + [
+    "\\begin{bmatrix}",
+    "\\end{bmatrix}",
+    "\\frac{",
+    "\\\\",
+    "**",
+    "channel 1",
+    "\\infty",
+    "\\mathrm{NaN}",
+    "\\left(",
+    "\\right)",
+    "^{",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.sampled_from(["|", "\\begin{bmatrix}", "[", "channel 0\n\n|", "# c\n[", "[[", '"']),
+    rest=st.lists(st.sampled_from(_FORM_PIECES), max_size=30).map("".join),
+)
+def test_tables_and_brackets_raise_only_convcli_errors(start, rest):
+    for read in (
+        lambda t: read_matrix("-", stdin=io.StringIO(t)),
+        lambda t: parse_inline(t, source="A (inline)"),
+    ):
+        try:
+            result = read(start + rest)
+        except ConvcliError as exc:
+            assert exc.lines()[0] == exc.message
+            continue
+        assert result.ndim >= 1
