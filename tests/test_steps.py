@@ -214,7 +214,7 @@ def test_steps_refuses_a_cell_of_a_million_products():
 
 
 def test_steps_shows_the_cells_whose_products_fit():
-    result = run("steps", "1 2 3 4 5 6", "1 1", "--max-terms", "4", "-f", "plain")
+    result = run("steps", "[1,2,3,4,5,6]", "[1,1]", "--max-terms", "4", "-f", "plain")
     assert result.exit_code == ExitCode.OK
     assert result.stdout.splitlines()[1:] == ["C[0]: (1*1)+(2*1) = 1+2 = 3", "C[1]: (2*1)+(3*1) = 2+3 = 5"]
     assert result.stderr == (

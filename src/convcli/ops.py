@@ -37,6 +37,7 @@ from .numbers import (
 __all__ = [
     "convolve",
     "correlate",
+    "result_kind",
     "elementwise_sum",
     "dot",
     "run",
@@ -80,7 +81,7 @@ def same_start(op: Op, k: int) -> int:
 # exact arithmetic shared by all operations
 
 
-def _run_kind(
+def result_kind(
     a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
 ) -> Kind:
     """The widest kind among the operands, the fill value and the bias, once it is known that
@@ -100,8 +101,8 @@ def _run_kind(
 def _unify(
     a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
 ) -> tuple[np.ndarray, np.ndarray, Kind]:
-    """Both operands in the widest kind among them, the fill value and the bias (``_run_kind``)."""
-    kind = _run_kind(a, b, fill, bias, terms)
+    """Both operands in the widest kind among them, the fill value and the bias (``result_kind``)."""
+    kind = result_kind(a, b, fill, bias, terms)
     return as_kind(a, kind), as_kind(b, kind), kind
 
 
@@ -366,7 +367,7 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     options = options or OpOptions()
     _require_nonempty(op, a, b)
     # the kind is decided on the operands as written, so that a refusal names their entries
-    kind = _run_kind(a, b, options.fillvalue, options.bias, terms=b.size)
+    kind = result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
     notes: list[str] = []
     if options.channels:
         a2, b2 = _channel_operands(a, b)

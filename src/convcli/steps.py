@@ -18,7 +18,7 @@ from . import ops
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .model import Activation, Boundary, Kind, Op, OpOptions
-from .numbers import as_kind, check_allocation, common_kind, display_number, kind_of, kind_of_value, value_of
+from .numbers import as_kind, check_allocation, display_number, kind_of, kind_of_value, value_of
 
 __all__ = [
     "Step",
@@ -282,9 +282,8 @@ def layout(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: 
 
 def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
     """The kind of the result of convolve or correlate (the fill value counts even where the plan
-    puts 0 in its place, as in ops)."""
-    kinds = [kind_of(a), kind_of(b), kind_of_value(options.fillvalue)]
-    return common_kind(kinds + [kind_of_value(v) for v in options.bias])
+    puts 0 in its place, as in ops), decided as ops decides it: refusing numbers it would lose."""
+    return ops.result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
 
 
 def geometry(
