@@ -20,10 +20,9 @@ from convcli.errors import ShapeError
 from convcli.model import Choice, Method
 
 from ._text import operands_text
-from .direct import correlate_direct
 from .taps import correlate_taps
 
-__all__ = ["correlate_valid", "correlate_direct", "SMALL_WORK"]
+__all__ = ["correlate_valid", "SMALL_WORK"]
 
 # Multiply-adds below which the tap loop is as fast as any method.
 SMALL_WORK = 1 << 15
