@@ -19,19 +19,16 @@ from . import engine
 from .errors import ShapeError, UsageError
 from .model import Activation, Boundary, Choice, Convention, Kind, Mode, Op, OpOptions, Result
 from .numbers import (
-    abs_max,
     as_kind,
     check_allocation,
     check_float_range,
     check_symbolic_digits,
     common_kind,
     format_number,
-    from_scaled,
     kind_of,
     kind_of_value,
     shrink_int,
     to_python_ints,
-    to_scaled,
 )
 
 __all__ = [
@@ -112,25 +109,11 @@ Compute = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 def _exact(kind: Kind, a: np.ndarray, b: np.ndarray, fill: Any, terms: int, fn: Compute) -> Any:
     """Run ``fn(a, b, fill)`` so that integer and rational results are exact.
 
-    ``terms`` is the most products one output entry sums. Integers use int64 only when
-    max|a|·max|b|·terms proves no entry can overflow, and Python ints otherwise; rationals are
-    scaled to integers over a common denominator, computed as integers, then divided back.
+    ``terms`` is the most products one output entry sums. Integers use int64 when no entry can
+    overflow, limbs through the int64 engine when they are larger, and Python ints for homework
+    sizes; rationals are scaled to integers over a common denominator (``engine.exact_bilinear``).
     """
-    if kind is Kind.INTEGER:
-        amax = max(abs_max(a), abs(int(fill or 0)))
-        if a.dtype == object or b.dtype == object or amax * abs_max(b) * max(terms, 1) > _INT64_MAX:
-            a, b = to_python_ints(a), to_python_ints(b)
-            fill = int(fill or 0)
-        return shrink_int(np.asarray(fn(a, b, fill)))
-    if kind is Kind.RATIONAL:
-        an, da, (fill_n,) = to_scaled(a, [fill or 0])
-        bn, db, _ = to_scaled(b)
-        nums = _exact(Kind.INTEGER, an, bn, fill_n, terms, fn)
-        return from_scaled(np.asarray(nums), da * db)
-    # float overflow and 0*inf are not errors here: they become inf and nan in the result, and
-    # nonfinite_notes says which cells they reached
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return np.asarray(fn(a, b, fill))
+    return engine.exact_bilinear(kind, a, b, fill, terms, fn)
 
 
 def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:

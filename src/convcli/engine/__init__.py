@@ -20,9 +20,10 @@ from convcli.errors import ShapeError
 from convcli.model import Choice, Method
 
 from ._text import operands_text
+from .limbs import exact_bilinear
 from .taps import correlate_taps
 
-__all__ = ["correlate_valid", "SMALL_WORK"]
+__all__ = ["correlate_valid", "exact_bilinear", "SMALL_WORK"]
 
 # Multiply-adds below which the tap loop is as fast as any method.
 SMALL_WORK = 1 << 15
