@@ -134,6 +134,7 @@ class OpOptions:
     channels: bool = False
     bias: tuple[Any, ...] = ()
     activation: Activation = Activation.NONE
+    groups: int = 1  # torch's groups (with channels): B is O x C/groups x kh x kw
 
     def __post_init__(self) -> None:
         # Accept plain strings from library callers ("same", "numpy") but keep enums inside, so
@@ -173,6 +174,8 @@ class OpOptions:
             out["padding"] = list(self.padding)
         if self.channels:
             out["channels"] = True
+        if self.groups != 1:
+            out["groups"] = self.groups
         if self.bias:
             out["bias"] = list(self.bias)
         if self.activation is not Activation.NONE:

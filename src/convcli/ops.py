@@ -165,7 +165,7 @@ def _match_ndim(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, l
     return a, b, notes
 
 
-def _channel_operands(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _channel_operands(a: np.ndarray, b: np.ndarray, groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """--channels: A as C x H x W and B as O x C x kh x kw (2-D operands are one channel)."""
     if a.ndim == 2:
         a = a[None]
@@ -178,7 +178,7 @@ def _channel_operands(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndar
             f"--channels: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; A must be C x H x W "
             "and B C x kh x kw (one filter) or O x C x kh x kw (O filters)"
         )
-    if a.shape[0] != b.shape[1]:
+    if a.shape[0] != b.shape[1] * groups:
         raise ShapeError(
             f"--channels: A has {a.shape[0]} channels and B has {b.shape[1]}; channel c of A meets "
             "channel c of B, so the counts must match"
@@ -353,7 +353,7 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     kind = result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
     notes: list[str] = []
     if options.channels:
-        a2, b2 = _channel_operands(a, b)
+        a2, b2 = _channel_operands(a, b, options.groups)
     else:
         if max(a.ndim, b.ndim) > 3:
             raise ShapeError(
@@ -412,7 +412,11 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
             short=f"kernel {shape_text(extent)} larger than padded input {shape_text(padded)}",
         )
     out_shape = tuple((p - k) // s + 1 for p, k, s in zip(padded, extent, stride, strict=True))
-    check_allocation(tuple(a2.shape[:-n]) + padded, kind, "the padded input")
+    used = tuple(
+        _materialised(m, bp, k, s, o)
+        for m, bp, k, s, o in zip(m_shape, pads, extent, stride, out_shape, strict=True)
+    )
+    check_allocation(tuple(a2.shape[:-n]) + used, kind, "the padded input")
     check_allocation((b2.shape[0] if options.channels else 1,) + out_shape, kind, "the result")
     if options.bias and len(options.bias) not in (1, b2.shape[0] if options.channels else 1):
         count = b2.shape[0] if options.channels else 1
@@ -427,22 +431,92 @@ def _compute(p: Plan, choices: list[Choice]) -> Any:
     per_output = p.b[0].size if p.options.channels else p.b.size
 
     def compute(x: np.ndarray, k: np.ndarray, f: Any) -> np.ndarray:
-        padded = p.padded(x, f)
-        kernel = dilate(p.kernel(k), p.dilation)
-        sample = (slice(None, None, s) for s in p.stride)
-        if not p.options.channels:
-            out, choice = engine.correlate_valid(padded, kernel, p.options.method)
-            choices.append(choice)
-            return out[tuple(sample)]
-        maps = []
-        spatial = tuple(sample)
-        for o in range(kernel.shape[0]):
-            out, choice = engine.correlate_valid(padded, kernel[o], p.options.method)
-            choices.append(choice)
-            maps.append(out[(0, *spatial)])  # the channel axis is summed away
-        return np.stack(maps)
+        source, stride = _window_input(p, x, f)
+        kernel = p.kernel(k)  # dilation is the engine's: no zeros between the taps
+        if p.options.channels:
+            out, choice = engine.correlate_layer(
+                source,
+                kernel,
+                (stride[0], stride[1]),
+                (p.dilation[0], p.dilation[1]),
+                p.options.groups,
+                p.options.method,
+            )
+        else:
+            out, choice = engine.correlate_strided(source, kernel, stride, p.dilation, p.options.method)
+        choices.append(choice)
+        return out
 
     return _exact(p.kind, p.a, p.b, p.fill, per_output, compute)
+
+
+def _materialised(m: int, pads: tuple[int, int], extent: int, stride: int, out: int) -> int:
+    """How much of one padded axis the computation holds: the span the sampled windows read, or,
+    when a stride leaves gaps between windows, only the windows themselves."""
+    if stride > extent:
+        return out * extent
+    return min(m + pads[0] + pads[1], (out - 1) * stride + extent)
+
+
+def _window_input(p: Plan, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The padded input, only as much of it as the sampled windows read, and the stride to use.
+
+    Where a stride leaves gaps between the windows (stride > dilated kernel), only the windows
+    are gathered, side by side (the stride becomes the window's extent): a padding that would
+    fit in memory only when strided is never built whole.
+    """
+    n = len(p.pads)
+    lead = x.ndim - n
+    k_shape = p.b.shape[-n:]
+    extents = [(k - 1) * d + 1 for k, d in zip(k_shape, p.dilation, strict=True)]
+    if not any(s > e for s, e in zip(p.stride, extents, strict=True)):
+        padded = p.padded(x, fill)
+        used = tuple(
+            slice(0, (o - 1) * s + e) for o, s, e in zip(p.out_shape, p.stride, extents, strict=True)
+        )
+        return padded[(slice(None),) * lead + used], p.stride
+    index = []
+    inside = []
+    strides = []
+    for axis, (m, (before, _after), e, s, o) in enumerate(
+        zip(x.shape[lead:], p.pads, extents, p.stride, p.out_shape, strict=True)
+    ):
+        if s > e:
+            where = (np.arange(o)[:, None] * s + np.arange(e)[None, :]).reshape(-1)
+            strides.append(e)
+        else:
+            where = np.arange((o - 1) * s + e)
+            strides.append(s)
+        source, valid = _source_index(where - before, m, p.boundary)
+        shape = [1] * n
+        shape[axis] = len(where)
+        index.append(source.reshape(shape))
+        inside.append(valid.reshape(shape))
+    key: tuple[Any, ...] = (Ellipsis, *index)
+    out = x[key]
+    mask = np.logical_and.reduce(np.broadcast_arrays(*inside))
+    if not mask.all():
+        out[..., ~mask] = fill
+    return out, tuple(strides)
+
+
+def _source_index(i: np.ndarray, m: int, boundary: Boundary) -> tuple[np.ndarray, np.ndarray]:
+    """For positions ``i`` relative to A's first cell on an axis of length m: which cell of A each
+    reads under the boundary rule (as numpy.pad), and whether it is inside A (else the fill)."""
+    inside = (i >= 0) & (i < m)
+    if boundary is Boundary.FILL:
+        return np.clip(i, 0, m - 1), inside
+    if boundary is Boundary.WRAP:
+        return i % m, np.ones_like(inside)
+    if boundary is Boundary.EDGE:
+        return np.clip(i, 0, m - 1), np.ones_like(inside)
+    if boundary is Boundary.SYMM:
+        r = i % (2 * m)
+        return np.where(r < m, r, 2 * m - 1 - r), np.ones_like(inside)
+    if m == 1:  # mirror of one cell
+        return np.zeros_like(i), np.ones_like(inside)
+    r = i % (2 * m - 2)
+    return np.where(r < m, r, 2 * m - 2 - r), np.ones_like(inside)
 
 
 def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:

@@ -9,6 +9,7 @@ into limbs when that is cheaper than the exact int64 tap loop.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import sys
@@ -406,3 +407,163 @@ def plan(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[Pl
             raise _refuse(method, "no limb split keeps the FFT of these integers within its error bound")
     best = min(candidates, key=lambda p: p.seconds)
     return best, f"{what}: {best.method.value} as asked, {best.how} (est. {_ms(best.seconds)})"
+
+
+# --- layers (channels, filters, groups) ---------------------------------------------------------
+
+_GEMM_MAC = 1.0e-10  # one multiply-add of a well-shaped BLAS product
+_GATHER = 4.0e-9  # one entry copied from strided windows into a window matrix
+_TAP_ENTRY = 6.0e-9  # one output entry added to the running sum of a tap product
+
+
+def _gemm_factor(inner: int, rows: int) -> float:
+    """How much slower than its peak BLAS runs a product with a short inner dimension or few rows."""
+    return (1 + 16 / max(inner, 1)) * (1 + 4 / max(rows, 1))
+
+
+class _Layer:
+    def __init__(
+        self, x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int], groups: int
+    ):
+        from .layer import layer_shape
+
+        self.x, self.w = x, w
+        self.stride, self.dilation, self.groups = stride, dilation, groups
+        self.oh, self.ow = layer_shape(x.shape, w.shape, stride, dilation, groups)
+        o, cg, kh, kw = w.shape
+        self.o, self.cg, self.taps = o, cg, kh * kw
+        self.og = o // groups
+        self.k = cg * kh * kw
+        self.n = self.oh * self.ow
+        self.macs = o * self.k * self.n
+        self.dtype = np.result_type(x.dtype, w.dtype)
+        self.kind = self.dtype.kind
+        self.cplx = self.kind == "c"
+
+    def text(self) -> str:
+        c, h, wd = self.x.shape
+        o, cg, kh, kw = self.w.shape
+        extra = [f"groups {self.groups}"] if self.groups > 1 else []
+        extra += [f"stride {_text(self.stride)}"] if self.stride != (1, 1) else []
+        extra += [f"dilation {_text(self.dilation)}"] if self.dilation != (1, 1) else []
+        tail = f" ({', '.join(extra)})" if extra else ""
+        kind = "object" if self.kind == "O" else "int64" if self.kind in "iu" else str(self.dtype)
+        return f"layer of {o} {cg}x{kh}x{kw} filters on {c}x{h}x{wd} {kind}{tail}"
+
+
+def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
+    """(how, seconds, run(x, w)) for the floating-point layer methods."""
+    from .layer import COLS_BYTES, im2col_gemm, tap_gemms
+
+    scale = 4.0 if ly.cplx else 1.0
+    st, dl, g = ly.stride, ly.dilation, ly.groups
+    plans = []
+    blocks = max(1, math.ceil(g * ly.k * ly.n * 8 / COLS_BYTES))
+    transposed = ly.k >= 64 and ly.og >= 16
+    seconds = (
+        ly.macs * _GEMM_MAC * scale * _gemm_factor(ly.k, ly.og)
+        + g * ly.k * ly.n * _GATHER
+        + blocks * _CALL * 3
+    )
+    plans.append(
+        (
+            f"im2col and one matrix product (BLAS) per block of rows: {g} x ({ly.og} x {ly.k}) times "
+            f"({ly.k} x {ly.n}) in {blocks} block{'s' if blocks > 1 else ''}",
+            seconds,
+            lambda x, w: im2col_gemm(x, w, st, dl, g, transposed),
+        )
+    )
+    if st == (1, 1):
+        c, h, wd = ly.x.shape
+        wide = ly.oh * wd
+        seconds = (
+            ly.o * ly.cg * wide * ly.taps * _GEMM_MAC * scale * _gemm_factor(ly.cg, ly.og) * 1.2
+            + ly.o * wide * ly.taps * _TAP_ENTRY
+            + ly.taps * _CALL * max(1, ly.o * wd * 32 // COLS_BYTES)
+        )
+        plans.append(
+            (
+                f"one matrix product (BLAS) per tap, {ly.taps} of {g} x ({ly.og} x {ly.cg}) times "
+                f"({ly.cg} x {wide}), on views of the input (no copies)",
+                seconds,
+                lambda x, w: tap_gemms(x, w, dl, g),
+            )
+        )
+    return plans
+
+
+def plan_layer(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    method: Method = Method.AUTO,
+) -> tuple[Plan, str]:
+    """The plan for ``layer.conv2d`` and the reason to show for it (every layer method is direct)."""
+    from .layer import exact_taps
+
+    if method not in (Method.AUTO, Method.DIRECT):
+        raise _refuse(method, "a layer is computed as matrix products")
+    ly = _Layer(x, w, stride, dilation, groups)
+    what = ly.text()
+    st, dl, g = stride, dilation, groups
+    taps_seconds = ly.macs * (_TAP_OBJECT if ly.kind == "O" else 1.5e-9) + ly.taps * groups * _CALL
+    taps_plan = Plan(
+        Method.DIRECT,
+        "a tap loop of tensor products over the channels",
+        taps_seconds,
+        lambda: exact_taps(x, w, st, dl, g),
+        faithful=True,
+    )
+    if ly.kind == "O":
+        return taps_plan, f"{what}: exact numbers (integers beyond int64, fractions, symbols): the tap loop"
+    candidates = []
+    if ly.kind in "fc":
+        for how, seconds, run in _layer_float_plans(ly):
+            candidates.append(Plan(Method.DIRECT, how, seconds, functools.partial(run, x, w), faithful=True))
+    else:
+        # int64: a float64 method is exact while max|x|·sum|w[o]| < 2**53 for every filter o, else
+        # in limbs (the caller keeps the true sums inside int64)
+        x_max, w_max = exact.abs_max_int(x), exact.abs_max_int(w)
+        w_l1 = max((exact.l1_int(w[o]) for o in range(w.shape[0])), default=0)
+
+        def l1_of(lim: int) -> int:
+            return w_l1 if lim >= w_max else lim * ly.k
+
+        limbs = exact.plan_limbs(x_max, w_max, exact.direct_fits(l1_of))
+        if limbs is not None:
+            note = _exact_note(
+                limbs, "max|x|·sum|w| < 2**53 keeps every float64 partial sum an exact integer"
+            )
+            for how, seconds, run in _layer_float_plans(ly):
+                convert = (limbs.a_count * x.size + limbs.products * ly.o * ly.n) * _CONVERT
+                candidates.append(
+                    Plan(
+                        Method.DIRECT,
+                        f"{how}; {note}",
+                        limbs.products * seconds + convert,
+                        _layer_limbs(x, w, limbs, run),
+                        faithful=True,
+                    )
+                )
+        candidates.append(taps_plan)
+    best = min(candidates, key=lambda p: p.seconds)
+    runner = min((p for p in candidates if p is not best), key=lambda p: p.seconds, default=None)
+    why = f"{what}: {best.how} (est. {_ms(best.seconds)}"
+    if runner is not None:
+        why += f"; next best est. {_ms(runner.seconds)}"
+    return best, why + ")"
+
+
+def _layer_limbs(
+    x: np.ndarray, w: np.ndarray, limbs: exact.Limbs, run: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> Callable[[], np.ndarray]:
+    def go() -> np.ndarray:
+        pieces = []
+        for sx, xl in exact.split(x, limbs.a_bits, limbs.a_count):
+            for sw, wl in exact.split(w, limbs.k_bits, limbs.k_count):
+                pieces.append((sx + sw, run(xl, wl)))
+        return exact.combine(pieces, rounded=False)
+
+    return go

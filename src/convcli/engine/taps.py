@@ -67,3 +67,32 @@ def _object_taps(a: np.ndarray, k: np.ndarray, out_shape: tuple[int, ...]) -> np
         else:
             out += a[window] * w
     return out
+
+
+def correlate_taps_strided(
+    a: np.ndarray, k: np.ndarray, stride: tuple[int, ...], dilation: tuple[int, ...]
+) -> np.ndarray:
+    """out[i] = sum_u a[i·stride + u·dilation] · k[u]: only the sampled outputs, only the real taps.
+
+    Every dtype; exact zero taps are skipped, float ones kept (0 · inf is nan, as in the sum).
+    """
+    from . import progress
+
+    out_shape = tuple(
+        (m - (p - 1) * d - 1) // s + 1 for m, p, s, d in zip(a.shape, k.shape, stride, dilation, strict=True)
+    )
+    dtype = np.result_type(a.dtype, k.dtype)
+    out = np.zeros(out_shape, dtype=dtype)
+    if dtype.kind == "O":
+        out[...] = 0
+    for tap in np.ndindex(*k.shape):
+        w = k[tap]
+        if dtype.kind in "iubO" and w == 0:
+            continue
+        window = tuple(
+            slice(u * d, u * d + (n - 1) * s + 1, s)
+            for u, d, n, s in zip(tap, dilation, out_shape, stride, strict=True)
+        )
+        out += a[window] * w
+        progress.checkpoint()
+    return out
