@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from . import __version__, formats, ops, output, parsing
 from .closeness import TOLERANCE
+from .engine import progress
 from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
@@ -184,6 +185,11 @@ class _Boundary(TyperGroup):
                 ]
             )
             code = ExitCode.INTERNAL
+        if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+            # Ctrl-C (which the parser may also turn into a status of 130) or SIGTERM: worker
+            # threads still computing stop at their next chunk, so the process ends at once
+            progress.cancel()
+            _stop_watching()
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 
@@ -454,7 +460,8 @@ def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[C
             )
             if sliding:
                 kwargs["options"] = _options(given)
-            func(run=run, **kwargs)
+            with _watching(run):
+                func(run=run, **kwargs)
 
         params = own + shared
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -681,6 +688,7 @@ def _emit(
     A reader of stdout that goes away early (``| head -1``) is not an error: the run goes on
     and ends with its own status (check's verdict, 0 for the others).
     """
+    _stop_watching()
     chosen = _choose_format(run.fmt, run.output)
     if chosen is Format.HTML:
         if not pages:
@@ -728,6 +736,78 @@ def _emit(
     _reading_notes.clear()
 
 
+class _Watch:
+    """Listens to the engine while a command runs: with --verbose, says which method the chooser
+    picked and its estimate before the work starts; on a terminal, draws a progress bar on
+    stderr for work estimated above a second (never on piped output)."""
+
+    def __init__(self, verbose: bool, bar: bool) -> None:
+        self.verbose = verbose
+        self.bar = bar
+        self.announced: set[str] = set()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def started(self, method: str, reason: str, seconds: float, total: int) -> None:
+        if self.verbose and reason not in self.announced:
+            self.announced.add(reason)
+            _note(f"method: {method} ({reason})")
+        if not self.bar or total <= 0 or (seconds < _BAR_SECONDS and self._progress is None):
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=_stderr_console(),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(f"{method}, est. {_seconds_text(seconds)}", total=total)
+        else:
+            task = self._progress.tasks[0]
+            self._progress.update(self._task, total=(task.total or 0) + total)
+
+    def advance(self, done: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, done)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+_BAR_SECONDS = 1.0  # the chooser's estimate above which a run shows progress
+_watch: _Watch | None = None
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
+@contextlib.contextmanager
+def _watching(run: Run) -> Iterator[None]:
+    global _watch
+    progress.resume()
+    bar = sys.stderr.isatty() and (output.stdout_is_terminal() or run.output is not None)
+    _watch = _Watch(run.verbose, bar)
+    try:
+        with progress.listening(_watch):
+            yield
+    finally:
+        _stop_watching()
+        _watch = None
+
+
+def _stop_watching() -> None:
+    if _watch is not None:
+        _watch.stop()
+
+
 def _export(console: Console, path: Path, inputs: list[str]) -> None:
     suffix = path.suffix.lower()
     if suffix == ".svg":
@@ -743,7 +823,8 @@ def _export(console: Console, path: Path, inputs: list[str]) -> None:
 def _emit_result(result: Result, run: Run, inputs: list[str], float64: bool = False) -> None:
     if float64:
         result = formats.rounded_to_float64(result)
-    if run.verbose and result.choice is not None:
+    announced = _watch is not None and result.choice is not None and result.choice.reason in _watch.announced
+    if run.verbose and result.choice is not None and not announced:
         _note(f"method: {result.choice.method} ({result.choice.reason})")
     _emit(
         run,

@@ -25,4 +25,4 @@ def operands_text(a_shape: tuple[int, ...], k_shape: tuple[int, ...], dtype: np.
 
 
 def ms_text(seconds: float) -> str:
-    return f"{seconds * 1e3:.3g} ms" if seconds < 10 else f"{seconds:.3g} s"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import progress
 from ._parallel import WORKERS
 
 __all__ = [
@@ -183,9 +184,12 @@ def correlate_blocks(
             spec *= spec_k
             res = fft.ifftn(spec, axes=axes, **opts)
         del spec
+        done = 0
         for t, start in enumerate(group):
             dst = tuple(slice(s, min(s + st, n)) for s, st, n in zip(start, step, out_shape, strict=True))
             out[dst] = res[(t, *(slice(0, d.stop - d.start) for d in dst))]
+            done += math.prod(d.stop - d.start for d in dst)
+        progress.checkpoint(done)
     return out
 
 

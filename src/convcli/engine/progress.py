@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-__all__ = ["Listener", "listening", "started", "checkpoint", "cancel", "cancelled"]
+__all__ = ["Listener", "listening", "started", "checkpoint", "cancel", "cancelled", "resume"]
 
 
 class Listener(Protocol):
@@ -62,3 +62,8 @@ def cancel() -> None:
 
 def cancelled() -> bool:
     return _stop.is_set()
+
+
+def resume() -> None:
+    """Let computations run again (a new run in the same process, after ``cancel``)."""
+    _stop.clear()

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import progress
 from ._parallel import run_split
 
 __all__ = ["correlate_taps"]
@@ -42,12 +43,15 @@ def correlate_taps(a: np.ndarray, k: np.ndarray, parallel: bool = True) -> np.nd
             r1 = min(r0 + step, hi)
             dest = out[r0:r1]
             scratch = tmp[: r1 - r0]
-            for tap, w in taps:
+            for t, (tap, w) in enumerate(taps):
                 window = (slice(r0 + tap[0], r1 + tap[0]),) + tuple(
                     slice(u, u + n) for u, n in zip(tap[1:], out_shape[1:], strict=True)
                 )
                 np.multiply(a[window], w, out=scratch)
                 dest += scratch
+                if t % 64 == 63:
+                    progress.checkpoint()
+            progress.checkpoint((r1 - r0) * row_items)
 
     run_split(work, out_shape[0], parallel=parallel and out.size * len(taps) > 1 << 18)
     return out
@@ -76,8 +80,6 @@ def correlate_taps_strided(
 
     Every dtype; exact zero taps are skipped, float ones kept (0 · inf is nan, as in the sum).
     """
-    from . import progress
-
     out_shape = tuple(
         (m - (p - 1) * d - 1) // s + 1 for m, p, s, d in zip(a.shape, k.shape, stride, dilation, strict=True)
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import progress
 from ._parallel import run_split
 from .taps import correlate_taps
 
@@ -118,6 +119,7 @@ def _correlate_row_kernel(a2: np.ndarray, kv: np.ndarray, out2: np.ndarray, para
                     dest = out2[r, f0 * cols : f1 * cols].reshape(f1 - f0, cols)
                     # the windows overlap, so BLAS needs them copied into rows of their own
                     _matmul_into(np.ascontiguousarray(x), t, dest)
+                    progress.checkpoint((f1 - f0) * cols)
 
         if folds:
             run_split(fold, folds, parallel=parallel)
@@ -147,6 +149,7 @@ def _correlate_row_kernel(a2: np.ndarray, kv: np.ndarray, out2: np.ndarray, para
                 _matmul_into(a2[r0:r1, j0 : j0 + rest + kw - 1], t[: rest + kw - 1, :rest], out2[r0:r1, j0:])
             if not _finite(out2[r0:r1]):
                 out2[r0:r1] = correlate_taps(a2[r0:r1], kv.reshape(1, -1))
+            progress.checkpoint(count * n)
 
     run_split(work, rows, parallel=parallel)
 
@@ -215,6 +218,7 @@ def _correlate_band(a3: np.ndarray, k3: np.ndarray, out3: np.ndarray, parallel: 
         buf = None if copy_free else np.empty(batch * stacked * cols, dtype=dtype)
         for spec in jobs[lo:hi]:
             job(buf, *spec)
+            progress.checkpoint(spec[2] * rows * spec[4])
 
     run_split(work, len(jobs), parallel=parallel)
 
