@@ -20,7 +20,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console, RenderableType
 from typer.core import TyperGroup
 
 from . import __version__, formats, ops, output, parsing
@@ -44,6 +43,9 @@ from .numbers import kind_of_value
 from .parsing import parse_token
 
 if typing.TYPE_CHECKING:
+    # rich is loaded only to draw: a piped plain run never imports it (start-up time)
+    from rich.console import Console, RenderableType
+
     from .frames import Animation
 
 __all__ = ["app", "main", "ExitCode"]
@@ -69,10 +71,9 @@ _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Clic
 
 
 def _say_error(lines: list[str]) -> None:
-    err = _stderr_console()
-    err.print("error: " + lines[0], markup=False, highlight=False, soft_wrap=True)
+    _note("error: " + lines[0])
     for line in lines[1:]:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        _note(line)
 
 
 _MEMORY_HINTS = {
@@ -602,11 +603,18 @@ def _choose_format(fmt: Format | None, target: Path | None) -> Format:
 
 def _stderr_console() -> Console:
     """Errors and notes quote the user's text: never read as markup (``[red]``) or emoji (``:x:``)."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def _note(text: str, style: str | None = None) -> None:
     """One line on stderr, never wrapped (it may be read by a program)."""
+    if not sys.stderr.isatty():
+        # what rich would print here too (no style off a terminal), without loading rich
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+        return
     _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -667,6 +675,8 @@ class _Terminal:
 
 def _stdout_console(record: bool) -> Console:
     """A console drawing into a _Sink, with stdout's width, colours and encoding."""
+    from rich.console import Console
+
     sink = typing.cast(typing.IO[str], _Sink())
     return Console(file=sink, highlight=False, markup=False, emoji=False, soft_wrap=False, record=record)
 
@@ -705,9 +715,12 @@ def _emit(
         raise UsageError(f'--export saves .html, .svg or .txt, not "{run.export.name}"')
     if run.export is not None and run.output is not None and run.export.resolve() == run.output.resolve():
         raise UsageError("--export and --output name the same file; give each its own")
-    console = _stdout_console(record=run.export is not None)
-    sink = typing.cast(_Sink, console.file)
+    console = sink = None
+    if chosen is Format.TABLE or run.export is not None:  # machine formats never load rich
+        console = _stdout_console(record=run.export is not None)
+        sink = typing.cast(_Sink, console.file)
     if chosen is Format.TABLE:
+        assert console is not None and sink is not None
         if run.output is not None:
             raise UsageError(
                 "--output writes machine formats; the table view is for the terminal (see --export)"
@@ -726,10 +739,12 @@ def _emit(
                     "formatted, never held whole; save it with --output FILE instead"
                 )
             if run.export is not None and isinstance(data, str):
+                assert console is not None and sink is not None
                 console.print(data, end="", soft_wrap=True)  # recorded for the export only
                 sink.take()
             output.to_stdout(data)
     if run.export is not None:
+        assert console is not None
         _export(console, run.export, inputs)
     for note in (*_reading_notes, *notes, *(machine_notes if chosen is not Format.TABLE else ())):
         _note(f"note: {note}")
@@ -1009,6 +1024,8 @@ def _wants_play(play: bool, delay: float | None, run: Run) -> bool:
 
 def _play(animation: Animation, run: Run, delay: float | None, inputs: list[str]) -> None:
     """Play an animation on the terminal; --export saves the frame it ended on."""
+    from rich.console import Console
+
     from .frames import DEFAULT_DELAY
     from .play import play
 

@@ -1,0 +1,66 @@
+"""Start-up: a homework-size run loads only what it needs (SPEC section 6). Timing lives in benchmarks/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+
+# Runs the command in a fresh interpreter and prints, on stderr, the modules it loaded.
+_PROBE = """
+import sys
+from convcli.cli import main
+sys.argv = ["convcli", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def loaded(*args: str) -> tuple[str, set[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=60, cwd=_ROOT
+    )
+    *_, modules = proc.stderr.strip().splitlines()
+    return proc.stdout, set(modules.split())
+
+
+@pytest.mark.parametrize("fmt", [[], ["-f", "json"], ["-f", "csv"]])
+def test_a_piped_run_loads_neither_rich_nor_scipy_nor_sympy(fmt: list[str]) -> None:
+    out, modules = loaded("convolve", "samples/A.txt", "samples/B.txt", *fmt)
+    assert "4" in out and "3" in out
+    heavy = sorted(m for m in modules if m.split(".")[0] in ("rich", "scipy", "sympy"))
+    assert heavy == []
+    assert "convcli.render" not in modules
+
+
+def test_notes_and_errors_reach_a_piped_stderr_without_rich() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, "correlate", "1 nan", "1", "-v"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=_ROOT,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.stdout == "1.0 nan\n"
+    assert lines[0].startswith("method: direct (") and "the tap loop" in lines[0]
+    assert lines[1].startswith("note: nan reached 1 cell: [")
+    assert not any(m.startswith("rich") for m in lines[-1].split())
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, "dot", "samples/A.txt", "samples/B.txt"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=_ROOT,
+    )
+    assert proc.stderr.splitlines()[0] == (
+        "error: dot: A is 5x5 and B is 3x3; the inner dimensions (5 and 3) must match"
+    )
+    assert not any(m.startswith("rich") for m in proc.stderr.splitlines()[-1].split())
