@@ -155,9 +155,11 @@ def correlate_strided(
     -----
     Only the sampled outputs are computed and only the kernel's own taps multiplied, so nan and
     inf reach exactly the cells whose taps read them. With stride 1, the outputs i ≡ r (mod d)
-    form the plain valid correlation of a[r::d] with k (one per phase r, any method); with a
-    stride, 1-D and 2-D inputs use the layer's matrix products, other inputs the sum over the
-    stride's phases (for transforms, forced by ``method``) or the tap loop.
+    form the plain valid correlation of a[r::d] with k (one per phase r, any method). With
+    dilation 1, a stride s sums s plain valid correlations per axis: out[j] = sum over r of
+    correlate(a[r::s], k[r::s])[j]. With both, 1-D and 2-D inputs use the layer's matrix
+    products, other inputs the tap loop (or, for a forced transform method, the stride's phases
+    of the kernel dilated with zeros, recomputed by the tap loop where the result is not finite).
 
     Examples
     --------
@@ -174,6 +176,8 @@ def correlate_strided(
     with np.errstate(over="ignore", invalid="ignore"):
         if all(s == 1 for s in stride):
             return _dilation_phases(a, k, dilation, out_shape, method)
+        if all(d == 1 for d in dilation):
+            return _stride_phases(a, k, stride, dilation, out_shape, method)
         if a.ndim <= 2 and method in (Method.AUTO, Method.DIRECT):
             x = a.reshape((1,) * (3 - a.ndim) + a.shape)
             w = k.reshape((1,) * (4 - k.ndim) + k.shape)
@@ -229,9 +233,14 @@ def _stride_phases(
     choice: Choice | None = None
     for phase in itertools.product(*(range(min(s, p)) for s, p in zip(stride, kd.shape, strict=True))):
         index = tuple(slice(r, None, s) for r, s in zip(phase, stride, strict=True))
-        res, choice = correlate_valid(a[index], kd[index], method)
+        # each phase's rows are read many times: a compact copy costs less than strided reads
+        part = np.ascontiguousarray(a[index]) if a.dtype.kind in "fc" else a[index]
+        res, choice = correlate_valid(part, kd[index], method)
         res = res[tuple(slice(0, n) for n in out_shape)]
-        total = res.copy() if total is None else total + res
+        if total is None:
+            total = res.copy()
+        else:
+            total += res
     assert total is not None and choice is not None
     if total.dtype.kind in "fc" and any(d > 1 for d in dilation) and not np.isfinite(total.sum()):
         # the dilated kernel's zeros would put nan where 0 · inf is no product of the sum

@@ -459,7 +459,7 @@ def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarra
     st, dl, g = ly.stride, ly.dilation, ly.groups
     plans = []
     blocks = max(1, math.ceil(g * ly.k * ly.n * 8 / COLS_BYTES))
-    transposed = ly.k >= 64 and ly.og >= 16
+    transposed = ly.og >= 8
     seconds = (
         ly.macs * _GEMM_MAC * scale * _gemm_factor(ly.k, ly.og)
         + g * ly.k * ly.n * _GATHER
@@ -477,7 +477,16 @@ def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarra
         c, h, wd = ly.x.shape
         wide = ly.oh * wd
         seconds = (
-            ly.o * ly.cg * wide * ly.taps * _GEMM_MAC * scale * _gemm_factor(ly.cg, ly.og) * 1.2
+            # few filters per group make BLAS's per-tap products slow (OpenBLAS splits the other way)
+            ly.o
+            * ly.cg
+            * wide
+            * ly.taps
+            * _GEMM_MAC
+            * scale
+            * _gemm_factor(ly.cg, ly.og)
+            * (1 + 4 / ly.og)
+            * 1.2
             + ly.o * wide * ly.taps * _TAP_ENTRY
             + ly.taps * _CALL * max(1, ly.o * wd * 32 // COLS_BYTES)
         )
