@@ -188,7 +188,7 @@ def test_big_integer_layers_go_through_limbs_exactly() -> None:
 
 
 @needs_torch
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layers, st.integers(0, 2**32))
 def test_layers_agree_with_torch(spec, seed) -> None:
     rng = np.random.default_rng(seed)
@@ -400,7 +400,7 @@ def test_gradient_shapes_are_checked() -> None:
 
 
 @needs_torch
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layers, st.integers(0, 2**32))
 def test_gradients_agree_with_torch_autograd(spec, seed) -> None:
     rng = np.random.default_rng(seed)

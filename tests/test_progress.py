@@ -166,7 +166,7 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
         assert proc.stderr is not None
         fd = proc.stderr.fileno()
         read_until(fd, b"\n", 60)
-        ready, _, _ = select.select([fd], [], [], 1.5)  # a bar would refresh ten times a second
+        ready, _, _ = select.select([fd], [], [], 0.5)  # a bar would refresh ten times a second
         later = os.read(fd, 65536) if ready else b""
         interrupt(proc)
     assert proc.returncode == ExitCode.INTERRUPTED

@@ -334,15 +334,7 @@ def kernel_as_applied(op: Op, b: np.ndarray) -> np.ndarray:
     return np.conj(b) if b.dtype.kind == "c" else b
 
 
-def dilate(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
-    """Insert d-1 zeros between the taps of the last len(dilation) axes."""
-    if all(d == 1 for d in dilation):
-        return k
-    lead = k.ndim - len(dilation)
-    shape = k.shape[:lead] + tuple((n - 1) * d + 1 for n, d in zip(k.shape[lead:], dilation, strict=True))
-    out = np.zeros(shape, dtype=k.dtype)
-    out[(slice(None),) * lead + tuple(slice(None, None, d) for d in dilation)] = k
-    return out
+dilate = engine.dilate
 
 
 def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Plan:

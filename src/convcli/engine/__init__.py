@@ -36,6 +36,7 @@ __all__ = [
     "correlate_valid",
     "correlate_strided",
     "correlate_layer",
+    "dilate",
     "conv2d",
     "conv2d_grad_input",
     "conv2d_grad_weight",
@@ -228,7 +229,7 @@ def _stride_phases(
     """out[j] = sum over phases r of correlate(a[r::s], kd[r::s])[j], kd the dilated kernel:
     each phase a plain valid correlation, so that a forced transform method computes only the
     sampled outputs."""
-    kd = _dilated(k, dilation)
+    kd = dilate(k, dilation)
     total: np.ndarray | None = None
     choice: Choice | None = None
     for phase in itertools.product(*(range(min(s, p)) for s, p in zip(stride, kd.shape, strict=True))):
@@ -253,12 +254,15 @@ def _stride_phases(
     )
 
 
-def _dilated(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
+def dilate(k: np.ndarray, dilation: tuple[int, ...]) -> np.ndarray:
+    """Insert d-1 zeros between the taps of the last len(dilation) axes (for the views that show a
+    dilated kernel, and forced transforms; the sums themselves skip the zeros)."""
     if all(d == 1 for d in dilation):
         return k
-    shape = tuple((n - 1) * d + 1 for n, d in zip(k.shape, dilation, strict=True))
+    lead = k.ndim - len(dilation)
+    shape = k.shape[:lead] + tuple((n - 1) * d + 1 for n, d in zip(k.shape[lead:], dilation, strict=True))
     out = np.zeros(shape, dtype=k.dtype)
-    out[tuple(slice(None, None, d) for d in dilation)] = k
+    out[(slice(None),) * lead + tuple(slice(None, None, d) for d in dilation)] = k
     return out
 
 

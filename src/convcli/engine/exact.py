@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Limbs", "plan_limbs", "split", "combine", "abs_max_int", "l1_int"]
+__all__ = ["Limbs", "plan_limbs", "split", "split_int", "combine", "abs_max_int", "l1_int"]
 
 FLOAT_EXACT = 2**53
 
@@ -128,6 +128,15 @@ def split(x: np.ndarray, bits: int, count: int) -> list[tuple[int, np.ndarray]]:
     """
     if count == 1:
         return [(0, x.astype(np.float64))]
+    return [(bits * j, limb.astype(np.float64)) for j, limb in enumerate(split_int(x, bits, count))]
+
+
+def split_int(x: np.ndarray, bits: int, count: int) -> list[np.ndarray]:
+    """x as ``count`` int64 limbs, x = sum limb_j · 2**(bits·j): the lower limbs hold bits in
+    [0, 2**bits), the top one is the signed rest (x >> shift). Works for int64 and for object
+    arrays of Python ints (whose shifts and masks are exact two's complement too)."""
+    if count == 1:
+        return [x if x.dtype == np.int64 else x.astype(np.int64)]
     mask = (1 << bits) - 1
     out = []
     for j in range(count):
@@ -135,7 +144,7 @@ def split(x: np.ndarray, bits: int, count: int) -> list[tuple[int, np.ndarray]]:
         part = x >> shift if shift else x
         if j < count - 1:
             part = part & mask
-        out.append((shift, part.astype(np.float64)))
+        out.append(np.asarray(part).astype(np.int64))
     return out
 
 

@@ -26,7 +26,9 @@ import numpy as np
 from convcli.model import Kind
 from convcli.numbers import INT64_MAX, abs_max, from_scaled, shrink_int, to_python_ints, to_scaled
 
-__all__ = ["exact_bilinear", "Bilinear", "limb_plan", "split_int", "Digits"]
+from .exact import split_int
+
+__all__ = ["exact_bilinear", "Bilinear", "limb_plan", "Digits"]
 
 Bilinear = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 
@@ -131,23 +133,6 @@ def limb_plan(a_max: int, b_max: int, terms: int) -> tuple[int, int, int, int] |
     if best is None or best[1] * best[3] > _MAX_PRODUCTS:
         return None
     return best
-
-
-def split_int(x: np.ndarray, bits: int, count: int) -> list[np.ndarray]:
-    """x as ``count`` int64 limbs, x = sum limb_j · 2**(bits·j): the lower limbs hold bits in
-    [0, 2**bits), the top one is the signed rest (x >> shift). Works for int64 and for object
-    arrays of Python ints (whose shifts and masks are exact two's complement too)."""
-    if count == 1:
-        return [x if x.dtype == np.int64 else x.astype(np.int64)]
-    mask = (1 << bits) - 1
-    out = []
-    for j in range(count):
-        shift = bits * j
-        part = x >> shift if shift else x
-        if j < count - 1:
-            part = part & mask
-        out.append(np.asarray(part).astype(np.int64))
-    return out
 
 
 class Digits:
