@@ -338,13 +338,13 @@ def _grad_input(
 ) -> np.ndarray:
     o, cg, kh, kw = w.shape
     c, h, wd = input_shape
-    og, k = o // groups, cg * kh * kw
+    og = o // groups
     dtype = np.result_type(grad.dtype, w.dtype)
-    hp, wp = h + 2 * padding[0], wd + 2 * padding[1]
-    if stride == (1, 1) and (dtype.kind not in "fc" or bool(np.isfinite(w).all())):
-        # at stride 1, dx is the layer itself on the zero-padded upstream gradient, with each group's
-        # filters turned 180° and their in and out channels swapped: the fast forward products.
-        # (The padding's zeros meet finite weights only, so they add nothing, not even a nan.)
+    if stride == (1, 1) and cg == 1 and (dtype.kind not in "fc" or bool(np.isfinite(w).all())):
+        # depthwise at stride 1: dx is the layer itself on the zero-padded upstream gradient, with
+        # each group's filters turned 180° and their in and out channels swapped, which runs as
+        # one batched product where col2im would add back channel by channel (measured: 2 ms
+        # against 13). The padding's zeros meet finite weights only: they add nothing, not a nan.
         eh, ew = (kh - 1) * dilation[0], (kw - 1) * dilation[1]
         gp = np.zeros((o, oh + 2 * eh, ow + 2 * ew), dtype=grad.dtype)
         if grad.dtype.kind == "O":
@@ -355,6 +355,26 @@ def _grad_input(
         )
         dxp, _ = conv2d(gp, np.ascontiguousarray(turned), (1, 1), dilation, groups)
         return dxp[:, padding[0] : padding[0] + h, padding[1] : padding[1] + wd]
+    return _grad_input_col2im(grad, w, input_shape, stride, padding, dilation, groups, oh, ow)
+
+
+def _grad_input_col2im(
+    grad: np.ndarray,
+    w: np.ndarray,
+    input_shape: tuple[int, int, int],
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    oh: int,
+    ow: int,
+) -> np.ndarray:
+    """dx as the filters times the upstream gradient, added back window by window (col2im)."""
+    o, cg, kh, kw = w.shape
+    c, h, wd = input_shape
+    og, k = o // groups, cg * kh * kw
+    dtype = np.result_type(grad.dtype, w.dtype)
+    hp, wp = h + 2 * padding[0], wd + 2 * padding[1]
     dx = np.zeros((c, hp, wp), dtype=dtype)
     if dtype.kind == "O":
         dx[...] = 0
