@@ -708,8 +708,14 @@ def goal_interrupt(tmp: Path) -> None:
             "iout.npy",
             "--verbose",
         ]
+        # SIGINT as on a terminal, even if this script runs as a background job (which ignores it)
         with subprocess.Popen(
-            cmd, cwd=tmp, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            cmd,
+            cwd=tmp,
+            env=child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         ) as proc:
             assert proc.stderr is not None
             ready, _, _ = select.select([proc.stderr], [], [], 60)

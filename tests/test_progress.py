@@ -21,6 +21,12 @@ from convcli.model import Method
 CONVCLI = [sys.executable, "-m", "convcli"]
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C as on a terminal, even when this runner was started with SIGINT
+    ignored (as background jobs are), which Python would otherwise honour by never raising."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Recorder:
     def __init__(self) -> None:
         self.plans: list[tuple[str, str, float, int]] = []
@@ -122,6 +128,7 @@ def test_ctrl_c_ends_a_long_run_at_once_and_leaves_no_output(long_inputs) -> Non
         cwd=long_inputs,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
     ) as proc:
         assert proc.stderr is not None and proc.stdout is not None
         announced = read_until(proc.stderr.fileno(), b"\n", 60)
@@ -146,6 +153,7 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
             stdout=terminal,
             stderr=terminal,
             env=env,
+            preexec_fn=default_sigint,
         )
         shown = read_until(controller, b"direct, est. ", 60)
         shown += read_until(controller, b"%", 10)
@@ -162,6 +170,7 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=default_sigint,
     ) as proc:
         assert proc.stderr is not None
         fd = proc.stderr.fileno()
