@@ -135,6 +135,13 @@ def test_blocks_of_rows_cover_the_output(monkeypatch) -> None:
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
     ref1 = loop_layer(x, w, (1, 1), (2, 1), 2).astype(float)
     np.testing.assert_allclose(layer.tap_gemms(x, w, (2, 1), 2), ref1, rtol=1e-12, atol=1e-12)
+    xi, wi = rng.integers(-9, 10, x.shape), rng.integers(-9, 10, w.shape)
+    g = rng.integers(
+        -9, 10, (6, *layer.layer_shape((4, 25, 19), w.shape, (2, 1), (1, 2), 2))
+    )  # padding (1, 0)
+    dx_ref, dw_ref = loop_grads(xi, wi, g, (2, 1), (1, 0), (1, 2), 2)
+    assert engine.conv2d_grad_input(g, wi, xi.shape, (2, 1), (1, 0), (1, 2), 2).tolist() == dx_ref.tolist()
+    assert engine.conv2d_grad_weight(xi, g, wi.shape, (2, 1), (1, 0), (1, 2), 2).tolist() == dw_ref.tolist()
 
 
 def test_the_chooser_picks_products_for_layers_and_says_so() -> None:

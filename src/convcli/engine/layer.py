@@ -54,7 +54,7 @@ Pair = tuple[int, int]
 
 # Bytes of window matrix per block: big enough for BLAS to run at full speed, small enough to
 # stay in cache and to keep the copy a fraction of the input.
-COLS_BYTES = 8 << 20
+COLS_BYTES = 32 << 20
 
 
 def layer_shape(
@@ -90,8 +90,9 @@ def _windows(
     return as_strided(origin, shape, strides, writeable=False)
 
 
-def _row_blocks(oh: int, per_row: int, budget: int = COLS_BYTES) -> list[Pair]:
-    rows = max(1, min(oh, budget // max(per_row, 1)))
+def _row_blocks(oh: int, per_row: int, budget: int | None = None) -> list[Pair]:
+    """Blocks of output rows whose window matrices take about ``budget`` bytes (COLS_BYTES)."""
+    rows = max(1, min(oh, (COLS_BYTES if budget is None else budget) // max(per_row, 1)))
     return [(r0, min(oh, r0 + rows)) for r0 in range(0, oh, rows)]
 
 
