@@ -384,9 +384,10 @@ def _grad_input_col2im(
     for r0, r1 in _row_blocks(oh, groups * k * ow * max(dtype.itemsize, 8)):
         n = (r1 - r0) * ow
         part = g3[:, :, r0 * ow : r1 * ow]
-        # BLAS for floats (as (part^T · w)^T: OpenBLAS runs that orientation faster), numpy's own
-        # exact loops for int64 and Python numbers
-        cols = np.matmul(part.transpose(0, 2, 1), w3t.transpose(0, 2, 1)).transpose(0, 2, 1)
+        # BLAS for floats, numpy's own exact loops for int64 and Python numbers. (The transposed
+        # orientation multiplies faster but leaves the columns strided, and adding them back from
+        # there costs several times more: 52 ms against 7 for C=16, O=32, 128x128, 5x5.)
+        cols = np.matmul(w3t, part)
         cols6 = cols.reshape(groups, cg, kh, kw, r1 - r0, ow)
         for u in range(kh):
             for v in range(kw):
