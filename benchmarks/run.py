@@ -394,7 +394,7 @@ def goal_integers(n: int, reps: int) -> None:
 
 def goal_fractions(n: int, reps: int) -> None:
     say("\n(d) exact fractions: convcli.ops.correlate on an object array of Fractions")
-    from convcli import numbers, ops
+    from convcli import numeric, ops
 
     a = np.empty((n, n), dtype=object)
     a[:] = [[Fraction((i * 7 + j) % 13 - 6, (i + 2 * j) % 5 + 1) for j in range(n)] for i in range(n)]
@@ -406,8 +406,8 @@ def goal_fractions(n: int, reps: int) -> None:
     t, result = timed(lambda: ops.correlate(a, k), reps)
     ok = all(isinstance(v, Fraction) for v in result.value.flat[:100])  # type: ignore[union-attr]
     # where the time goes: the number model's scaling to integers and back, and the engine
-    t_scale, (nums, den, _) = timed(lambda: numbers.to_scaled(a), 1)  # type: ignore[misc]
-    t_back, _ = timed(lambda: numbers.from_scaled(np.zeros((n - 2, n - 2), dtype=np.int64), 48 * den), 1)
+    t_scale, (nums, den, _) = timed(lambda: numeric.to_scaled(a), 1)  # type: ignore[misc]
+    t_back, _ = timed(lambda: numeric.from_scaled(np.zeros((n - 2, n - 2), dtype=np.int64), 48 * den), 1)
     note = f"to_scaled {fmt_s(t_scale)}, from_scaled {fmt_s(t_back)} of it"
     note += "; exact Fractions" if ok else "; NOT Fractions"
     add(

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convcli import numbers, parsing
+from convcli import numeric, parsing
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 
@@ -293,7 +293,7 @@ def test_npy_header_with_a_dimension_of_zero_among_huge_ones(tmp_path):
 def test_npy_larger_than_memory_is_refused_with_its_size(tmp_path, monkeypatch):
     path = tmp_path / "a.npy"
     np.save(path, np.ones((100, 100)))
-    monkeypatch.setattr(numbers, "memory_limit", lambda: 50_000)
+    monkeypatch.setattr(numeric, "memory_limit", lambda: 50_000)
     err = assert_error(run("correlate", str(path), "1"))
     assert "100x100 (10,000 entries" in err
     assert "more than the" in err
@@ -834,8 +834,8 @@ def test_fractions_longer_than_pythons_digit_limit_are_printed():
 def test_int_text_matches_str():
     for n in [0, 1, -1, 10**3000, -(10**3000) + 7, 3**20000, -(7**30000), 10**5000, 10**5000 - 1]:
         with_limit_lifted = _str_without_limit(n)
-        assert numbers.int_text(n) == with_limit_lifted
-        assert numbers.format_number(n) == with_limit_lifted
+        assert numeric.int_text(n) == with_limit_lifted
+        assert numeric.format_number(n) == with_limit_lifted
 
 
 def _str_without_limit(n: int) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import numbers, parsing
+from convcli import numeric, parsing
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError, ParseError
 
@@ -86,10 +86,10 @@ def test_the_digits_limit_can_be_raised(tmp_path):
 def test_repeated_and_shared_denominators_are_counted_once():
     # a million times 1/3 has the denominator 3; 1/2, 1/4, ..., 1/2**k has 2**k
     values = [Fraction(1, 3)] * 1000 + [Fraction(1, 2**k) for k in range(1, 3000)]
-    assert numbers.denominator_overflow(values) is None
-    assert numbers.denominator_overflow([Fraction(1, 10**9999)]) is None
-    assert numbers.denominator_overflow([Fraction(1, 10**10000)]) == (0, 10001)
-    k, digits = numbers.denominator_overflow([1, 2.5, Fraction(1, 7**6000), Fraction(1, 11**5000)])
+    assert numeric.denominator_overflow(values) is None
+    assert numeric.denominator_overflow([Fraction(1, 10**9999)]) is None
+    assert numeric.denominator_overflow([Fraction(1, 10**10000)]) == (0, 10001)
+    k, digits = numeric.denominator_overflow([1, 2.5, Fraction(1, 7**6000), Fraction(1, 11**5000)])
     assert k == 3 and abs(digits - 10278) <= 1  # 6000 log10(7) + 5000 log10(11) = 10277.6
 
 
@@ -192,7 +192,7 @@ class Endless(io.RawIOBase):
 
 def test_the_default_limit_is_256_mebibytes(monkeypatch):
     monkeypatch.delenv("CONVCLI_MAX_INPUT_BYTES", raising=False)
-    assert numbers.INPUT_BYTES.value() == 256 << 20
+    assert numeric.INPUT_BYTES.value() == 256 << 20
     monkeypatch.setenv("CONVCLI_MAX_INPUT_BYTES", "4096")
     stream = Endless()
     with pytest.raises(ParseError, match=r"^<stdin>: holds more than 4,096 bytes"):
@@ -232,7 +232,7 @@ def test_a_limit_must_be_written_in_ascii_digits(monkeypatch):
             "error: the environment variable CONVCLI_MAX_INPUT_BYTES must be a whole number of bytes from "
             f'standard input or a device, got "{value}"\n'
         )
-    limit = numbers.Limit("CONVCLI_TEST_LIMIT", 7, "things")
+    limit = numeric.Limit("CONVCLI_TEST_LIMIT", 7, "things")
     assert limit.value() == 7
     monkeypatch.setenv("CONVCLI_TEST_LIMIT", " 12 ")
     assert limit.value() == 12

@@ -243,7 +243,7 @@ def test_out_of_memory_anywhere_is_the_environment(monkeypatch):
 
     from convcli import ops
     from convcli.cli import app
-    from convcli.numbers import memory_limit
+    from convcli.numeric import memory_limit
 
     def no_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 4.29 GiB for an array")
@@ -267,7 +267,7 @@ def test_out_of_memory_anywhere_is_the_environment(monkeypatch):
 def test_out_of_memory_in_a_real_process():
     import resource
 
-    from convcli.numbers import memory_limit
+    from convcli.numeric import memory_limit
 
     side = 18_000  # a 2.4 GiB int64 array: within convcli's own limit, beyond the ulimit below
     if memory_limit() < 8 * side * side:

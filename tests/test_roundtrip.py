@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from convcli import formats, numbers, parsing, shapes
+from convcli import formats, numeric, parsing, shapes
 from convcli.errors import ConvcliError, ShapeError, UsageError
 from convcli.model import Format, Kind, Mode, Op, OpOptions, Result
 from convcli.ops import convolve, correlate
@@ -69,11 +69,11 @@ def arrays(draw: Any, kind: Kind) -> np.ndarray:
     if kind is Kind.RATIONAL:
         # one proper fraction at least, else the array is an integer one
         values[0] = Fraction(values[0].numerator * 2 + 1, 2)
-    return numbers.array_of(values, shape)
+    return numeric.array_of(values, shape)
 
 
 def _same_number(x: Any, y: Any) -> bool:
-    x, y = numbers.value_of(x), numbers.value_of(y)
+    x, y = numeric.value_of(x), numeric.value_of(y)
     if isinstance(x, complex) or isinstance(y, complex):
         x, y = complex(x), complex(y)
         return _same_number(x.real, y.real) and _same_number(x.imag, y.imag)
@@ -97,16 +97,16 @@ def _text_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def assert_same(back: np.ndarray, original: np.ndarray, shape: tuple[int, ...]) -> None:
     assert back.shape == shape
-    assert numbers.kind_of(back) is numbers.kind_of(original) or (
+    assert numeric.kind_of(back) is numeric.kind_of(original) or (
         # fractions that are all whole numbers read back as integers
-        numbers.kind_of(original) is Kind.RATIONAL
+        numeric.kind_of(original) is Kind.RATIONAL
         and all(Fraction(v).denominator == 1 for v in original.flat)
     )
     assert all(_same_number(x, y) for x, y in zip(back.flat, original.flat, strict=True)), (back, original)
 
 
 def _result(value: np.ndarray) -> Result:
-    return Result(Op.CORRELATE, value, numbers.kind_of(value), value.shape, (1,), OpOptions())
+    return Result(Op.CORRELATE, value, numeric.kind_of(value), value.shape, (1,), OpOptions())
 
 
 def _write(data: str | bytes, suffix: str) -> str:
@@ -390,7 +390,7 @@ def test_write_ups_read_back_as_input_and_as_answers(tmp_path, monkeypatch, suff
     _assert_equal(back.reshape(np.shape(expected)), np.array(_from_json(expected), dtype=object))
     # the same text from standard input (no extension to tell the format) reads the same,
     # except a single symbolic number, which only a file named .md or .tex is known to hold
-    if back.size > 1 or numbers.kind_of(back) is not Kind.SYMBOLIC:
+    if back.size > 1 or numeric.kind_of(back) is not Kind.SYMBOLIC:
         piped = parsing.read_matrix("-", stdin=io.StringIO(written.read_text()))
         _assert_equal(piped, back)
     checked = runner.invoke(app, ["check", *args, "--op", op, "--answer", str(written)])
@@ -403,7 +403,7 @@ def test_write_ups_read_back_as_input_and_as_answers(tmp_path, monkeypatch, suff
 def _assert_equal(a: np.ndarray, b: np.ndarray) -> None:
     assert a.size == b.size
     for x, y in zip(a.flat, b.flat, strict=True):
-        same = _same_number(x, y) if numbers.kind_of_value(x) is not Kind.SYMBOLIC else x == y
+        same = _same_number(x, y) if numeric.kind_of_value(x) is not Kind.SYMBOLIC else x == y
         assert same, (x, y)
 
 

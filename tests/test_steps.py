@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import numbers, ops
+from convcli import numeric, ops
 from convcli.cli import ExitCode, app
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Activation, Boundary, Convention, Mode, Op, OpOptions
@@ -224,7 +224,7 @@ def test_steps_shows_the_cells_whose_products_fit():
 
 
 def test_im2col_refuses_before_allocating(monkeypatch):
-    monkeypatch.setattr(numbers, "memory_limit", lambda: 8 << 30)
+    monkeypatch.setattr(numeric, "memory_limit", lambda: 8 << 30)
     refused(
         run("im2col", "1", "box:1001", "--mode", "full"),
         "im2col's patch matrix (a row per tap, a column per window) would be 1002001x1002001 "

@@ -39,7 +39,7 @@ from .model import (
     Result,
     SlidingOp,
 )
-from .numbers import kind_of_value
+from .numeric import kind_of_value
 from .parsing import parse_token
 
 if typing.TYPE_CHECKING:
@@ -84,7 +84,7 @@ _MEMORY_HINTS = {
 
 
 def _out_of_memory(args: list[str]) -> str:
-    from .numbers import memory_limit
+    from .numeric import memory_limit
 
     command = next((arg for arg in args if not arg.startswith("-")), "")
     hint = _MEMORY_HINTS.get(

@@ -27,7 +27,7 @@ import numpy as np
 from . import ops
 from .errors import UsageError
 from .model import Activation, Kind, Method, Op, OpOptions, Result
-from .numbers import as_kind, common_kind, kind_of, kind_of_value, value_of
+from .numeric import as_kind, common_kind, kind_of, kind_of_value, value_of
 
 __all__ = [
     "TOLERANCE",

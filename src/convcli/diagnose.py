@@ -37,7 +37,7 @@ from .closeness import (
 )
 from .errors import ConvcliError, ShapeError, UsageError
 from .model import Activation, Kind, Op, OpOptions, Result
-from .numbers import display_number, format_number, value_of
+from .numeric import display_number, format_number, value_of
 from .steps import in_kind, operand_kind
 
 __all__ = ["Diagnosis", "CheckReport", "check", "read_answer"]

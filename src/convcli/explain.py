@@ -13,7 +13,7 @@ from . import ops
 from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
-from .numbers import common_kind, format_number, kind_of
+from .numeric import common_kind, format_number, kind_of
 
 __all__ = ["compare", "compare_conventions", "matrix_text", "ConventionComparison", "ConventionRow"]
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import UsageError
 from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
-from .numbers import as_kind, format_number, int_text, value_of
+from .numeric import as_kind, format_number, int_text, value_of
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .diagnose import CheckReport

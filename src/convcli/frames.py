@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ops
 from .model import Op, OpOptions
-from .numbers import display_number
+from .numeric import display_number
 from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import Step, Steps, cell_name, definition, derive, factor_text, step_lines
 from .text import SCATTER_RULE, options_text, transpose_options_text

@@ -18,7 +18,7 @@ import numpy as np
 from . import engine
 from .errors import ShapeError, UsageError
 from .model import Activation, Boundary, Choice, Convention, Kind, Mode, Op, OpOptions, Result
-from .numbers import (
+from .numeric import (
     as_kind,
     check_allocation,
     check_float_range,
@@ -584,7 +584,7 @@ def convolve(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> 
     Parameters
     ----------
     a, b : ndarray
-        The input and the kernel, of any number kind (see ``convcli.numbers``).
+        The input and the kernel, of any number kind (see ``convcli.numeric``).
     options : OpOptions
         ``mode`` {'valid', 'same', 'full'} (default 'valid'): valid gives only the positions
         where one operand covers the other (m-p+1 per axis), same gives A's shape, full every

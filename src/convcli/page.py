@@ -28,7 +28,7 @@ from .errors import UsageError
 from .formats import format_check
 from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
 from .model import Format
-from .numbers import display_number
+from .numeric import display_number
 from .ops import shape_text
 from .text import options_text
 

@@ -25,7 +25,7 @@ from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network, dims_text
 from .model import Comparison, Convention, Op, Result, Undefined
-from .numbers import display_number
+from .numeric import display_number
 from .ops import shape_text
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines

@@ -25,7 +25,7 @@ from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
 from .model import Convention, Kind, Mode, Op, OpOptions
-from .numbers import value_of
+from .numeric import value_of
 from .steps import cell_step, geometry, layout
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "compute", "describe"]

@@ -18,7 +18,7 @@ from . import ops
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .model import Activation, Boundary, Kind, Op, OpOptions
-from .numbers import as_kind, check_allocation, display_number, kind_of, kind_of_value, value_of
+from .numeric import as_kind, check_allocation, display_number, kind_of, kind_of_value, value_of
 
 __all__ = [
     "Step",

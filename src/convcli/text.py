@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .model import Op, OpOptions
-from .numbers import display_number
+from .numeric import display_number
 
 if TYPE_CHECKING:
     from .transpose import TransposeOptions

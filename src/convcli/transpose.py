@@ -17,7 +17,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, UsageError
 from .model import Kind
-from .numbers import check_allocation, shrink_int
+from .numeric import check_allocation, shrink_int
 
 __all__ = [
     "TransposeOptions",
@@ -267,7 +267,7 @@ def conv_transpose(a: np.ndarray, b: np.ndarray, options: TransposeOptions | Non
     Parameters
     ----------
     a, b : ndarray
-        The input and the kernel, 1-D or 2-D, of any number kind (see ``convcli.numbers``). With
+        The input and the kernel, 1-D or 2-D, of any number kind (see ``convcli.numeric``). With
         ``options.channels``: A is C_in x H x W, B is C_in x C_out x kh x kw.
     options : TransposeOptions
         ``stride`` s, ``padding`` p, ``output_padding`` a and ``dilation`` d per axis.

@@ -269,7 +269,7 @@ def _check_grad(
 
 
 def _kind_of(*arrays: np.ndarray) -> Kind:
-    from convcli.numbers import common_kind, kind_of
+    from convcli.numeric import common_kind, kind_of
 
     return common_kind(kind_of(a) for a in arrays)
 

@@ -9,7 +9,7 @@ its bounds allow), and the pieces are added as multi-word integers, in base-2**3
 int64 arrays. Python ints appear only at the very end, for the entries that do not fit int64.
 
 Fractions are integers over one common denominator: scaled up, computed as integers, divided
-back once (``numbers.to_scaled`` and ``numbers.from_scaled``).
+back once (``numeric.to_scaled`` and ``numeric.from_scaled``).
 
 A padding value (``fill``) belongs to the first operand: it is cut into the same limbs, so that
 padding a limb gives the limb of the padded input.
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from convcli.model import Kind
-from convcli.numbers import INT64_MAX, abs_max, from_scaled, shrink_int, to_python_ints, to_scaled
+from convcli.numeric import INT64_MAX, abs_max, from_scaled, shrink_int, to_python_ints, to_scaled
 
 from .exact import split_int
 

@@ -2,7 +2,7 @@
 
 Everything here is pure: it returns arrays or raises ParseError (ConvcliError for a terminal on
 standard input); it never prints, never exits and never evaluates its input as code. Every
-entry is read by ``tokens`` and every array built by ``numbers.array_of``, so all readers give
+entry is read by ``tokens`` and every array built by ``numeric.array_of``, so all readers give
 the kinds of the number model (int64, exact ints, Fractions, float64, complex128, symbols).
 
 - ``resolve``: what an argument is (standard input, a file, a named kernel, an inline literal).

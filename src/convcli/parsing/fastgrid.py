@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from convcli import numbers
+from convcli import numeric
 
 from . import grammar
 
@@ -181,7 +181,7 @@ def _quietly(read: Callable[[], Any]) -> Any:
 
 def _saturated(values: np.ndarray) -> bool:
     """Whether fromstring may have saturated a value beyond int64 to int64's bounds."""
-    return bool(values.max() == numbers.INT64_MAX or values.min() == -numbers.INT64_MAX - 1)
+    return bool(values.max() == numeric.INT64_MAX or values.min() == -numeric.INT64_MAX - 1)
 
 
 def _loadtxt_path(path: str, dtype: type, rows: int | None) -> np.ndarray | None:

@@ -9,7 +9,7 @@ import tokenize
 
 import numpy as np
 
-from convcli import numbers
+from convcli import numeric
 from convcli.errors import ParseError
 from convcli.model import Kind
 
@@ -74,7 +74,7 @@ def load_npy(path: str | os.PathLike[str], *, source: str) -> np.ndarray:
             "expected a complete .npy file (is it truncated?)",
             source=source,
         )
-    numbers.check_allocation(tuple(shape), _NPY_KINDS[dtype.kind], f"the array in {source}")
+    numeric.check_allocation(tuple(shape), _NPY_KINDS[dtype.kind], f"the array in {source}")
     try:
         array = np.load(path, mmap_mode="r" if size > _MMAP_BYTES else None, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -129,7 +129,7 @@ def _npy_numbers(array: np.ndarray, source: str) -> np.ndarray:
     if kind == "b":
         array = array.astype(np.int64)
     elif kind == "u" and array.dtype.itemsize == 8:
-        if array.size and array.max() > numbers.INT64_MAX:
+        if array.size and array.max() > numeric.INT64_MAX:
             array = array.astype(object)  # exact Python ints
         else:
             array = array.astype(np.int64)

@@ -14,7 +14,7 @@ from typing import IO, Any, AnyStr
 
 import numpy as np
 
-from convcli import numbers
+from convcli import numeric
 from convcli.errors import ConvcliError, ParseError
 
 from . import fastgrid
@@ -201,9 +201,9 @@ _CHUNK = 1 << 20
 
 def _read_stream(read: Callable[[int], AnyStr], src: Source, head: AnyStr | None = None) -> AnyStr:
     """All of a stream of unknown length (a pipe, a device), read in chunks: at most
-    ``numbers.INPUT_BYTES``, and no further than a NUL byte or bytes that are not UTF-8, which
+    ``numeric.INPUT_BYTES``, and no further than a NUL byte or bytes that are not UTF-8, which
     end the reading at once (``yes``, /dev/zero and /dev/urandom never end by themselves)."""
-    limit = numbers.INPUT_BYTES.value()
+    limit = numeric.INPUT_BYTES.value()
     chunks: list[Any] = [] if head is None else [head]
     size = 0 if head is None else len(head)
     utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -225,7 +225,7 @@ def _read_stream(read: Callable[[int], AnyStr], src: Source, head: AnyStr | None
         elif "\x00" in chunk:
             normalise_text("".join(chunks), src)
         if size > limit:
-            raise src.error(f"holds more than {limit:,} bytes; expected {numbers.INPUT_BYTES.words()}")
+            raise src.error(f"holds more than {limit:,} bytes; expected {numeric.INPUT_BYTES.words()}")
     return chunks[0][:0].join(chunks) if chunks else read(0)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from convcli import numbers
+from convcli import numeric
 from convcli.errors import ParseError
 
 __all__ = [
@@ -165,22 +165,22 @@ def decode(data: bytes, src: Source) -> str:
 def build_array(
     values: list[Any], shape: tuple[int, ...], where: Callable[[int, str], ParseError]
 ) -> np.ndarray:
-    """``numbers.array_of``, turning an entry too large for float64 into a located error.
+    """``numeric.array_of``, turning an entry too large for float64 into a located error.
 
     ``where(k, reason)`` returns the ParseError for the ``k``-th value. Fractions whose common
-    denominator would be too long (``numbers.DENOMINATOR_DIGITS``) are refused here, before any
+    denominator would be too long (``numeric.DENOMINATOR_DIGITS``) are refused here, before any
     arithmetic scales them to it.
     """
-    overflow = numbers.denominator_overflow(values)
+    overflow = numeric.denominator_overflow(values)
     if overflow is not None:
         k, digits = overflow
         raise where(
             k,
-            f'"{shown(numbers.format_number(values[k]))}" makes the common denominator of the fractions '
-            f"about {digits:,} digits long; expected {numbers.DENOMINATOR_DIGITS.words()}",
+            f'"{shown(numeric.format_number(values[k]))}" makes the common denominator of the fractions '
+            f"about {digits:,} digits long; expected {numeric.DENOMINATOR_DIGITS.words()}",
         )
     try:
-        return numbers.array_of(values, shape)
+        return numeric.array_of(values, shape)
     except OverflowError:
         pass
     for k, value in enumerate(values):
@@ -191,7 +191,7 @@ def build_array(
         except OverflowError:
             raise where(
                 k,
-                f'"{shown(numbers.format_number(value))}" is too large for a float64 (the largest '
+                f'"{shown(numeric.format_number(value))}" is too large for a float64 (the largest '
                 "is about 1.8e308), the type of every entry once any entry is a decimal or complex "
                 "(--exact reads decimals exactly)",
             ) from None

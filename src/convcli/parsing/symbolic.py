@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from convcli import numbers
+from convcli import numeric
 from convcli.errors import MissingExtraError
 
 from .tokens import parse_number
@@ -81,13 +81,13 @@ def expression(text: str, *, exact: bool = False) -> Any:
     def bad() -> ValueError:
         return ValueError(f'expected a number or an expression such as a*w+b*x, found "{text}"')
 
-    limit = numbers.EXPANDED_TERMS.value()
+    limit = numeric.EXPANDED_TERMS.value()
 
     def counted(value: Any, terms: int) -> tuple[Any, int]:
         if terms > limit:
             raise ValueError(
                 f'"{text[:40]}" has more than {limit:,} terms when expanded; expected '
-                f"{numbers.EXPANDED_TERMS.words()}"
+                f"{numeric.EXPANDED_TERMS.words()}"
             )
         return value, terms
 

@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 from typing import Any
 
-from convcli.numbers import EXACT_EXPONENT_LIMIT
+from convcli.numeric import EXACT_EXPONENT_LIMIT
 
 from .source import MINUS, shown
 

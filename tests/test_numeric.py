@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import numbers
+from convcli import numeric
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 from convcli.model import Kind
@@ -94,7 +94,7 @@ def test_complex_has_no_exact_form():
 
 def test_a_fraction_beyond_float64_is_named_too():
     with pytest.raises(ConvcliError, match=r"^A\[1\] \(10000"):
-        numbers.check_float_range(
+        numeric.check_float_range(
             Kind.FLOAT, [("A", np.array([Fraction(1, 3), Fraction(10**400, 3)], dtype=object)), ("B", 0.5)]
         )
 
@@ -104,9 +104,9 @@ def test_integers_that_fit_are_not_refused():
     result = run("correlate", str(big), "0.5", "-f", "json")
     assert result.exit_code == ExitCode.OK
     assert json.loads(result.stdout)["result"] == [[big * 0.5]]
-    numbers.check_float_range(Kind.FLOAT, [("A", np.array([big], dtype=object)), ("B", np.array([0.5]))])
+    numeric.check_float_range(Kind.FLOAT, [("A", np.array([big], dtype=object)), ("B", np.array([0.5]))])
     # without a decimal, nothing becomes a float
-    numbers.check_float_range(Kind.INTEGER, [("A", np.array([10**400], dtype=object))])
+    numeric.check_float_range(Kind.INTEGER, [("A", np.array([10**400], dtype=object))])
 
 
 NINES = "9" * 4000
@@ -136,13 +136,13 @@ def test_symbolic_numbers_within_the_limit_are_written_out():
 
 
 def test_the_limit_follows_python():
-    assert numbers.int_text_limit() == 4300
+    assert numeric.int_text_limit() == 4300
     import sys
 
     old = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)  # as PYTHONINTMAXSTRDIGITS=0 sets it
     try:
-        numbers.check_symbolic_digits(
+        numeric.check_symbolic_digits(
             [("A", np.array([10**5000], dtype=object)), ("B", np.array([10**5000]))], 1
         )
     finally:
