@@ -178,17 +178,17 @@ def test_equal_symbolic():
 
 
 def test_compare_says_convolve_and_correlate_agree_when_only_rounding_differs():
-    from convcli import explain, ops
+    from convcli import comparison, ops
 
     b = np.array([[0.6369616873214543, 0.2697867137638703, 0.04097352393619469]])
     a = np.full((1, 6), 0.016527635528529094)
     # the same three products, added in another order: the sums differ in their last bit
     assert not np.array_equal(ops.convolve(a, b).value, ops.correlate(a, b).value)
-    flip = explain.compare(a, b).facts[0]
+    flip = comparison.compare(a, b).facts[0]
     assert flip.topic == "flip"
     assert flip.text.endswith("correlate slides B as it is, yet for these inputs the results agree.")
     a[0, 0] += 1e-6
-    assert explain.compare(a, b).facts[0].text.endswith(". They agree only for a symmetric kernel.")
+    assert comparison.compare(a, b).facts[0].text.endswith(". They agree only for a symmetric kernel.")
 
 
 def test_im2col_compares_by_the_rule():

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from convcli import explain, ops
+from convcli import comparison, ops
 from convcli.errors import UsageError
 from convcli.formats import format_comparison, format_result, matrix_plain
 from convcli.model import Format, Mode, OpOptions
@@ -103,7 +103,7 @@ def test_npy_round_trip_and_refusals():
 
 
 def test_compare_json_has_results_and_errors():
-    doc = json.loads(format_comparison(explain.compare(SEED_A, SEED_B), Format.JSON))
+    doc = json.loads(format_comparison(comparison.compare(SEED_A, SEED_B), Format.JSON))
     assert doc["results"]["convolve"] == {"shape": [3, 3], "result": [[4, 3, 4], [2, 4, 3], [2, 3, 4]]}
     assert doc["results"]["dot"] == {
         "error": "dot: A is 5x5 and B is 3x3; the inner dimensions (5 and 3) must match"
@@ -118,7 +118,7 @@ def test_compare_json_has_results_and_errors():
 
 
 def test_compare_plain_sections():
-    text = format_comparison(explain.compare(WINDOW, SEED_B), Format.PLAIN)
+    text = format_comparison(comparison.compare(WINDOW, SEED_B), Format.PLAIN)
     assert text.startswith(
         "# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n\n# B equals"
     )
@@ -127,7 +127,7 @@ def test_compare_plain_sections():
 
 def test_compare_refuses_csv():
     with pytest.raises(UsageError):
-        format_comparison(explain.compare(WINDOW, SEED_B, OpOptions(mode=Mode.VALID)), Format.CSV)
+        format_comparison(comparison.compare(WINDOW, SEED_B, OpOptions(mode=Mode.VALID)), Format.CSV)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_a_large_result_is_a_stream_of_unaligned_rows():
 
 def test_explaining_documents_past_the_limit_are_refused(monkeypatch):
     monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "17")
-    cmp = explain.compare(SEED_A, SEED_B)
+    cmp = comparison.compare(SEED_A, SEED_B)
     with pytest.raises(UsageError) as err:
         format_comparison(cmp, Format.PLAIN)
     assert err.value.message == (

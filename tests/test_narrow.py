@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import diagnose, explain, kernels, layers, ops, render, shapes
+from convcli import comparison, diagnose, kernels, layers, ops, render, shapes
 from convcli.model import Op, OpOptions
 from convcli.steps import derive, derive_cells, im2col
 from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
@@ -54,9 +54,9 @@ def _shape(w):
 
 
 VIEWS = {
-    "compare": lambda w: render.comparison_view(explain.compare(SEED_A, B2), width=w),
+    "compare": lambda w: render.comparison_view(comparison.compare(SEED_A, B2), width=w),
     "conventions": lambda w: render.conventions_view(
-        explain.compare_conventions(np.array([1, 2, 3, 4, 5]), np.array([1, 2]), OpOptions(mode="same")),
+        comparison.compare_conventions(np.array([1, 2, 3, 4, 5]), np.array([1, 2]), OpOptions(mode="same")),
         width=w,
     ),
     "check": _check,

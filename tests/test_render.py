@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import diagnose, explain, ops, render
+from convcli import comparison, diagnose, ops, render
 from convcli.model import Mode, Op, OpOptions
 from convcli.steps import derive, derive_cells
 
@@ -48,8 +48,8 @@ CASES = {
     "check_60": (_check, 60),
     "check_80": (_check, 80),
     "convolve_seed_60": (lambda w: render.result_view(ops.convolve(SEED_A, SEED_B), width=w), 60),
-    "compare_seed_60": (lambda w: render.comparison_view(explain.compare(SEED_A, SEED_B), width=w), 60),
-    "compare_window_b2_80": (lambda w: render.comparison_view(explain.compare(WINDOW, B2), width=w), 80),
+    "compare_seed_60": (lambda w: render.comparison_view(comparison.compare(SEED_A, SEED_B), width=w), 60),
+    "compare_window_b2_80": (lambda w: render.comparison_view(comparison.compare(WINDOW, B2), width=w), 80),
     "elementwise_sum_80": (lambda w: render.result_view(ops.elementwise_sum(WINDOW, B2), width=w), 80),
     "big_summary_60": (
         lambda w: render.result_view(ops.correlate(_ramp(), np.ones((1, 1), dtype=np.int64)), width=w),
@@ -74,5 +74,5 @@ def test_brackets_in_explanations_are_not_markup():
 
     a = parse_inline("a b; c d", source="A")
     b = parse_inline("w x; y z", source="B")
-    text = draw(render.comparison_view(explain.compare(a, b), width=100), 100)
+    text = draw(render.comparison_view(comparison.compare(a, b), width=100), 100)
     assert "convolve slides B turned 180° ([[z, y], [x, w]]) over A" in text

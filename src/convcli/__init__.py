@@ -23,7 +23,7 @@ _PUBLIC = {
     "Op": "model",
     "OpOptions": "model",
     "Result": "model",
-    "compare": "explain",
+    "compare": "comparison",
     "convolve": "ops",
     "correlate": "ops",
     "dot": "ops",

@@ -938,11 +938,11 @@ ConventionsOpt = Annotated[
     sliding=True,
 )
 def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, options: OpOptions) -> None:
-    from . import explain
+    from . import comparison
 
     A, B = _read_pair(a, b, run.exact)
     if conventions:
-        by_library = explain.compare_conventions(A, B, options)
+        by_library = comparison.compare_conventions(A, B, options)
         _emit(
             run,
             [a, b],
@@ -951,7 +951,7 @@ def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, 
             pages=True,  # so that its own message says which formats it has
         )
         return
-    cmp = explain.compare(A, B, options)
+    cmp = comparison.compare(A, B, options)
     _emit(
         run,
         [a, b],

@@ -24,8 +24,8 @@ from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
 from .numeric import as_kind, format_number, int_text, value_of
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
+    from .comparison import ConventionComparison
     from .diagnose import CheckReport
-    from .explain import ConventionComparison
     from .frames import Animation
     from .kernels import KernelInfo
     from .layers import Explanation, Network
@@ -530,7 +530,7 @@ def _latex_terms(step: Step) -> str:
 def format_steps(steps: Steps, fmt: Format) -> str:
     """steps in a machine format: plain lines in the seed's notation, json per SPEC §4, and
     markdown and latex for write-ups."""
-    from .explain import matrix_text
+    from .comparison import matrix_text
     from .steps import cell_name, definition, step_lines
 
     _check_whole(

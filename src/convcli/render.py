@@ -19,8 +19,8 @@ from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
+from .comparison import ConventionComparison, ConventionRow
 from .diagnose import CheckReport
-from .explain import ConventionComparison, ConventionRow
 from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network, dims_text

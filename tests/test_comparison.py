@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcli import explain
+from convcli import comparison
 from convcli.model import Op, OpOptions
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
 
 def facts(a, b, options=None):
-    return {fact.topic: fact.text for fact in explain.compare(a, b, options).facts}
+    return {fact.topic: fact.text for fact in comparison.compare(a, b, options).facts}
 
 
 def test_symmetric_kernel_means_no_difference():
@@ -48,12 +48,12 @@ def test_dot_is_a_matrix_product():
 
 
 def test_the_seed_results():
-    cmp = explain.compare(WINDOW, SEED_B)
+    cmp = comparison.compare(WINDOW, SEED_B)
     assert cmp.results[Op.CONVOLVE].value.tolist() == [[4]]
     assert cmp.results[Op.CORRELATE].value.tolist() == [[4]]
     assert cmp.results[Op.ELEMENTWISE_SUM].value[()] == 4
     assert cmp.results[Op.DOT].value.tolist() == [[2, 1, 2], [1, 1, 1], [1, 0, 1]]
-    cmp = explain.compare(WINDOW, B2)
+    cmp = comparison.compare(WINDOW, B2)
     assert (cmp.results[Op.CONVOLVE].value.tolist(), cmp.results[Op.CORRELATE].value.tolist()) == ([[4]], [[3]])
 
 
