@@ -11,7 +11,7 @@ from scipy import signal
 
 from convcli.engine import correlate_valid
 from convcli.engine import exact as exact_mod
-from convcli.engine.chooser import plan
+from convcli.engine.chooser import choose
 from convcli.engine.fft import correlate_fft, fast_length, fft_error_factor
 from convcli.engine.separable import rank_one_factors
 from convcli.engine.taps import correlate_taps
@@ -144,8 +144,8 @@ def test_nan_and_inf_reach_only_their_cells_whatever_the_method() -> None:
 
 
 def chosen(a_shape: tuple[int, ...], k: np.ndarray) -> Method:
-    # plan() only looks at float inputs' shapes: zeros cost nothing to allocate
-    return plan(np.zeros(a_shape), k)[0].method
+    # choose() only looks at float inputs' shapes: zeros cost nothing to allocate
+    return choose(np.zeros(a_shape), k)[0].method
 
 
 def test_chooser_small_is_direct() -> None:
@@ -168,13 +168,13 @@ def test_chooser_representative_sizes() -> None:
 
 def test_chooser_explains_itself() -> None:
     rng = np.random.default_rng(9)
-    best, reason = plan(np.zeros((2048, 2048)), rng.standard_normal((3, 3)))
+    best, reason = choose(np.zeros((2048, 2048)), rng.standard_normal((3, 3)))
     assert reason.startswith("3x3 kernel on 2048x2048 float64: direct")
     assert "est." in reason
     g = np.exp(-(np.linspace(-1, 1, 9) ** 2))
-    _, reason = plan(np.zeros((1024, 1024)), np.outer(g, g))
+    _, reason = choose(np.zeros((1024, 1024)), np.outer(g, g))
     assert "separable rank-1 kernel, two 1-D passes (9 + 9 taps instead of 81)" in reason
-    _, reason = plan(np.zeros((500,)), np.ones(5), Method.FFT)
+    _, reason = choose(np.zeros((500,)), np.ones(5), Method.FFT)
     assert reason.startswith("kernel of 5 on 1-D float64 of 500: fft as asked")
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from convcli import engine, ops
 from convcli.engine import layer
-from convcli.engine.chooser import plan_layer
+from convcli.engine.chooser import choose_layer
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Boundary, Method, OpOptions
 
@@ -147,16 +147,16 @@ def test_blocks_of_rows_cover_the_output(monkeypatch) -> None:
 def test_the_chooser_picks_products_for_layers_and_says_so() -> None:
     rng = np.random.default_rng(6)
     x, w = np.zeros((64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
-    best, reason = plan_layer(x, w, (1, 1), (1, 1), 1)
+    best, reason = choose_layer(x, w, (1, 1), (1, 1), 1)
     assert reason.startswith("layer of 64 64x3x3 filters on 64x56x56 float64: im2col")
     assert "est." in reason
     # many channels, few filters and a big image: the window matrix would cost more than the products
-    best, reason = plan_layer(np.zeros((64, 256, 256)), rng.standard_normal((1, 64, 3, 3)), (1, 1), (1, 1), 1)
+    best, reason = choose_layer(np.zeros((64, 256, 256)), rng.standard_normal((1, 64, 3, 3)), (1, 1), (1, 1), 1)
     assert "per tap" in best.how
-    _, reason = plan_layer(np.zeros((8, 20, 20)), rng.standard_normal((8, 1, 3, 3)), (2, 2), (1, 1), 8)
+    _, reason = choose_layer(np.zeros((8, 20, 20)), rng.standard_normal((8, 1, 3, 3)), (2, 2), (1, 1), 8)
     assert "(groups 8, stride 2x2)" in reason
     with pytest.raises(UsageError, match="--method fft cannot be used here"):
-        plan_layer(x, w, (1, 1), (1, 1), 1, Method.FFT)
+        choose_layer(x, w, (1, 1), (1, 1), 1, Method.FFT)
 
 
 def test_groups_must_divide_channels_and_filters() -> None:

@@ -102,9 +102,9 @@ def _correlate(a: np.ndarray, k: np.ndarray, method: Method) -> tuple[np.ndarray
         reason = f"{what}: {work} multiply-adds, the tap loop"
         progress.started(Method.DIRECT.value, reason, 0.0, 0)
         return correlate_taps(a, k), Choice(Method.DIRECT, reason)
-    from .chooser import plan
+    from .chooser import choose
 
-    chosen, reason = plan(a, k, method)
+    chosen, reason = choose(a, k, method)
     progress.started(
         chosen.method.value, reason, chosen.seconds, math.prod(chosen_out_shape(a.shape, k.shape))
     )

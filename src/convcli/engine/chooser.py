@@ -38,7 +38,7 @@ from .toeplitz import (
     toeplitz_rows,
 )
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Candidate", "choose", "choose_layer"]
 
 _SMALL_WORK = 1 << 15  # as engine.SMALL_WORK (not imported: the package imports this module)
 
@@ -56,7 +56,7 @@ _CALL_FFT = 3e-5  # fixed cost of one transform call and its arrays
 
 
 @dataclass(frozen=True)
-class Plan:
+class Candidate:
     """A method, how it will run, its estimated time, and the work to run it."""
 
     method: Method
@@ -142,11 +142,11 @@ def _blocks_seconds(
     return units * _FFT["scipy" if scipy_fft else "numpy"] + copies + importing, scipy_fft
 
 
-# --- the plans ----------------------------------------------------------------------------------
+# --- the candidates -------------------------------------------------------------------------------
 
 
 class _Problem:
-    """The operands and what every plan needs to know about them."""
+    """The operands and what every candidate needs to know about them."""
 
     def __init__(self, a: np.ndarray, k: np.ndarray) -> None:
         self.a, self.k = a, k
@@ -178,10 +178,10 @@ class _Problem:
         return self.k_l1 if lim >= self.k_max else lim * self.k_nonzero
 
 
-def _tap_plan(pr: _Problem) -> Plan:
+def _tap_candidate(pr: _Problem) -> Candidate:
     seconds = _taps_seconds(pr.out_size, pr.taps(), pr.kind)
     how = f"the tap loop ({pr.taps()} vectorised multiply-add passes)"
-    return Plan(Method.DIRECT, how, seconds, lambda: correlate_taps(pr.a, pr.k), faithful=True)
+    return Candidate(Method.DIRECT, how, seconds, lambda: correlate_taps(pr.a, pr.k), faithful=True)
 
 
 def _with_limbs(
@@ -213,17 +213,19 @@ def _exact_note(limbs: exact.Limbs, bound: str) -> str:
     return f"exact: {bound}" + (f", with {split}" if split else "")
 
 
-def _direct_plans(pr: _Problem) -> list[Plan]:
-    plans = [_tap_plan(pr)]
+def _direct_candidates(pr: _Problem) -> list[Candidate]:
+    candidates = [_tap_candidate(pr)]
     if pr.kind == "O":
-        return plans
+        return candidates
     if pr.a.ndim == 1:
         # numpy's own 1-D correlate: a compiled dot product per output, exact for int64 (it
         # conjugates its second operand, so a complex kernel goes in conjugated)
         kernel = np.conj(pr.k) if pr.cplx else pr.k
         seconds = pr.work * _NUMPY_CORRELATE + 1e-5
         run = lambda: np.correlate(pr.a, kernel, mode="valid")  # noqa: E731
-        plans.append(Plan(Method.DIRECT, "numpy.correlate (a compiled 1-D sum)", seconds, run, faithful=True))
+        candidates.append(
+            Candidate(Method.DIRECT, "numpy.correlate (a compiled 1-D sum)", seconds, run, faithful=True)
+        )
     out3 = tuple(1 for _ in range(3 - len(pr.out_shape))) + pr.out_shape
     k3 = tuple(1 for _ in range(3 - pr.k.ndim)) + pr.k.shape
     one = _toeplitz_seconds(out3, k3, pr.cplx)  # type: ignore[arg-type]
@@ -233,23 +235,23 @@ def _direct_plans(pr: _Problem) -> list[Plan]:
         return correlate_toeplitz(_as3(a), _as3(k)).reshape(pr.out_shape)
 
     if not pr.integer:
-        plans.append(Plan(Method.DIRECT, how, one, lambda: float_run(pr.a, pr.k), faithful=True))
-        return plans
+        candidates.append(Candidate(Method.DIRECT, how, one, lambda: float_run(pr.a, pr.k), faithful=True))
+        return candidates
     limbs = exact.plan_limbs(pr.a_max, pr.k_max, exact.direct_fits(pr.k_l1_of))
     if limbs is not None:
         note = _exact_note(limbs, "max|A|·sum|B| < 2**53 keeps every float64 partial sum an exact integer")
-        plans.append(
-            Plan(
+        candidates.append(
+            Candidate(
                 Method.DIRECT,
                 f"{how}; {note}",
                 _limb_cost(pr, limbs, one),
                 _with_limbs(pr, limbs, float_run, rounded=False),
             )
         )
-    return plans
+    return candidates
 
 
-def _separable_plans(pr: _Problem) -> list[Plan]:
+def _separable_candidates(pr: _Problem) -> list[Candidate]:
     factors = pr.factors
     if factors is None or pr.kind == "O":
         return []
@@ -284,11 +286,11 @@ def _separable_plans(pr: _Problem) -> list[Plan]:
         return x
 
     if not pr.integer:
-        return [Plan(Method.SEPARABLE, how, seconds, lambda: run_passes(pr.a, passes))]
+        return [Candidate(Method.SEPARABLE, how, seconds, lambda: run_passes(pr.a, passes))]
 
     # integers: the float passes are exact while max|a|·sum|k| < 2**53 (sum|k| = product of the
     # factors' sums); otherwise the passes run as exact int64 tap loops
-    plans = []
+    candidates = []
     int_taps = sum(v.shape[0] for _, v in passes)
     int_seconds = _taps_seconds(pr.out_size, int_taps, "i") * 1.3
 
@@ -298,7 +300,7 @@ def _separable_plans(pr: _Problem) -> list[Plan]:
             x = correlate_taps(x, pass_kernel(ax, v))
         return x
 
-    plans.append(Plan(Method.SEPARABLE, how + " as exact int64 tap loops", int_seconds, int_run))
+    candidates.append(Candidate(Method.SEPARABLE, how + " as exact int64 tap loops", int_seconds, int_run))
     if pr.a_max * pr.k_l1 < exact.FLOAT_EXACT:
         note = "exact: max|A|·sum|B| < 2**53 keeps every float64 partial sum an exact integer"
         limbs = exact.Limbs(max(pr.a_max.bit_length(), 1), 1, max(pr.k_max.bit_length(), 1), 1)
@@ -307,18 +309,18 @@ def _separable_plans(pr: _Problem) -> list[Plan]:
             # one limb each: al is the whole input in float64, and the factors are exact
             return run_passes(al, [(ax, v.astype(np.float64)) for ax, v in passes])
 
-        plans.append(
-            Plan(
+        candidates.append(
+            Candidate(
                 Method.SEPARABLE,
                 f"{how}; {note}",
                 _limb_cost(pr, limbs, seconds),
                 _with_limbs(pr, limbs, limb_run, rounded=False),
             )
         )
-    return plans
+    return candidates
 
 
-def _fft_plans(pr: _Problem, method: Method) -> list[Plan]:
+def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
     if pr.kind == "O":
         return []
     a_shape, k_shape = tuple(pr.a.shape), tuple(pr.k.shape)
@@ -346,7 +348,7 @@ def _fft_plans(pr: _Problem, method: Method) -> list[Plan]:
 
         count = math.prod(min(length, m) for length, m in zip(lengths, a_shape, strict=True))
     if not pr.integer:
-        return [Plan(method, how, one, lambda: float_run(pr.a, pr.k))]
+        return [Candidate(method, how, one, lambda: float_run(pr.a, pr.k))]
     factor = fft_error_factor(math.prod(lengths))
     limbs = exact.plan_limbs(pr.a_max, pr.k_max, exact.fft_fits(factor, count, pr.k_l1_of))
     if limbs is None:
@@ -358,7 +360,7 @@ def _fft_plans(pr: _Problem, method: Method) -> list[Plan]:
     )
     note = _exact_note(limbs, f"FFT error bound {worst:.2g} < 1/4, so rounding gives the exact integers")
     return [
-        Plan(
+        Candidate(
             method,
             f"{how}; {note}",
             _limb_cost(pr, limbs, one),
@@ -371,38 +373,38 @@ def _refuse(method: Method, why: str) -> UsageError:
     return UsageError(f"--method {method.value} cannot be used here: {why}; use --method auto or direct")
 
 
-def plan(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[Plan, str]:
-    """The plan for ``correlate_valid(a, k, method)`` and the reason to show for it."""
+def choose(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[Candidate, str]:
+    """The candidate to run for ``correlate_valid(a, k, method)`` and the reason to show for it."""
     pr = _Problem(a, k)
     what = operands_text(tuple(a.shape), tuple(k.shape), pr.dtype)
     if method is Method.AUTO:
         if pr.kind == "O":
             reason = "exact numbers (integers beyond int64, fractions, symbols): the tap loop"
-            return _tap_plan(pr), f"{what}: {reason}"
+            return _tap_candidate(pr), f"{what}: {reason}"
         if pr.work <= _SMALL_WORK:
-            return _tap_plan(pr), f"{what}: {pr.work} multiply-adds: the tap loop"
-        plans = _direct_plans(pr) + _separable_plans(pr) + _fft_plans(pr, Method.FFT)
-        plans += _fft_plans(pr, Method.OVERLAP_ADD)
-        plans.sort(key=lambda p: p.seconds)
-        best = plans[0]
-        runner = next((p for p in plans[1:] if p.method is not best.method), None)
+            return _tap_candidate(pr), f"{what}: {pr.work} multiply-adds: the tap loop"
+        candidates = _direct_candidates(pr) + _separable_candidates(pr) + _fft_candidates(pr, Method.FFT)
+        candidates += _fft_candidates(pr, Method.OVERLAP_ADD)
+        candidates.sort(key=lambda p: p.seconds)
+        best = candidates[0]
+        runner = next((p for p in candidates[1:] if p.method is not best.method), None)
         why = f"{what}: {best.method.value}, {best.how} (est. {_ms(best.seconds)}"
         if runner is not None:
             why += f"; {runner.method.value} est. {_ms(runner.seconds)}"
         return best, why + ")"
 
     if method is Method.DIRECT:
-        candidates = _direct_plans(pr)
+        candidates = _direct_candidates(pr)
     elif pr.kind == "O":
         raise _refuse(method, "exact numbers beyond int64, fractions or symbols are summed directly")
     elif method is Method.SEPARABLE:
-        candidates = _separable_plans(pr)
+        candidates = _separable_candidates(pr)
         if not candidates:
             raise _refuse(
                 method, f"the {_text(tuple(k.shape))} kernel is not separable (its rank is above 1)"
             )
     else:
-        candidates = _fft_plans(pr, method)
+        candidates = _fft_candidates(pr, method)
         if not candidates:
             raise _refuse(method, "no limb split keeps the FFT of these integers within its error bound")
     best = min(candidates, key=lambda p: p.seconds)
@@ -451,13 +453,15 @@ class _Layer:
         return f"layer of {o} {cg}x{kh}x{kw} filters on {c}x{h}x{wd} {kind}{tail}"
 
 
-def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
+def _layer_float_candidates(
+    ly: _Layer,
+) -> list[tuple[str, float, Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
     """(how, seconds, run(x, w)) for the floating-point layer methods."""
     from .layer import COLS_BYTES, im2col_gemm, tap_gemms
 
     scale = 4.0 if ly.cplx else 1.0
     st, dl, g = ly.stride, ly.dilation, ly.groups
-    plans = []
+    candidates = []
     blocks = max(1, math.ceil(g * ly.k * ly.n * 8 / COLS_BYTES))
     transposed = ly.og >= 8
     seconds = (
@@ -465,7 +469,7 @@ def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarra
         + g * ly.k * ly.n * _GATHER
         + blocks * _CALL * 3
     )
-    plans.append(
+    candidates.append(
         (
             f"im2col and one matrix product (BLAS) per block of rows: {g} x ({ly.og} x {ly.k}) times "
             f"({ly.k} x {ly.n}) in {blocks} block{'s' if blocks > 1 else ''}",
@@ -490,7 +494,7 @@ def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarra
             + ly.o * wide * ly.taps * _TAP_ENTRY
             + ly.taps * _CALL * max(1, ly.o * wd * 32 // COLS_BYTES)
         )
-        plans.append(
+        candidates.append(
             (
                 f"one matrix product (BLAS) per tap, {ly.taps} of {g} x ({ly.og} x {ly.cg}) times "
                 f"({ly.cg} x {wide}), on views of the input (no copies)",
@@ -498,18 +502,18 @@ def _layer_float_plans(ly: _Layer) -> list[tuple[str, float, Callable[[np.ndarra
                 lambda x, w: tap_gemms(x, w, dl, g),
             )
         )
-    return plans
+    return candidates
 
 
-def plan_layer(
+def choose_layer(
     x: np.ndarray,
     w: np.ndarray,
     stride: tuple[int, int],
     dilation: tuple[int, int],
     groups: int,
     method: Method = Method.AUTO,
-) -> tuple[Plan, str]:
-    """The plan for ``layer.conv2d`` and the reason to show for it (every layer method is direct)."""
+) -> tuple[Candidate, str]:
+    """The candidate to run for ``layer.conv2d``, and the reason to show (every layer method is direct)."""
     from .layer import exact_taps
 
     if method not in (Method.AUTO, Method.DIRECT):
@@ -518,7 +522,7 @@ def plan_layer(
     what = ly.text()
     st, dl, g = stride, dilation, groups
     taps_seconds = ly.macs * (_TAP_OBJECT if ly.kind == "O" else 1.5e-9) + ly.taps * groups * _CALL
-    taps_plan = Plan(
+    taps_candidate = Candidate(
         Method.DIRECT,
         "a tap loop of tensor products over the channels",
         taps_seconds,
@@ -526,11 +530,16 @@ def plan_layer(
         faithful=True,
     )
     if ly.kind == "O":
-        return taps_plan, f"{what}: exact numbers (integers beyond int64, fractions, symbols): the tap loop"
+        return (
+            taps_candidate,
+            f"{what}: exact numbers (integers beyond int64, fractions, symbols): the tap loop",
+        )
     candidates = []
     if ly.kind in "fc":
-        for how, seconds, run in _layer_float_plans(ly):
-            candidates.append(Plan(Method.DIRECT, how, seconds, functools.partial(run, x, w), faithful=True))
+        for how, seconds, run in _layer_float_candidates(ly):
+            candidates.append(
+                Candidate(Method.DIRECT, how, seconds, functools.partial(run, x, w), faithful=True)
+            )
     else:
         # int64: a float64 method is exact while max|x|·sum|w[o]| < 2**53 for every filter o, else
         # in limbs (the caller keeps the true sums inside int64)
@@ -545,10 +554,10 @@ def plan_layer(
             note = _exact_note(
                 limbs, "max|x|·sum|w| < 2**53 keeps every float64 partial sum an exact integer"
             )
-            for how, seconds, run in _layer_float_plans(ly):
+            for how, seconds, run in _layer_float_candidates(ly):
                 convert = (limbs.a_count * x.size + limbs.products * ly.o * ly.n) * _CONVERT
                 candidates.append(
-                    Plan(
+                    Candidate(
                         Method.DIRECT,
                         f"{how}; {note}",
                         limbs.products * seconds + convert,
@@ -556,7 +565,7 @@ def plan_layer(
                         faithful=True,
                     )
                 )
-        candidates.append(taps_plan)
+        candidates.append(taps_candidate)
     best = min(candidates, key=lambda p: p.seconds)
     runner = min((p for p in candidates if p is not best), key=lambda p: p.seconds, default=None)
     why = f"{what}: {best.how} (est. {_ms(best.seconds)}"

@@ -19,7 +19,7 @@ positions a stride skips):
     width W and the kw - 1 columns past its end are dropped.
 
 Exact operands (int64 through float64 limbs, Python numbers by tensor products per tap) and the
-choice among these are in ``chooser.plan_layer``. The gradients reuse the same window geometry:
+choice among these are in ``chooser.choose_layer``. The gradients reuse the same window geometry:
 the weight gradient is a product of the upstream gradient with the same window matrix, the input
 gradient a product of the filters with the upstream gradient, added back window by window
 (col2im).
@@ -234,10 +234,10 @@ def conv2d(
     >>> conv2d(x, np.ones((1, 1, 2, 2), dtype=np.int64), stride=(2, 2))[0].tolist()
     [[[10, 18], [42, 50]]]
     """
-    from .chooser import plan_layer
+    from .chooser import choose_layer
 
     layer_shape(x.shape, w.shape, stride, dilation, groups)
-    chosen, reason = plan_layer(x, w, stride, dilation, groups, method)
+    chosen, reason = choose_layer(x, w, stride, dilation, groups, method)
     oh, ow = layer_shape(x.shape, w.shape, stride, dilation, groups)
     progress.started(chosen.method.value, reason, chosen.seconds, w.shape[0] * oh * ow)
     with np.errstate(over="ignore", invalid="ignore"):

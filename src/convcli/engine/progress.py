@@ -1,6 +1,6 @@
 """How far a long computation has got, told to whoever listens; and how to stop it.
 
-The engine never prints: before it runs a plan it calls ``started`` (the method, why, the
+The engine never prints: before it runs a method it calls ``started`` (the method, why, the
 estimated time and how many output entries it will make), and its chunked loops call
 ``checkpoint`` with the entries each chunk finished. The command line listens (``listening``)
 and draws a progress bar. ``cancel`` makes every later checkpoint raise KeyboardInterrupt, in
@@ -19,7 +19,7 @@ __all__ = ["Listener", "listening", "started", "checkpoint", "cancel", "cancelle
 
 class Listener(Protocol):
     def started(self, method: str, reason: str, seconds: float, total: int) -> None:
-        """A plan is about to run: ``total`` output entries, about ``seconds`` seconds."""
+        """A method is about to run: ``total`` output entries, about ``seconds`` seconds."""
 
     def advance(self, done: int) -> None:
         """``done`` more output entries are finished (called from any thread)."""
