@@ -151,7 +151,9 @@ def test_the_chooser_picks_products_for_layers_and_says_so() -> None:
     assert reason.startswith("layer of 64 64x3x3 filters on 64x56x56 float64: im2col")
     assert "est." in reason
     # many channels, few filters and a big image: the window matrix would cost more than the products
-    best, reason = choose_layer(np.zeros((64, 256, 256)), rng.standard_normal((1, 64, 3, 3)), (1, 1), (1, 1), 1)
+    best, reason = choose_layer(
+        np.zeros((64, 256, 256)), rng.standard_normal((1, 64, 3, 3)), (1, 1), (1, 1), 1
+    )
     assert "per tap" in best.how
     _, reason = choose_layer(np.zeros((8, 20, 20)), rng.standard_normal((8, 1, 3, 3)), (2, 2), (1, 1), 8)
     assert "(groups 8, stride 2x2)" in reason
@@ -293,7 +295,7 @@ def test_nan_and_inf_reach_only_the_cells_their_taps_read(kh, kw, sh, sw, dh, dw
 
 
 def test_a_stride_over_a_huge_padding_builds_only_the_windows() -> None:
-    plan = ops.plan(
+    plan = ops.lay_out(
         ops.Op.CORRELATE,
         np.array([[1, 2], [3, 4]]),
         np.array([[1]]),
@@ -323,7 +325,7 @@ def test_gathered_windows_equal_the_padded_input_for_every_boundary(boundary) ->
         ((1, 0, 5, 3), (3, 7), (2, 1)),
     ]:
         options = OpOptions(padding=pad, stride=stride, dilation=dilation, boundary=boundary, fillvalue=-2)
-        plan = ops.plan(ops.Op.CORRELATE, a, k, options)
+        plan = ops.lay_out(ops.Op.CORRELATE, a, k, options)
         padded = plan.padded()
         ref = loop_strided(padded.astype(float), k.astype(float), plan.stride, plan.dilation)
         assert ops.correlate(a, k, options).value.tolist() == ref.astype(int).tolist()

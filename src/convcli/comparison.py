@@ -75,8 +75,8 @@ def _flip_fact(
     try:
         # the kernels exactly as the two operations slide them (with --channels only the
         # spatial axes turn)
-        turned = ops.plan(Op.CONVOLVE, a, b, options).kernel()
-        applied = ops.plan(Op.CORRELATE, a, b, options).kernel()
+        turned = ops.lay_out(Op.CONVOLVE, a, b, options).kernel()
+        applied = ops.lay_out(Op.CORRELATE, a, b, options).kernel()
     except (ShapeError, UsageError):
         spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
         turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
@@ -169,7 +169,7 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
             "kernel), which --channels shows.",
         )
     try:
-        p = ops.plan(Op.CORRELATE, a, b, replace(options, channels=True))
+        p = ops.lay_out(Op.CORRELATE, a, b, replace(options, channels=True))
     except (ShapeError, UsageError):
         return Fact(
             "depth", "With channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
@@ -296,7 +296,7 @@ def compare_conventions(
         for op in (Op.CONVOLVE, Op.CORRELATE):
             try:
                 results[op] = ops.run(op, a, b, opts)
-                pads[op] = ops.plan(op, a, b, opts).pads
+                pads[op] = ops.lay_out(op, a, b, opts).pads
             except (ShapeError, UsageError) as exc:
                 results[op] = Undefined(exc.message, exc.message.split("(", 1)[0].strip())
         if not first:

@@ -42,8 +42,8 @@ __all__ = [
     "shape_text",
     "same_start",
     "same_pads",
-    "plan",
-    "Plan",
+    "lay_out",
+    "Layout",
     "kernel_as_applied",
     "dilate",
     "nonfinite_notes",
@@ -249,7 +249,7 @@ def same_pads(
 
 
 @dataclass(frozen=True)
-class Plan:
+class Layout:
     """Everything about one convolve/correlate except the arithmetic; steps and im2col read it.
 
     ``a`` and ``b`` are in the result's kind with matched axes (with --channels, A is C x H x W and
@@ -337,7 +337,7 @@ def kernel_as_applied(op: Op, b: np.ndarray) -> np.ndarray:
 dilate = engine.dilate
 
 
-def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Plan:
+def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Layout:
     """Check shapes and options and work out padding, stride and dilation per axis."""
     options = options or OpOptions()
     _require_nonempty(op, a, b)
@@ -413,13 +413,13 @@ def plan(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None)
     if options.bias and len(options.bias) not in (1, b2.shape[0] if options.channels else 1):
         count = b2.shape[0] if options.channels else 1
         raise UsageError(f"--bias takes one value, or one per filter ({count}); got {len(options.bias)}")
-    return Plan(
+    return Layout(
         op, options, kind, a2, b2, fill, boundary, tuple(pads), stride, dilation, out_shape, tuple(notes)
     )
 
 
-def _compute(p: Plan, choices: list[Choice]) -> Any:
-    """The arithmetic of a plan: exact for integers and rationals (see _exact)."""
+def _compute(p: Layout, choices: list[Choice]) -> Any:
+    """The arithmetic of a layout: exact for integers and rationals (see _exact)."""
     per_output = p.b[0].size if p.options.channels else p.b.size
 
     def compute(x: np.ndarray, k: np.ndarray, f: Any) -> np.ndarray:
@@ -450,7 +450,7 @@ def _materialised(m: int, pads: tuple[int, int], extent: int, stride: int, out: 
     return min(m + pads[0] + pads[1], (out - 1) * stride + extent)
 
 
-def _window_input(p: Plan, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+def _window_input(p: Layout, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tuple[int, ...]]:
     """The padded input, only as much of it as the sampled windows read, and the stride to use.
 
     Where a stride leaves gaps between the windows (stride > dilated kernel), only the windows
@@ -511,7 +511,7 @@ def _source_index(i: np.ndarray, m: int, boundary: Boundary) -> tuple[np.ndarray
     return np.where(r < m, r, 2 * m - 2 - r), np.ones_like(inside)
 
 
-def _finish(p: Plan, value: np.ndarray) -> tuple[np.ndarray, Kind]:
+def _finish(p: Layout, value: np.ndarray) -> tuple[np.ndarray, Kind]:
     """Bias and activation: y = f(x·w + b)."""
     kind = p.kind
     if p.options.bias:
@@ -570,7 +570,7 @@ def _add_exact(value: np.ndarray, bias: np.ndarray, kind: Kind) -> np.ndarray:
 
 
 def _sliding(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Result:
-    p = plan(op, a, b, options)
+    p = lay_out(op, a, b, options)
     choices: list[Choice] = []
     value, kind = _finish(p, np.asarray(_compute(p, choices)))
     value = value.reshape(p.result_shape(a.shape, b.shape))

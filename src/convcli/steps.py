@@ -204,7 +204,7 @@ def _holds(dtype: np.dtype, v: Any) -> bool:
 class Geometry:
     """Which cells of A each output cell of convolve or correlate reads, and the kernel they meet.
 
-    ``plan`` is ops.plan of the operation made from stand-ins of the operands' shapes, so that its
+    ``layout`` is ops.lay_out of the operation made from stand-ins of the operands' shapes, so that its
     padding, stride, dilation and shapes are known without converting (or copying) a large A
     (its fill and bias are stand-ins too: ``options`` holds the real ones); ``a`` and ``kernel``
     are the operands themselves, ``kernel`` as applied (turned 180° for
@@ -212,7 +212,7 @@ class Geometry:
     padded position (the boundary rule of ops applied to the indices), -1 where the fill value is.
     """
 
-    plan: ops.Plan
+    layout: ops.Layout
     options: OpOptions
     a: np.ndarray
     b: np.ndarray
@@ -224,7 +224,7 @@ class Geometry:
 
     @property
     def spatial(self) -> int:
-        return len(self.plan.pads)
+        return len(self.layout.pads)
 
     def filter_and_place(self, cell: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
         """The filter and the spatial position of a result cell."""
@@ -237,8 +237,8 @@ class Geometry:
     def taps(self, where: tuple[int, ...]) -> list[np.ndarray]:
         """Per spatial axis, the padded positions that output position ``where`` reads."""
         k_shape = self.kernel.shape[-self.spatial :]
-        origin = self.plan.window_origin(where)
-        return [o + np.arange(n) * d for o, n, d in zip(origin, k_shape, self.plan.dilation, strict=True)]
+        origin = self.layout.window_origin(where)
+        return [o + np.arange(n) * d for o, n, d in zip(origin, k_shape, self.layout.dilation, strict=True)]
 
     def read(self, positions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The padded input at the outer product of per-axis ``positions``, and which of those
@@ -253,7 +253,7 @@ class Geometry:
             shape = [1] * self.spatial
             shape[axis] = -1
             filled = filled | (i < 0).reshape(shape)
-            before, _ = self.plan.pads[axis]
+            before, _ = self.layout.pads[axis]
             m = self.a.shape[self.a.ndim - self.spatial + axis]
             outside = outside | ((p < before) | (p >= before + m)).reshape(shape)
         if filled.any():
@@ -267,21 +267,21 @@ class Geometry:
         return self.read([np.arange(len(m)) for m in self.maps])
 
 
-def layout(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: OpOptions) -> ops.Plan:
-    """ops.plan of ``op`` on stand-ins of operands of these shapes: its padding, stride, dilation
+def layout(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: OpOptions) -> ops.Layout:
+    """ops.lay_out of ``op`` on stand-ins of operands of these shapes: its padding, stride, dilation
     and shapes, at no cost whatever the operands hold. Its fill and bias are stand-ins too (a
-    fill that is not 0 stays so, to show when the plan puts 0 in its place)."""
+    fill that is not 0 stays so, to show when the layout puts 0 in its place)."""
     stand_in = replace(
         options,
         fillvalue=0.0 if _is_zero(options.fillvalue) else 1.0,
         bias=(0.0,) * len(options.bias),
     )
     zero = np.float64(0)
-    return ops.plan(op, np.broadcast_to(zero, a_shape), np.broadcast_to(zero, b_shape), stand_in)
+    return ops.lay_out(op, np.broadcast_to(zero, a_shape), np.broadcast_to(zero, b_shape), stand_in)
 
 
 def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
-    """The kind of the result of convolve or correlate (the fill value counts even where the plan
+    """The kind of the result of convolve or correlate (the fill value counts even where the layout
     puts 0 in its place, as in ops), decided as ops decides it: refusing numbers it would lose."""
     return ops.result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
 
@@ -289,7 +289,7 @@ def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
 def geometry(
     op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None, *, kind: Kind | None = None
 ) -> Geometry:
-    """The Geometry of convolve or correlate on A and B: as cheap as planning, whatever A holds.
+    """The Geometry of convolve or correlate on A and B: as cheap as laying it out, whatever A holds.
 
     ``kind``, when the caller knows it, is the result's kind, with A and B already in it (or
     integers, for an exact result): then nothing is scanned or converted.
@@ -358,7 +358,7 @@ def _sliding_steps(
     chosen: bool,
     padded: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Steps:
-    p = g.plan
+    p = g.layout
     if padded is None:
         padded = _padded(g)
     return Steps(
@@ -403,7 +403,7 @@ def derive_sliding(
 
     Only the cells shown are computed (the result's shape comes from the geometry), on Python
     numbers, exact for every kind; the test suite checks that they agree with ops, which
-    computes the same plan in bulk.
+    computes the same layout in bulk.
     """
     g = geometry(op, a, b, options)
     cells, total_cells = _cells(g.shape, at, max_steps, terms_per_cell(g), max_terms)
@@ -496,7 +496,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     if op not in (Op.CONVOLVE, Op.CORRELATE):
         raise UsageError("im2col applies to convolve and correlate")
     g = geometry(op, a, b, options)
-    p = g.plan
+    p = g.layout
     kernel = g.kernel
     spatial = g.spatial
     k_spatial = kernel.shape[-spatial:]
@@ -615,7 +615,7 @@ def step_lines(steps: Steps, step: Step) -> list[str]:
 
 
 def cell_terms(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> int:
-    """How many products make one cell of ``op``'s result (as cheap as planning)."""
+    """How many products make one cell of ``op``'s result (as cheap as laying it out)."""
     if op is Op.ELEMENTWISE_SUM:
         return int(a.size)
     if op is Op.DOT:

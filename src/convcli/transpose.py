@@ -78,7 +78,7 @@ class TransposeResult:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _ScatterLayout:
     """The operands in the result's kind and every per-axis size, before any arithmetic."""
 
     a: np.ndarray  # spatial (1-D or 2-D), or C_in x H x W with channels
@@ -178,7 +178,7 @@ def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray,
     return a, b, []
 
 
-def _plan(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Plan:
+def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _ScatterLayout:
     a2, b2, notes = _operands(a, b, options.channels)
     a2, b2, kind = ops._unify(a2, b2)
     n = 2 if options.channels else a2.ndim
@@ -203,7 +203,7 @@ def _plan(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Plan:
             short=f"output size {_axes(out_shape, 'x')} is too small",
         )
     check_allocation(tuple(b2.shape[:-n][-1:]) + uncropped, kind, "the result before cropping")
-    return _Plan(
+    return _ScatterLayout(
         a2,
         b2,
         kind,
@@ -223,7 +223,7 @@ def _axes(values: tuple[int, ...], sep: str = ",") -> str:
     return sep.join(str(v) for v in values)
 
 
-def _placement(p: _Plan, tap: tuple[int, ...], in_shape: tuple[int, ...]) -> tuple[slice, ...]:
+def _placement(p: _ScatterLayout, tap: tuple[int, ...], in_shape: tuple[int, ...]) -> tuple[slice, ...]:
     """Where the input lands for one kernel tap: every s-th cell from u*d (uncropped coordinates)."""
     return tuple(
         slice(u * d, u * d + (i - 1) * s + 1, s)
@@ -231,7 +231,7 @@ def _placement(p: _Plan, tap: tuple[int, ...], in_shape: tuple[int, ...]) -> tup
     )
 
 
-def _scatter(p: _Plan, x: np.ndarray, k: np.ndarray, crop: bool = True) -> np.ndarray:
+def _scatter(p: _ScatterLayout, x: np.ndarray, k: np.ndarray, crop: bool = True) -> np.ndarray:
     """The scatter-add, one vectorised step per kernel tap: out[i*s + u*d] += x[i] * k[u]."""
     dtype = np.result_type(x.dtype, k.dtype)
     exact = dtype.kind in "iuO"
@@ -257,7 +257,7 @@ def _scatter(p: _Plan, x: np.ndarray, k: np.ndarray, crop: bool = True) -> np.nd
     return out[(Ellipsis, *window)]
 
 
-def _finish(p: _Plan, value: np.ndarray) -> np.ndarray:
+def _finish(p: _ScatterLayout, value: np.ndarray) -> np.ndarray:
     return value[0] if p.squeeze else value
 
 
@@ -295,7 +295,7 @@ def conv_transpose(a: np.ndarray, b: np.ndarray, options: TransposeOptions | Non
            [ 4, 12,  9]])
     """
     options = options or TransposeOptions()
-    p = _plan(a, b, options)
+    p = _lay_out(a, b, options)
     value = ops._exact(p.kind, p.a, p.b, None, p.terms, lambda x, k, _f: _scatter(p, x, k))
     value = _finish(p, np.asarray(value))
     notes = p.notes + ops.nonfinite_notes(value)
@@ -410,7 +410,7 @@ def scatter_steps(
     ``at`` picks one cell of A; otherwise the first ``max_steps`` cells (row by row) are shown.
     """
     options = options or TransposeOptions()
-    p = _plan(a, b, options)
+    p = _lay_out(a, b, options)
     result = conv_transpose(a, b, options).value
     uncropped = conv_transpose(a, b, replace(options, padding=(0,))).value
     n = p.spatial
