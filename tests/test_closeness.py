@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convcli.closeness import Expected, equal, exact_problem, right_result, scale_of
-from convcli.model import Activation, Boundary, Mode, Op, OpOptions
+from convcli.model import Activation, BoundaryRule, Mode, Op, OpOptions
 
 from .conftest import B2, SEED_A
 
@@ -88,7 +88,7 @@ def test_the_scale_is_the_operation_on_magnitudes():
     a = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
     b = np.array([[1.0, -1.0]])
     assert scale_of(Op.CORRELATE, a, b).tolist() == [[3.0, 5.0], [9.0, 11.0]]
-    options = OpOptions(mode=Mode.SAME, boundary=Boundary.FILL, fillvalue=-7.0, bias=(-0.5,))
+    options = OpOptions(mode=Mode.SAME, boundary=BoundaryRule.FILL, fillvalue=-7.0, bias=(-0.5,))
     assert scale_of(Op.CORRELATE, a, b, options).tolist() == [[3.5, 5.5, 10.5], [9.5, 11.5, 13.5]]
     assert scale_of(Op.DOT, a.T, a).tolist() == [[17.0, 22.0, 27.0], [22.0, 29.0, 36.0], [27.0, 36.0, 45.0]]
     assert scale_of(Op.ELEMENTWISE_SUM, a, a)[()] == 91.0

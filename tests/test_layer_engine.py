@@ -15,7 +15,7 @@ from convcli import engine, ops
 from convcli.engine import layer
 from convcli.engine.chooser import choose_layer
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Boundary, Method, OpOptions
+from convcli.model import BoundaryRule, Method, OpOptions
 
 try:
     import torch
@@ -314,7 +314,7 @@ def test_a_stride_over_a_huge_padding_builds_only_the_windows() -> None:
     assert got.tolist() == [[0, 0], [0, 4]]
 
 
-@pytest.mark.parametrize("boundary", list(Boundary))
+@pytest.mark.parametrize("boundary", list(BoundaryRule))
 def test_gathered_windows_equal_the_padded_input_for_every_boundary(boundary) -> None:
     rng = np.random.default_rng(11)
     a = rng.integers(-9, 10, (3, 4))

@@ -14,7 +14,7 @@ from scipy import signal
 
 from convcli import ops
 from convcli.errors import ShapeError
-from convcli.model import Boundary, Kind, Mode, Op, OpOptions
+from convcli.model import BoundaryRule, Kind, Mode, Op, OpOptions
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
@@ -173,7 +173,7 @@ def test_one_d_with_two_d_reads_as_a_row():
 # --- agreement with scipy on random inputs ---------------------------------------------------------
 
 DTYPES = ["int", "float", "complex", "fraction"]
-SCIPY_BOUNDARIES = [Boundary.FILL, Boundary.WRAP, Boundary.SYMM]
+SCIPY_BOUNDARIES = [BoundaryRule.FILL, BoundaryRule.WRAP, BoundaryRule.SYMM]
 
 
 def _random(rng, shape, dtype):
@@ -198,7 +198,7 @@ def _as_float(x):
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("boundary", SCIPY_BOUNDARIES)
 def test_agrees_with_scipy_2d(dtype, mode, boundary):
-    rng = np.random.default_rng([DTYPES.index(dtype), list(Mode).index(mode), list(Boundary).index(boundary)])
+    rng = np.random.default_rng([DTYPES.index(dtype), list(Mode).index(mode), list(BoundaryRule).index(boundary)])
     for _ in range(25):
         a = _random(rng, tuple(rng.integers(1, 8, 2)), dtype)
         b = _random(rng, tuple(rng.integers(1, 6, 2)), dtype)  # even and odd, sometimes larger than a
@@ -222,7 +222,7 @@ def test_agrees_with_scipy_2d(dtype, mode, boundary):
                 expected = signal.correlate(fa, fb, "valid")
             got = op(a, b, options).value
             assert got.shape == expected.shape
-            if dtype == "int" and (boundary is Boundary.FILL or mode is Mode.VALID):
+            if dtype == "int" and (boundary is BoundaryRule.FILL or mode is Mode.VALID):
                 assert got.dtype == np.int64
                 assert np.array_equal(got, expected)
             else:
@@ -304,7 +304,7 @@ def test_linearity(a, b, s, mode):
 
 
 @settings(max_examples=150, deadline=None)
-@given(small_ints, small_ints, st.sampled_from(list(Mode)), st.sampled_from(list(Boundary)))
+@given(small_ints, small_ints, st.sampled_from(list(Mode)), st.sampled_from(list(BoundaryRule)))
 def test_convolve_is_correlate_with_turned_kernel(a, b, mode, boundary):
     # 'same' aligns convolve at (k-1)//2 and correlate at k//2; they meet for odd kernels
     if mode is Mode.SAME and any(k % 2 == 0 for k in b.shape):

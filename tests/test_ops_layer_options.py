@@ -11,20 +11,20 @@ import pytest
 
 from convcli import ops
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Activation, Boundary, Convention, Mode, Op, OpOptions
+from convcli.model import Activation, BoundaryRule, Convention, Mode, Op, OpOptions
 
 
-def _source_index(i: int, n: int, boundary: Boundary) -> int | None:
+def _source_index(i: int, n: int, boundary: BoundaryRule) -> int | None:
     """Which entry of a length-n axis the padded position i reads (None: the fill value)."""
     if 0 <= i < n:
         return i
-    if boundary is Boundary.FILL:
+    if boundary is BoundaryRule.FILL:
         return None
-    if boundary is Boundary.WRAP:
+    if boundary is BoundaryRule.WRAP:
         return i % n
-    if boundary is Boundary.EDGE:
+    if boundary is BoundaryRule.EDGE:
         return min(max(i, 0), n - 1)
-    if boundary is Boundary.SYMM:  # c b a | a b c | c b a
+    if boundary is BoundaryRule.SYMM:  # c b a | a b c | c b a
         i %= 2 * n
         return i if i < n else 2 * n - 1 - i
     if n == 1:  # MIRROR: c b | a b c | b a
@@ -34,7 +34,7 @@ def _source_index(i: int, n: int, boundary: Boundary) -> int | None:
 
 
 def reference(a, b, *, op=Op.CORRELATE, stride=(1, 1), dilation=(1, 1), pads=((0, 0), (0, 0)),
-              boundary=Boundary.FILL, fill=0):
+              boundary=BoundaryRule.FILL, fill=0):
     """out[i, j] = sum_u sum_v Apad[i*s + u*d, j*s + v*d] * K[u, v], K = B (turned for convolve)."""
     k = [row[::-1] for row in b[::-1]] if op is Op.CONVOLVE else b
     m, n = len(a), len(a[0])
@@ -60,9 +60,9 @@ def reference(a, b, *, op=Op.CORRELATE, stride=(1, 1), dilation=(1, 1), pads=((0
     return out
 
 
-@pytest.mark.parametrize("boundary", list(Boundary))
+@pytest.mark.parametrize("boundary", list(BoundaryRule))
 def test_stride_dilation_padding_against_loops(boundary):
-    rng = np.random.default_rng(list(Boundary).index(boundary))
+    rng = np.random.default_rng(list(BoundaryRule).index(boundary))
     checked = 0
     for s, d, p in itertools.product(range(1, 4), range(1, 4), range(0, 3)):
         for _ in range(3):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from convcli import numeric, ops
 from convcli.cli import ExitCode, app
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Activation, Boundary, Convention, Mode, Op, OpOptions
+from convcli.model import Activation, BoundaryRule, Convention, Mode, Op, OpOptions
 from convcli.steps import cap_note, derive, im2col, step_lines, terms_text
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
@@ -94,7 +94,7 @@ def _random_case(rng):
         stride=(int(rng.integers(1, 3)),) if layer else (1,),
         dilation=(int(rng.integers(1, 3)),) if layer else (1,),
         padding=(int(rng.integers(0, 3)),) if layer and rng.random() < 0.5 else None,
-        boundary=list(Boundary)[int(rng.integers(0, 5))],
+        boundary=list(BoundaryRule)[int(rng.integers(0, 5))],
         fillvalue=[0, 2, Fraction(1, 2)][int(rng.integers(0, 3))],
         channels=channels,
         bias=(int(rng.integers(-2, 3)),) if rng.random() < 0.3 else (),

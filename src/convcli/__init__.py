@@ -16,7 +16,7 @@ _PUBLIC = {
     "ParseError": "errors",
     "ShapeError": "errors",
     "UsageError": "errors",
-    "Boundary": "model",
+    "BoundaryRule": "model",
     "Format": "model",
     "Kind": "model",
     "Mode": "model",

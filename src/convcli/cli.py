@@ -28,7 +28,7 @@ from .engine import progress
 from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
-    Boundary,
+    BoundaryRule,
     Convention,
     Format,
     Kind,
@@ -134,7 +134,7 @@ def _quoting_hint(exc: Exception, ctx: Any) -> list[str]:
     return [f'a matrix with spaces in it is one argument in quotes, as in: {command} "1 2 3; 4 5 6" "1 0"']
 
 
-class _Boundary(TyperGroup):
+class _ErrorCatchingGroup(TyperGroup):
     """The one error boundary: every run, from the console script or a test runner, ends here.
 
     ConvcliError is the user's problem (one ``error:`` line, exit 2), and so is running out of
@@ -196,7 +196,7 @@ class _Boundary(TyperGroup):
 
 app = typer.Typer(
     name="convcli",
-    cls=_Boundary,
+    cls=_ErrorCatchingGroup,
     help=(
         "Convolution and its look-alikes, with the work shown: convolve, correlate, "
         "elementwise-sum and dot, side by side.\n\n"
@@ -317,7 +317,7 @@ _OP_PARAMS = [
             typer.Option(
                 "--boundary",
                 metavar="fill|wrap|symm|mirror|edge",
-                autocompletion=lambda: [b.value for b in Boundary],
+                autocompletion=lambda: [b.value for b in BoundaryRule],
                 help="What lies outside A when it is padded: fill (--fillvalue), wrap (periodic), symm "
                 "(mirror with the edge repeated), mirror (without), edge (the edge repeated).",
             ),
@@ -496,7 +496,7 @@ def _number_list(text: str, name: str, exact: bool) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _boundary(text: str) -> Boundary:
+def _boundary_rule(text: str) -> BoundaryRule:
     word = text.strip().lower()
     if word == "reflect":
         raise UsageError(
@@ -505,9 +505,9 @@ def _boundary(text: str) -> Boundary:
             "MATLAB's 'symmetric' repeat the edge cell (c b a | a b c d | d c b), which is --boundary symm"
         )
     try:
-        return Boundary(word)
+        return BoundaryRule(word)
     except ValueError:
-        choices = ", ".join(b.value for b in Boundary)
+        choices = ", ".join(b.value for b in BoundaryRule)
         raise UsageError(f'--boundary takes one of {choices}, got "{text}"') from None
 
 
@@ -520,7 +520,7 @@ def _options(given: dict[str, Any]) -> OpOptions:
         )
     return OpOptions(
         mode=given["mode"],
-        boundary=_boundary(given["boundary"]),
+        boundary=_boundary_rule(given["boundary"]),
         fillvalue=fill[0],
         convention=given["convention"],
         method=given["method"],

@@ -12,7 +12,7 @@ __all__ = [
     "Op",
     "Mode",
     "SlidingOp",
-    "Boundary",
+    "BoundaryRule",
     "Convention",
     "Format",
     "Activation",
@@ -47,7 +47,7 @@ class Mode(StrEnum):
     FULL = "full"
 
 
-class Boundary(StrEnum):
+class BoundaryRule(StrEnum):
     """What lies outside A: a constant, A repeated, or A mirrored (two ways), or its edge."""
 
     FILL = "fill"
@@ -124,7 +124,7 @@ class OpOptions:
     """How convolve and correlate treat the edges. ``fillvalue`` is a number of any kind."""
 
     mode: Mode = Mode.VALID
-    boundary: Boundary = Boundary.FILL
+    boundary: BoundaryRule = BoundaryRule.FILL
     fillvalue: Any = 0
     convention: Convention = Convention.SCIPY
     method: Method = Method.AUTO
@@ -141,7 +141,7 @@ class OpOptions:
         # that identity comparisons in ops cannot silently take the wrong branch.
         for name, enum in (
             ("mode", Mode),
-            ("boundary", Boundary),
+            ("boundary", BoundaryRule),
             ("convention", Convention),
             ("method", Method),
             ("activation", Activation),

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import engine
 from .errors import ShapeError, UsageError
-from .model import Activation, Boundary, Choice, Convention, Kind, Mode, Op, OpOptions, Result
+from .model import Activation, BoundaryRule, Choice, Convention, Kind, Mode, Op, OpOptions, Result
 from .numeric import (
     as_kind,
     check_allocation,
@@ -263,7 +263,7 @@ class Layout:
     a: np.ndarray
     b: np.ndarray
     fill: Any
-    boundary: Boundary
+    boundary: BoundaryRule
     pads: tuple[tuple[int, int], ...]
     stride: tuple[int, ...]
     dilation: tuple[int, ...]
@@ -303,10 +303,10 @@ class Layout:
         return tuple(c * s for c, s in zip(cell, self.stride, strict=True))
 
 
-def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: Boundary, fill: Any) -> np.ndarray:
+def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: BoundaryRule, fill: Any) -> np.ndarray:
     if not any(before or after for before, after in pads):
         return a
-    if boundary is Boundary.FILL:
+    if boundary is BoundaryRule.FILL:
         if a.dtype == object:
             # np.pad would put numpy int64 zeros among Python ints, and np.int64(0) plus a
             # product beyond int64 overflows: build the padded array from the fill itself
@@ -320,10 +320,10 @@ def _pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: Boundary, fill: A
 
 
 _NUMPY_PAD = {
-    Boundary.WRAP: "wrap",
-    Boundary.SYMM: "symmetric",
-    Boundary.MIRROR: "reflect",
-    Boundary.EDGE: "edge",
+    BoundaryRule.WRAP: "wrap",
+    BoundaryRule.SYMM: "symmetric",
+    BoundaryRule.MIRROR: "reflect",
+    BoundaryRule.EDGE: "edge",
 }
 
 
@@ -386,7 +386,7 @@ def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = No
             # B covers A (scipy swaps the operands): the part of the full result where A lies
             # inside B. No value outside A is read, so the padding is zeros whatever the boundary.
             pads = [(k - m, k - m) for m, k in zip(m_shape, extent, strict=True)]
-            boundary = Boundary.FILL
+            boundary = BoundaryRule.FILL
             fill = _as_fill(kind, 0)
         elif not fits and not torch_rules:
             a_text, b_text = shape_text(tuple(a2.shape)), shape_text(tuple(b2.shape))
@@ -492,17 +492,17 @@ def _window_input(p: Layout, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tupl
     return out, tuple(strides)
 
 
-def _source_index(i: np.ndarray, m: int, boundary: Boundary) -> tuple[np.ndarray, np.ndarray]:
+def _source_index(i: np.ndarray, m: int, boundary: BoundaryRule) -> tuple[np.ndarray, np.ndarray]:
     """For positions ``i`` relative to A's first cell on an axis of length m: which cell of A each
     reads under the boundary rule (as numpy.pad), and whether it is inside A (else the fill)."""
     inside = (i >= 0) & (i < m)
-    if boundary is Boundary.FILL:
+    if boundary is BoundaryRule.FILL:
         return np.clip(i, 0, m - 1), inside
-    if boundary is Boundary.WRAP:
+    if boundary is BoundaryRule.WRAP:
         return i % m, np.ones_like(inside)
-    if boundary is Boundary.EDGE:
+    if boundary is BoundaryRule.EDGE:
         return np.clip(i, 0, m - 1), np.ones_like(inside)
-    if boundary is Boundary.SYMM:
+    if boundary is BoundaryRule.SYMM:
         r = i % (2 * m)
         return np.where(r < m, r, 2 * m - 1 - r), np.ones_like(inside)
     if m == 1:  # mirror of one cell

@@ -17,7 +17,7 @@ import numpy as np
 from . import ops
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
-from .model import Activation, Boundary, Kind, Op, OpOptions
+from .model import Activation, BoundaryRule, Kind, Op, OpOptions
 from .numeric import as_kind, check_allocation, display_number, kind_of, kind_of_value, value_of
 
 __all__ = [
@@ -296,7 +296,7 @@ def geometry(
     """
     options = options or OpOptions()
     p = layout(op, a.shape, b.shape, options)
-    fill = 0 if p.boundary is Boundary.FILL and p.fill == 0 else options.fillvalue
+    fill = 0 if p.boundary is BoundaryRule.FILL and p.fill == 0 else options.fillvalue
     if kind is None:
         kind = operand_kind(a, b, options)
         a, b = in_kind(a, kind), in_kind(b, kind)
