@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 from convcli import numeric, parsing
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
+from convcli.text import format_number, int_text
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 CONVCLI = [sys.executable, "-m", "convcli"]
@@ -834,8 +835,8 @@ def test_fractions_longer_than_pythons_digit_limit_are_printed():
 def test_int_text_matches_str():
     for n in [0, 1, -1, 10**3000, -(10**3000) + 7, 3**20000, -(7**30000), 10**5000, 10**5000 - 1]:
         with_limit_lifted = _str_without_limit(n)
-        assert numeric.int_text(n) == with_limit_lifted
-        assert numeric.format_number(n) == with_limit_lifted
+        assert int_text(n) == with_limit_lifted
+        assert format_number(n) == with_limit_lifted
 
 
 def _str_without_limit(n: int) -> str:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcli import numeric, parsing
+from convcli import parsing
 from convcli.errors import ConvcliError, ParseError
 from convcli.parsing import (
     fastgrid,
@@ -34,6 +34,7 @@ from convcli.parsing import (
     resolve,
 )
 from convcli.parsing.source import Source
+from convcli.text import format_number
 
 
 def text(s: str, **kwargs) -> np.ndarray:
@@ -1346,7 +1347,7 @@ def test_bracketed_lists_read_back_what_they_write(rows, cols, data, numpy_style
     text = (
         "["
         + (sep if not numpy_style else "\n ").join(
-            "[" + sep.join(numeric.format_number(v) for v in row) + "]" for row in written
+            "[" + sep.join(format_number(v) for v in row) + "]" for row in written
         )
         + "]"
     )

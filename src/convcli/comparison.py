@@ -13,18 +13,10 @@ from . import ops
 from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
-from .numeric import common_kind, format_number, kind_of
+from .numeric import common_kind, kind_of
+from .text import format_number, matrix_text, shape_text
 
-__all__ = ["compare", "compare_conventions", "matrix_text", "ConventionComparison", "ConventionRow"]
-
-
-def matrix_text(a: np.ndarray) -> str:
-    """A small array inline, numpy style: ``[[1, 0], [0, 1]]``."""
-    if a.ndim == 0:
-        return format_number(a[()])
-    if a.ndim == 1:
-        return "[" + ", ".join(format_number(v) for v in a) + "]"
-    return "[" + ", ".join(matrix_text(row) for row in a) + "]"
+__all__ = ["compare", "compare_conventions", "ConventionComparison", "ConventionRow"]
 
 
 def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Comparison:
@@ -214,7 +206,7 @@ def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined
         return Fact(
             "dot",
             "np.dot of two matrices is a matrix product: entry [0, 0] is row 0 of A times column 0 of B "
-            f"({first}), so the result is {ops.shape_text(d.shape)}, not one sum over matching entries.",
+            f"({first}), so the result is {shape_text(d.shape)}, not one sum over matching entries.",
         )
     n, m = a.shape[-1], (b.shape[-2] if b.ndim >= 2 else b.shape[0])
     return Fact(

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops, parsing, slips
+from . import parsing, slips
 from .closeness import (
     TOLERANCE,
     Expected,
@@ -37,8 +37,9 @@ from .closeness import (
 )
 from .errors import ConvcliError, ShapeError, UsageError
 from .model import Activation, Kind, Op, OpOptions, Result
-from .numeric import display_number, format_number, value_of
+from .numeric import value_of
 from .steps import in_kind, operand_kind
+from .text import display_number, format_number, shape_text
 
 __all__ = ["Diagnosis", "CheckReport", "check", "read_answer"]
 
@@ -95,7 +96,7 @@ class CheckReport:
 
 
 def _shape_words(shape: tuple[int, ...]) -> str:
-    return "a single number" if not core_shape(shape) and len(shape) <= 1 else ops.shape_text(shape)
+    return "a single number" if not core_shape(shape) and len(shape) <= 1 else shape_text(shape)
 
 
 def _cell(index: tuple[int, ...]) -> str:

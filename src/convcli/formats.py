@@ -21,7 +21,8 @@ import numpy as np
 
 from .errors import UsageError
 from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
-from .numeric import as_kind, format_number, int_text, value_of
+from .numeric import as_kind, value_of
+from .text import format_number, int_text, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .comparison import ConventionComparison
@@ -530,7 +531,6 @@ def _latex_terms(step: Step) -> str:
 def format_steps(steps: Steps, fmt: Format) -> str:
     """steps in a machine format: plain lines in the seed's notation, json per SPEC §4, and
     markdown and latex for write-ups."""
-    from .comparison import matrix_text
     from .steps import cell_name, definition, step_lines
 
     _check_whole(
@@ -880,7 +880,8 @@ def format_kernels(kernels: list[KernelInfo], fmt: Format) -> str:
 def format_layers(network: Network, fmt: Format) -> str:
     """The chain's table and totals: plain is tab-separated (for cut and awk), csv, json as SPEC
     §8, markdown and latex with the counting rules for write-ups."""
-    from .layers import HEADERS, RULES, dims_text
+    from .layers import HEADERS, RULES
+    from .text import dims_text
 
     if fmt is Format.JSON:
         return _dumps(network.describe())

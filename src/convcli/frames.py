@@ -23,10 +23,9 @@ import numpy as np
 
 from . import ops
 from .model import Op, OpOptions
-from .numeric import display_number
 from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import Step, Steps, cell_name, definition, derive, factor_text, step_lines
-from .text import SCATTER_RULE, options_text, transpose_options_text
+from .text import SCATTER_RULE, display_number, options_text, shape_text, transpose_options_text
 
 if TYPE_CHECKING:
     from .transpose import ScatterStep, TransposeOptions, TransposeSteps
@@ -221,8 +220,8 @@ def _derivation(steps: Steps, step: Step) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _shapes(a_shape: tuple[int, ...], b_shape: tuple[int, ...], out: tuple[int, ...]) -> str:
-    return f"A {ops.shape_text(a_shape)} · B {ops.shape_text(b_shape)} → " + (
-        ops.shape_text(out) if out else "scalar"
+    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)} → " + (
+        shape_text(out) if out else "scalar"
     )
 
 

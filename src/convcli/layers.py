@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 from . import shapes
 from .errors import ParseError, ShapeError, UsageError
 from .modeltext import Branch, Call, Entry, Value, Word, parse_call
+from .text import dims_text
 from .transpose import check_output_padding
 
 __all__ = [
@@ -124,11 +125,6 @@ def _rational_json(x: Fraction) -> Any:
         return x.numerator
     text = rational_text(x)
     return float(text) if "/" not in text and Fraction(float(text)) == x else f"{x.numerator}/{x.denominator}"
-
-
-def dims_text(shape: tuple[int, ...]) -> str:
-    """3x32x32; a flat vector as its length."""
-    return "x".join(map(str, shape))
 
 
 def field_texts(f: Field) -> tuple[str, str, str]:

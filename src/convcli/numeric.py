@@ -19,6 +19,7 @@ import numpy as np
 
 from .errors import ConvcliError, ShapeError
 from .model import Kind
+from .text import dims_text, format_number, int_text
 
 __all__ = [
     "INT64_MAX",
@@ -26,8 +27,6 @@ __all__ = [
     "common_kind",
     "as_kind",
     "array_of",
-    "format_number",
-    "display_number",
     "fits_int64",
     "shrink_int",
 ]
@@ -163,73 +162,6 @@ def _python(v: Any) -> Any:
 def value_of(x: Any) -> Any:
     """A numpy scalar as the plain Python number it stands for."""
     return _python(x)
-
-
-def _real_repr(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return repr(x)
-
-
-# ints up to this many bits convert with str(); Python refuses more than 4300 digits by default
-_STR_BITS = 10_000
-
-
-def int_text(n: int) -> str:
-    """The decimal digits of an int of any size.
-
-    str() refuses ints of more than ``sys.get_int_max_str_digits()`` digits, and an exact result
-    can have more than its inputs (a product of two 4000-digit numbers has 8000); those are
-    converted in halves, each within the limit.
-    """
-    if n.bit_length() <= _STR_BITS:
-        return str(n)
-    if n < 0:
-        return "-" + int_text(-n)
-    half = int(n.bit_length() * 0.30102999566398120) // 2  # about half of the digits
-    high, low = divmod(n, 10**half)
-    return int_text(high) + int_text(low).rjust(half, "0")
-
-
-def format_number(x: Any) -> str:
-    """The exact, re-readable text of one entry: ``4``, ``10/9``, ``0.1``, ``1+2j``, ``a*w + b*x``."""
-    x = _python(x)
-    if isinstance(x, bool):
-        return str(int(x))
-    if isinstance(x, int):
-        return int_text(x)
-    if isinstance(x, Fraction):
-        return int_text(x.numerator) + ("" if x.denominator == 1 else "/" + int_text(x.denominator))
-    if isinstance(x, float):
-        return _real_repr(x)
-    if isinstance(x, complex):
-        re_part, im_part = _real_repr(x.real), _real_repr(x.imag)
-        if im_part[0] != "-":
-            im_part = "+" + im_part
-        return f"{re_part}{im_part}j"
-    # a symbolic expression: without spaces, so that it stays one column of plain output
-    return str(x).replace(" ", "")
-
-
-def display_number(x: Any, *, digits: int = 6) -> str:
-    """A short text for people: floats to ``digits`` significant digits, exact values in full."""
-    x = _python(x)
-    if isinstance(x, float):
-        text = repr(x)
-        if len(text) <= digits + 3 or math.isnan(x) or math.isinf(x):
-            return _real_repr(x)
-        return f"{x:.{digits}g}"
-    if isinstance(x, complex):
-        re_part = display_number(x.real, digits=digits)
-        im_part = display_number(x.imag, digits=digits)
-        if im_part[0] != "-":
-            im_part = "+" + im_part
-        return f"{re_part}{im_part}j"
-    if not isinstance(x, int | Fraction | bool):
-        return str(x)
-    return format_number(x)
 
 
 def abs_max(a: np.ndarray) -> int:
@@ -391,7 +323,7 @@ def check_allocation(shape: tuple[int, ...], kind: Kind, what: str) -> None:
     need = cells * _BYTES_PER_ENTRY[kind]
     limit = memory_limit()
     if need > limit:
-        size = "x".join(map(str, shape))
+        size = dims_text(shape)
         raise ShapeError(
             f"{what} would be {size} ({cells:,} entries, about {_gigabytes(need)} as {kind}), more than "
             f"the {_gigabytes(limit)} convcli allows itself on this machine",

@@ -24,12 +24,12 @@ from .numeric import (
     check_float_range,
     check_symbolic_digits,
     common_kind,
-    format_number,
     kind_of,
     kind_of_value,
     shrink_int,
     to_python_ints,
 )
+from .text import format_number, shape_text
 
 __all__ = [
     "convolve",
@@ -39,7 +39,6 @@ __all__ = [
     "dot",
     "run",
     "rot180",
-    "shape_text",
     "same_start",
     "same_pads",
     "lay_out",
@@ -51,13 +50,6 @@ __all__ = [
 ]
 
 _INT64_MAX = 2**63 - 1
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``5x5`` for a matrix, ``1-D of length 5`` for a vector."""
-    if len(shape) == 1:
-        return f"1-D of length {shape[0]}"
-    return "x".join(str(n) for n in shape)
 
 
 def rot180(b: np.ndarray) -> np.ndarray:

@@ -28,9 +28,7 @@ from .errors import UsageError
 from .formats import format_check
 from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
 from .model import Format
-from .numeric import display_number
-from .ops import shape_text
-from .text import options_text
+from .text import display_number, options_text, shape_text
 
 if TYPE_CHECKING:
     from .diagnose import CheckReport

@@ -23,13 +23,11 @@ from .comparison import ConventionComparison, ConventionRow
 from .diagnose import CheckReport
 from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
-from .layers import HEADERS, RULES, Explanation, Network, dims_text
+from .layers import HEADERS, RULES, Explanation, Network
 from .model import Comparison, Convention, Op, Result, Undefined
-from .numeric import display_number
-from .ops import shape_text
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines
-from .text import SCATTER_RULE, transpose_options_text
+from .text import SCATTER_RULE, dims_text, display_number, shape_text, transpose_options_text
 from .text import options_text as _options_text
 from .transpose import TransposeResult, TransposeSteps
 

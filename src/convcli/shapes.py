@@ -23,6 +23,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, UsageError
 from .model import Convention, Op
+from .text import dims_text
 from .transpose import check_output_padding
 
 __all__ = [
@@ -272,15 +273,15 @@ class ShapeReport:
         """A plain-text account: the shapes, then each axis's formula."""
         kind = "transposed convolution" if self.transposed else "convolution"
         lines = [
-            f"{kind}: input {'x'.join(map(str, self.input_shape))}, kernel "
-            f"{'x'.join(map(str, self.kernel_shape))} -> output {'x'.join(map(str, self.output_shape))}"
+            f"{kind}: input {dims_text(self.input_shape)}, kernel "
+            f"{dims_text(self.kernel_shape)} -> output {dims_text(self.output_shape)}"
         ]
         if self.leading:
             many = len(self.leading) > 1
             lines.append(
-                f"  the leading {'axes' if many else 'axis'} ({'x'.join(map(str, self.leading))}) "
+                f"  the leading {'axes' if many else 'axis'} ({dims_text(self.leading)}) "
                 f"{'are' if many else 'is'} read as channels: a layer with O filters gives "
-                f"Ox{'x'.join(map(str, self.output_shape))}"
+                f"Ox{dims_text(self.output_shape)}"
             )
         for ax in self.axes:
             lines.append(f"  axis {ax.axis}: {ax.formula}  (full {ax.full}, same {ax.same})")
@@ -316,8 +317,8 @@ def report(
     n = len(kernel_shape) if len(kernel_shape) > 1 else min(len(input_shape), 2)
     if n > len(input_shape):
         raise UsageError(
-            f"the kernel {'x'.join(map(str, kernel_shape))} has more axes than the input "
-            f"{'x'.join(map(str, input_shape))}"
+            f"the kernel {dims_text(kernel_shape)} has more axes than the input "
+            f"{dims_text(input_shape)}"
         )
     kernel = _spread(tuple(kernel_shape), n, "--kernel")
     strides = _spread(tuple(stride), n, "--stride")

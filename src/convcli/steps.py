@@ -18,7 +18,8 @@ from . import ops
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .model import Activation, BoundaryRule, Kind, Op, OpOptions
-from .numeric import as_kind, check_allocation, display_number, kind_of, kind_of_value, value_of
+from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
+from .text import display_number, shape_text
 
 __all__ = [
     "Step",
@@ -116,7 +117,7 @@ def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, tot
 def _parse_at(at: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     if len(at) != len(shape):
         raise UsageError(
-            f"--at takes {len(shape)} indices for a {ops.shape_text(shape)} result, got {len(at)}"
+            f"--at takes {len(shape)} indices for a {shape_text(shape)} result, got {len(at)}"
         )
     for i, (k, n) in enumerate(zip(at, shape, strict=True)):
         if not -n <= k < n:

@@ -1,21 +1,128 @@
-"""How the options in force are written: one copy, shared by every human-readable view."""
+"""How numbers, shapes, matrices and the options in force are written: one copy, shared by the
+table views, the machine formats, the pages and the error messages."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .model import Op, OpOptions
-from .numeric import display_number
 
 if TYPE_CHECKING:
     from .transpose import TransposeOptions
 
-__all__ = ["options_text", "transpose_options_text", "SCATTER_RULE"]
+__all__ = [
+    "int_text",
+    "format_number",
+    "display_number",
+    "shape_text",
+    "dims_text",
+    "matrix_text",
+    "options_text",
+    "transpose_options_text",
+    "SCATTER_RULE",
+]
 
 SCATTER_RULE = (
     "each input cell times the kernel, placed at (cell × stride), all summed; then the padding "
     "is cropped from each side"
 )
+
+
+def _python(v: Any) -> Any:
+    """A numpy scalar as the Python number it stands for."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _real_repr(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+# ints up to this many bits convert with str(); Python refuses more than 4300 digits by default
+_STR_BITS = 10_000
+
+
+def int_text(n: int) -> str:
+    """The decimal digits of an int of any size.
+
+    str() refuses ints of more than ``sys.get_int_max_str_digits()`` digits, and an exact result
+    can have more than its inputs (a product of two 4000-digit numbers has 8000); those are
+    converted in halves, each within the limit.
+    """
+    if n.bit_length() <= _STR_BITS:
+        return str(n)
+    if n < 0:
+        return "-" + int_text(-n)
+    half = int(n.bit_length() * 0.30102999566398120) // 2  # about half of the digits
+    high, low = divmod(n, 10**half)
+    return int_text(high) + int_text(low).rjust(half, "0")
+
+
+def format_number(x: Any) -> str:
+    """The exact, re-readable text of one entry: ``4``, ``10/9``, ``0.1``, ``1+2j``, ``a*w + b*x``."""
+    x = _python(x)
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, int):
+        return int_text(x)
+    if isinstance(x, Fraction):
+        return int_text(x.numerator) + ("" if x.denominator == 1 else "/" + int_text(x.denominator))
+    if isinstance(x, float):
+        return _real_repr(x)
+    if isinstance(x, complex):
+        re_part, im_part = _real_repr(x.real), _real_repr(x.imag)
+        if im_part[0] != "-":
+            im_part = "+" + im_part
+        return f"{re_part}{im_part}j"
+    # a symbolic expression: without spaces, so that it stays one column of plain output
+    return str(x).replace(" ", "")
+
+
+def display_number(x: Any, *, digits: int = 6) -> str:
+    """A short text for people: floats to ``digits`` significant digits, exact values in full."""
+    x = _python(x)
+    if isinstance(x, float):
+        text = repr(x)
+        if len(text) <= digits + 3 or math.isnan(x) or math.isinf(x):
+            return _real_repr(x)
+        return f"{x:.{digits}g}"
+    if isinstance(x, complex):
+        re_part = display_number(x.real, digits=digits)
+        im_part = display_number(x.imag, digits=digits)
+        if im_part[0] != "-":
+            im_part = "+" + im_part
+        return f"{re_part}{im_part}j"
+    if not isinstance(x, int | Fraction | bool):
+        return str(x)
+    return format_number(x)
+
+
+def dims_text(shape: tuple[int, ...]) -> str:
+    """The sizes joined by x: ``5x5``, ``3``, ``2x3x3``."""
+    return "x".join(str(n) for n in shape)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``5x5`` for a matrix, ``1-D of length 5`` for a vector."""
+    if len(shape) == 1:
+        return f"1-D of length {shape[0]}"
+    return dims_text(shape)
+
+
+def matrix_text(a: np.ndarray) -> str:
+    """A small array inline, numpy style: ``[[1, 0], [0, 1]]``."""
+    if a.ndim == 0:
+        return format_number(a[()])
+    if a.ndim == 1:
+        return "[" + ", ".join(format_number(v) for v in a) + "]"
+    return "[" + ", ".join(matrix_text(row) for row in a) + "]"
 
 
 def options_text(options: OpOptions | None, op: Op | None) -> str:

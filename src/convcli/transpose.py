@@ -18,6 +18,7 @@ from . import ops
 from .errors import ShapeError, UsageError
 from .model import Kind
 from .numeric import check_allocation, shrink_int
+from .text import shape_text
 
 __all__ = [
     "TransposeOptions",
@@ -141,20 +142,20 @@ def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray,
     for name, x in (("A", a), ("B", b)):
         if x.size == 0:
             raise ShapeError(
-                f"{NAME}: {name} is empty ({ops.shape_text(tuple(x.shape))})", short=f"{name} is empty"
+                f"{NAME}: {name} is empty ({shape_text(tuple(x.shape))})", short=f"{name} is empty"
             )
     a, b = _widen(a), _widen(b)
     if not channels:
         if a.ndim not in (1, 2) or b.ndim not in (1, 2):
             raise ShapeError(
-                f"{NAME}: A is {ops.shape_text(a.shape)} and B is {ops.shape_text(b.shape)}; transposed "
+                f"{NAME}: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; transposed "
                 "convolution takes 1-D or 2-D operands (for C x H x W inputs use --channels, with B as "
                 "C_in x C_out x kh x kw)",
                 short="operands must be 1-D or 2-D",
             )
         a2, b2, notes = ops._match_ndim(a, b)
         return a2, b2, notes
-    a_text, b_text = ops.shape_text(a.shape), ops.shape_text(b.shape)
+    a_text, b_text = shape_text(a.shape), shape_text(b.shape)
     if a.ndim == 2:
         a = a[None]
     if b.ndim == 2:
@@ -196,7 +197,7 @@ def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Scatte
     out_shape = tuple(u - 2 * p for u, p in zip(uncropped, padding, strict=True))
     if any(o < 1 for o in out_shape):
         raise ShapeError(
-            f"{NAME}: input {ops.shape_text(in_shape)} with kernel {ops.shape_text(k_shape)}, "
+            f"{NAME}: input {shape_text(in_shape)} with kernel {shape_text(k_shape)}, "
             f"stride {_axes(stride)}, padding {_axes(padding)}, output padding {_axes(output_padding)} "
             f"and dilation {_axes(dilation)} gives an output of {_axes(out_shape, 'x')}; "
             "(i-1)*s - 2p + d*(k-1) + a + 1 must be at least 1 on every axis (as in torch): lower --padding",
@@ -376,7 +377,7 @@ def _input_cells(
         return cells, total
     if len(at) != len(shape):
         raise UsageError(
-            f"--at takes {len(shape)} indices for the {ops.shape_text(shape)} input A, got {len(at)}"
+            f"--at takes {len(shape)} indices for the {shape_text(shape)} input A, got {len(at)}"
         )
     for axis, (i, n) in enumerate(zip(at, shape, strict=True)):
         if not -n <= i < n:

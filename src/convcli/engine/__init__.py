@@ -25,6 +25,7 @@ import numpy as np
 
 from convcli.errors import ShapeError
 from convcli.model import Choice, Method
+from convcli.text import dims_text
 
 from . import progress
 from ._text import operands_text
@@ -188,15 +189,11 @@ def correlate_strided(
             return out.reshape(out_shape), choice
         if method in (Method.AUTO, Method.DIRECT):
             what = operands_text(tuple(a.shape), tuple(k.shape), np.result_type(a.dtype, k.dtype))
-            geometry = f"stride {_text(stride)}, dilation {_text(dilation)}"
+            geometry = f"stride {dims_text(stride)}, dilation {dims_text(dilation)}"
             reason = f"{what} ({geometry}): the tap loop over the sampled outputs"
             progress.started(Method.DIRECT.value, reason, 0.0, math.prod(out_shape))
             return correlate_taps_strided(a, k, stride, dilation), Choice(Method.DIRECT, reason)
         return _stride_phases(a, k, stride, dilation, out_shape, method)
-
-
-def _text(values: tuple[int, ...]) -> str:
-    return "x".join(map(str, values))
 
 
 def _dilation_phases(
@@ -214,7 +211,7 @@ def _dilation_phases(
     phases = math.prod(min(d, n) for d, n in zip(dilation, out_shape, strict=True))
     return out, Choice(
         choice.method,
-        f"dilation {_text(dilation)}: {phases} interleaved valid correlations, each {choice.reason}",
+        f"dilation {dims_text(dilation)}: {phases} interleaved valid correlations, each {choice.reason}",
     )
 
 
@@ -250,7 +247,7 @@ def _stride_phases(
             choice.reason + "; entries not finite: recomputed by the tap loop over the real taps",
         )
     return total, Choice(
-        choice.method, f"stride {_text(stride)}: the sum of its phases, each {choice.reason}"
+        choice.method, f"stride {dims_text(stride)}: the sum of its phases, each {choice.reason}"
     )
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shape_text", "operands_text", "ms_text"]
+from convcli.text import dims_text
 
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(str(n) for n in shape)
+__all__ = ["operands_text", "ms_text"]
 
 
 def _dtype_text(dtype: np.dtype) -> str:
@@ -21,7 +19,7 @@ def operands_text(a_shape: tuple[int, ...], k_shape: tuple[int, ...], dtype: np.
     """``3x3 kernel on 2048x2048 float64``, or ``kernel of 5 on 1-D int64 of 1000``."""
     if len(a_shape) == 1:
         return f"kernel of {k_shape[0]} on 1-D {_dtype_text(dtype)} of {a_shape[0]}"
-    return f"{shape_text(k_shape)} kernel on {shape_text(a_shape)} {_dtype_text(dtype)}"
+    return f"{dims_text(k_shape)} kernel on {dims_text(a_shape)} {_dtype_text(dtype)}"
 
 
 def ms_text(seconds: float) -> str:

@@ -20,12 +20,12 @@ import numpy as np
 
 from convcli.errors import UsageError
 from convcli.model import Method
+from convcli.text import dims_text
 
 from . import exact
 from ._parallel import WORKERS
 from ._text import ms_text as _ms
 from ._text import operands_text
-from ._text import shape_text as _text
 from .fft import block_lengths, correlate_blocks, correlate_fft, fast_length, fft_error_factor
 from .separable import rank_one_factors
 from .taps import correlate_taps
@@ -329,7 +329,7 @@ def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
         lengths = tuple(fast_length(m, power_of_two=pow2) for m in a_shape)
         one, scipy_fft = _fft_seconds(a_shape, lengths, pr.cplx)
         backend = f"scipy.fft, {WORKERS} workers" if scipy_fft else "numpy.fft"
-        how = f"one FFT of {_text(lengths)} ({backend}; valid outputs need no padding)"
+        how = f"one FFT of {dims_text(lengths)} ({backend}; valid outputs need no padding)"
 
         def float_run(a: np.ndarray, k: np.ndarray) -> np.ndarray:
             return correlate_fft(a, k, power_of_two=pow2, scipy_fft=scipy_fft)
@@ -341,7 +341,7 @@ def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
         backend = f"scipy.fft, {WORKERS} workers" if scipy_fft else "numpy.fft"
         steps = [length - p + 1 for length, p in zip(lengths, k_shape, strict=True)]
         tiles = math.prod(-(-(m - p + 1) // s) for m, p, s in zip(a_shape, k_shape, steps, strict=True))
-        how = f"overlap-add family: FFTs of {tiles} overlapping {_text(lengths)} blocks ({backend})"
+        how = f"overlap-add family: FFTs of {tiles} overlapping {dims_text(lengths)} blocks ({backend})"
 
         def float_run(a: np.ndarray, k: np.ndarray) -> np.ndarray:
             return correlate_blocks(a, k, lengths, power_of_two=pow2, scipy_fft=scipy_fft)
@@ -401,7 +401,7 @@ def choose(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[
         candidates = _separable_candidates(pr)
         if not candidates:
             raise _refuse(
-                method, f"the {_text(tuple(k.shape))} kernel is not separable (its rank is above 1)"
+                method, f"the {dims_text(tuple(k.shape))} kernel is not separable (its rank is above 1)"
             )
     else:
         candidates = _fft_candidates(pr, method)
@@ -446,8 +446,8 @@ class _Layer:
         c, h, wd = self.x.shape
         o, cg, kh, kw = self.w.shape
         extra = [f"groups {self.groups}"] if self.groups > 1 else []
-        extra += [f"stride {_text(self.stride)}"] if self.stride != (1, 1) else []
-        extra += [f"dilation {_text(self.dilation)}"] if self.dilation != (1, 1) else []
+        extra += [f"stride {dims_text(self.stride)}"] if self.stride != (1, 1) else []
+        extra += [f"dilation {dims_text(self.dilation)}"] if self.dilation != (1, 1) else []
         tail = f" ({', '.join(extra)})" if extra else ""
         kind = "object" if self.kind == "O" else "int64" if self.kind in "iu" else str(self.dtype)
         return f"layer of {o} {cg}x{kh}x{kw} filters on {c}x{h}x{wd} {kind}{tail}"

@@ -35,6 +35,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from convcli.errors import ShapeError
 from convcli.model import Choice, Kind, Method
+from convcli.text import dims_text
 
 from . import progress
 from .limbs import exact_bilinear
@@ -69,7 +70,7 @@ def layer_shape(
     o, cg, kh, kw = w_shape
     if groups < 1 or c % groups or o % groups or cg * groups != c:
         raise ShapeError(
-            f"groups={groups}: x has {c} channels and w is {'x'.join(map(str, w_shape))}; C and O must be "
+            f"groups={groups}: x has {c} channels and w is {dims_text(w_shape)}; C and O must be "
             "divisible by the groups, and w's second axis must be C/groups"
         )
     ext_h, ext_w = (kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1
@@ -262,7 +263,7 @@ def _check_grad(
     oh, ow = layer_shape(padded, w_shape, stride, dilation, groups)
     if grad.shape != (w_shape[0], oh, ow):
         raise ShapeError(
-            f"{kind}: the upstream gradient is {'x'.join(map(str, grad.shape))} but the layer's output is "
+            f"{kind}: the upstream gradient is {dims_text(grad.shape)} but the layer's output is "
             f"{w_shape[0]}x{oh}x{ow}"
         )
     return oh, ow

@@ -12,6 +12,7 @@ import numpy as np
 from convcli import numeric
 from convcli.errors import ParseError
 from convcli.model import Kind
+from convcli.text import dims_text
 
 from .source import os_reason, shown
 
@@ -87,7 +88,7 @@ def load_npy(path: str | os.PathLike[str], *, source: str) -> np.ndarray:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(map(str, shape)) if shape else "() (a single number)"
+    return dims_text(shape) if shape else "() (a single number)"
 
 
 def _dtype_words(dtype: np.dtype) -> str:

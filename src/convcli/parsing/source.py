@@ -11,6 +11,7 @@ import numpy as np
 
 from convcli import numeric
 from convcli.errors import ParseError
+from convcli.text import format_number
 
 __all__ = [
     "MINUS",
@@ -176,7 +177,7 @@ def build_array(
         k, digits = overflow
         raise where(
             k,
-            f'"{shown(numeric.format_number(values[k]))}" makes the common denominator of the fractions '
+            f'"{shown(format_number(values[k]))}" makes the common denominator of the fractions '
             f"about {digits:,} digits long; expected {numeric.DENOMINATOR_DIGITS.words()}",
         )
     try:
@@ -191,7 +192,7 @@ def build_array(
         except OverflowError:
             raise where(
                 k,
-                f'"{shown(numeric.format_number(value))}" is too large for a float64 (the largest '
+                f'"{shown(format_number(value))}" is too large for a float64 (the largest '
                 "is about 1.8e308), the type of every entry once any entry is a decimal or complex "
                 "(--exact reads decimals exactly)",
             ) from None
