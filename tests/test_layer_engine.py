@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcli import engine, ops
+from convcli import engine, geometry, ops
 from convcli.engine import layer
 from convcli.engine.chooser import choose_layer
 from convcli.errors import ShapeError, UsageError
@@ -295,14 +295,14 @@ def test_nan_and_inf_reach_only_the_cells_their_taps_read(kh, kw, sh, sw, dh, dw
 
 
 def test_a_stride_over_a_huge_padding_builds_only_the_windows() -> None:
-    plan = ops.lay_out(
+    plan = geometry.lay_out(
         ops.Op.CORRELATE,
         np.array([[1, 2], [3, 4]]),
         np.array([[1]]),
         OpOptions(padding=(10000,), stride=(100000,)),
     )
     assert plan.out_shape == (1, 1)
-    source, stride = ops._window_input(plan, plan.a, plan.fill)
+    source, stride = geometry.window_input(plan, plan.a, plan.fill)
     assert source.shape == (1, 1) and stride == (1, 1)
     assert ops.correlate(
         np.array([[1, 2], [3, 4]]), np.array([[1]]), OpOptions(padding=(10000,), stride=(100000,))
@@ -325,7 +325,7 @@ def test_gathered_windows_equal_the_padded_input_for_every_boundary(boundary) ->
         ((1, 0, 5, 3), (3, 7), (2, 1)),
     ]:
         options = OpOptions(padding=pad, stride=stride, dilation=dilation, boundary=boundary, fillvalue=-2)
-        plan = ops.lay_out(ops.Op.CORRELATE, a, k, options)
+        plan = geometry.lay_out(ops.Op.CORRELATE, a, k, options)
         padded = plan.padded()
         ref = loop_strided(padded.astype(float), k.astype(float), plan.stride, plan.dilation)
         assert ops.correlate(a, k, options).value.tolist() == ref.astype(int).tolist()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import signal
 
-from convcli import ops
+from convcli import geometry, ops
 from convcli.errors import ShapeError
 from convcli.model import BoundaryRule, Kind, Mode, Op, OpOptions
 
@@ -311,7 +311,7 @@ def test_convolve_is_correlate_with_turned_kernel(a, b, mode, boundary):
         return
     options = OpOptions(mode=mode, boundary=boundary)
     try:
-        expected = ops.correlate(a, ops.rot180(b), options).value
+        expected = ops.correlate(a, geometry.rot180(b), options).value
     except ShapeError:
         with pytest.raises(ShapeError):
             ops.convolve(a, b, options)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from convcli import ops
+from convcli import geometry, ops
 from convcli.errors import ShapeError, UsageError
 from convcli.model import Activation, BoundaryRule, Convention, Mode, Op, OpOptions
 
@@ -139,7 +139,7 @@ def test_tensorflow_same_with_stride_pads_by_input_size():
     # input 6: out 3, total = (3-1)*2 + 3 - 6 = 1 -> (0, 1): the extra zero after
     x6 = np.array([1, 2, 3, 4, 5, 6])
     assert ops.correlate(x6, k, options).value.tolist() == [6, 12, 11]
-    assert ops.same_pads(Op.CORRELATE, Convention.TENSORFLOW, 6, 3, 2) == (0, 1)
+    assert geometry.same_pads(Op.CORRELATE, Convention.TENSORFLOW, 6, 3, 2) == (0, 1)
 
 
 def test_torch_refuses_same_with_stride():

@@ -28,7 +28,7 @@ _PUBLIC = {
     "correlate": "ops",
     "dot": "ops",
     "elementwise_sum": "ops",
-    "rot180": "ops",
+    "rot180": "geometry",
     "read_matrix": "parsing",
     "check": "diagnose",
     "conv_transpose": "transpose",

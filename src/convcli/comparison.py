@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import ops
+from . import geometry, ops
 from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
@@ -67,12 +67,12 @@ def _flip_fact(
     try:
         # the kernels exactly as the two operations slide them (with --channels only the
         # spatial axes turn)
-        turned = ops.lay_out(Op.CONVOLVE, a, b, options).kernel()
-        applied = ops.lay_out(Op.CORRELATE, a, b, options).kernel()
+        turned = geometry.lay_out(Op.CONVOLVE, a, b, options).kernel()
+        applied = geometry.lay_out(Op.CORRELATE, a, b, options).kernel()
     except (ShapeError, UsageError):
         spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
         turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
-        applied = ops.kernel_as_applied(Op.CORRELATE, b)
+        applied = geometry.kernel_as_applied(Op.CORRELATE, b)
     if _same_kernel(turned, applied):
         why = "B equals B turned 180°" + (" and conjugated" if conj else "")
         return Fact(
@@ -161,7 +161,7 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
             "kernel), which --channels shows.",
         )
     try:
-        p = ops.lay_out(Op.CORRELATE, a, b, replace(options, channels=True))
+        p = geometry.lay_out(Op.CORRELATE, a, b, replace(options, channels=True))
     except (ShapeError, UsageError):
         return Fact(
             "depth", "With channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
@@ -227,7 +227,7 @@ def _flatten_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | No
     where = ", ".join(f"0:{k}" for k in b.shape)
     return Fact(
         "flatten",
-        "The \"dot product\" of the textbooks (cs231n, Buduma) is the inner product of the window and "
+        'The "dot product" of the textbooks (cs231n, Buduma) is the inner product of the window and '
         f"the kernel flattened into vectors: np.dot(A[{where}].ravel(), B.ravel()) = {value}, the "
         "element-wise sum again. cs231n's np.dot(W_row, X_col) does it for every window at once "
         "(convcli im2col shows it). A fully connected layer, y = f(x·w + b), takes that dot product "
@@ -288,7 +288,7 @@ def compare_conventions(
         for op in (Op.CONVOLVE, Op.CORRELATE):
             try:
                 results[op] = ops.run(op, a, b, opts)
-                pads[op] = ops.lay_out(op, a, b, opts).pads
+                pads[op] = geometry.lay_out(op, a, b, opts).pads
             except (ShapeError, UsageError) as exc:
                 results[op] = Undefined(exc.message, exc.message.split("(", 1)[0].strip())
         if not first:

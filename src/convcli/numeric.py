@@ -23,6 +23,10 @@ from .text import dims_text, format_number, int_text
 
 __all__ = [
     "INT64_MAX",
+    "result_kind",
+    "unify",
+    "scalar_as_kind",
+    "nonfinite_notes",
     "kind_of",
     "common_kind",
     "as_kind",
@@ -444,3 +448,62 @@ def check_symbolic_digits(operands: Iterable[tuple[str, Any]], terms: int) -> No
         "writing an int as text; the environment variable PYTHONINTMAXSTRDIGITS raises it), "
         "while integer results have no such limit"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the kind of a result
+
+
+def result_kind(
+    a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
+) -> Kind:
+    """The widest kind among the operands, the fill value and the bias, once it is known that
+    every number fits in it: an integer beyond float64 among decimals, or a symbolic result with
+    numbers too long to write, is refused here, naming the entry (``terms``: the most products
+    one output entry sums)."""
+    extra = [("--fillvalue", fill)] if fill is not None else []
+    extra += [("--bias", x) for x in bias]
+    kind = common_kind([kind_of(a), kind_of(b)] + [kind_of_value(x) for _, x in extra])
+    operands = [("A", a), ("B", b), *extra]
+    check_float_range(kind, operands)
+    if kind is Kind.SYMBOLIC:
+        check_symbolic_digits(operands, terms)
+    return kind
+
+
+def unify(
+    a: np.ndarray, b: np.ndarray, fill: Any = None, bias: tuple[Any, ...] = (), terms: int = 1
+) -> tuple[np.ndarray, np.ndarray, Kind]:
+    """Both operands in the widest kind among them, the fill value and the bias (``result_kind``)."""
+    kind = result_kind(a, b, fill, bias, terms)
+    return as_kind(a, kind), as_kind(b, kind), kind
+
+
+def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:
+    """Which cells nan and inf reached (float and complex results), for a note on stderr."""
+    if value.dtype.kind not in "fc":
+        return ()
+    with np.errstate(all="ignore"):
+        if np.isfinite(value.sum()):  # one pass, no masks, in the common case
+            return ()
+    notes = []
+    for label, mask in (("nan", np.isnan(value)), ("inf", np.isinf(value))):
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            continue
+        if value.ndim == 0:
+            notes.append(f"the result is {label}")
+            continue
+        cells = ", ".join("[" + ", ".join(str(int(i)) for i in idx) + "]" for idx in np.argwhere(mask)[:8])
+        more = f" and {count - 8} more" if count > 8 else ""
+        notes.append(f"{label} reached {count} cell{'s' if count > 1 else ''}: {cells}{more}")
+    return tuple(notes)
+
+
+def scalar_as_kind(kind: Kind, fill: Any) -> Any:
+    """One number (a fill value, a 0) in the kind of an array: a float or complex as such."""
+    if kind is Kind.FLOAT:
+        return float(fill)
+    if kind is Kind.COMPLEX:
+        return complex(fill)
+    return fill

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ops
+from . import geometry
 from .errors import ShapeError, UsageError
 from .model import Convention, Op
 from .text import dims_text
@@ -215,12 +215,12 @@ def pool_output_size(
 def same_padding(convention: Convention, op: Op, i: int, k: int, s: int, d: int) -> tuple[int, int] | str:
     """The (before, after) padding that ``convention`` uses for 'same' mode on one axis.
 
-    The alignment is ops' (``ops.same_pads``) for the dilated kernel extent d(k-1) + 1. Returns
+    The alignment is ``geometry.same_pads``'s for the dilated kernel extent d(k-1) + 1. Returns
     the refusal text instead when the library refuses (torch with a stride above 1).
     """
     i, k, s, _, d = _check(i, k, s, 0, d)
     try:
-        return ops.same_pads(op, convention, i, d * (k - 1) + 1, s)
+        return geometry.same_pads(op, convention, i, d * (k - 1) + 1, s)
     except UsageError as exc:
         return exc.message
 
@@ -317,8 +317,7 @@ def report(
     n = len(kernel_shape) if len(kernel_shape) > 1 else min(len(input_shape), 2)
     if n > len(input_shape):
         raise UsageError(
-            f"the kernel {dims_text(kernel_shape)} has more axes than the input "
-            f"{dims_text(input_shape)}"
+            f"the kernel {dims_text(kernel_shape)} has more axes than the input {dims_text(input_shape)}"
         )
     kernel = _spread(tuple(kernel_shape), n, "--kernel")
     strides = _spread(tuple(stride), n, "--stride")

@@ -24,9 +24,10 @@ import numpy as np
 from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
+from .geometry import lay_out_shapes
 from .model import Convention, Kind, Mode, Op, OpOptions
 from .numeric import value_of
-from .steps import cell_step, geometry, layout
+from .steps import cell_step, cell_windows
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "compute", "describe"]
 
@@ -135,13 +136,13 @@ def _alignments(
     that pad differently (libraries that agree for this kernel are named together)."""
     base = replace(options, mode=Mode.SAME)
     try:
-        given: Pads = layout(op, a.shape, b.shape, base).pads
+        given: Pads = lay_out_shapes(op, a.shape, b.shape, base).pads
     except (ShapeError, UsageError):
         return None, []
     groups: dict[Pads, list[Convention]] = {}
     for convention in Convention:
         try:
-            pads: Pads = layout(op, a.shape, b.shape, replace(base, convention=convention)).pads
+            pads: Pads = lay_out_shapes(op, a.shape, b.shape, replace(base, convention=convention)).pads
         except (ShapeError, UsageError):
             continue
         if pads != given:
@@ -514,7 +515,7 @@ def shape_of(c: Candidate) -> tuple[int, ...] | None:
     if c.op in _SLIDING:
         assert c.op is not None and c.options is not None
         try:
-            return layout(c.op, c.a.shape, c.b.shape, c.options).result_shape(c.a.shape, c.b.shape)
+            return lay_out_shapes(c.op, c.a.shape, c.b.shape, c.options).result_shape(c.a.shape, c.b.shape)
         except (ShapeError, UsageError):
             return None
     if c.op is Op.DOT:
@@ -543,7 +544,7 @@ def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[t
     disagrees). ``kind`` is the result's kind, the operands already in it."""
     if c.op in _SLIDING:
         assert c.op is not None
-        g = geometry(c.op, c.a, c.b, c.options, kind=kind)
+        g = cell_windows(c.op, c.a, c.b, c.options, kind=kind)
         bias = g.options.bias
         for cell in cells:
             step = cell_step(g, cell)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import geometry, numeric, ops
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .model import Activation, BoundaryRule, Kind, Op, OpOptions
@@ -116,9 +116,7 @@ def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, tot
 
 def _parse_at(at: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     if len(at) != len(shape):
-        raise UsageError(
-            f"--at takes {len(shape)} indices for a {shape_text(shape)} result, got {len(at)}"
-        )
+        raise UsageError(f"--at takes {len(shape)} indices for a {shape_text(shape)} result, got {len(at)}")
     for i, (k, n) in enumerate(zip(at, shape, strict=True)):
         if not -n <= k < n:
             raise UsageError(f"--at: index {k} on axis {i} is outside the result (0 to {n - 1})")
@@ -202,10 +200,10 @@ def _holds(dtype: np.dtype, v: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class Geometry:
+class CellWindows:
     """Which cells of A each output cell of convolve or correlate reads, and the kernel they meet.
 
-    ``layout`` is ops.lay_out of the operation made from stand-ins of the operands' shapes, so that its
+    ``layout`` is geometry.lay_out of the operation made from stand-ins of the operands' shapes, so that its
     padding, stride, dilation and shapes are known without converting (or copying) a large A
     (its fill and bias are stand-ins too: ``options`` holds the real ones); ``a`` and ``kernel``
     are the operands themselves, ``kernel`` as applied (turned 180° for
@@ -213,7 +211,7 @@ class Geometry:
     padded position (the boundary rule of ops applied to the indices), -1 where the fill value is.
     """
 
-    layout: ops.Layout
+    layout: geometry.Layout
     options: OpOptions
     a: np.ndarray
     b: np.ndarray
@@ -268,35 +266,22 @@ class Geometry:
         return self.read([np.arange(len(m)) for m in self.maps])
 
 
-def layout(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: OpOptions) -> ops.Layout:
-    """ops.lay_out of ``op`` on stand-ins of operands of these shapes: its padding, stride, dilation
-    and shapes, at no cost whatever the operands hold. Its fill and bias are stand-ins too (a
-    fill that is not 0 stays so, to show when the layout puts 0 in its place)."""
-    stand_in = replace(
-        options,
-        fillvalue=0.0 if _is_zero(options.fillvalue) else 1.0,
-        bias=(0.0,) * len(options.bias),
-    )
-    zero = np.float64(0)
-    return ops.lay_out(op, np.broadcast_to(zero, a_shape), np.broadcast_to(zero, b_shape), stand_in)
-
-
 def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
     """The kind of the result of convolve or correlate (the fill value counts even where the layout
     puts 0 in its place, as in ops), decided as ops decides it: refusing numbers it would lose."""
-    return ops.result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
+    return numeric.result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
 
 
-def geometry(
+def cell_windows(
     op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None, *, kind: Kind | None = None
-) -> Geometry:
-    """The Geometry of convolve or correlate on A and B: as cheap as laying it out, whatever A holds.
+) -> CellWindows:
+    """The cell windows of convolve or correlate on A and B: as cheap as laying it out, whatever A holds.
 
     ``kind``, when the caller knows it, is the result's kind, with A and B already in it (or
     integers, for an exact result): then nothing is scanned or converted.
     """
     options = options or OpOptions()
-    p = layout(op, a.shape, b.shape, options)
+    p = geometry.lay_out_shapes(op, a.shape, b.shape, options)
     fill = 0 if p.boundary is BoundaryRule.FILL and p.fill == 0 else options.fillvalue
     if kind is None:
         kind = operand_kind(a, b, options)
@@ -315,22 +300,17 @@ def geometry(
     result_shape = p.result_shape(a.shape, b.shape)
     b2 = b.reshape(p.b.shape)
     fill = _numberin_kind(fill, kind)
-    return Geometry(p, options, a.reshape(p.a.shape), b2, p.kernel(b2), fill, kind, tuple(maps), result_shape)
+    return CellWindows(
+        p, options, a.reshape(p.a.shape), b2, p.kernel(b2), fill, kind, tuple(maps), result_shape
+    )
 
 
-def _is_zero(v: Any) -> bool:
-    try:
-        return bool(v == 0)
-    except TypeError:
-        return False
-
-
-def terms_per_cell(g: Geometry) -> int:
+def terms_per_cell(g: CellWindows) -> int:
     """How many products make one cell (with --channels, through all channels)."""
     return math.prod(g.kernel.shape[1:] if g.options.channels else g.kernel.shape)
 
 
-def cell_step(g: Geometry, cell: tuple[int, ...]) -> Step:
+def cell_step(g: CellWindows, cell: tuple[int, ...]) -> Step:
     """One result cell derived from the operands: its window, products, sum, bias, activation."""
     options = g.options
     f, where = g.filter_and_place(cell)
@@ -351,7 +331,7 @@ def cell_step(g: Geometry, cell: tuple[int, ...]) -> Step:
 
 
 def _sliding_steps(
-    g: Geometry,
+    g: CellWindows,
     op: Op,
     shapes: tuple[tuple[int, ...], tuple[int, ...]],
     cells: list[tuple[int, ...]],
@@ -382,7 +362,7 @@ def _sliding_steps(
     )
 
 
-def _padded(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _padded(g: CellWindows) -> tuple[np.ndarray, np.ndarray]:
     check_allocation(
         g.a.shape[: g.a.ndim - g.spatial] + tuple(len(m) for m in g.maps), g.kind, "the padded input"
     )
@@ -406,7 +386,7 @@ def derive_sliding(
     numbers, exact for every kind; the test suite checks that they agree with ops, which
     computes the same layout in bulk.
     """
-    g = geometry(op, a, b, options)
+    g = cell_windows(op, a, b, options)
     cells, total_cells = _cells(g.shape, at, max_steps, terms_per_cell(g), max_terms)
     shapes = (tuple(a.shape), tuple(b.shape))
     steps = _sliding_steps(g, op, shapes, cells, total_cells, at is not None)
@@ -496,7 +476,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     options = options or OpOptions()
     if op not in (Op.CONVOLVE, Op.CORRELATE):
         raise UsageError("im2col applies to convolve and correlate")
-    g = geometry(op, a, b, options)
+    g = cell_windows(op, a, b, options)
     p = g.layout
     kernel = g.kernel
     spatial = g.spatial
@@ -621,7 +601,7 @@ def cell_terms(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None =
         return int(a.size)
     if op is Op.DOT:
         return int(a.shape[-1])
-    p = layout(op, a.shape, b.shape, options or OpOptions())
+    p = geometry.lay_out_shapes(op, a.shape, b.shape, options or OpOptions())
     return math.prod(p.b.shape[1:] if p.options.channels else p.b.shape)
 
 
@@ -642,7 +622,7 @@ def derive_cells(
         return []
     if op not in (Op.CONVOLVE, Op.CORRELATE):
         return [derive(op, a, b, options, at=cell or None, max_terms=max_terms) for cell in chosen]
-    g = geometry(op, a, b, options)
+    g = cell_windows(op, a, b, options)
     shapes = (tuple(a.shape), tuple(b.shape))
     padded = _padded(g)
     total = math.prod(g.shape)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import ops
+from . import engine, geometry, numeric
 from .errors import ShapeError, UsageError
 from .model import Kind
 from .numeric import check_allocation, shrink_int
@@ -153,7 +153,7 @@ def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray,
                 "C_in x C_out x kh x kw)",
                 short="operands must be 1-D or 2-D",
             )
-        a2, b2, notes = ops._match_ndim(a, b)
+        a2, b2, notes = geometry.match_ndim(a, b)
         return a2, b2, notes
     a_text, b_text = shape_text(a.shape), shape_text(b.shape)
     if a.ndim == 2:
@@ -181,12 +181,12 @@ def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray,
 
 def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _ScatterLayout:
     a2, b2, notes = _operands(a, b, options.channels)
-    a2, b2, kind = ops._unify(a2, b2)
+    a2, b2, kind = numeric.unify(a2, b2)
     n = 2 if options.channels else a2.ndim
-    stride = ops._per_axis(options.stride, n, "stride", 1)
-    dilation = ops._per_axis(options.dilation, n, "dilation", 1)
-    padding = ops._per_axis(options.padding, n, "padding", 0)
-    output_padding = ops._per_axis(options.output_padding, n, "output-padding", 0)
+    stride = geometry.per_axis(options.stride, n, "stride", 1)
+    dilation = geometry.per_axis(options.dilation, n, "dilation", 1)
+    padding = geometry.per_axis(options.padding, n, "padding", 0)
+    output_padding = geometry.per_axis(options.output_padding, n, "output-padding", 0)
     for axis, (x, s, d) in enumerate(zip(output_padding, stride, dilation, strict=True)):
         check_output_padding(x, s, d, axis if n > 1 else None)
     in_shape, k_shape = a2.shape[-n:], b2.shape[-n:]
@@ -297,9 +297,9 @@ def conv_transpose(a: np.ndarray, b: np.ndarray, options: TransposeOptions | Non
     """
     options = options or TransposeOptions()
     p = _lay_out(a, b, options)
-    value = ops._exact(p.kind, p.a, p.b, None, p.terms, lambda x, k, _f: _scatter(p, x, k))
+    value = engine.exact_bilinear(p.kind, p.a, p.b, None, p.terms, lambda x, k, _f: _scatter(p, x, k))
     value = _finish(p, np.asarray(value))
-    notes = p.notes + ops.nonfinite_notes(value)
+    notes = p.notes + numeric.nonfinite_notes(value)
     return TransposeResult(value, p.kind, tuple(a.shape), tuple(b.shape), options, notes)
 
 
@@ -418,7 +418,7 @@ def scatter_steps(
     cells, total = _input_cells(tuple(a.shape), at, max_steps)
     lead = p.a.ndim - a.ndim  # axes _operands added in front of A (1-D as a row, one channel)
     values = _objects(p.a)
-    kernel = ops.dilate(_objects(p.b), p.dilation)
+    kernel = geometry.dilate(_objects(p.b), p.dilation)
     steps = []
     for cell in cells:
         where = (0,) * lead + cell
@@ -438,7 +438,7 @@ def scatter_steps(
         for e, pad, x in zip(p.extent, p.padding, p.output_padding, strict=True)
     )
     padded = _pad_or_crop(stuffed, list(pads))
-    turned = ops.dilate(p.b, p.dilation)[(Ellipsis, *(slice(None, None, -1),) * n)]
+    turned = geometry.dilate(p.b, p.dilation)[(Ellipsis, *(slice(None, None, -1),) * n)]
     return TransposeSteps(
         a_shape=tuple(a.shape),
         b_shape=tuple(b.shape),

@@ -75,7 +75,7 @@ def exact_bilinear(kind: Kind, a: np.ndarray, b: np.ndarray, fill: Any, terms: i
         nums = _integers(an, bn, fill_n, max(terms, 1), fn)
         return from_scaled(np.asarray(nums), da * db)
     # float overflow and 0*inf are not errors here: they become inf and nan in the result, and
-    # ops.nonfinite_notes says which cells they reached
+    # numeric.nonfinite_notes says which cells they reached
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return np.asarray(fn(a, b, fill))
 
