@@ -32,6 +32,8 @@ _PUBLIC = {
     "read_matrix": "parsing",
     "check": "diagnose",
     "conv_transpose": "transpose",
+    "pool": "pool",
+    "PoolOptions": "pool",
 }
 
 __all__ = ["__version__", *_PUBLIC]
