@@ -17,6 +17,8 @@ __all__ = [
     "Format",
     "Activation",
     "Method",
+    "PoolKind",
+    "PoolOf",
     "Kind",
     "OpOptions",
     "Result",
@@ -82,6 +84,25 @@ class Method(StrEnum):
     SEPARABLE = "separable"
     FFT = "fft"
     OVERLAP_ADD = "overlap-add"
+
+
+class PoolKind(StrEnum):
+    """Max or average pooling (torch's max_pool2d and avg_pool2d)."""
+
+    MAX = "max"
+    AVG = "avg"
+
+    @property
+    def op_name(self) -> str:
+        """``max-pool`` or ``avg-pool``: the name outputs and ``steps --op`` use."""
+        return f"{self.value}-pool"
+
+
+class PoolOf(StrEnum):
+    """Which value a pooling run returns: the pooled output or the gradient with respect to A."""
+
+    OUTPUT = "output"
+    GRAD_INPUT = "grad-input"
 
 
 class Format(StrEnum):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from . import shapes
 from .errors import ConvcliError, ShapeError, UsageError
-from .model import Kind
+from .model import Kind, PoolKind, PoolOf
 from .numeric import (
     INT64_MAX,
     abs_max,
@@ -52,23 +51,6 @@ __all__ = [
     "pool",
     "WORK_LIMIT",
 ]
-
-
-class PoolKind(StrEnum):
-    MAX = "max"
-    AVG = "avg"
-
-    @property
-    def op_name(self) -> str:
-        """``max-pool`` or ``avg-pool``: the name outputs and ``steps --op`` use."""
-        return f"{self.value}-pool"
-
-
-class PoolOf(StrEnum):
-    """Which value a pooling run returns: the pooled output or the gradient with respect to A."""
-
-    OUTPUT = "output"
-    GRAD_INPUT = "grad-input"
 
 
 @dataclass(frozen=True)
