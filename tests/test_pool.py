@@ -237,7 +237,10 @@ def test_nan_is_the_maximum_of_its_window():
     # torch's CPU kernel takes every nan it meets: the gradient goes to the last one
     assert result.grad_input.tolist() == [[0.0, 0.0, 0.0, 1.0, 0.0]]
     assert result.ties[0].nan and result.ties[0].to == (0, 3)
-    assert result.notes == ()  # the gradient is finite
+    assert result.notes == (  # the gradient is finite: no note that nan reached it
+        "no --upstream: G is all ones, so grad-input is the gradient of the output's sum",
+        "window [0, 0] holds nan, its maximum: its gradient goes to the last nan, A[0, 3] (torch's rule)",
+    )
     assert pool(a, opts(size=(1, 5))).notes == ("nan reached 1 cell: [0, 0]",)
 
 

@@ -36,6 +36,8 @@ from .model import (
     Mode,
     Op,
     OpOptions,
+    PoolKind,
+    PoolOf,
     Result,
     SlidingOp,
 )
@@ -1326,6 +1328,131 @@ def conv_transpose_command(
         lambda f: formats.format_transpose(result, f),
         lambda width: _views().transpose_view(result, width=width),
         result.notes,
+    )
+
+
+PoolKindOpt = Annotated[
+    PoolKind, typer.Option("--kind", case_sensitive=False, help="max_pool2d or avg_pool2d.")
+]
+PoolSizeOpt = Annotated[
+    str, typer.Option("--size", metavar="K|KH,KW", help="The window: K x K, or KH rows by KW columns.")
+]
+PoolStrideOpt = Annotated[
+    str | None,
+    typer.Option("--stride", metavar="S|SH,SW", help="The distance between windows (default: the size)."),
+]
+PoolPaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--padding", metavar="P|PH,PW", help="Cells added on each side (-inf for max), at most half the size."
+    ),
+]
+PoolDilationOpt = Annotated[
+    str,
+    typer.Option("--dilation", metavar="D|DH,DW", help="The distance between a window's taps (max only)."),
+]
+CeilModeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ceil-mode", help="Round the output size up, keeping a last window that runs past the input."
+    ),
+]
+CountPadOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--count-pad/--no-count-pad",
+        help="avg: divide by the taps inside the padded input (torch's count_include_pad, the default) "
+        "or only those inside A.",
+        show_default=False,
+    ),
+]
+UpstreamOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--upstream",
+        metavar="G",
+        help="The gradient of the loss with respect to the output (its shape), in any form a matrix "
+        "takes; without it G is all ones.",
+    ),
+]
+PoolOfOpt = Annotated[
+    PoolOf,
+    typer.Option(
+        "--of", case_sensitive=False, help="The value to give: the pooled output, or the gradient wrt A."
+    ),
+]
+
+
+def _pool_options(
+    kind: PoolKind,
+    size: str,
+    stride: str | None,
+    padding: str,
+    dilation: str,
+    ceil_mode: bool,
+    count_pad: bool | None,
+) -> Any:
+    from .pool import PoolOptions
+
+    if count_pad is not None and kind is PoolKind.MAX:
+        flag = "--count-pad" if count_pad else "--no-count-pad"
+        raise UsageError(
+            f"{flag} applies to avg pooling (torch's count_include_pad); max pooling pads with -inf, "
+            "which is never counted"
+        )
+    return PoolOptions(
+        kind=kind,
+        size=_int_list(size, "size"),
+        stride=None if stride is None else _int_list(stride, "stride"),
+        padding=_int_list(padding, "padding"),
+        dilation=_int_list(dilation, "dilation"),
+        ceil_mode=ceil_mode,
+        count_pad=True if count_pad is None else count_pad,
+    )
+
+
+@_command(
+    "pool",
+    "Max or average pooling, as torch's max_pool2d and avg_pool2d, and its gradient with respect to "
+    "A (--of grad-input). A 3-D input is C x H x W, pooled per channel.",
+    _examples(
+        'convcli pool "0 1 2; 3 4 5; 6 7 8" --size 2 --stride 1',
+        'convcli pool "0 1 2; 3 4 5; 6 7 8" --size 2 --kind avg --stride 1',
+        "convcli pool samples/A.txt --size 3 --stride 2 --padding 1 --ceil-mode",
+        'convcli pool "1 3 2 1; 4 2 1 5; 3 1 1 0; 1 2 2 4" --upstream "1 2; 3 4" --of grad-input',
+    ),
+    sliding=False,
+)
+def pool_command(
+    a: AArg,
+    kind: PoolKindOpt = PoolKind.MAX,
+    size: PoolSizeOpt = "2",
+    stride: PoolStrideOpt = None,
+    padding: PoolPaddingOpt = "0",
+    dilation: PoolDilationOpt = "1",
+    ceil_mode: CeilModeOpt = False,
+    count_pad: CountPadOpt = None,
+    upstream: UpstreamOpt = None,
+    of: PoolOfOpt = PoolOf.OUTPUT,
+    *,
+    run: Run,
+) -> None:
+    from .pool import pool
+
+    options = _pool_options(kind, size, stride, padding, dilation, ceil_mode, count_pad)
+    if a == "-" and upstream == "-":
+        raise UsageError("only one of A and --upstream can be '-' (standard input)")
+    A = parsing.read_matrix(a, name="A", exact=run.exact)
+    G = None if upstream is None else parsing.read_matrix(upstream, name="G", exact=run.exact)
+    result = pool(A, options, upstream=G, of=of)
+    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
+    inputs = [a] if upstream is None else [a, upstream]
+    _emit(
+        run,
+        inputs,
+        lambda f: formats.format_pool(result, f),
+        lambda width: _views().pool_view(result, width=width),
+        () if shown_in_table else result.notes,
     )
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     from .kernels import KernelInfo
     from .layers import Explanation, Network
     from .page import CheckView, PageContext
+    from .pool import PoolResult
     from .shapes import AxisReport, ShapeReport
     from .steps import Im2col, Step, Steps
     from .transpose import TransposeResult, TransposeSteps
@@ -54,6 +55,7 @@ __all__ = [
     "format_layer_at",
     "format_html",
     "rounded_to_float64",
+    "format_pool",
 ]
 
 
@@ -1011,3 +1013,47 @@ def format_html(view: Animation | CheckView | Comparison, context: PageContext |
     if isinstance(view, page.CheckView):
         return page.check_page(view.report, view.animation, context)
     return page.steps_page(view, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# pooling
+
+
+def _pool_json(result: PoolResult) -> dict[str, Any]:
+    doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
+    doc.update(kind=result.value_kind.value, a_shape=list(result.a_shape), shape=list(result.shape))
+    doc["of"] = result.of.value
+    doc["output"] = _json_array(result.output)
+    doc["output_kind"] = result.kind.value
+    if result.grad_input is not None and result.upstream is not None:
+        doc["upstream"] = _json_array(result.upstream)
+        doc["upstream_given"] = result.upstream_given
+        doc["grad_input"] = _json_array(result.grad_input)
+        if result.options.kind.value == "max":
+            doc["ties"] = [
+                {
+                    "cell": list(t.cell),
+                    "count": t.count,
+                    "value": json_value(t.value),
+                    "to": list(t.to),
+                    "nan": t.nan,
+                }
+                for t in result.ties
+            ]
+            doc["tie_count"] = result.tie_count
+    doc["result"] = _json_array(result.value)
+    if result.notes:
+        doc["notes"] = list(result.notes)
+    return doc
+
+
+def format_pool(result: PoolResult, fmt: Format) -> str | Npy:
+    """pooling: json with the output, the gradient when computed, and the ties; every other
+    format the value --of names (plain reads back as input)."""
+    if fmt is Format.JSON:
+        return _dumps(_pool_json(result))
+    if fmt is Format.NPY:
+        return _matrix_npy(result.value, result.value_kind)
+    if fmt is Format.TABLE:
+        raise ValueError("the table format is drawn by render.py")
+    return _MATRIX[fmt](result.value)

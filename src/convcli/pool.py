@@ -31,6 +31,7 @@ from .numeric import (
     as_kind,
     check_allocation,
     common_kind,
+    format_number,
     kind_of,
     nonfinite_notes,
     shrink_int,
@@ -49,6 +50,8 @@ __all__ = [
     "PoolResult",
     "geometry",
     "pool",
+    "rules",
+    "tie_notes",
     "WORK_LIMIT",
 ]
 
@@ -603,6 +606,52 @@ def _ties(
     return tuple(out), total
 
 
+# tied windows named one by one in the notes; JSON lists up to TIE_LIMIT
+_TIES_NOTED = 5
+
+
+def tie_notes(ties: tuple[Tie, ...], total: int) -> list[str]:
+    """Where the gradient of each tied window went, in words (the first few, then a count)."""
+    lines = []
+    for tie in ties[:_TIES_NOTED]:
+        cell, to = _index_text(tie.cell), _index_text(tie.to)
+        if tie.nan:
+            lines.append(
+                f"window {cell} holds nan, its maximum: its gradient goes to the last nan, A{to} "
+                "(torch's rule)"
+            )
+        else:
+            lines.append(
+                f"window {cell} has its maximum {format_number(tie.value)} in {tie.count} cells: its "
+                f"gradient goes to the first, A{to} (torch's rule)"
+            )
+    if total > _TIES_NOTED:
+        lines.append(f"and {total - _TIES_NOTED} more tied windows (-f json lists up to {TIE_LIMIT})")
+    return lines
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, index)) + "]"
+
+
+def rules(kind: PoolKind, count_pad: bool, gradient: bool) -> list[str]:
+    """The rules a pooling run follows, in words: the output's, and the gradient's."""
+    if kind is PoolKind.MAX:
+        out = ["output: the maximum of each window (the padding is -inf, never a maximum)"]
+        grad = (
+            "grad-input: each G cell goes to its window's first maximum in row-major order (torch's rule); "
+            "overlapping windows add up"
+        )
+    else:
+        counted = "its taps inside the padded input" if count_pad else "its cells inside A (--no-count-pad)"
+        out = [f"output: each window's sum / count, the count being {counted}"]
+        grad = (
+            "grad-input: each G cell divided by its window's count goes to every cell of the window "
+            "inside A; overlapping windows add up"
+        )
+    return out + [grad] if gradient else out
+
+
 def _widened(a: np.ndarray) -> tuple[np.ndarray, Kind]:
     kind = kind_of(a)
     return as_kind(a, kind), kind
@@ -692,6 +741,9 @@ def pool(
     grad = grad.reshape(a.shape)
     if of is PoolOf.GRAD_INPUT:
         notes = list(nonfinite_notes(grad))
+    if not given:
+        notes.append("no --upstream: G is all ones, so grad-input is the gradient of the output's sum")
+    notes += tie_notes(ties, tie_count)
     return PoolResult(
         options,
         g,

@@ -25,6 +25,7 @@ from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network
 from .model import Comparison, Convention, Op, Result, Undefined
+from .pool import PoolResult, rules
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines
 from .text import SCATTER_RULE, dims_text, display_number, shape_text, transpose_options_text
@@ -1061,4 +1062,64 @@ def play_frame(
         parts = head + _frame_parts(scene, frame, value_at, width, rows, lines, full)
         if len(console.render_lines(Group(*parts), console.options, pad=False)) <= height:
             break
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# pooling
+
+
+def _pool_options_text(result: PoolResult) -> str:
+    g = result.geometry
+    one_row = len(result.a_shape) == 1
+
+    def axes(values: tuple[int, int]) -> str:
+        return str(values[1]) if one_row else ",".join(map(str, values))
+
+    parts = [f"size {axes(g.size)}", f"stride {axes(g.stride)}", f"padding {axes(g.padding)}"]
+    if any(d != 1 for d in g.dilation):
+        parts.append(f"dilation {axes(g.dilation)}")
+    if g.ceil_mode:
+        parts.append("ceil mode")
+    if result.options.kind.value == "avg" and not g.count_pad:
+        parts.append("padding not counted")
+    return " · ".join(parts)
+
+
+def pool_view(result: PoolResult, *, width: int = 80) -> RenderableType:
+    """pool: the output, its size formula per axis; with a gradient, G, grad-input and the rules."""
+    g = result.geometry
+    gradient = result.grad_input is not None
+    head = header(
+        result.name,
+        _pool_options_text(result),
+        f"A {shape_text(result.a_shape)} → {shape_text(result.output.shape)} · {result.kind.label}",
+        width=width,
+    )
+    main = "bold green"
+    parts: list[RenderableType] = [head, Text("")]
+    if gradient:
+        parts.append(Text("output", style="dim"))
+    parts.append(matrix_grid(result.output, width=width, style=main if not gradient else "bold"))
+    axes = ["columns"] if len(result.a_shape) == 1 else ["rows", "columns"]
+    sizes = Table.grid(padding=(0, 1))
+    sizes.add_column(no_wrap=True)
+    sizes.add_column()
+    for axis, formula in zip(axes, g.formulas[-len(axes) :], strict=True):
+        sizes.add_row(f"{axis}:", Text(formula))
+    parts.append(Styled(sizes, "dim"))
+    if gradient and result.grad_input is not None and result.upstream is not None:
+        given = "upstream G" if result.upstream_given else "G: all ones (no --upstream)"
+        assert result.grad_kind is not None
+        parts += [
+            Text(""),
+            Text(given, style="dim"),
+            matrix_grid(result.upstream, width=width, style=""),
+            Text(""),
+            Text(f"grad-input (the gradient with respect to A) · {result.grad_kind.label}", style="dim"),
+            matrix_grid(result.grad_input, width=width, style=main),
+        ]
+    parts += [Text(""), bullets(rules(result.options.kind, g.count_pad, gradient))]
+    if result.notes:
+        parts.append(bullets(list(result.notes)))
     return Group(*parts)
