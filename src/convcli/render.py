@@ -28,7 +28,14 @@ from .model import Comparison, Convention, Op, Result, Undefined
 from .pool import PoolResult, rules
 from .shapes import ShapeReport
 from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines
-from .text import SCATTER_RULE, dims_text, display_number, shape_text, transpose_options_text
+from .text import (
+    SCATTER_RULE,
+    dims_text,
+    display_number,
+    pool_options_text,
+    shape_text,
+    transpose_options_text,
+)
 from .text import options_text as _options_text
 from .transpose import TransposeResult, TransposeSteps
 
@@ -1069,30 +1076,13 @@ def play_frame(
 # pooling
 
 
-def _pool_options_text(result: PoolResult) -> str:
-    g = result.geometry
-    one_row = len(result.a_shape) == 1
-
-    def axes(values: tuple[int, int]) -> str:
-        return str(values[1]) if one_row else ",".join(map(str, values))
-
-    parts = [f"size {axes(g.size)}", f"stride {axes(g.stride)}", f"padding {axes(g.padding)}"]
-    if any(d != 1 for d in g.dilation):
-        parts.append(f"dilation {axes(g.dilation)}")
-    if g.ceil_mode:
-        parts.append("ceil mode")
-    if result.options.kind.value == "avg" and not g.count_pad:
-        parts.append("padding not counted")
-    return " · ".join(parts)
-
-
 def pool_view(result: PoolResult, *, width: int = 80) -> RenderableType:
     """pool: the output, its size formula per axis; with a gradient, G, grad-input and the rules."""
     g = result.geometry
     gradient = result.grad_input is not None
     head = header(
         result.name,
-        _pool_options_text(result),
+        pool_options_text(result.geometry, len(result.a_shape) == 1, result.options.kind),
         f"A {shape_text(result.a_shape)} → {shape_text(result.output.shape)} · {result.kind.label}",
         width=width,
     )

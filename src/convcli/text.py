@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Op, OpOptions
+from .model import Op, OpOptions, PoolKind
 
 if TYPE_CHECKING:
+    from .pool import Geometry
     from .transpose import TransposeOptions
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "matrix_text",
     "options_text",
     "transpose_options_text",
+    "pool_options_text",
     "SCATTER_RULE",
 ]
 
@@ -158,3 +160,20 @@ def transpose_options_text(options: TransposeOptions) -> str:
             ("dilation", options.dilation),
         )
     )
+
+
+def pool_options_text(g: Geometry, one_row: bool, kind: PoolKind) -> str:
+    """A pooling's windows: ``size 2,2 · stride 1,1 · padding 0,0 · ceil mode``; one number per
+    option for a 1-D input (``one_row``)."""
+
+    def axes(values: tuple[int, int]) -> str:
+        return str(values[1]) if one_row else ",".join(map(str, values))
+
+    parts = [f"size {axes(g.size)}", f"stride {axes(g.stride)}", f"padding {axes(g.padding)}"]
+    if any(d != 1 for d in g.dilation):
+        parts.append(f"dilation {axes(g.dilation)}")
+    if g.ceil_mode:
+        parts.append("ceil mode")
+    if kind is PoolKind.AVG and not g.count_pad:
+        parts.append("padding not counted")
+    return " · ".join(parts)
