@@ -30,6 +30,7 @@ from .model import (
     Activation,
     BoundaryRule,
     Convention,
+    ExplainedOp,
     Format,
     Kind,
     Method,
@@ -232,6 +233,14 @@ AArg = Annotated[
 ]
 BArg = Annotated[
     str, typer.Argument(metavar="B", help="The kernel (filter), in the same forms as A.", show_default=False)
+]
+OptionalBArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[B]",
+        help="The kernel (filter), in the same forms as A; none for --op max-pool and avg-pool.",
+        show_default=False,
+    ),
 ]
 
 
@@ -1051,6 +1060,158 @@ def _page(delay: float | None, **sources: str) -> Any:
     return PageContext(tuple(sources.items()), DEFAULT_DELAY if delay is None else delay)
 
 
+PoolKindOpt = Annotated[
+    PoolKind, typer.Option("--kind", case_sensitive=False, help="max_pool2d or avg_pool2d.")
+]
+PoolSizeOpt = Annotated[
+    str, typer.Option("--size", metavar="K|KH,KW", help="The window: K x K, or KH rows by KW columns.")
+]
+PoolStrideOpt = Annotated[
+    str | None,
+    typer.Option("--stride", metavar="S|SH,SW", help="The distance between windows (default: the size)."),
+]
+PoolPaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--padding", metavar="P|PH,PW", help="Cells added on each side (-inf for max), at most half the size."
+    ),
+]
+PoolDilationOpt = Annotated[
+    str,
+    typer.Option("--dilation", metavar="D|DH,DW", help="The distance between a window's taps (max only)."),
+]
+CeilModeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ceil-mode", help="Round the output size up, keeping a last window that runs past the input."
+    ),
+]
+CountPadOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--count-pad/--no-count-pad",
+        help="avg: divide by the taps inside the padded input (torch's count_include_pad, the default) "
+        "or only those inside A.",
+        show_default=False,
+    ),
+]
+UpstreamOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--upstream",
+        metavar="G",
+        help="The gradient of the loss with respect to the output (its shape), in any form a matrix "
+        "takes; without it G is all ones.",
+    ),
+]
+PoolOfOpt = Annotated[
+    PoolOf,
+    typer.Option(
+        "--of", case_sensitive=False, help="The value to give: the pooled output, or the gradient wrt A."
+    ),
+]
+
+
+ExplainedOpArg = Annotated[
+    ExplainedOp,
+    typer.Option(
+        "--op",
+        case_sensitive=False,
+        help="The operation to explain (correlate is what CNN layers compute; max-pool and avg-pool "
+        "pool A alone).",
+    ),
+]
+# the options that only the sliding operations take, and those that only pooling takes
+_SLIDING_ONLY = ("mode", "boundary", "fillvalue", "convention", "channels", "bias", "activation", "method")
+_POOLING_ONLY = ("size", "ceil_mode", "count_pad", "upstream", "of")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line rather than left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
+def _flags(names: list[str]) -> str:
+    """``--size applies`` or ``--mode, --bias apply``: the options named, and the verb."""
+    flags = ["--count-pad/--no-count-pad" if n == "count_pad" else "--" + n.replace("_", "-") for n in names]
+    return ", ".join(flags) + (" applies" if len(flags) == 1 else " apply")
+
+
+def _explained(
+    ctx: typer.Context,
+    op: ExplainedOp,
+    b: str | None,
+    options: OpOptions,
+    size: str,
+    ceil_mode: bool,
+    count_pad: bool | None,
+) -> Any:
+    """Check that the operands and options fit ``op``: for a pooling, its options (A alone, no
+    sliding options); for the four operations None (B given, no pooling options)."""
+    kind = op.pool_kind
+    if kind is None:
+        if b is None:
+            raise UsageError(f"--op {op} needs B, the kernel: give A and B")
+        extra = [n for n in _POOLING_ONLY if _given(ctx, n)]
+        if extra:
+            raise UsageError(f"{_flags(extra)} to --op max-pool and avg-pool, not to --op {op}")
+        return None
+    if b is not None:
+        raise UsageError(f'--op {op} pools A alone and takes no B (its window is --size), got B "{b}"')
+    extra = [n for n in _SLIDING_ONLY if _given(ctx, n)]
+    if extra:
+        raise UsageError(f"{_flags(extra)} to convolve and correlate, not to --op {op}")
+    return _pool_options(
+        kind,
+        size,
+        options.stride if _given(ctx, "stride") else None,
+        options.padding or (0,),
+        options.dilation,
+        ceil_mode,
+        count_pad,
+    )
+
+
+def _pool_steps(
+    a: str,
+    options: Any,
+    upstream: str | None,
+    of: PoolOf,
+    at: str | None,
+    max_steps: int,
+    play: bool,
+    delay: float | None,
+    run: Run,
+) -> None:
+    """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived."""
+    from .steps import derive_pool
+
+    if play or delay is not None:
+        raise UsageError(
+            "--play and --delay animate convolve, correlate, elementwise-sum and dot; pooling's steps are "
+            "shown as a table, plain, json, markdown or latex"
+        )
+    A, G = _read_pooled(a, upstream, run.exact)
+    cell = None if at is None else _int_list(at, "at")
+    derivation = derive_pool(A, options, upstream=G, of=of, at=cell, max_steps=_step_cap(max_steps))
+    notes: tuple[str, ...] = ()
+    if derivation.capped:
+        notes = (
+            f"showing {derivation.shown} of {derivation.total_cells} cells; "
+            f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell",
+        )
+    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
+    _emit(
+        run,
+        [a] if upstream is None else [a, upstream],
+        lambda f: formats.format_pool_steps(derivation, f),
+        lambda width: _views().pool_steps_view(derivation, width=width),
+        () if shown_in_table else notes + derivation.result.notes,
+        pages=True,
+    )
+
+
 def _step_cap(max_steps: int) -> int:
     """--max-steps as given, but no more than there can be cells (a huge N means all of them)."""
     return min(max_steps, sys.maxsize)
@@ -1065,24 +1226,38 @@ def _step_cap(max_steps: int) -> int:
         "convcli steps samples/A.txt samples/B2.txt --op convolve --play",
         "convcli steps samples/window.txt samples/B.txt --op dot",
         "convcli steps samples/A.txt samples/B.txt -f markdown > steps.md",
+        'convcli steps "0 1 2; 3 4 5; 6 7 8" --op max-pool --size 2 --stride 1',
+        'convcli steps "5 5 1; 1 2 3" --op max-pool --stride 1 --of grad-input',
     ),
     sliding=True,
 )
 def steps(
+    ctx: typer.Context,
     a: AArg,
-    b: BArg,
-    op: OpArg = Op.CORRELATE,
+    b: OptionalBArg = None,
+    explained: ExplainedOpArg = ExplainedOp.CORRELATE,
     at: AtOpt = None,
     max_steps: MaxStepsOpt = 25,
     max_terms: MaxTermsOpt = 10_000,
     play: PlayOpt = False,
     delay: DelayOpt = None,
+    size: PoolSizeOpt = "2",
+    ceil_mode: CeilModeOpt = False,
+    count_pad: CountPadOpt = None,
+    upstream: UpstreamOpt = None,
+    of: PoolOfOpt = PoolOf.OUTPUT,
     *,
     run: Run,
     options: OpOptions,
 ) -> None:
     from .steps import cap_note, derive
 
+    pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
+    if pooling is not None:
+        _pool_steps(a, pooling, upstream, of, at, max_steps, play, delay, run)
+        return
+    assert b is not None
+    op = Op(explained.value)
     animate = _wants_play(play, delay, run)
     A, B = _read_pair(a, b, run.exact)
     cell = None if at is None else _int_list(at, "at")
@@ -1331,64 +1506,12 @@ def conv_transpose_command(
     )
 
 
-PoolKindOpt = Annotated[
-    PoolKind, typer.Option("--kind", case_sensitive=False, help="max_pool2d or avg_pool2d.")
-]
-PoolSizeOpt = Annotated[
-    str, typer.Option("--size", metavar="K|KH,KW", help="The window: K x K, or KH rows by KW columns.")
-]
-PoolStrideOpt = Annotated[
-    str | None,
-    typer.Option("--stride", metavar="S|SH,SW", help="The distance between windows (default: the size)."),
-]
-PoolPaddingOpt = Annotated[
-    str,
-    typer.Option(
-        "--padding", metavar="P|PH,PW", help="Cells added on each side (-inf for max), at most half the size."
-    ),
-]
-PoolDilationOpt = Annotated[
-    str,
-    typer.Option("--dilation", metavar="D|DH,DW", help="The distance between a window's taps (max only)."),
-]
-CeilModeOpt = Annotated[
-    bool,
-    typer.Option(
-        "--ceil-mode", help="Round the output size up, keeping a last window that runs past the input."
-    ),
-]
-CountPadOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--count-pad/--no-count-pad",
-        help="avg: divide by the taps inside the padded input (torch's count_include_pad, the default) "
-        "or only those inside A.",
-        show_default=False,
-    ),
-]
-UpstreamOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--upstream",
-        metavar="G",
-        help="The gradient of the loss with respect to the output (its shape), in any form a matrix "
-        "takes; without it G is all ones.",
-    ),
-]
-PoolOfOpt = Annotated[
-    PoolOf,
-    typer.Option(
-        "--of", case_sensitive=False, help="The value to give: the pooled output, or the gradient wrt A."
-    ),
-]
-
-
 def _pool_options(
     kind: PoolKind,
     size: str,
-    stride: str | None,
-    padding: str,
-    dilation: str,
+    stride: tuple[int, ...] | None,
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
     ceil_mode: bool,
     count_pad: bool | None,
 ) -> Any:
@@ -1403,12 +1526,20 @@ def _pool_options(
     return PoolOptions(
         kind=kind,
         size=_int_list(size, "size"),
-        stride=None if stride is None else _int_list(stride, "stride"),
-        padding=_int_list(padding, "padding"),
-        dilation=_int_list(dilation, "dilation"),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
         ceil_mode=ceil_mode,
         count_pad=True if count_pad is None else count_pad,
     )
+
+
+def _read_pooled(a: str, upstream: str | None, exact: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """A, and G when --upstream gives it."""
+    if a == "-" and upstream == "-":
+        raise UsageError("only one of A and --upstream can be '-' (standard input)")
+    A = parsing.read_matrix(a, name="A", exact=exact)
+    return A, None if upstream is None else parsing.read_matrix(upstream, name="G", exact=exact)
 
 
 @_command(
@@ -1439,11 +1570,16 @@ def pool_command(
 ) -> None:
     from .pool import pool
 
-    options = _pool_options(kind, size, stride, padding, dilation, ceil_mode, count_pad)
-    if a == "-" and upstream == "-":
-        raise UsageError("only one of A and --upstream can be '-' (standard input)")
-    A = parsing.read_matrix(a, name="A", exact=run.exact)
-    G = None if upstream is None else parsing.read_matrix(upstream, name="G", exact=run.exact)
+    options = _pool_options(
+        kind,
+        size,
+        None if stride is None else _int_list(stride, "stride"),
+        _int_list(padding, "padding"),
+        _int_list(dilation, "dilation"),
+        ceil_mode,
+        count_pad,
+    )
+    A, G = _read_pooled(a, upstream, run.exact)
     result = pool(A, options, upstream=G, of=of)
     shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
     inputs = [a] if upstream is None else [a, upstream]

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     from .page import CheckView, PageContext
     from .pool import PoolResult
     from .shapes import AxisReport, ShapeReport
-    from .steps import Im2col, Step, Steps
+    from .steps import Im2col, PoolSteps, Step, Steps
     from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "format_html",
     "rounded_to_float64",
     "format_pool",
+    "format_pool_steps",
 ]
 
 
@@ -1057,3 +1059,80 @@ def format_pool(result: PoolResult, fmt: Format) -> str | Npy:
     if fmt is Format.TABLE:
         raise ValueError("the table format is drawn by render.py")
     return _MATRIX[fmt](result.value)
+
+
+_LATEX_INDEX = re.compile(r"\b(d?[ACG])\[([^\]]*)\]")
+
+
+def _pool_step_json(steps: PoolSteps) -> list[dict[str, Any]]:
+    from .steps import pool_grad_lines, pool_step_lines
+
+    out: list[dict[str, Any]] = []
+    for g in steps.grad_steps:
+        sources = [
+            {"cell": list(s.cell), "g": json_value(s.g), "count": s.count, "share": json_value(s.share)}
+            for s in g.sources
+        ]
+        out.append(
+            {
+                "cell": list(g.cell),
+                "sources": sources,
+                "value": json_value(g.value),
+                "terms": pool_grad_lines(steps, g)[0],
+            }
+        )
+    for step in steps.steps:
+        doc: dict[str, Any] = {
+            "cell": list(step.cell),
+            "taps": [list(t) for t in step.taps],
+            "window": [None if v is None else json_value(v) for v in step.window],
+            "padding": list(step.padding),
+            "value": json_value(step.value),
+        }
+        if step.best is not None:
+            doc.update(at=list(step.taps[step.best]), ties=step.ties)
+        else:
+            doc.update(sum=json_value(step.total), count=step.count)
+        doc["terms"] = pool_step_lines(steps, step)[0]
+        out.append(doc)
+    return out
+
+
+def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
+    """steps --op max-pool|avg-pool: each window (or, for the gradient, each cell of A) derived,
+    as plain lines, json, markdown or latex."""
+    from .steps import pool_definition, pool_grad_lines, pool_step_lines
+    from .text import pool_options_text
+
+    result = steps.result
+    definition = pool_definition(steps)
+    if fmt is Format.JSON:
+        doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
+        doc.update(a_shape=list(result.a_shape), shape=list(result.shape), of=result.of.value)
+        doc.update(definition=definition, total_cells=steps.total_cells, shown=steps.shown)
+        doc["steps"] = _pool_step_json(steps)
+        doc["result"] = _json_array(result.value)
+        return _dumps(doc)
+    if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    lines = [pool_grad_lines(steps, g)[0] for g in steps.grad_steps]
+    lines += [pool_step_lines(steps, s)[0] for s in steps.steps]
+    title = (
+        f"{result.name}, {pool_options_text(result.geometry, len(result.a_shape) == 1, result.options.kind)}"
+    )
+    if fmt is Format.PLAIN:
+        return "\n".join([f"# {title}", f"# {definition}", *lines]) + "\n"
+    if fmt is Format.MARKDOWN:
+        return (
+            "\n".join([f"### {title}", "", f"`{definition}`", "", *(f"- `{line}`" for line in lines)]) + "\n"
+        )
+    rows = []
+    for line in lines:
+        name, _, rest = line.partition(": ")
+        formula, _, where = rest.partition(" at ")
+        subscripted = _LATEX_INDEX.sub(r"\1_{\2}", formula)
+        formula = subscripted.replace("-inf", r"-\infty").replace("max(", r"\max(")
+        tail = rf" \quad \text{{at {_latex_text(where)}}}" if where else ""
+        name = _LATEX_INDEX.sub(r"\1_{\2}", name)
+        rows.append(f"{name} &= {formula}{tail}")
+    return f"% {title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"

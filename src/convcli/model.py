@@ -19,6 +19,7 @@ __all__ = [
     "Method",
     "PoolKind",
     "PoolOf",
+    "ExplainedOp",
     "Kind",
     "OpOptions",
     "Result",
@@ -103,6 +104,22 @@ class PoolOf(StrEnum):
 
     OUTPUT = "output"
     GRAD_INPUT = "grad-input"
+
+
+class ExplainedOp(StrEnum):
+    """What steps explains: the four operations, and max and average pooling (of A alone)."""
+
+    CONVOLVE = "convolve"
+    CORRELATE = "correlate"
+    ELEMENTWISE_SUM = "elementwise-sum"
+    DOT = "dot"
+    MAX_POOL = "max-pool"
+    AVG_POOL = "avg-pool"
+
+    @property
+    def pool_kind(self) -> PoolKind | None:
+        """The pooling this names, or None for one of the four operations."""
+        return {"max-pool": PoolKind.MAX, "avg-pool": PoolKind.AVG}.get(self.value)
 
 
 class Format(StrEnum):

@@ -27,7 +27,22 @@ from .layers import HEADERS, RULES, Explanation, Network
 from .model import Comparison, Convention, Op, Result, Undefined
 from .pool import PoolResult, rules
 from .shapes import ShapeReport
-from .steps import Im2col, Step, Steps, cap_note, cell_label, definition, factor_text, step_lines
+from .steps import (
+    Im2col,
+    PoolGradStep,
+    PoolStep,
+    PoolSteps,
+    Step,
+    Steps,
+    cap_note,
+    cell_label,
+    definition,
+    factor_text,
+    pool_definition,
+    pool_grad_lines,
+    pool_step_lines,
+    step_lines,
+)
 from .text import (
     SCATTER_RULE,
     dims_text,
@@ -1112,4 +1127,103 @@ def pool_view(result: PoolResult, *, width: int = 80) -> RenderableType:
     parts += [Text(""), bullets(rules(result.options.kind, g.count_pad, gradient))]
     if result.notes:
         parts.append(bullets(list(result.notes)))
+    return Group(*parts)
+
+
+def _pool_window(steps: PoolSteps, step: PoolStep) -> Text:
+    """One window drawn on A (its channel): the taps read in [brackets], padding cells dim and
+    marked · (-inf for max, 0 for avg when counted), the maximum marked *."""
+    g = steps.result.geometry
+    assert steps.batch is not None
+    a = steps.batch[steps.channel(step.cell)]
+    (h, w), (ph, pw) = g.in_shape, g.padding
+    is_max = step.best is not None
+    rows = [r for r, _ in step.taps]
+    cols = [c for _, c in step.taps]
+    row_range = range(max(min(rows) - _MARGIN, -ph), min(max(rows) + _MARGIN, max(h + ph - 1, max(rows))) + 1)
+    col_range = range(max(min(cols) - _MARGIN, -pw), min(max(cols) + _MARGIN, max(w + pw - 1, max(cols))) + 1)
+    read = {tap: t for t, tap in enumerate(step.taps) if step.window[t] is not None}
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        inside = 0 <= r < h and 0 <= c < w
+        if inside:
+            text = display_number(a[r, c])
+        elif r < h + ph and c < w + pw:
+            text = "-inf" if is_max else ("0" if g.count_pad else "")
+        else:
+            text = ""  # past the padded edge: read by no window
+        t = read.get((r, c))
+        if t is not None and t == step.best:
+            text += "*"
+        return text, ("mark" if t is not None else "") + ("" if inside else "pad")
+
+    out = marked_grid(row_range, col_range, cell, str, str)
+    if row_range.start > -ph or col_range.start > -pw or row_range.stop < h + ph or col_range.stop < w + pw:
+        out.append("\n(A continues beyond the rows and columns drawn)", style="dim")
+    return out
+
+
+def _pool_sources(steps: PoolSteps, step: PoolGradStep) -> Text:
+    """G (its channel), the cells whose gradient reaches this cell of A in [brackets]."""
+    result = steps.result
+    assert result.upstream is not None
+    upstream = result.upstream.reshape(-1, *result.geometry.out_shape)[
+        steps.channel(step.cell, of_input=True)
+    ]
+    marked = {(s.cell[-2], s.cell[-1]) if len(s.cell) > 1 else (0, s.cell[0]) for s in step.sources}
+    n_rows, n_cols = upstream.shape
+    if marked and upstream.size > 144:
+        rows = range(
+            max(min(r for r, _ in marked) - _MARGIN, 0), min(max(r for r, _ in marked) + _MARGIN + 1, n_rows)
+        )
+        cols = range(
+            max(min(c for _, c in marked) - _MARGIN, 0), min(max(c for _, c in marked) + _MARGIN + 1, n_cols)
+        )
+    else:
+        rows, cols = range(min(n_rows, 12)), range(min(n_cols, 12))
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(upstream[r, c]), "mark" if (r, c) in marked else ""
+
+    return marked_grid(rows, cols, cell, str, str)
+
+
+def pool_steps_view(steps: PoolSteps, *, width: int = 80) -> RenderableType:
+    """steps --op max-pool|avg-pool: each window drawn on A with its maximum or its sum / count;
+    for the gradient, each cell of A with the cells of G that reach it."""
+    result = steps.result
+    one_row = len(result.a_shape) == 1
+    what = "grad-input" if steps.gradient else "output"
+    parts: list[RenderableType] = [
+        header(
+            f"steps · {result.name}",
+            pool_options_text(result.geometry, one_row, result.options.kind),
+            f"A {shape_text(result.a_shape)} → {what} {shape_text(result.shape)}",
+            width=width,
+        ),
+        Text(pool_definition(steps), style="italic"),
+        Text(""),
+    ]
+    for grad in steps.grad_steps:
+        name, _, rest = pool_grad_lines(steps, grad)[0].partition(": ")
+        parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(grad.value), "bold green")))
+        if grad.sources:
+            parts += [Text("from G at", style="dim"), _pool_sources(steps, grad)]
+        parts += [wrapped_terms(rest, width), Text("")]
+    for step in steps.steps:
+        name, _, rest = pool_step_lines(steps, step)[0].partition(": ")
+        parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
+        parts += [_pool_window(steps, step), wrapped_terms(rest, width), Text("")]
+    if steps.capped:
+        cells = "cells of A" if steps.gradient else "windows"
+        parts.append(
+            Text(
+                f"showing {steps.shown} of {steps.total_cells} {cells}; --max-steps N shows more, "
+                "--at I,J one",
+                style="yellow",
+            )
+        )
+    notes = [n for n in result.notes if steps.gradient or not n.startswith("no --upstream")]
+    if notes:
+        parts.append(bullets(notes))
     return Group(*parts)

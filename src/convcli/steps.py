@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,11 @@ from .model import Activation, BoundaryRule, Kind, Op, OpOptions
 from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
 from .text import display_number, shape_text
 
+if TYPE_CHECKING:  # pooling loads only with the commands that pool
+    from .model import PoolOf
+    from .pool import Geometry as PoolGeometry
+    from .pool import PoolOptions, PoolResult
+
 __all__ = [
     "Step",
     "Steps",
@@ -30,6 +35,14 @@ __all__ = [
     "im2col",
     "factor_text",
     "terms_text",
+    "PoolStep",
+    "PoolGradStep",
+    "GradSource",
+    "PoolSteps",
+    "derive_pool",
+    "pool_definition",
+    "pool_step_lines",
+    "pool_grad_lines",
 ]
 
 
@@ -82,13 +95,18 @@ class Steps:
 
 def cap_note(steps: Steps) -> str:
     """What a capped derivation shows, and how to see the rest."""
-    shown, total = len(steps.steps), steps.total_cells
-    if steps.max_terms is None:
+    terms = steps.steps[0].products.size if steps.steps else 0
+    return cap_text(len(steps.steps), steps.total_cells, terms, steps.max_terms)
+
+
+def cap_text(shown: int, total: int, terms: int, max_terms: int | None, what: str = "products") -> str:
+    """The note on a capped derivation: ``shown`` of ``total`` cells, each of ``terms`` terms;
+    ``max_terms`` when that cap, not --max-steps, stopped it."""
+    if max_terms is None:
         return f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at I,J one cell"
-    terms = steps.steps[0].products.size
     return (
-        f"showing {shown} of {total} cells: each is a sum of {terms:,} products, and --max-terms "
-        f"{steps.max_terms:,} caps the products shown; --max-terms {terms * total} --max-steps {total} "
+        f"showing {shown} of {total} cells: each is a sum of {terms:,} {what}, and --max-terms "
+        f"{max_terms:,} caps the {what} shown; --max-terms {terms * total} --max-steps {total} "
         "shows them all, --at I,J one cell"
     )
 
@@ -627,3 +645,302 @@ def derive_cells(
     padded = _padded(g)
     total = math.prod(g.shape)
     return [_sliding_steps(g, op, shapes, [cell], total, True, padded) for cell in chosen]
+
+
+# ---------------------------------------------------------------------------------------------
+# pooling: each window's maximum or mean, and where each cell of the gradient comes from
+
+
+@dataclass(frozen=True)
+class PoolStep:
+    """One output cell of a pooling.
+
+    ``taps`` are the window's (row, column) in A's coordinates, row by row (outside A: padding);
+    ``window`` holds what the pooling reads at each: A's entry, -inf for max's padding, 0 for
+    avg's counted padding, None where nothing is read (avg's padding with --no-count-pad, a tap
+    past the padded edge in ceil mode). Max: ``best`` is the tap holding the maximum (the first of
+    ``ties`` equal ones, or the last nan); avg: ``total`` / ``count``.
+    """
+
+    cell: tuple[int, ...]
+    taps: tuple[tuple[int, int], ...]
+    window: tuple[Any, ...]
+    padding: tuple[bool, ...]
+    value: Any
+    best: int | None = None
+    ties: int = 0
+    total: Any = None
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class GradSource:
+    """One output cell whose gradient reaches a cell of A: G there, avg's divisor, the share."""
+
+    cell: tuple[int, ...]
+    g: Any
+    count: int | None
+    share: Any
+
+
+@dataclass(frozen=True)
+class PoolGradStep:
+    """One cell of the gradient with respect to A: the output cells it comes from, and the sum."""
+
+    cell: tuple[int, ...]
+    sources: tuple[GradSource, ...]
+    value: Any
+
+
+@dataclass(frozen=True)
+class PoolSteps:
+    """A pooling derived window by window (``steps``) or, for ``--of grad-input``, cell of A by
+    cell of A (``grad_steps``), possibly capped."""
+
+    result: PoolResult
+    steps: tuple[PoolStep, ...]
+    grad_steps: tuple[PoolGradStep, ...]
+    total_cells: int
+    chosen: bool = False
+    batch: np.ndarray | None = None  # A as N x H x W, in its number kind (for drawing windows)
+    terms: int = 0  # the most taps (or G cells) one step adds up
+    max_terms: int | None = None  # the cap on terms shown, when it, not --max-steps, stopped
+
+    def channel(self, cell: tuple[int, ...], of_input: bool = False) -> int:
+        """Which of the batch's channels a cell of the output (or of A) lies in."""
+        return _channel(cell, self.result.a_shape if of_input else tuple(self.result.output.shape))[0]
+
+    @property
+    def gradient(self) -> bool:
+        return self.result.grad_input is not None and self.result.of.value == "grad-input"
+
+    @property
+    def shown(self) -> int:
+        return len(self.grad_steps) if self.gradient else len(self.steps)
+
+    @property
+    def capped(self) -> bool:
+        return not self.chosen and self.shown < self.total_cells
+
+    def cap_note(self) -> str:
+        """What a capped derivation shows, and how to see the rest."""
+        return cap_text(self.shown, self.total_cells, self.terms, self.max_terms, "taps")
+
+
+def _channel(cell: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """A cell of A or of the output as (channel, row, column) of the N x H x W batch."""
+    if len(shape) == 1:
+        return 0, 0, cell[0]
+    lead = shape[:-2]
+    n = int(np.ravel_multi_index(cell[:-2], lead)) if lead else 0
+    return n, cell[-2], cell[-1]
+
+
+def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> PoolStep:
+    from .model import PoolKind
+
+    g = result.geometry
+    n, i, j = _channel(cell, result.output.shape)
+    (h, w), (ph, pw) = g.in_shape, g.padding
+    is_max = result.options.kind is PoolKind.MAX
+    taps, window, padding = [], [], []
+    for r in g.taps(0, i):
+        for c in g.taps(1, j):
+            inside = 0 <= r < h and 0 <= c < w
+            padded = r < h + ph and c < w + pw  # inside the padded input
+            if inside:
+                v: Any = value_of(batch[n, r, c])
+            elif is_max:
+                v = float("-inf") if padded else None
+            else:
+                v = 0 if padded and g.count_pad else None
+            taps.append((r, c))
+            window.append(v)
+            padding.append(not inside)
+    value = value_of(result.output[cell])
+    if not is_max:
+        read = [v for v, pad in zip(window, padding, strict=True) if not pad]
+        total = sum(read[1:], start=read[0])
+        return PoolStep(
+            cell, tuple(taps), tuple(window), tuple(padding), value, total=total, count=g.divisor((i, j))
+        )
+    best, ties = None, 0
+    for t, (v, pad) in enumerate(zip(window, padding, strict=True)):
+        if pad:
+            continue
+        if best is None or v > window[best] or (isinstance(v, float) and math.isnan(v)):
+            best, ties = t, 1
+        elif v == window[best]:
+            ties += 1
+    return PoolStep(cell, tuple(taps), tuple(window), tuple(padding), value, best=best, ties=ties)
+
+
+def _windows_holding(g: PoolGeometry, axis: int, index: int) -> list[int]:
+    """The output positions on ``axis`` whose window has a tap at input ``index``."""
+    found = []
+    for u in range(g.size[axis]):
+        o, rest = divmod(index + g.padding[axis] - u * g.dilation[axis], g.stride[axis])
+        if rest == 0 and 0 <= o < g.out_shape[axis]:
+            found.append(o)
+    return sorted(set(found))
+
+
+def _pool_grad_step(result: PoolResult, cell: tuple[int, ...]) -> PoolGradStep:
+    from fractions import Fraction
+
+    from .model import Kind, PoolKind
+
+    g = result.geometry
+    assert result.upstream is not None and result.grad_input is not None and result.grad_kind is not None
+    n, r, c = _channel(cell, result.a_shape)
+    out_shape = result.output.shape
+    lead = tuple(int(k) for k in np.unravel_index(n, out_shape[:-2])) if len(out_shape) > 2 else ()
+    is_max = result.options.kind is PoolKind.MAX
+    sources = []
+    for i in _windows_holding(g, 0, r):
+        for j in _windows_holding(g, 1, c):
+            out_cell = (j,) if len(out_shape) == 1 else (*lead, i, j)
+            gv = value_of(result.upstream[out_cell])
+            if is_max:
+                assert result.argmax is not None
+                if int(result.argmax[out_cell]) == r * g.in_shape[1] + c:
+                    sources.append(GradSource(out_cell, gv, None, gv))
+                continue
+            count = g.divisor((i, j))
+            if result.grad_kind in (Kind.INTEGER, Kind.RATIONAL):
+                share: Any = Fraction(gv) / count
+            elif result.grad_kind is Kind.SYMBOLIC:
+                import sympy
+
+                share = gv / sympy.Integer(count)
+            else:
+                share = gv / count
+            sources.append(GradSource(out_cell, gv, count, share))
+    return PoolGradStep(cell, tuple(sources), value_of(result.grad_input[cell]))
+
+
+def derive_pool(
+    a: np.ndarray,
+    options: PoolOptions,
+    *,
+    upstream: np.ndarray | None = None,
+    of: PoolOf | str = "output",
+    at: tuple[int, ...] | None = None,
+    max_steps: int = 25,
+    max_terms: int = MAX_TERMS,
+) -> PoolSteps:
+    """A pooling derived: each window with its maximum or its sum / count, or, for ``of``
+    grad-input, each cell of the gradient from the output cells whose gradient reaches it.
+
+    The values come from ``pool`` (one computation); the derivation reads the windows again cell
+    by cell, on Python numbers, and the tests check the two agree."""
+    from .model import PoolOf
+    from .numeric import as_kind, kind_of
+    from .pool import pool
+
+    result = pool(a, options, upstream=upstream, of=PoolOf(of))
+    x = as_kind(a, kind_of(a))
+    batch = x.reshape(1, 1, -1) if x.ndim == 1 else x.reshape(-1, *x.shape[-2:])
+    # a window reads kh*kw taps; a cell of A takes the gradient of at most as many windows
+    terms = result.geometry.size[0] * result.geometry.size[1]
+    gradient = result.of is PoolOf.GRAD_INPUT
+    shape = result.a_shape if gradient else tuple(result.output.shape)
+    cells, total = _cells(shape, at, max_steps, terms, max_terms)
+    stopped = max_terms if at is None and len(cells) < min(max_steps, total) else None
+    if gradient:
+        grad_steps = tuple(_pool_grad_step(result, cell) for cell in cells)
+        return PoolSteps(result, (), grad_steps, total, at is not None, batch, terms, stopped)
+    steps = tuple(_pool_step(result, batch, cell) for cell in cells)
+    return PoolSteps(result, steps, (), total, at is not None, batch, terms, stopped)
+
+
+def pool_definition(steps: PoolSteps) -> str:
+    """The formula each step of a pooling instantiates, its stride and dilation in the indices."""
+    from .model import PoolKind
+
+    result = steps.result
+    g = result.geometry
+    per_channel = "for each channel: " if len(result.a_shape) > 2 else ""
+    is_max = result.options.kind is PoolKind.MAX
+    if steps.gradient:
+        if is_max:
+            return (
+                f"{per_channel}dA[r, c] = the sum of G[i, j] over the windows whose maximum is A[r, c] "
+                "(the first of equal maxima, as torch)"
+            )
+        return f"{per_channel}dA[r, c] = the sum of G[i, j] / count[i, j] over the windows that hold A[r, c]"
+    padded = any(g.padding) or g.ceil_mode
+    source = "Ap" if padded else "A"
+    rows = _index("i", "u", g.stride[0], g.dilation[0])
+    cols = _index("j", "v", g.stride[1], g.dilation[1])
+    if is_max:
+        text = f"C[i, j] = max over u, v of {source}[{rows}, {cols}]"
+        note = "Ap is A padded with -inf, padding cells marked" if padded else "the maximum marked *"
+    else:
+        text = f"C[i, j] = (sum over u, v of {source}[{rows}, {cols}]) / count"
+        counted = "the taps inside the padded input" if g.count_pad else "the taps inside A"
+        note = f"count: {counted}" + ("; Ap is A padded with 0" if padded else "")
+    return f"{per_channel}{text}  ({note})"
+
+
+def _a_name(cell: tuple[int, ...]) -> str:
+    return "A[" + ", ".join(map(str, cell)) + "]"
+
+
+def _a_cell(result: PoolResult, step: PoolStep, tap: int) -> tuple[int, ...]:
+    """The cell of A (channel included) that tap ``tap`` of ``step`` reads."""
+    r, c = step.taps[tap]
+    if len(result.a_shape) == 1:
+        return (c,)
+    return (*step.cell[:-2], r, c)
+
+
+def pool_step_lines(steps: PoolSteps, step: PoolStep) -> list[str]:
+    """``C[0, 0]: max(0, 1, 3, 4) = 4 at A[1, 1]`` or ``C[0, 0]: (0+1+3+4) / 4 = 8/4 = 2``."""
+    from .model import PoolKind
+
+    name = cell_name(Op.CORRELATE, step.cell)
+    read = [v for v in step.window if v is not None]
+    if steps.result.options.kind is PoolKind.AVG:
+        terms = "+".join(factor_text(v) for v in read)
+        quotient, value = f"{factor_text(step.total)}/{step.count}", display_number(step.value)
+        tail = "" if quotient == value else f" = {value}"
+        return [f"{name}: ({terms}) / {step.count} = {quotient}{tail}"]
+    assert step.best is not None
+    where = _a_name(_a_cell(steps.result, step, step.best))
+    line = (
+        f"{name}: max({', '.join(display_number(v) for v in read)}) = {display_number(step.value)} at {where}"
+    )
+    if isinstance(step.value, float) and math.isnan(step.value):
+        line += ", the last nan (torch's rule)"
+    elif step.ties > 1:
+        line += f", the first of {step.ties} equal maxima (torch's rule)"
+    return [line]
+
+
+def pool_grad_lines(steps: PoolSteps, step: PoolGradStep) -> list[str]:
+    """``dA[1, 1]: G[0, 0] + G[0, 1] = 1+2 = 3`` (max) or ``dA[1, 1]: G[0, 0]/4 + ... = ...``."""
+    name = "d" + _a_name(step.cell)
+    if not step.sources:
+        from .model import PoolKind
+
+        why = "no window's maximum" if steps.result.options.kind is PoolKind.MAX else "in no window"
+        return [f"{name}: 0 ({why})"]
+
+    def g_name(source: GradSource) -> str:
+        return (
+            "G["
+            + ", ".join(map(str, source.cell))
+            + "]"
+            + ("" if source.count is None else f"/{source.count}")
+        )
+
+    names = " + ".join(g_name(s) for s in step.sources)
+    if step.sources[0].count is None:
+        values = "+".join(factor_text(s.g) for s in step.sources)
+    else:
+        values = "+".join(f"{factor_text(s.g)}/{s.count}" for s in step.sources)
+    value = display_number(step.value)
+    if values in (value, factor_text(step.value)):  # one G cell, nothing to add up
+        return [f"{name}: {names} = {value}"]
+    return [f"{name}: {names} = {values} = {value}"]
