@@ -56,6 +56,7 @@ __all__ = [
     "format_layer_at",
     "format_html",
     "rounded_to_float64",
+    "float64_array",
     "format_pool",
     "format_pool_steps",
 ]
@@ -365,19 +366,27 @@ def rounded_to_float64(result: _Rounded) -> _Rounded:
     double (--float64); float and complex results are returned as they are."""
     if not result.kind.exact:
         return result
-    if result.kind is Kind.SYMBOLIC:
+    value = float64_array(result.value, result.kind)
+    if isinstance(result, Result) and result.products is not None:
+        products = float64_array(result.products, result.kind)
+        return dataclasses.replace(result, kind=Kind.FLOAT, value=value, products=products)
+    return dataclasses.replace(result, kind=Kind.FLOAT, value=value)
+
+
+def float64_array(value: np.ndarray, kind: Kind) -> np.ndarray:
+    """An array of ``kind`` with each entry rounded to the nearest float64 (--float64); float and
+    complex arrays as they are."""
+    if not kind.exact:
+        return value
+    if kind is Kind.SYMBOLIC:
         raise UsageError("--float64: a symbolic result has no float64 value; write it as plain or json")
     try:
-        value = as_kind(result.value, Kind.FLOAT)
-        if isinstance(result, Result) and result.products is not None:
-            products = as_kind(result.products, Kind.FLOAT)
-            return dataclasses.replace(result, kind=Kind.FLOAT, value=value, products=products)
+        return as_kind(value, Kind.FLOAT)
     except OverflowError:
         raise UsageError(
             "--float64: an entry of the result is beyond float64's range (about 1.8e308); write it "
             "as plain or json, which keep every digit"
         ) from None
-    return dataclasses.replace(result, kind=Kind.FLOAT, value=value)
 
 
 _MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
@@ -1025,12 +1034,12 @@ def _pool_json(result: PoolResult) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
     doc.update(kind=result.value_kind.value, a_shape=list(result.a_shape), shape=list(result.shape))
     doc["of"] = result.of.value
-    doc["output"] = _json_array(result.output)
+    doc["output"] = _Array(result.output)
     doc["output_kind"] = result.kind.value
     if result.grad_input is not None and result.upstream is not None:
-        doc["upstream"] = _json_array(result.upstream)
+        doc["upstream"] = _Array(result.upstream)
         doc["upstream_given"] = result.upstream_given
-        doc["grad_input"] = _json_array(result.grad_input)
+        doc["grad_input"] = _Array(result.grad_input)
         if result.options.kind.value == "max":
             doc["ties"] = [
                 {
@@ -1043,22 +1052,24 @@ def _pool_json(result: PoolResult) -> dict[str, Any]:
                 for t in result.ties
             ]
             doc["tie_count"] = result.tie_count
-    doc["result"] = _json_array(result.value)
+    doc["result"] = _Array(result.value)
     if result.notes:
         doc["notes"] = list(result.notes)
     return doc
 
 
-def format_pool(result: PoolResult, fmt: Format) -> str | Npy:
+def format_pool(result: PoolResult, fmt: Format) -> str | TextStream | Npy:
     """pooling: json with the output, the gradient when computed, and the ties; every other
     format the value --of names (plain reads back as input)."""
-    if fmt is Format.JSON:
-        return _dumps(_pool_json(result))
     if fmt is Format.NPY:
         return _matrix_npy(result.value, result.value_kind)
     if fmt is Format.TABLE:
         raise ValueError("the table format is drawn by render.py")
-    return _MATRIX[fmt](result.value)
+    if fmt is Format.JSON:
+        arrays = (result.output, result.upstream, result.grad_input, result.value)
+        cells = sum(a.size for a in arrays if a is not None)
+        return _document(cells, lambda: _json_pieces(_pool_json(result)))
+    return _document(result.value.size, lambda: _PIECES[fmt](result.value))
 
 
 _LATEX_INDEX = re.compile(r"\b(d?[ACG])\[([^\]]*)\]")
