@@ -153,13 +153,24 @@ def test_npy_file(tmp_path):
     assert loaded.tolist() == [[0, 0, 0, 0], [1, 0, 0, 2], [3, 0, 0, 0], [0, 0, 0, 4]]
 
 
-def test_npy_refuses_fractions():
-    result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "-f", "npy", "-o", "x.npy")
+def test_npy_refuses_fractions_unless_rounded(tmp_path):
+    result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "-f", "npy", "-o", str(tmp_path / "x.npy"))
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
     assert result.stderr == (
         "error: npy: a rational result has no .npy form without losing exactness; write it as plain or json, "
         "or add --float64 to round it to float64\n"
     )
+    assert not (tmp_path / "x.npy").exists()
+    result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "--float64", "-o", str(tmp_path / "x.npy"))
+    assert result.exit_code == ExitCode.OK
+    assert np.load(tmp_path / "x.npy").tolist() == [[2.5]]
+
+
+def test_float64_rounds_the_gradient_too():
+    result = run(D2L, "--kind", "avg", "--size", "3", "--of", "grad-input", "--float64", "-f", "json")
+    doc = json.loads(result.stdout)
+    assert (doc["kind"], doc["output_kind"]) == ("float", "float")
+    assert doc["output"] == [[4.0]] and doc["result"][0][0] == 1 / 9
 
 
 def test_nan_reaches_the_output_and_is_noted():

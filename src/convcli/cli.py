@@ -1179,12 +1179,13 @@ def _pool_steps(
     upstream: str | None,
     of: PoolOf,
     at: str | None,
-    max_steps: int,
+    caps: tuple[int, int],
     play: bool,
     delay: float | None,
     run: Run,
 ) -> None:
-    """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived."""
+    """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived;
+    ``caps`` are --max-steps and --max-terms."""
     from .steps import derive_pool
 
     if play or delay is not None:
@@ -1194,20 +1195,17 @@ def _pool_steps(
         )
     A, G = _read_pooled(a, upstream, run.exact)
     cell = None if at is None else _int_list(at, "at")
-    derivation = derive_pool(A, options, upstream=G, of=of, at=cell, max_steps=_step_cap(max_steps))
-    notes: tuple[str, ...] = ()
-    if derivation.capped:
-        notes = (
-            f"showing {derivation.shown} of {derivation.total_cells} cells; "
-            f"--max-steps {derivation.total_cells} shows them all, --at I,J one cell",
-        )
-    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
+    max_steps, max_terms = caps
+    derivation = derive_pool(
+        A, options, upstream=G, of=of, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms
+    )
+    capped = (derivation.cap_note(),) if derivation.capped else ()
     _emit(
         run,
         [a] if upstream is None else [a, upstream],
         lambda f: formats.format_pool_steps(derivation, f),
         lambda width: _views().pool_steps_view(derivation, width=width),
-        () if shown_in_table else notes + derivation.result.notes,
+        machine_notes=capped + derivation.result.notes,
         pages=True,
     )
 
@@ -1254,7 +1252,7 @@ def steps(
 
     pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
     if pooling is not None:
-        _pool_steps(a, pooling, upstream, of, at, max_steps, play, delay, run)
+        _pool_steps(a, pooling, upstream, of, at, (max_steps, max_terms), play, delay, run)
         return
     assert b is not None
     op = Op(explained.value)
@@ -1565,6 +1563,7 @@ def pool_command(
     count_pad: CountPadOpt = None,
     upstream: UpstreamOpt = None,
     of: PoolOfOpt = PoolOf.OUTPUT,
+    float64: Float64Opt = False,
     *,
     run: Run,
 ) -> None:
@@ -1581,14 +1580,15 @@ def pool_command(
     )
     A, G = _read_pooled(a, upstream, run.exact)
     result = pool(A, options, upstream=G, of=of)
-    shown_in_table = _choose_format(run.fmt, run.output) is Format.TABLE
+    if float64:
+        result = formats.rounded_pool_to_float64(result)
     inputs = [a] if upstream is None else [a, upstream]
     _emit(
         run,
         inputs,
         lambda f: formats.format_pool(result, f),
         lambda width: _views().pool_view(result, width=width),
-        () if shown_in_table else result.notes,
+        machine_notes=result.notes,
     )
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "format_html",
     "rounded_to_float64",
     "float64_array",
+    "rounded_pool_to_float64",
     "format_pool",
     "format_pool_steps",
 ]
@@ -371,6 +372,17 @@ def rounded_to_float64(result: _Rounded) -> _Rounded:
         products = float64_array(result.products, result.kind)
         return dataclasses.replace(result, kind=Kind.FLOAT, value=value, products=products)
     return dataclasses.replace(result, kind=Kind.FLOAT, value=value)
+
+
+def rounded_pool_to_float64(result: PoolResult) -> PoolResult:
+    """A pooling's exact output and gradient rounded to float64 (--float64)."""
+    output = float64_array(result.output, result.kind)
+    kind = Kind.FLOAT if result.kind.exact else result.kind
+    if result.grad_input is None or result.grad_kind is None:
+        return dataclasses.replace(result, output=output, kind=kind)
+    grad = float64_array(result.grad_input, result.grad_kind)
+    grad_kind = Kind.FLOAT if result.grad_kind.exact else result.grad_kind
+    return dataclasses.replace(result, output=output, kind=kind, grad_input=grad, grad_kind=grad_kind)
 
 
 def float64_array(value: np.ndarray, kind: Kind) -> np.ndarray:

@@ -1215,14 +1215,7 @@ def pool_steps_view(steps: PoolSteps, *, width: int = 80) -> RenderableType:
         parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
         parts += [_pool_window(steps, step), wrapped_terms(rest, width), Text("")]
     if steps.capped:
-        cells = "cells of A" if steps.gradient else "windows"
-        parts.append(
-            Text(
-                f"showing {steps.shown} of {steps.total_cells} {cells}; --max-steps N shows more, "
-                "--at I,J one",
-                style="yellow",
-            )
-        )
+        parts.append(Text(steps.cap_note(), style="yellow"))
     notes = [n for n in result.notes if steps.gradient or not n.startswith("no --upstream")]
     if notes:
         parts.append(bullets(notes))
