@@ -49,6 +49,7 @@ __all__ = [
     "Tie",
     "PoolResult",
     "geometry",
+    "first_maximum",
     "pool",
     "rules",
     "tie_notes",
@@ -120,6 +121,24 @@ class Geometry:
         if self.count_pad:
             return np.minimum(start + k, n + p) - start
         return np.minimum(start + k, n) - np.maximum(start, 0)
+
+    def holding(self, axis: int, index: int) -> list[int]:
+        """The output positions on ``axis`` whose window has a tap at input ``index``."""
+        found = set()
+        for u in range(self.size[axis]):
+            o, rest = divmod(index + self.padding[axis] - u * self.dilation[axis], self.stride[axis])
+            if rest == 0 and 0 <= o < self.out_shape[axis]:
+                found.add(o)
+        return sorted(found)
+
+    def window(self, x: np.ndarray, cell: tuple[int, int]) -> list[tuple[int, int, Any]]:
+        """The taps of output ``cell``'s window on the 2-D ``x`` (one channel), row by row, as
+        (row, column, entry), the entry None outside A."""
+        (h, w), out = self.in_shape, []
+        for r in self.taps(0, cell[0]):
+            for c in self.taps(1, cell[1]):
+                out.append((r, c, value_of(x[r, c]) if 0 <= r < h and 0 <= c < w else None))
+        return out
 
     def divisor(self, cell: tuple[int, int]) -> int:
         """avg's divisor for one output cell (rows times columns)."""
@@ -421,6 +440,21 @@ def _max_pool(g: Geometry, x: np.ndarray, track: bool) -> tuple[np.ndarray, Any,
     row_at = g.starts(0).reshape(1, -1, 1) + row_tap * g.dilation[0]
     col_at = g.starts(1).reshape(1, 1, -1) + col_of_row * g.dilation[1]
     return values, row_at * g.in_shape[1] + col_at, counts
+
+
+def first_maximum(entries: list[Any]) -> tuple[int, int]:
+    """torch's rule on one window's entries (None: a tap outside A, never the maximum): the index
+    of the first maximum (a later entry replaces it when larger, or when it is a nan, so the last
+    nan wins), and how many entries equal it."""
+    best, ties = -1, 0
+    for t, v in enumerate(entries):
+        if v is None:
+            continue
+        if best < 0 or v > entries[best] or (isinstance(v, float) and math.isnan(v)):
+            best, ties = t, 1
+        elif v == entries[best]:
+            ties += 1
+    return best, ties
 
 
 def _max_kind(kind: Kind) -> None:

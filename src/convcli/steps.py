@@ -23,7 +23,6 @@ from .text import display_number, shape_text
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .model import PoolOf
-    from .pool import Geometry as PoolGeometry
     from .pool import PoolOptions, PoolResult
 
 __all__ = [
@@ -738,51 +737,31 @@ def _channel(cell: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, int, i
 
 def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> PoolStep:
     from .model import PoolKind
+    from .pool import first_maximum
 
     g = result.geometry
     n, i, j = _channel(cell, result.output.shape)
     (h, w), (ph, pw) = g.in_shape, g.padding
     is_max = result.options.kind is PoolKind.MAX
-    taps, window, padding = [], [], []
-    for r in g.taps(0, i):
-        for c in g.taps(1, j):
-            inside = 0 <= r < h and 0 <= c < w
-            padded = r < h + ph and c < w + pw  # inside the padded input
-            if inside:
-                v: Any = value_of(batch[n, r, c])
-            elif is_max:
-                v = float("-inf") if padded else None
-            else:
-                v = 0 if padded and g.count_pad else None
-            taps.append((r, c))
-            window.append(v)
-            padding.append(not inside)
+    window = g.window(batch[n], (i, j))
+    entries = [v for _, _, v in window]
+    shown: list[Any] = []
+    for r, c, v in window:
+        padded = r < h + ph and c < w + pw  # inside the padded input
+        if v is None and is_max:
+            v = float("-inf") if padded else None
+        elif v is None:
+            v = 0 if padded and g.count_pad else None
+        shown.append(v)
+    taps = tuple((r, c) for r, c, _ in window)
+    padding = tuple(v is None for v in entries)
     value = value_of(result.output[cell])
     if not is_max:
-        read = [v for v, pad in zip(window, padding, strict=True) if not pad]
+        read = [v for v in entries if v is not None]
         total = sum(read[1:], start=read[0])
-        return PoolStep(
-            cell, tuple(taps), tuple(window), tuple(padding), value, total=total, count=g.divisor((i, j))
-        )
-    best, ties = None, 0
-    for t, (v, pad) in enumerate(zip(window, padding, strict=True)):
-        if pad:
-            continue
-        if best is None or v > window[best] or (isinstance(v, float) and math.isnan(v)):
-            best, ties = t, 1
-        elif v == window[best]:
-            ties += 1
-    return PoolStep(cell, tuple(taps), tuple(window), tuple(padding), value, best=best, ties=ties)
-
-
-def _windows_holding(g: PoolGeometry, axis: int, index: int) -> list[int]:
-    """The output positions on ``axis`` whose window has a tap at input ``index``."""
-    found = []
-    for u in range(g.size[axis]):
-        o, rest = divmod(index + g.padding[axis] - u * g.dilation[axis], g.stride[axis])
-        if rest == 0 and 0 <= o < g.out_shape[axis]:
-            found.append(o)
-    return sorted(set(found))
+        return PoolStep(cell, taps, tuple(shown), padding, value, total=total, count=g.divisor((i, j)))
+    best, ties = first_maximum(entries)
+    return PoolStep(cell, taps, tuple(shown), padding, value, best=best, ties=ties)
 
 
 def _pool_grad_step(result: PoolResult, cell: tuple[int, ...]) -> PoolGradStep:
@@ -797,8 +776,8 @@ def _pool_grad_step(result: PoolResult, cell: tuple[int, ...]) -> PoolGradStep:
     lead = tuple(int(k) for k in np.unravel_index(n, out_shape[:-2])) if len(out_shape) > 2 else ()
     is_max = result.options.kind is PoolKind.MAX
     sources = []
-    for i in _windows_holding(g, 0, r):
-        for j in _windows_holding(g, 1, c):
+    for i in g.holding(0, r):
+        for j in g.holding(1, c):
             out_cell = (j,) if len(out_shape) == 1 else (*lead, i, j)
             gv = value_of(result.upstream[out_cell])
             if is_max:
