@@ -41,7 +41,7 @@ from .numeric import value_of
 from .steps import in_kind, operand_kind
 from .text import display_number, format_number, shape_text
 
-__all__ = ["Diagnosis", "CheckReport", "check", "read_answer"]
+__all__ = ["Diagnosis", "CheckReport", "check", "read_answer", "read_answer_as"]
 
 # A float answer within this of 1 times the right one is inaccurate, not scaled by a factor.
 _NOT_A_FACTOR = 1e-6
@@ -570,7 +570,13 @@ def read_answer(
     value, and no exact result holds them, so such an answer is read as floats (and is wrong).
     """
     sliding = op in _SLIDING
-    as_written = exact or exact_problem(a, b, options if sliding else OpOptions())
+    return read_answer_as(arg, exact_problem(a, b, options if sliding else OpOptions()), exact=exact)
+
+
+def read_answer_as(arg: str, exact_inputs: bool, *, exact: bool = False) -> tuple[np.ndarray, bool]:
+    """Read the answer ``arg``, every decimal exactly when the inputs are exact (``exact_inputs``)
+    or --exact was given; see :func:`read_answer`."""
+    as_written = exact or exact_inputs
     try:
         return parsing.read_matrix(arg, name="answer", exact=as_written), False
     except ConvcliError as exc:
@@ -582,6 +588,18 @@ def read_answer(
         # what stopped the exact reading was an exponent (1e-2000): say why it was exact
         raise UsageError(f"{why} (the inputs are exact, so the answer is read exactly)")
     return answer, True
+
+
+def _written_as_floats(mask: np.ndarray, answer: np.ndarray, y: np.ndarray, kind: Kind) -> np.ndarray:
+    """The right cells of an answer to an exact problem that could only be read as floats: those
+    right exactly, and the finite ones that are the float nearest the right value."""
+    if kind not in (Kind.INTEGER, Kind.RATIONAL):
+        return mask
+    with np.errstate(invalid="ignore"):
+        nearest = np.asarray(answer.reshape(y.shape) == inexact(y, np.float64))
+    mask = mask | (nearest & np.isfinite(answer.reshape(y.shape)))
+    assert not mask.all(), "a nan or inf in the answer is a wrong cell"
+    return mask
 
 
 def check(
@@ -640,11 +658,8 @@ def check(
     result, expected = right_result(op, a, b, options)
     y = result.value
     mask = equal(answer, expected, tolerance=tolerance, x_kind=answer_kind)
-    if mask is not None and written_as_floats and result.kind in (Kind.INTEGER, Kind.RATIONAL):
-        with np.errstate(invalid="ignore"):
-            nearest = np.asarray(answer.reshape(y.shape) == inexact(y, np.float64))
-        mask = mask | (nearest & np.isfinite(answer.reshape(y.shape)))
-        assert not mask.all(), "a nan or inf in the answer is a wrong cell"
+    if mask is not None and written_as_floats:
+        mask = _written_as_floats(mask, answer, y, result.kind)
     if mask is not None and bool(mask.all()):
         return CheckReport(True, result, answer, [], None, None, None)
     if mask is None:
