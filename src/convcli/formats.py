@@ -679,9 +679,16 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
 
 
 def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]:
+    return _verdict_json(
+        report.expected.op.value, report, [_step_json(d, s) for d in derivations for s in d.steps]
+    )
+
+
+def _verdict_json(name: str, report: CheckReport, derived: list[Any]) -> dict[str, Any]:
+    """A check's verdict as JSON (SPEC section 4): "match", "wrong", "diagnosis"..."""
     diagnosis = report.diagnosis
     return {
-        "op": report.expected.op.value,
+        "op": name,
         "match": report.match,
         "wrong": [list(cell) for cell in report.wrong],
         "shape_mismatch": report.shape_mismatch,
@@ -689,7 +696,7 @@ def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]
         "worst": report.worst,
         "expected": _json_array(report.expected.value),
         "answer": _json_array(report.answer),
-        "derivations": [_step_json(d, s) for d in derivations for s in d.steps],
+        "derivations": derived,
     }
 
 
@@ -709,9 +716,16 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     )
     if fmt is Format.JSON:
         return _dumps(_check_json(report, derivations))
+    derived = [step_lines(d, s) for d in derivations for s in d.steps]
+    return _verdict_text(str(report.expected.op), report, derived, fmt)
+
+
+def _verdict_text(name: str, report: CheckReport, derived: list[list[str]], fmt: Format) -> str:
+    """A check's verdict as plain lines or markdown: right or wrong, why, the wrong cells derived
+    (each its plain lines), and the right result."""
     if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
         raise UsageError(f"check cannot be written as {fmt}; use table, plain, json or markdown")
-    lines = [f"right: your answer equals {report.expected.op}" if report.match else "wrong"]
+    lines = [f"right: your answer equals {name}" if report.match else "wrong"]
     if report.shape_mismatch:
         lines.append(f"shape: {report.shape_mismatch}")
     if report.diagnosis is not None:
@@ -722,11 +736,9 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
         shown = ", ".join("[" + ", ".join(map(str, c)) + "]" for c in report.wrong[:10])
         more = f" and {len(report.wrong) - 10} more" if len(report.wrong) > 10 else ""
         lines.append(f"wrong cells: {shown}{more}")
-    for derivation in derivations:
-        for step in derivation.steps:
-            first, *rest = step_lines(derivation, step)
-            lines.append(first.replace(": ", " should be: ", 1))
-            lines += rest
+    for first, *rest in derived:
+        lines.append(first.replace(": ", " should be: ", 1))
+        lines += rest
     if not report.match:
         lines.append("expected:")
         lines.append(matrix_plain(report.expected.value).rstrip("\n"))

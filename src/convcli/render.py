@@ -621,20 +621,33 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
     """check: the verdict, the answer beside the right result with wrong cells bracketed, the
     diagnosis, and the derivation of the first wrong cells."""
     expected = report.expected
-    parts: list[RenderableType] = [
-        header(
-            f"check · {expected.op}",
-            _options_text(expected.options, expected.op),
-            _shapes(expected.a_shape, expected.b_shape, f" · {expected.kind.label}"),
-            width=width,
-        ),
-        Text(""),
-    ]
+    head = header(
+        f"check · {expected.op}",
+        _options_text(expected.options, expected.op),
+        _shapes(expected.a_shape, expected.b_shape, f" · {expected.kind.label}"),
+        width=width,
+    )
+    derived = [(step_lines(d, s), s.value) for d in derivations for s in d.steps]
+    return Group(
+        head, Text(""), *verdict_parts(report, str(expected.op), f"{expected.op} of A and B", derived, width)
+    )
+
+
+def verdict_parts(
+    report: CheckReport,
+    name: str,
+    equals: str,
+    derived: list[tuple[list[str], Any]],
+    width: int,
+) -> list[RenderableType]:
+    """A check's verdict: right (it equals ``equals``), or the answer beside the right result
+    (``name``) with the wrong cells bracketed, the diagnosis, and the wrong cells ``derived``
+    (each its plain lines and its value)."""
     if report.match:
-        parts.append(Text(f"✓ right: your answer equals {expected.op} of A and B", style="bold green"))
-        return Group(*parts)
-    parts.append(Text("✗ wrong", style="bold red"))
+        return [Text(f"✓ right: your answer equals {equals}", style="bold green")]
+    parts: list[RenderableType] = [Text("✗ wrong", style="bold red")]
     marks = _as_cells(report.wrong)
+    right = report.expected.value
 
     def answer(w: int) -> RenderableType:
         return matrix_grid(
@@ -647,20 +660,16 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
 
     pair: RenderableType = Table.grid(padding=(0, 4))
     assert isinstance(pair, Table)
-    pair.add_row(Text("your answer", style="dim"), Text(f"right ({expected.op})", style="dim"))
-    pair.add_row(
-        answer(width // 2 - 2), matrix_grid(expected.value, width=width // 2 - 2, style="bold green")
-    )
+    pair.add_row(Text("your answer", style="dim"), Text(f"right ({name})", style="dim"))
+    pair.add_row(answer(width // 2 - 2), matrix_grid(right, width=width // 2 - 2, style="bold green"))
     half = width // 2 - 2
     if not (
-        grid_fits(report.answer, half, bool(marks))
-        and grid_fits(expected.value, half)
-        and fits(pair, width, False)
+        grid_fits(report.answer, half, bool(marks)) and grid_fits(right, half) and fits(pair, width, False)
     ):
         pair = one_after_another(
             [
                 ("your answer", answer(width)),
-                (f"right ({expected.op})", matrix_grid(expected.value, width=width, style="bold green")),
+                (f"right ({name})", matrix_grid(right, width=width, style="bold green")),
             ]
         )
     parts += [pair, Text("")]
@@ -670,26 +679,22 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
         parts.append(Text.assemble(("diagnosis: ", "bold"), report.diagnosis.text))
     elif report.worst:
         parts.append(Text.assemble(("off by: ", "bold"), report.worst))
-    if len(report.wrong) > len(derivations) > 0:
+    if len(report.wrong) > len(derived) > 0:
         parts.append(
             Text(
-                f"the first {len(derivations)} of {len(report.wrong)} wrong cells, derived "
+                f"the first {len(derived)} of {len(report.wrong)} wrong cells, derived "
                 "(convcli steps --at I,J derives any other):",
                 style="dim",
             )
         )
-    for derivation in derivations:
-        for step in derivation.steps:
-            lines = step_lines(derivation, step)
-            name, _, rest = lines[0].partition(": ")
-            parts.append(Text(""))
-            parts.append(
-                Text.assemble((f"{name} should be ", "bold"), (display_number(step.value), "bold green"))
-            )
-            if rest:
-                parts.append(wrapped_terms(rest, width))
-            parts += [wrapped_terms(line, width) for line in lines[1:]]
-    return Group(*parts)
+    for lines, value in derived:
+        head, _, rest = lines[0].partition(": ")
+        parts.append(Text(""))
+        parts.append(Text.assemble((f"{head} should be ", "bold"), (display_number(value), "bold green")))
+        if rest:
+            parts.append(wrapped_terms(rest, width))
+        parts += [wrapped_terms(line, width) for line in lines[1:]]
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------
