@@ -1342,15 +1342,23 @@ ToleranceOpt = Annotated[
         'convcli check samples/A.txt samples/B2.txt --answer "4 3 4; 2 4 3; 2 3 4" --op convolve',
         'convcli check samples/X.txt samples/K.txt --answer "19 25; 37 43"',
         "convcli check samples/A.txt samples/B.txt --answer mine.txt --op convolve -f json",
+        'convcli check "0 1 2; 3 4 5; 6 7 8" --op max-pool --size 2 --answer "4 5; 7 8"',
+        'convcli check "5 5 1; 1 2 3" --op max-pool --stride 1 --of grad-input --answer "1 1 0; 0 0 0"',
     ),
     sliding=True,
 )
 def check_command(
+    ctx: typer.Context,
     a: AArg,
-    b: BArg,
     answer: AnswerOpt,
-    op: OpArg = Op.CORRELATE,
+    b: OptionalBArg = None,
+    explained: ExplainedOpArg = ExplainedOp.CORRELATE,
     tolerance: ToleranceOpt = TOLERANCE,
+    size: PoolSizeOpt = "2",
+    ceil_mode: CeilModeOpt = False,
+    count_pad: CountPadOpt = None,
+    upstream: UpstreamOpt = None,
+    of: PoolOfOpt = PoolOf.OUTPUT,
     *,
     run: Run,
     options: OpOptions,
@@ -1358,6 +1366,12 @@ def check_command(
     from . import diagnose
     from .steps import MAX_TERMS, cell_terms, derive_cells
 
+    pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
+    if pooling is not None:
+        _pool_check(a, answer, pooling, upstream, of, tolerance, run)
+        return
+    assert b is not None
+    op = Op(explained.value)
     if [a, b, answer].count("-") > 1:
         raise UsageError("only one of A, B and --answer can be '-' (standard input)")
     A, B = _read_pair(a, b, run.exact)
@@ -1389,6 +1403,44 @@ def check_command(
         machine,
         lambda width: _views().check_view(report, derivations, width=width),
         notes,
+        pages=True,
+    )
+    if not report.match:
+        raise typer.Exit(ExitCode.WRONG_ANSWER)
+
+
+def _pool_check(
+    a: str, answer: str, options: Any, upstream: str | None, of: PoolOf, tolerance: float, run: Run
+) -> None:
+    """check --op max-pool|avg-pool: the verdict on a pooling (or its gradient), exit 0 or 1."""
+    from . import diagnose
+    from .numeric import kind_of
+    from .steps import derive_pool_cells
+
+    if [a, answer, upstream].count("-") > 1:
+        raise UsageError("only one of A, --upstream and --answer can be '-' (standard input)")
+    A, G = _read_pooled(a, upstream, run.exact)
+    inputs = [a, answer] + ([] if upstream is None else [upstream])
+    exact_inputs = all(kind_of(x).exact and kind_of(x) is not Kind.SYMBOLIC for x in (A, G) if x is not None)
+    X, written_as_floats = diagnose.read_answer_as(answer, exact_inputs, exact=run.exact)
+    report = diagnose.check_pool(
+        A, X, options, upstream=G, of=of, tolerance=tolerance, written_as_floats=written_as_floats
+    )
+    derivation = None if report.match else derive_pool_cells(A, report.expected, report.wrong[:3])
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            raise UsageError(
+                "check --op max-pool or avg-pool cannot be written as html; use table, plain, json or "
+                "markdown"
+            )
+        return formats.format_pool_check(report, derivation, f)
+
+    _emit(
+        run,
+        inputs,
+        machine,
+        lambda width: _views().pool_check_view(report, derivation, width=width),
         pages=True,
     )
     if not report.match:

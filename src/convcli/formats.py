@@ -27,7 +27,7 @@ from .text import format_number, int_text, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .comparison import ConventionComparison
-    from .diagnose import CheckReport
+    from .diagnose import CheckReport, PoolCheckReport
     from .frames import Animation
     from .kernels import KernelInfo
     from .layers import Explanation, Network
@@ -60,6 +60,7 @@ __all__ = [
     "rounded_pool_to_float64",
     "format_pool",
     "format_pool_steps",
+    "format_pool_check",
 ]
 
 
@@ -684,7 +685,7 @@ def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]
     )
 
 
-def _verdict_json(name: str, report: CheckReport, derived: list[Any]) -> dict[str, Any]:
+def _verdict_json(name: str, report: CheckReport | PoolCheckReport, derived: list[Any]) -> dict[str, Any]:
     """A check's verdict as JSON (SPEC section 4): "match", "wrong", "diagnosis"..."""
     diagnosis = report.diagnosis
     return {
@@ -720,7 +721,9 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     return _verdict_text(str(report.expected.op), report, derived, fmt)
 
 
-def _verdict_text(name: str, report: CheckReport, derived: list[list[str]], fmt: Format) -> str:
+def _verdict_text(
+    name: str, report: CheckReport | PoolCheckReport, derived: list[list[str]], fmt: Format
+) -> str:
     """A check's verdict as plain lines or markdown: right or wrong, why, the wrong cells derived
     (each its plain lines), and the right result."""
     if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
@@ -1171,3 +1174,27 @@ def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
         name = _LATEX_INDEX.sub(r"\1_{\2}", name)
         rows.append(f"{name} &= {formula}{tail}")
     return f"% {title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt: Format) -> str:
+    """check --op max-pool|avg-pool: json (the verdict, the pooling's options, "of"), or lines."""
+    from .steps import pool_grad_lines, pool_step_lines
+
+    result = report.expected
+    _check_whole(
+        "check",
+        fmt,
+        [result.value, report.answer],
+        "write the pooling with convcli pool -o FILE (written as it is formatted) and compare the files",
+    )
+    if fmt is Format.JSON:
+        derived = [] if derivation is None else _pool_step_json(derivation)
+        doc = _verdict_json(result.name, report, derived)
+        doc.update(result.geometry.describe(), of=result.of.value, kind=result.value_kind.value)
+        return _dumps(doc)
+    lines: list[list[str]] = []
+    if derivation is not None:
+        lines += [pool_grad_lines(derivation, g) for g in derivation.grad_steps]
+        lines += [pool_step_lines(derivation, s) for s in derivation.steps]
+    name = f"{result.name}'s gradient with respect to A" if result.of.value == "grad-input" else result.name
+    return _verdict_text(name, report, lines, fmt)

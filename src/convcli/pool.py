@@ -50,6 +50,11 @@ __all__ = [
     "PoolResult",
     "geometry",
     "first_maximum",
+    "cell_value",
+    "batch_index",
+    "tap_slices",
+    "as_batch",
+    "divisors",
     "pool",
     "rules",
     "tie_notes",
@@ -329,11 +334,31 @@ def _along(x: np.ndarray, axis: int, index: Any) -> Any:
     return (slice(None), index, slice(None)) if axis == 0 else (slice(None), slice(None), index)
 
 
-def _as_batch(a: np.ndarray) -> np.ndarray:
+def as_batch(a: np.ndarray) -> np.ndarray:
     """A as N x H x W: 1-D is one row, 2-D one channel, more axes flattened into N."""
     if a.ndim == 1:
         return a.reshape(1, 1, -1)
     return a.reshape(-1, a.shape[-2], a.shape[-1])
+
+
+def batch_index(cell: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """A cell of A, or of a pooling's output, of ``shape`` as (channel, row, column) of the
+    N x H x W batch that pooling works on."""
+    if len(shape) == 1:
+        return 0, 0, cell[0]
+    lead = shape[:-2]
+    n = int(np.ravel_multi_index(cell[:-2], lead)) if lead else 0
+    return n, cell[-2], cell[-1]
+
+
+def tap_slices(g: Geometry, u: int, v: int) -> tuple[slice, slice, slice, slice] | None:
+    """For tap (u, v): the output rows and columns whose tap lies inside A, and the rows and
+    columns of A they read (None when no window reads A through this tap)."""
+    lo0, hi0, rows = _tap_range(g, 0, u)
+    lo1, hi1, cols = _tap_range(g, 1, v)
+    if hi0 <= lo0 or hi1 <= lo1:
+        return None
+    return slice(lo0, hi0), slice(lo1, hi1), rows, cols
 
 
 def _out_shape(a_shape: tuple[int, ...], g: Geometry) -> tuple[int, ...]:
@@ -457,6 +482,23 @@ def first_maximum(entries: list[Any]) -> tuple[int, int]:
     return best, ties
 
 
+def cell_value(g: Geometry, x: np.ndarray, cell: tuple[int, int]) -> Any:
+    """One output cell computed from its window on the 2-D ``x`` (one channel), on Python
+    numbers: the first maximum, or the exact sum over the count (check samples a few cells of a
+    suspect this way before computing it whole)."""
+    entries = [v for _, _, v in g.window(x, cell)]
+    if g.kind is PoolKind.MAX:
+        return entries[first_maximum(entries)[0]]
+    inside = [v for v in entries if v is not None]
+    total = sum(inside[1:], start=inside[0])
+    count = g.divisor(cell)
+    if isinstance(total, float | complex):
+        return total / count
+    if isinstance(total, int | Fraction):
+        return Fraction(total, count) if isinstance(total, int) else total / count
+    return total / count  # a symbolic sum: sympy keeps it exact
+
+
 def _max_kind(kind: Kind) -> None:
     if kind in (Kind.COMPLEX, Kind.SYMBOLIC):
         what = "complex numbers have no order" if kind is Kind.COMPLEX else "symbols have no known order"
@@ -495,7 +537,8 @@ def _spread_pass(g: Geometry, share: np.ndarray, axis: int, n: int) -> np.ndarra
     return out
 
 
-def _divisors(g: Geometry) -> np.ndarray:
+def divisors(g: Geometry) -> np.ndarray:
+    """avg's divisor of every output cell (rows x columns)."""
     return np.outer(g.counts(0), g.counts(1)).astype(np.int64)
 
 
@@ -537,16 +580,16 @@ def _times(a: np.ndarray, factor: int) -> np.ndarray:
 
 
 def _avg_pool(g: Geometry, x: np.ndarray, kind: Kind) -> tuple[np.ndarray, Kind]:
-    divisors = _divisors(g)[None]
+    counts = divisors(g)[None]
     if kind in (Kind.INTEGER, Kind.RATIONAL):
         nums, den = _scaled(x, kind, g.size[0] * g.size[1])
         sums = _sum_pass(g, _sum_pass(g, nums, 1), 0)
-        return _exact_quotient(sums, _times(divisors, den))
+        return _exact_quotient(sums, _times(counts, den))
     sums = _sum_pass(g, _sum_pass(g, x, 1), 0)
     if kind is Kind.SYMBOLIC:
-        return sums / _symbolic(divisors), kind
+        return sums / _symbolic(counts), kind
     with np.errstate(over="ignore", invalid="ignore"):
-        return sums / divisors, kind
+        return sums / counts, kind
 
 
 def _symbolic(divisors: np.ndarray) -> np.ndarray:
@@ -599,19 +642,19 @@ def _max_grad(g: Geometry, index: np.ndarray, upstream: np.ndarray, n: int, kind
 
 def _avg_grad(g: Geometry, upstream: np.ndarray, n: int, kind: Kind) -> tuple[np.ndarray, Kind]:
     """Each G cell divided by its window's count and added to every tap of the window in A."""
-    divisors = _divisors(g)[None]
+    counts = divisors(g)[None]
     G = as_kind(upstream, kind).reshape(n, *g.out_shape)
     h, w = g.in_shape
     if kind in (Kind.INTEGER, Kind.RATIONAL):
         # G/count over one common denominator: spread as integers, divided once at the end
-        common = math.lcm(*np.unique(divisors).tolist())
-        factors = common // divisors
+        common = math.lcm(*np.unique(counts).tolist())
+        factors = common // counts
         nums, den = _scaled(G, kind, 1)
         shares = _integers(nums, int(factors.max()) * g.size[0] * g.size[1])
         spread = _spread_pass(g, _spread_pass(g, shares * factors, 0, h), 1, w)
         total = common * den
         return _exact_quotient(spread, np.array(total, dtype=np.int64 if total <= INT64_MAX else object))
-    share = G / _symbolic(divisors) if kind is Kind.SYMBOLIC else G / divisors
+    share = G / _symbolic(counts) if kind is Kind.SYMBOLIC else G / counts
     with np.errstate(over="ignore", invalid="ignore"):
         return _spread_pass(g, _spread_pass(g, share, 0, h), 1, w), kind
 
@@ -743,7 +786,7 @@ def pool(
     x, kind = _widened(a)
     if options.kind is PoolKind.MAX:
         _max_kind(kind)
-    batch = _as_batch(x)
+    batch = as_batch(x)
     n, h, w = batch.shape
     out_shape = _out_shape(tuple(a.shape), g)
     check_allocation((n, h, g.out_shape[1]), kind, "the pooled columns")

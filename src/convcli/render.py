@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .comparison import ConventionComparison, ConventionRow
-from .diagnose import CheckReport
+from .diagnose import CheckReport, PoolCheckReport
 from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network
@@ -634,7 +634,7 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
 
 
 def verdict_parts(
-    report: CheckReport,
+    report: CheckReport | PoolCheckReport,
     name: str,
     equals: str,
     derived: list[tuple[list[str], Any]],
@@ -1225,3 +1225,25 @@ def pool_steps_view(steps: PoolSteps, *, width: int = 80) -> RenderableType:
     if notes:
         parts.append(bullets(notes))
     return Group(*parts)
+
+
+def pool_check_view(
+    report: PoolCheckReport, derivation: PoolSteps | None, *, width: int = 80
+) -> RenderableType:
+    """check --op max-pool|avg-pool: the verdict, and the first wrong windows (or cells of the
+    gradient) derived."""
+    result = report.expected
+    gradient = result.of.value == "grad-input"
+    what = f"the gradient of {result.name} with respect to A" if gradient else f"{result.name} of A"
+    head = header(
+        f"check · {result.name}" + (" · grad-input" if gradient else ""),
+        pool_options_text(result.geometry, len(result.a_shape) == 1, result.options.kind),
+        f"A {shape_text(result.a_shape)} → {shape_text(result.shape)} · {result.value_kind.label}",
+        width=width,
+    )
+    derived: list[tuple[list[str], Any]] = []
+    if derivation is not None:
+        derived += [(pool_grad_lines(derivation, g), g.value) for g in derivation.grad_steps]
+        derived += [(pool_step_lines(derivation, s), s.value) for s in derivation.steps]
+    name = f"{result.name}, grad-input" if gradient else result.name
+    return Group(head, Text(""), *verdict_parts(report, name, what, derived, width))

@@ -39,6 +39,7 @@ __all__ = [
     "GradSource",
     "PoolSteps",
     "derive_pool",
+    "derive_pool_cells",
     "pool_definition",
     "pool_step_lines",
     "pool_grad_lines",
@@ -707,7 +708,9 @@ class PoolSteps:
 
     def channel(self, cell: tuple[int, ...], of_input: bool = False) -> int:
         """Which of the batch's channels a cell of the output (or of A) lies in."""
-        return _channel(cell, self.result.a_shape if of_input else tuple(self.result.output.shape))[0]
+        from .pool import batch_index
+
+        return batch_index(cell, self.result.a_shape if of_input else tuple(self.result.output.shape))[0]
 
     @property
     def gradient(self) -> bool:
@@ -726,21 +729,12 @@ class PoolSteps:
         return cap_text(self.shown, self.total_cells, self.terms, self.max_terms, "taps")
 
 
-def _channel(cell: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """A cell of A or of the output as (channel, row, column) of the N x H x W batch."""
-    if len(shape) == 1:
-        return 0, 0, cell[0]
-    lead = shape[:-2]
-    n = int(np.ravel_multi_index(cell[:-2], lead)) if lead else 0
-    return n, cell[-2], cell[-1]
-
-
 def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> PoolStep:
     from .model import PoolKind
-    from .pool import first_maximum
+    from .pool import batch_index, first_maximum
 
     g = result.geometry
-    n, i, j = _channel(cell, result.output.shape)
+    n, i, j = batch_index(cell, result.output.shape)
     (h, w), (ph, pw) = g.in_shape, g.padding
     is_max = result.options.kind is PoolKind.MAX
     window = g.window(batch[n], (i, j))
@@ -768,10 +762,11 @@ def _pool_grad_step(result: PoolResult, cell: tuple[int, ...]) -> PoolGradStep:
     from fractions import Fraction
 
     from .model import Kind, PoolKind
+    from .pool import batch_index
 
     g = result.geometry
     assert result.upstream is not None and result.grad_input is not None and result.grad_kind is not None
-    n, r, c = _channel(cell, result.a_shape)
+    n, r, c = batch_index(cell, result.a_shape)
     out_shape = result.output.shape
     lead = tuple(int(k) for k in np.unravel_index(n, out_shape[:-2])) if len(out_shape) > 2 else ()
     is_max = result.options.kind is PoolKind.MAX
@@ -814,23 +809,44 @@ def derive_pool(
     The values come from ``pool`` (one computation); the derivation reads the windows again cell
     by cell, on Python numbers, and the tests check the two agree."""
     from .model import PoolOf
-    from .numeric import as_kind, kind_of
     from .pool import pool
 
     result = pool(a, options, upstream=upstream, of=PoolOf(of))
-    x = as_kind(a, kind_of(a))
-    batch = x.reshape(1, 1, -1) if x.ndim == 1 else x.reshape(-1, *x.shape[-2:])
-    # a window reads kh*kw taps; a cell of A takes the gradient of at most as many windows
-    terms = result.geometry.size[0] * result.geometry.size[1]
-    gradient = result.of is PoolOf.GRAD_INPUT
-    shape = result.a_shape if gradient else tuple(result.output.shape)
+    terms = _pool_terms(result)
+    shape = result.a_shape if result.of is PoolOf.GRAD_INPUT else tuple(result.output.shape)
     cells, total = _cells(shape, at, max_steps, terms, max_terms)
     stopped = max_terms if at is None and len(cells) < min(max_steps, total) else None
-    if gradient:
+    return derive_pool_cells(a, result, cells, chosen=at is not None, max_terms=stopped)
+
+
+def _pool_terms(result: PoolResult) -> int:
+    """The most terms one step adds up: a window's kh*kw taps (a cell of A takes the gradient of
+    at most as many windows)."""
+    return result.geometry.size[0] * result.geometry.size[1]
+
+
+def derive_pool_cells(
+    a: np.ndarray,
+    result: PoolResult,
+    cells: list[tuple[int, ...]],
+    *,
+    chosen: bool = True,
+    max_terms: int | None = None,
+) -> PoolSteps:
+    """The derivation of some cells of a pooling already computed (``result`` of A): of its
+    output, or of its gradient when ``result.of`` is grad-input (check derives its wrong cells
+    this way)."""
+    from .model import PoolOf
+    from .numeric import as_kind, kind_of
+
+    x = as_kind(a, kind_of(a))
+    batch = x.reshape(1, 1, -1) if x.ndim == 1 else x.reshape(-1, *x.shape[-2:])
+    terms = _pool_terms(result)
+    if result.of is PoolOf.GRAD_INPUT:
         grad_steps = tuple(_pool_grad_step(result, cell) for cell in cells)
-        return PoolSteps(result, (), grad_steps, total, at is not None, batch, terms, stopped)
+        return PoolSteps(result, (), grad_steps, math.prod(result.a_shape), chosen, batch, terms, max_terms)
     steps = tuple(_pool_step(result, batch, cell) for cell in cells)
-    return PoolSteps(result, steps, (), total, at is not None, batch, terms, stopped)
+    return PoolSteps(result, steps, (), result.output.size, chosen, batch, terms, max_terms)
 
 
 def pool_definition(steps: PoolSteps) -> str:
