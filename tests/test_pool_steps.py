@@ -266,7 +266,7 @@ def test_markdown_and_latex():
     )
 
 
-@pytest.mark.parametrize("fmt", ["csv", "npy", "html"])
+@pytest.mark.parametrize("fmt", ["csv", "npy"])
 def test_formats_without_a_derivation_are_refused(fmt, tmp_path):
     result = run(D2L, "--op", "max-pool", "-f", fmt, "-o", str(tmp_path / f"x.{fmt}"))
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
@@ -299,10 +299,6 @@ def test_formats_without_a_derivation_are_refused(fmt, tmp_path):
         (
             [D2L, D2L, "--op", "convolve", "--of", "grad-input", "--no-count-pad"],
             "--count-pad/--no-count-pad, --of apply to --op max-pool and avg-pool, not to --op convolve",
-        ),
-        (
-            [D2L, "--op", "max-pool", "--play"],
-            "--play and --delay animate convolve, correlate, elementwise-sum and dot; pooling's steps are shown as a table, plain, json, markdown or latex",
         ),
         ([D2L, "--op", "max-pool", "--at", "2,0"], "--at: index 2 on axis 0 is outside the result (0 to 0)"),
         (
@@ -373,3 +369,59 @@ def test_lines_of_one_step_are_one_line_each():
         np.arange(9).reshape(3, 3), PoolOptions(size=(2,), stride=(1,)), of="grad-input", at=(1, 1)
     )
     assert pool_grad_lines(grads, grads.grad_steps[0]) == ["dA[1, 1]: G[0, 0] = 1"]
+
+
+# --- the animation: on a terminal (--play) and as a page (-f html) -------------------------------------
+
+
+def test_the_page_carries_each_window_and_the_result():
+    from .test_page import data_of, page_of
+
+    data = data_of(page_of("steps", D2L, "--op", "max-pool", "--stride", "1", "--padding", "1"))
+    assert [b["label"] for b in data["boards"]] == ["A, padded"]
+    names = [f["name"] for f in data["frames"]]
+    assert names[:3] == ["C[0, 0]", "C[0, 1]", "C[0, 2]"] and names[-1] == "C" and len(names) == 17
+    assert data["frames"][5]["lines"] == ["max(0, 1, 3, 4) = 4 at A[1, 1]"]
+    assert data["frames"][5]["value"] == "4"
+
+
+def test_the_gradient_page_marks_the_cells_of_g():
+    from .test_page import data_of, page_of
+
+    data = data_of(
+        page_of("steps", "5 5 1; 1 2 3", "--op", "avg-pool", "--stride", "1", "--of", "grad-input")
+    )
+    assert [b["label"] for b in data["boards"]] == ["G"] and data["output"]["label"] == "dA"
+    assert data["frames"][4]["name"] == "dA[1, 1]"
+    assert data["frames"][4]["lines"] == ["G[0, 0]/4 + G[0, 1]/4 = 1/4+1/4 = 1/2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "title", "expected"),
+    [
+        (["--op", "max-pool", "--stride", "1"], "C", [["4", "5"], ["7", "8"]]),
+        (["--op", "avg-pool", "--stride", "1"], "C", [["2", "3"], ["5", "6"]]),
+        (
+            ["--op", "max-pool", "--stride", "1", "--of", "grad-input"],
+            "dA",
+            [["0", "0", "0"], ["0", "1", "1"], ["0", "1", "1"]],
+        ),
+    ],
+    ids=["max", "avg", "gradient"],
+)
+def test_pooling_plays_to_its_result(args, title, expected):
+    from .test_play import finish, last_frame, rightmost_grid, spawn
+
+    raw, status = finish(spawn(["steps", D2L, *args, "--play", "--delay", "0"]))
+    assert status == ExitCode.OK
+    frame = last_frame(raw)
+    assert "the complete result" in frame
+    shown = [[word.strip("[]") for word in row] for row in rightmost_grid(frame, title)]
+    assert shown == expected, frame
+
+
+def test_off_a_terminal_play_prints_the_steps_with_a_note():
+    result = run(D2L, "--op", "max-pool", "--play")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines()[-1] == "C[0, 0]: max(0, 1, 3, 4) = 4 at A[1, 1]"
+    assert result.stderr == "note: --play animates only on a terminal; the steps are printed instead\n"

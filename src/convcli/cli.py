@@ -1186,25 +1186,34 @@ def _pool_steps(
 ) -> None:
     """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived;
     ``caps`` are --max-steps and --max-terms."""
+    from .frames import animate_pool
     from .steps import derive_pool
 
-    if play or delay is not None:
-        raise UsageError(
-            "--play and --delay animate convolve, correlate, elementwise-sum and dot; pooling's steps are "
-            "shown as a table, plain, json, markdown or latex"
-        )
+    animate = _wants_play(play, delay, run)
     A, G = _read_pooled(a, upstream, run.exact)
     cell = None if at is None else _int_list(at, "at")
     max_steps, max_terms = caps
     derivation = derive_pool(
         A, options, upstream=G, of=of, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms
     )
+    inputs = [a] if upstream is None else [a, upstream]
+    if animate:
+        _play(animate_pool(derivation), run, delay, inputs)
+        return
     capped = (derivation.cap_note(),) if derivation.capped else ()
+    sources = {"A": a} if upstream is None else {"A": a, "G": upstream}
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            return formats.format_html(animate_pool(derivation), _page(delay, **sources))
+        return formats.format_pool_steps(derivation, f)
+
     _emit(
         run,
-        [a] if upstream is None else [a, upstream],
-        lambda f: formats.format_pool_steps(derivation, f),
+        inputs,
+        machine,
         lambda width: _views().pool_steps_view(derivation, width=width),
+        (_NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
     )
