@@ -551,3 +551,13 @@ def test_docstring_example():
 
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted >= 2
+
+
+def test_strides_and_dilations_beyond_int64_change_nothing_they_should_not():
+    huge = 10**20
+    a = np.array([[1, 2], [3, 4]])
+    assert pool(a, opts(size=1, stride=huge, ceil=True)).output.tolist() == [[1]]
+    assert pool(a, opts(size=(1, 2), stride=1, dilation=(huge, 1))).output.tolist() == [[2], [4]]
+    result = pool(a, opts("avg", size=2, stride=huge, padding=1, ceil=True), of="grad-input")
+    assert result.output.tolist() == [[Fraction(1, 4)]]
+    assert result.grad_input.tolist() == [[Fraction(1, 4), 0], [0, 0]]

@@ -109,8 +109,17 @@ class Geometry:
     formulas: tuple[str, str]
 
     def starts(self, axis: int) -> np.ndarray:
-        """Where each window starts on ``axis``, in input coordinates (negative in the padding)."""
-        return np.arange(self.out_shape[axis]) * self.stride[axis] - self.padding[axis]
+        """Where each window starts on ``axis``, in input coordinates (negative in the padding).
+
+        Worked out on Python ints: a stride beyond int64 (for one window) would overflow numpy's
+        product, while every start itself lies inside the padded input."""
+        s, p = self.stride[axis], self.padding[axis]
+        return np.array([o * s - p for o in range(self.out_shape[axis])], dtype=np.int64)
+
+    def spacing(self, axis: int) -> int:
+        """The distance between taps as arithmetic needs it: the dilation, or 1 for a window of
+        one tap (where any dilation, however large, changes nothing)."""
+        return self.dilation[axis] if self.size[axis] > 1 else 1
 
     def taps(self, axis: int, o: int) -> list[int]:
         """The input indices window ``o`` reads on ``axis`` (outside 0..n-1: padding)."""
@@ -373,7 +382,7 @@ def _out_shape(a_shape: tuple[int, ...], g: Geometry) -> tuple[int, ...]:
 
 def _first_taps(g: Geometry, axis: int) -> np.ndarray:
     """Per output position on ``axis``, the first tap of its window inside A (-1: none is)."""
-    n, k, d = g.in_shape[axis], g.size[axis], g.dilation[axis]
+    n, k, d = g.in_shape[axis], g.size[axis], g.spacing(axis)
     start = g.starts(axis)
     first = np.where(start >= 0, 0, -(start // d))
     return np.where((first < k) & (start + first * d < n), first, -1)
@@ -396,7 +405,7 @@ def _max_pass(
     maxima, the winning taps, the tie counts and the carried taps of the winners."""
     first = _first_taps(g, axis)
     shape = (1, -1, 1) if axis == 0 else (1, 1, -1)
-    at = g.starts(axis) + first * g.dilation[axis]
+    at = g.starts(axis) + first * g.spacing(axis)
     value = np.take(x, at, axis=axis + 1)  # C-ordered, unlike x[..., at]: the passes below run faster
     tap = count = inner = None
     if track:
@@ -462,8 +471,8 @@ def _max_pool(g: Geometry, x: np.ndarray, track: bool) -> tuple[np.ndarray, Any,
     values, row_tap, counts, col_of_row = _max_pass(g, cols, 0, track, col_tap, col_count)
     if row_tap is None or col_of_row is None:
         return values, None, None
-    row_at = g.starts(0).reshape(1, -1, 1) + row_tap * g.dilation[0]
-    col_at = g.starts(1).reshape(1, 1, -1) + col_of_row * g.dilation[1]
+    row_at = g.starts(0).reshape(1, -1, 1) + row_tap * g.spacing(0)
+    col_at = g.starts(1).reshape(1, 1, -1) + col_of_row * g.spacing(1)
     return values, row_at * g.in_shape[1] + col_at, counts
 
 
