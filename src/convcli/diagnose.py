@@ -615,6 +615,34 @@ def _written_as_floats(mask: np.ndarray, answer: np.ndarray, y: np.ndarray, kind
     return mask
 
 
+def _answer(answer: Any, tolerance: float) -> tuple[np.ndarray, Kind]:
+    """The answer as an array, and its kind; refuses an empty one and a bad --tolerance."""
+    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0):
+        raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
+    answer = np.asarray(answer)
+    answer_kind = number_kind(answer, "the answer")
+    if answer.size == 0:
+        raise UsageError("the answer is empty")
+    return answer, answer_kind
+
+
+def _judged(
+    answer: np.ndarray,
+    answer_kind: Kind,
+    expected: Expected,
+    kind: Kind,
+    tolerance: float,
+    written_as_floats: bool,
+) -> tuple[np.ndarray | None, list[tuple[int, ...]]]:
+    """Which cells of the answer are right (None when the shapes differ), and the wrong ones."""
+    mask = equal(answer, expected, tolerance=tolerance, x_kind=answer_kind)
+    if mask is None:
+        return None, []
+    if written_as_floats:
+        mask = _written_as_floats(mask, answer, expected.value, kind)
+    return mask, [()] if mask.ndim == 0 else [tuple(idx) for idx in np.argwhere(~mask).tolist()]
+
+
 def check(
     a: np.ndarray,
     b: np.ndarray,
@@ -661,29 +689,19 @@ def check(
     >>> check(x, k, np.array([1, 4, 7, 10, 13]), Op.CORRELATE, OpOptions(mode=Mode.SAME)).diagnosis.key
     'flipped'
     """
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0):
-        raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
     options = options or OpOptions()
-    answer = np.asarray(answer)
-    answer_kind = number_kind(answer, "the answer")
-    if answer.size == 0:
-        raise UsageError("the answer is empty")
+    answer, answer_kind = _answer(answer, tolerance)
     result, expected = right_result(op, a, b, options)
     y = result.value
-    mask = equal(answer, expected, tolerance=tolerance, x_kind=answer_kind)
-    if mask is not None and written_as_floats:
-        mask = _written_as_floats(mask, answer, y, result.kind)
+    mask, wrong = _judged(answer, answer_kind, expected, result.kind, tolerance, written_as_floats)
     if mask is not None and bool(mask.all()):
         return CheckReport(True, result, answer, [], None, None, None)
+    mismatch = None
     if mask is None:
-        wrong: list[tuple[int, ...]] = []
-        mismatch: str | None = (
+        mismatch = (
             f"your answer is {_shape_words(answer.shape)} but {slips.describe(op, options)} gives "
             f"{_shape_words(y.shape)}"
         )
-    else:
-        wrong = [()] if mask.ndim == 0 else [tuple(idx) for idx in np.argwhere(~mask).tolist()]
-        mismatch = None
     kind = operand_kind(a, b, options if op in _SLIDING else OpOptions())
     a, b = in_kind(a, kind), in_kind(b, kind)
     exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
@@ -1002,31 +1020,19 @@ def check_pool(
     """
     from .pool import pool
 
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0):
-        raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
-    answer = np.asarray(answer)
-    answer_kind = number_kind(answer, "the answer")
-    if answer.size == 0:
-        raise UsageError("the answer is empty")
+    answer, answer_kind = _answer(answer, tolerance)
     result = pool(a, options, upstream=upstream, of=PoolOf(of))
     expected = _pool_expected(a, result)
     y = result.value
-    mask = equal(answer, expected, tolerance=tolerance, x_kind=answer_kind)
-    if mask is not None and written_as_floats:
-        mask = _written_as_floats(mask, answer, y, result.value_kind)
+    mask, wrong = _judged(answer, answer_kind, expected, result.value_kind, tolerance, written_as_floats)
     if mask is not None and bool(mask.all()):
         return PoolCheckReport(True, result, answer, [], None, None, None)
+    mismatch = None
     if mask is None:
-        wrong: list[tuple[int, ...]] = []
         what = (
             f"{result.name}'s gradient with respect to A" if result.of is PoolOf.GRAD_INPUT else result.name
         )
-        mismatch: str | None = (
-            f"your answer is {_shape_words(answer.shape)} but {what} is {_shape_words(y.shape)}"
-        )
-    else:
-        wrong = [()] if mask.ndim == 0 else [tuple(idx) for idx in np.argwhere(~mask).tolist()]
-        mismatch = None
+        mismatch = f"your answer is {_shape_words(answer.shape)} but {what} is {_shape_words(y.shape)}"
     exact = result.value_kind in (Kind.INTEGER, Kind.RATIONAL)
     search = _Search(answer, answer_kind, result, expected, exact, kind_of(a), tolerance, wrong)
     changes = _pool_changes(options, result.geometry, a.ndim == 1)

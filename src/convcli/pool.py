@@ -518,31 +518,20 @@ def _max_kind(kind: Kind) -> None:
 # avg
 
 
-def _sum_pass(g: Geometry, x: np.ndarray, axis: int) -> np.ndarray:
-    """Sum each window's taps inside A along ``axis`` (the padding adds zero)."""
+def _sum_pass(g: Geometry, x: np.ndarray, axis: int, adjoint: bool = False) -> np.ndarray:
+    """Sum each window's taps inside A along ``axis`` (the padding adds zero); with ``adjoint``,
+    the reverse: each window's value added to every tap of it inside A (x is then output-shaped)."""
     shape = list(x.shape)
-    shape[axis + 1] = g.out_shape[axis]
+    shape[axis + 1] = g.in_shape[axis] if adjoint else g.out_shape[axis]
     out = np.zeros(shape, dtype=x.dtype)
     if x.dtype == object:
         out.fill(0)
     for tap in range(g.size[axis]):
-        lo, hi, source = _tap_range(g, axis, tap)
+        lo, hi, cells = _tap_range(g, axis, tap)
         if hi > lo:
-            out[_along(out, axis, slice(lo, hi))] += x[_along(x, axis, source)]
-    return out
-
-
-def _spread_pass(g: Geometry, share: np.ndarray, axis: int, n: int) -> np.ndarray:
-    """The adjoint of ``_sum_pass``: each window's share added to every tap inside A."""
-    shape = list(share.shape)
-    shape[axis + 1] = n
-    out = np.zeros(shape, dtype=share.dtype)
-    if share.dtype == object:
-        out.fill(0)
-    for tap in range(g.size[axis]):
-        lo, hi, target = _tap_range(g, axis, tap)
-        if hi > lo:
-            out[_along(out, axis, target)] += share[_along(share, axis, slice(lo, hi))]
+            windows = slice(lo, hi)
+            target, source = (cells, windows) if adjoint else (windows, cells)
+            out[_along(out, axis, target)] += x[_along(x, axis, source)]
     return out
 
 
@@ -653,19 +642,18 @@ def _avg_grad(g: Geometry, upstream: np.ndarray, n: int, kind: Kind) -> tuple[np
     """Each G cell divided by its window's count and added to every tap of the window in A."""
     counts = divisors(g)[None]
     G = as_kind(upstream, kind).reshape(n, *g.out_shape)
-    h, w = g.in_shape
     if kind in (Kind.INTEGER, Kind.RATIONAL):
         # G/count over one common denominator: spread as integers, divided once at the end
         common = math.lcm(*np.unique(counts).tolist())
         factors = common // counts
         nums, den = _scaled(G, kind, 1)
         shares = _integers(nums, int(factors.max()) * g.size[0] * g.size[1])
-        spread = _spread_pass(g, _spread_pass(g, shares * factors, 0, h), 1, w)
+        spread = _sum_pass(g, _sum_pass(g, shares * factors, 0, True), 1, True)
         total = common * den
         return _exact_quotient(spread, np.array(total, dtype=np.int64 if total <= INT64_MAX else object))
     share = G / _symbolic(counts) if kind is Kind.SYMBOLIC else G / counts
     with np.errstate(over="ignore", invalid="ignore"):
-        return _spread_pass(g, _spread_pass(g, share, 0, h), 1, w), kind
+        return _sum_pass(g, _sum_pass(g, share, 0, True), 1, True), kind
 
 
 # at most this many tied windows are listed (an image of zeros ties every window)
