@@ -4,7 +4,6 @@ only when) it gives the answer, the command line's exit codes and formats, and t
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
 
 import numpy as np
@@ -22,7 +21,7 @@ from convcli.pool import PoolOptions, pool
 from convcli.steps import derive_pool_cells
 
 from .test_pool import _array, cases, reference
-from .test_render import GOLDEN_DIR, draw
+from .test_render import assert_golden, draw
 
 D2L = np.arange(9).reshape(3, 3)
 TIED = np.array([[5, 5, 1], [1, 2, 3]])
@@ -149,10 +148,7 @@ def test_shape_mismatch_is_named():
     report = check_pool(D2L, np.array([[1, 2, 3]]), PoolOptions(size=(2,), stride=(1,)))
     assert report.shape_mismatch == "your answer is 1x3 but max-pool is 2x2"
     report = check_pool(D2L, np.array([[1]]), PoolOptions(size=(2,)), of=PoolOf.GRAD_INPUT)
-    assert (
-        report.shape_mismatch
-        == "your answer is 1x1 but max-pool's gradient with respect to A is 3x3"
-    )
+    assert report.shape_mismatch == "your answer is 1x1 but max-pool's gradient with respect to A is 3x3"
 
 
 # --- a slip is named only when it gives the answer ------------------------------------------------------
@@ -368,12 +364,7 @@ def _avg_view(width):
     ("name", "make", "width"), [("pool_check_ties_80", _ties_view, 80), ("pool_check_avg_80", _avg_view, 80)]
 )
 def test_golden(name, make, width):
-    text = draw(make(width), width)
-    path = GOLDEN_DIR / f"{name}.txt"
-    if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-    assert max(len(line) for line in text.splitlines()) <= width
+    assert_golden(name, draw(make(width), width), width)
 
 
 def test_docstring_example():

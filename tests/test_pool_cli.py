@@ -4,7 +4,6 @@ golden table renders, and every refusal with its message."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from convcli import render
 from convcli.cli import ExitCode, app
 from convcli.pool import PoolOptions, pool
 
-from .test_render import GOLDEN_DIR, draw
+from .test_render import assert_golden, draw
 
 D2L = "0 1 2; 3 4 5; 6 7 8"
 TIED = "5 5 1; 1 2 3"
@@ -304,9 +303,4 @@ GOLDEN = {
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden(name):
     make, width = GOLDEN[name]
-    text = draw(render.pool_view(make(), width=width), width)
-    path = GOLDEN_DIR / f"{name}.txt"
-    if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-    assert max(len(line) for line in text.splitlines()) <= width
+    assert_golden(name, draw(render.pool_view(make(), width=width), width), width)

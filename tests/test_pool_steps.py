@@ -4,7 +4,6 @@ gradient cell adds up its sources, every format, the table view, and the refusal
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
 
 import numpy as np
@@ -21,7 +20,7 @@ from convcli.pool import PoolOptions, pool
 from convcli.steps import derive_pool, pool_grad_lines, pool_step_lines
 
 from .test_pool import _array, _same, cases
-from .test_render import GOLDEN_DIR, draw
+from .test_render import assert_golden, draw
 
 D2L = "0 1 2; 3 4 5; 6 7 8"
 
@@ -33,15 +32,23 @@ def run(*args: str, input: str | None = None):
 # --- the derivation agrees with the computation ---------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
-@given(cases(), st.data())
-def test_each_window_agrees_with_pool(case, data):
+def _pooled(case, **kw):
+    """The case's A (nested lists), options and pooling, or None where pooling refuses it."""
     kind, a, size, stride, padding, dilation, ceil, count_pad = case
     options = PoolOptions(PoolKind(kind), size, stride, padding, dilation, ceil, count_pad)
     try:
-        result = pool(_array(a), options, of="grad-input")
+        return a, options, pool(_array(a), options, **kw)
     except ConvcliError:
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(), st.data())
+def test_each_window_agrees_with_pool(case, data):
+    if (pooled := _pooled(case, of="grad-input")) is None:
         return
+    a, options, result = pooled
+    kind = options.kind.value
     steps = derive_pool(_array(a), options, max_steps=10**6)
     assert len(steps.steps) == steps.total_cells == result.output.size and not steps.capped
     for step in steps.steps:
@@ -62,12 +69,10 @@ def test_each_window_agrees_with_pool(case, data):
 @settings(max_examples=150, deadline=None)
 @given(cases(), st.data())
 def test_each_gradient_cell_adds_up_its_sources(case, data):
-    kind, a, size, stride, padding, dilation, ceil, count_pad = case
-    options = PoolOptions(PoolKind(kind), size, stride, padding, dilation, ceil, count_pad)
-    try:
-        shape = pool(_array(a), options).output.shape
-    except ConvcliError:
+    if (pooled := _pooled(case)) is None:
         return
+    a, options, result = pooled
+    shape = result.output.shape
     G = np.array([[data.draw(st.integers(-5, 5)) for _ in range(shape[1])] for _ in range(shape[0])])
     steps = derive_pool(_array(a), options, upstream=G, of="grad-input", max_steps=10**6)
     assert len(steps.grad_steps) == steps.total_cells == len(a) * len(a[0])
@@ -354,12 +359,7 @@ GOLDEN = {
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden(name):
     make, width = GOLDEN[name]
-    text = draw(render.pool_steps_view(make(), width=width), width)
-    path = GOLDEN_DIR / f"{name}.txt"
-    if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-    assert max(len(line) for line in text.splitlines()) <= width
+    assert_golden(name, draw(render.pool_steps_view(make(), width=width), width), width)
 
 
 def test_lines_of_one_step_are_one_line_each():

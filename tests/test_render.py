@@ -58,6 +58,15 @@ CASES = {
 }
 
 
+def assert_golden(name: str, text: str, width: int) -> None:
+    """``text`` is tests/golden/NAME.txt (rewritten with CONVCLI_UPDATE_GOLDEN=1), within ``width``."""
+    path = GOLDEN_DIR / f"{name}.txt"
+    if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) <= width
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_golden(name):
     make, width = CASES[name]
