@@ -396,6 +396,19 @@ _OP_PARAMS = [
         ],
     ),
     _param(
+        "groups",
+        "1",
+        Annotated[
+            str,
+            typer.Option(
+                "--groups",
+                metavar="G",
+                help="With --channels, torch's groups: filter o reads only the C/G channels of its group "
+                "(B is O x C/G x kh x kw; G = C is depthwise).",
+            ),
+        ],
+    ),
+    _param(
         "bias",
         None,
         Annotated[
@@ -497,6 +510,13 @@ def _int_list(text: str, name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in parts)
 
 
+def _whole(text: str, name: str) -> int:
+    """One whole number, such as --groups 2."""
+    if not _WHOLE.fullmatch(text.strip()):
+        raise UsageError(f'--{name} takes one whole number (like 2), got "{text}"')
+    return int(text)
+
+
 def _number_list(text: str, name: str, exact: bool) -> tuple[Any, ...]:
     values = []
     for part in text.split(","):
@@ -539,6 +559,7 @@ def _options(given: dict[str, Any]) -> OpOptions:
         dilation=_int_list(given["dilation"], "dilation"),
         padding=None if given["padding"] is None else _int_list(given["padding"], "padding"),
         channels=given["channels"],
+        groups=_whole(given["groups"], "groups"),
         bias=() if given["bias"] is None else _number_list(given["bias"], "bias", exact),
         activation=given["activation"],
     )

@@ -117,6 +117,7 @@ def _window_fact(
         )
     if (
         options.channels
+        and options.groups == 1
         and isinstance(corr, Result)
         and a.ndim == 3
         and b.ndim == 3
@@ -129,6 +130,12 @@ def _window_fact(
             "elementwise-sum needs A and B of one shape; with --channels, correlate computes it at every "
             f"window through all channels: sum(A[:, 0:{kh}, 0:{kw}] * B) = {format_number(first)} = "
             "correlate[0, 0], and so on for each position.",
+        )
+    if options.channels and options.groups > 1:
+        return Fact(
+            "window",
+            "elementwise-sum needs A and B of one shape; with --groups, correlate applies that sum of "
+            "products at every window, each filter over its own group's channels.",
         )
     if a.ndim == b.ndim and all(m >= k for m, k in zip(a.shape, b.shape, strict=True)):
         window = tuple(slice(0, k) for k in b.shape)
@@ -167,21 +174,37 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
             "depth", "With channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
         )
     x, k = p.a, p.b[0]
-    c = x.shape[0]
+    c = k.shape[0]  # the channels filter 0 reads: all of A's, or with --groups its group's
     kh, kw = k.shape[-2:]
     per_channel = [ops.elementwise_sum(x[i, :kh, :kw], k[i]).value[()] for i in range(c)]
     sums = " + ".join(format_number(v) for v in per_channel)
     total = format_number(sum(per_channel[1:], start=per_channel[0]))
-    text = (
-        f"Over depth a CNN layer takes a dot product: with --channels, channel c of A meets channel c of B "
-        f"and the {c} per-channel sums are added; at [0, 0] that is {sums} = {total}."
-    )
-    if (kh, kw) == (1, 1):
+    groups = options.groups if options.channels else 1
+    if groups > 1:
+        filters = p.b.shape[0]
+        if c == 1:
+            reads = "one channel, its own (a depthwise layer: no sum over depth at all)"
+            value = total
+        else:
+            reads = f"the {c} channels of its group o // {filters // groups}"
+            value = f"{sums} = {total}"
+        text = (
+            f"Over depth a CNN layer takes a dot product, and with --groups {groups} only within a group: "
+            f"A's {x.shape[0]} channels and the {filters} filters are split into {groups} groups, and "
+            f"filter o reads only {reads}; at [0, 0] filter 0 gives {value}."
+        )
+    else:
+        text = (
+            f"Over depth a CNN layer takes a dot product: with --channels, channel c of A meets channel c "
+            f"of B and the {c} per-channel sums are added; at [0, 0] that is {sums} = {total}."
+        )
+    if (kh, kw) == (1, 1) and c > 1:
         weights = matrix_text(k[:, 0, 0])
-        column = matrix_text(x[:, 0, 0])
-        dot_value = format_number(ops.dot(x[:, 0, 0], k[:, 0, 0]).value[()])
+        column = matrix_text(x[:c, 0, 0])
+        dot_value = format_number(ops.dot(x[:c, 0, 0], k[:, 0, 0]).value[()])
+        within = " within a group" if groups > 1 else ""
         text += (
-            f" B is 1x1, so the whole layer is a dot product over depth at every pixel: "
+            f" B is 1x1, so the whole layer is a dot product over depth{within} at every pixel: "
             f"C[0, 0] = {column} · {weights} = {dot_value}."
         )
     return Fact("depth", text)

@@ -622,6 +622,7 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
                 "patches": _json_array(view.patches),
                 "columns": [list(label) for label in view.labels],
                 "kernel_row": _json_array(view.kernel_rows),
+                **({"groups": view.groups} if view.groups > 1 else {}),
                 "result": _json_array(view.product),
                 "equals_direct": view.equal,
             }
@@ -634,7 +635,9 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
     sections = [
         f"{mark}patches: one column per output cell " + " ".join(cell_label(c) for c in view.labels),
         matrix(view.patches),
-        f"{mark}kernel row" + (" (B turned 180°)" if view.op is Op.CONVOLVE else ""),
+        f"{mark}kernel row"
+        + (" (B turned 180°)" if view.op is Op.CONVOLVE else "")
+        + (f"s, one block per group ({view.groups})" if view.groups > 1 else ""),
         matrix(view.kernel_rows),
         f"{mark}kernel row @ patches, reshaped: {check} {view.op}",
         matrix(view.product),

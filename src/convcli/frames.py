@@ -235,6 +235,15 @@ def _channels(steps: Steps) -> bool:
     return bool(steps.options and steps.options.channels)
 
 
+def _channel_note(steps: Steps) -> str:
+    if not _channels(steps):
+        return ""
+    assert steps.options is not None
+    if steps.options.groups > 1:
+        return "(each filter reads only its group's channels, all at the same place)"
+    return "(every channel is read at the same place)"
+
+
 def sliding_scene(steps: Steps) -> Scene:
     """convolve and correlate: A padded, with the window moving over it."""
     assert steps.padded is not None and steps.pad_mask is not None
@@ -248,7 +257,7 @@ def sliding_scene(steps: Steps) -> Scene:
         as_layers(steps.pad_mask),
         (-start[0], -start[1]),
         layer_label,
-        "(every channel is read at the same place)" if _channels(steps) else "",
+        _channel_note(steps),
     )
     panels: tuple[Panel, ...] = ()
     if steps.turned is not None and steps.kernel is not None and steps.kernel.ndim <= 2:
@@ -277,7 +286,7 @@ def sliding_frame(steps: Steps, step: Step) -> Frame:
     if spatial == 1:
         marks = (Mark(0, 0, range(1), taps[0]),)
     elif spatial == 2:
-        marks = (Mark(0, 0, taps[0], taps[1]),)
+        marks = (Mark(0, step.first_channel, taps[0], taps[1]),)  # with --groups, its group's first
     else:  # a 3-D window covers several layers of A
         marks = tuple(Mark(0, layer, taps[1], taps[2]) for layer in taps[0])
     where = place(step.cell, steps.out_shape)

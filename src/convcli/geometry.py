@@ -71,23 +71,48 @@ def match_ndim(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, li
 
 
 def channel_operands(a: np.ndarray, b: np.ndarray, groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """--channels: A as C x H x W and B as O x C x kh x kw (2-D operands are one channel)."""
+    """--channels: A as C x H x W and B as O x C/G x kh x kw (2-D operands are one channel).
+
+    With ``groups`` G (torch's groups), C and O are divisible by G and filter o reads only the
+    C/G channels of its group o // (O/G). A 3-D B is one filter (C x kh x kw) when G is 1; with
+    G > 1 it can only be O filters of one channel each (C/G = 1, as a depthwise layer's)."""
+    if groups < 1:
+        raise UsageError(f"--groups takes a whole number >= 1, got {groups}")
+    b_text = shape_text(b.shape)
+    three_d = b.ndim == 3
     if a.ndim == 2:
         a = a[None]
     if b.ndim == 2:
         b = b[None]
     if b.ndim == 3:
-        b = b[None]
+        depthwise = groups > 1 and a.ndim == 3 and a.shape[0] == groups
+        b = b[:, None] if depthwise else b[None]
     if a.ndim != 3 or b.ndim != 4:
         raise ShapeError(
-            f"--channels: A is {shape_text(a.shape)} and B is {shape_text(b.shape)}; A must be C x H x W "
+            f"--channels: A is {shape_text(a.shape)} and B is {b_text}; A must be C x H x W "
             "and B C x kh x kw (one filter) or O x C x kh x kw (O filters)"
         )
-    if a.shape[0] != b.shape[1] * groups:
+    c, o, cg = a.shape[0], b.shape[0], b.shape[1]
+    if groups == 1 and c != cg:
         raise ShapeError(
-            f"--channels: A has {a.shape[0]} channels and B has {b.shape[1]}; channel c of A meets "
+            f"--channels: A has {c} channels and B has {cg}; channel c of A meets "
             "channel c of B, so the counts must match"
         )
+    if groups > 1:
+        rule = "B is O x C/G x kh x kw, and filter o reads only the C/G channels of its group"
+        if c % groups:
+            raise ShapeError(f"--groups {groups}: A has {c} channels, not divisible by {groups}; {rule}")
+        if o % groups:
+            one = " (a 3-D B is one filter; write O x C/G x kh x kw as JSON or .npy)" if three_d else ""
+            filters = f"{o} filter{'s' if o > 1 else ''}{one}"
+            raise ShapeError(
+                f"--groups {groups}: B ({b_text}) has {filters}, not divisible by {groups}; {rule}"
+            )
+        if cg * groups != c:
+            raise ShapeError(
+                f"--groups {groups}: A has {c} channels, so each filter reads {c}/{groups} = {c // groups}, "
+                f"but B ({b_text}) has {cg} per filter; {rule}"
+            )
     return a, b
 
 
@@ -249,8 +274,20 @@ def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = No
     # the kind is decided on the operands as written, so that a refusal names their entries
     kind = result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
     notes: list[str] = []
+    if options.groups != 1 and (options.groups < 1 or not options.channels):
+        raise UsageError(
+            f"--groups takes a whole number >= 1, got {options.groups}"
+            if options.groups < 1
+            else f"--groups {options.groups} splits the channels of a layer: add --channels "
+            "(A is C x H x W and B is O x C/G x kh x kw)"
+        )
     if options.channels:
         a2, b2 = channel_operands(a, b, options.groups)
+        if options.groups > 1 and b.ndim == 3:
+            notes.append(
+                f"B ({shape_text(b.shape)}) is read as {shape_text(b2.shape)}: with --groups "
+                f"{options.groups}, each of its {b2.shape[0]} filters reads one channel"
+            )
     else:
         if max(a.ndim, b.ndim) > 3:
             raise ShapeError(

@@ -348,8 +348,9 @@ def _window_grid(steps: Steps, step: Step, width: int = 80) -> RenderableType:
     cells dim and marked ·, so the picture reads the same without colour."""
     padded, mask = steps.padded, steps.pad_mask
     assert padded is not None and mask is not None
-    spatial = padded[0] if padded.ndim == 3 else padded  # with --channels: channel 0 stands for all
-    pmask = mask[0] if mask.ndim == 3 else mask
+    # with --channels: the window's first channel stands for all
+    spatial = padded[step.first_channel] if padded.ndim == 3 else padded
+    pmask = mask[step.first_channel] if mask.ndim == 3 else mask
     if spatial.ndim == 1:
         spatial, pmask = spatial.reshape(1, -1), pmask.reshape(1, -1)
     origin = step.origin[-2:] if len(step.origin) >= 2 else (0, *step.origin)
@@ -440,6 +441,15 @@ def marked_grid(
     return out
 
 
+def _window_channel_note(steps: Steps, step: Step) -> str:
+    if steps.options is not None and steps.options.groups > 1:
+        return (
+            f"the window on channel {step.first_channel}, the first of its group (each of the group's "
+            "channels is read at the same place)"
+        )
+    return "the window on channel 0 (every channel is read at the same place)"
+
+
 def _pad_before(steps: Steps) -> tuple[int, int]:
     """How many padding rows and columns precede A (row and column labels start below 0)."""
     befores = [before for before, _ in steps.pads]
@@ -494,9 +504,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         parts.append(Text.assemble((name, "bold magenta"), " = ", (display_number(step.value), "bold green")))
         if steps.padded is not None:
             if steps.padded.ndim == 3:
-                parts.append(
-                    Text("the window on channel 0 (every channel is read at the same place)", style="dim")
-                )
+                parts.append(Text(_window_channel_note(steps, step), style="dim"))
             parts.append(_window_grid(steps, step, width))
         elif steps.op is Op.ELEMENTWISE_SUM:
             parts.append(matrix_grid(step.products, width=width, style=""))
@@ -507,6 +515,15 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
     if steps.capped:
         parts.append(Text(cap_note(steps), style="yellow"))
     return Group(*parts)
+
+
+def _im2col_blocks(view: Im2col) -> str:
+    if view.groups == 1:
+        return ""
+    return (
+        f"s, one block per group ({view.groups}): a filter has zeros on the rows of the other "
+        "groups' channels"
+    )
 
 
 def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
@@ -550,7 +567,7 @@ def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
         Text("patches: one column per window of A, labelled by the output cell it makes", style="dim"),
         patches,
         Text(""),
-        Text(f"kernel row{turned}", style="dim"),
+        Text(f"kernel row{turned}{_im2col_blocks(view)}", style="dim"),
         matrix_grid(view.kernel_rows, width=width, style=""),
         Text(""),
         Text("kernel row @ patches, reshaped to the output", style="dim"),

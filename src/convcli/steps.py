@@ -51,8 +51,10 @@ class Step:
     """One output cell.
 
     ``cell`` indexes the result. ``window`` and ``kernel`` have the kernel's shape (with
-    --channels: C x kh x kw); ``padding`` marks window entries that lie outside A. For dot,
-    ``window`` is a row of A and ``kernel`` a column of B.
+    --channels: C x kh x kw, or C/G x kh x kw with --groups G: the window holds only the channels
+    of the filter's group, the first of them being channel ``first_channel`` of A); ``padding``
+    marks window entries that lie outside A. For dot, ``window`` is a row of A and ``kernel`` a
+    column of B.
     """
 
     cell: tuple[int, ...]
@@ -64,6 +66,7 @@ class Step:
     origin: tuple[int, ...] = ()
     padding: np.ndarray | None = None
     channel_sums: tuple[Any, ...] = ()
+    first_channel: int = 0
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,12 @@ def cell_step(g: CellWindows, cell: tuple[int, ...]) -> Step:
     positions = g.taps(where)
     window, padding = g.read(positions)
     k = g.kernel[f] if options.channels else g.kernel
+    first = 0
+    if options.channels and options.groups > 1:
+        # filter f reads only the channels of its group
+        per_group = k.shape[0]
+        first = f // (g.kernel.shape[0] // options.groups) * per_group
+        window, padding = window[first : first + per_group], padding[first : first + per_group]
     products = _products(window, k)
     channel_sums: tuple[Any, ...] = ()
     if options.channels:
@@ -345,7 +354,9 @@ def cell_step(g: CellWindows, cell: tuple[int, ...]) -> Step:
         value = value + _numberin_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
     value = _activate(value, options.activation)
     origin = tuple(int(p[0]) for p in positions)
-    return Step(tuple(cell), window, k, products, total, value, origin, np.array(padding), channel_sums)
+    return Step(
+        tuple(cell), window, k, products, total, value, origin, np.array(padding), channel_sums, first
+    )
 
 
 def _sliding_steps(
@@ -482,6 +493,9 @@ class Im2col:
     expected: np.ndarray  # the same operation computed by ops
     equal: bool
     tap_shape: tuple[int, ...] = ()  # the kernel's shape: row r of the patches is tap r of B
+    # with --groups G, kernel_rows is block-diagonal, one block per group: the filters of group g
+    # have zeros except on the rows of the patches that hold their group's channels
+    groups: int = 1
 
 
 def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Im2col:
@@ -499,7 +513,8 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     kernel = g.kernel
     spatial = g.spatial
     k_spatial = kernel.shape[-spatial:]
-    taps = terms_per_cell(g)
+    # a row per tap of each channel of A (with --groups, more than one filter reads)
+    taps = p.a.shape[0] * math.prod(k_spatial) if options.channels else terms_per_cell(g)
     windows = math.prod(p.out_shape)
     check_allocation((taps, windows), g.kind, "im2col's patch matrix (a row per tap, a column per window)")
     padded, _ = _padded(g)
@@ -518,8 +533,13 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     result, expected = right_result(op, a, b, options)
     if patches.dtype.kind in "iu" or rows.dtype.kind in "iu":  # Python ints: the product cannot wrap around
         patches, rows = patches.astype(object), rows.astype(object)
+    groups = options.groups if options.channels else 1
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
-        product = np.dot(rows, patches)
+        if groups == 1:
+            product = np.dot(rows, patches)
+        else:
+            # one product per group (a zero weight times an inf of another group is no product)
+            rows, product = _group_blocks(rows, patches, groups)
     if options.bias:
         bias = [_numberin_kind(v, g.kind) for v in options.bias]
         product = product + np.array(bias, dtype=object).reshape(-1, 1)
@@ -536,8 +556,24 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
         shaped,
         result.value,
         same,
-        tuple(kernel.shape[-spatial - (1 if options.channels else 0) :]),
+        (p.a.shape[0], *k_spatial) if options.channels else tuple(k_spatial),
+        groups,
     )
+
+
+def _group_blocks(rows: np.ndarray, patches: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The block-diagonal kernel matrix of a grouped layer (filters of group g on the patch rows of
+    its channels, zeros elsewhere) and its product with the patches, one block at a time."""
+    filters, per_group = rows.shape[0] // groups, rows.shape[1]
+    blocks = np.zeros((rows.shape[0], patches.shape[0]), dtype=rows.dtype)
+    if blocks.dtype == object:
+        blocks[...] = 0
+    product = np.empty((rows.shape[0], patches.shape[1]), dtype=np.result_type(rows.dtype, patches.dtype))
+    for g in range(groups):
+        f, t = slice(g * filters, (g + 1) * filters), slice(g * per_group, (g + 1) * per_group)
+        blocks[f, t] = rows[f]
+        product[f] = np.dot(rows[f], patches[t])
+    return blocks, product
 
 
 def cell_label(cell: tuple[int, ...]) -> str:
@@ -577,7 +613,13 @@ def definition(op: Op, channels: bool = False, steps: Steps | None = None) -> st
     rows = _index("i", "u", stride[0], dilation[0])
     cols = _index("j", "v", stride[1], dilation[1])
     kernel = "rot180(B)" if op is Op.CONVOLVE else "B"
-    if channels:
+    groups = steps.options.groups if steps is not None and steps.options is not None else 1
+    if channels and groups > 1:
+        text = (
+            f"C[o, i, j] = sum over c, u, v of {source}[g·C/{groups} + c, {rows}, {cols}] * "
+            f"{kernel}[o, c, u, v], g = o // (O/{groups}) the group of filter o"
+        )
+    elif channels:
         text = f"C[o, i, j] = sum over c, u, v of {source}[c, {rows}, {cols}] * {kernel}[o, c, u, v]"
     else:
         text = f"C[i, j] = sum over u, v of {source}[{rows}, {cols}] * {kernel}[u, v]"
@@ -598,9 +640,17 @@ def step_lines(steps: Steps, step: Step) -> list[str]:
         lines = [f"{head}: {terms_text(step.window, step.kernel, step.products, step.total)}"]
     else:
         lines = [f"{head}:"]
+        groups = steps.options.groups if steps.options is not None else 1
+        if groups > 1:
+            per_group = len(step.channel_sums)
+            last = step.first_channel + per_group - 1
+            read = f"channel {last}" if per_group == 1 else f"channels {step.first_channel} to {last}"
+            lines.append(
+                f"  group {step.first_channel // per_group} of {groups}: this filter reads {read} of A only"
+            )
         for c, total in enumerate(step.channel_sums):
             text = terms_text(step.window[c], step.kernel[c], step.products[c], total)
-            lines.append(f"  channel {c}: {text}")
+            lines.append(f"  channel {step.first_channel + c}: {text}")
         sums = "+".join(factor_text(t) for t in step.channel_sums)
         lines.append(f"  sum over channels: {sums} = {display_number(step.total)}")
     options = steps.options
