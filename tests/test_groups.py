@@ -206,3 +206,109 @@ def test_compare_explains_groups_and_depthwise() -> None:
         in facts["depth"]
     )
     assert "each filter over its own group's channels" in facts["window"]
+
+
+# --- conv-transpose --------------------------------------------------------------------------------
+
+
+def loop_transpose(x, w, stride, padding, output_padding, dilation, groups):
+    """out[g·Cout/G + co, i·s + u·d - p, j·s + v·d - p] += x[ci, i, j] · w[ci, co, u, v], g = ci's group,
+    one term at a time on Python numbers."""
+    cin, h, wd = x.shape
+    _, cout, kh, kw = w.shape
+    size = [
+        (n - 1) * s + d * (k - 1) + 1 + a - 2 * p
+        for n, k, s, p, a, d in zip((h, wd), (kh, kw), stride, padding, output_padding, dilation, strict=True)
+    ]
+    out = np.empty((cout * groups, *(max(n, 0) for n in size)), dtype=object)
+    out[...] = 0
+    for ci in range(cin):
+        g = ci // (cin // groups)
+        for co in range(cout):
+            for i in range(h):
+                for j in range(wd):
+                    for u in range(kh):
+                        for v in range(kw):
+                            r = i * stride[0] + u * dilation[0] - padding[0]
+                            c = j * stride[1] + v * dilation[1] - padding[1]
+                            if 0 <= r < size[0] and 0 <= c < size[1]:
+                                out[g * cout + co, r, c] += int(x[ci, i, j]) * int(w[ci, co, u, v])
+    return out
+
+
+transposed = st.tuples(
+    st.integers(1, 3),  # groups
+    st.integers(1, 2),  # input channels per group
+    st.integers(1, 2),  # output channels per group
+    st.integers(1, 3),  # kh
+    st.integers(1, 3),  # kw
+    st.integers(1, 3),  # stride
+    st.integers(1, 2),  # dilation
+    st.integers(0, 1),  # padding
+    st.integers(1, 3),  # input size
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(transposed, st.integers(0, 2**32))
+def test_grouped_conv_transpose_is_exact(spec, seed) -> None:
+    from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
+
+    g, cin, cout, kh, kw, s, d, p, n = spec
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, (g * cin, n, n + 1))
+    w = rng.integers(-9, 10, (g * cin, cout, kh, kw))
+    a = 1 if s > 1 else 0
+    options = TransposeOptions((s,), (p,), (a,), (d,), channels=True, groups=g)
+    ref = loop_transpose(x, w, (s, s), (p, p), (a, a), (d, d), g)
+    if min(ref.shape[1:]) < 1 or (n - 1) * s + d * (max(kh, kw) - 1) + 1 + a - 2 * p < 1:
+        with pytest.raises(ShapeError):
+            conv_transpose(x, w, options)
+        return
+    ref = ref[0] if ref.shape[0] == 1 else ref
+    assert conv_transpose(x, w, options).value.tolist() == ref.tolist()
+    view = scatter_steps(x, w, options, max_steps=x.size)
+    assert view.result.tolist() == ref.tolist()
+    for step in view.steps if g > 1 else ():  # each input cell scatters only into its group's channels
+        group = step.cell[0] // cin
+        outside = np.delete(step.contribution, range(group * cout, (group + 1) * cout), axis=0)
+        assert all(v == 0 for v in outside.flat)
+
+
+@needs_torch
+def test_grouped_conv_transpose_agrees_with_torch() -> None:
+    from convcli.transpose import TransposeOptions, conv_transpose
+
+    rng = np.random.default_rng(5)
+    for g, s, p, a, d in [(2, 2, 1, 1, 1), (3, 1, 0, 0, 2), (6, 3, 1, 2, 1)]:
+        x = rng.standard_normal((6, 4, 5))
+        w = rng.standard_normal((6, 2, 3, 2))
+        ours = conv_transpose(x, w, TransposeOptions((s,), (p,), (a,), (d,), True, g)).value
+        theirs = torch.nn.functional.conv_transpose2d(
+            torch.from_numpy(x)[None],
+            torch.from_numpy(w),
+            stride=s,
+            padding=p,
+            output_padding=a,
+            dilation=d,
+            groups=g,
+        )[0].numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_transpose_groups_on_the_command_line() -> None:
+    x, w = "[[[1,2],[3,4]],[[5,6],[7,8]]]", "[[[[1,1],[1,1]]],[[[1,0],[0,1]]]]"
+    result = run("conv-transpose", x, w, "--channels", "--groups", "2")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert result.stdout == "1  3 2\n4 10 6\n3  7 4\n\n5  6 0\n7 13 6\n0  7 8\n"
+    result = run("conv-transpose", x, w, "--channels", "--groups", "2", "-f", "json")
+    assert json.loads(result.stdout)["groups"] == 2
+    result = run("conv-transpose", x, w, "--channels", "--groups", "3")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr == (
+        "error: --groups 3: A has 2 channels, not divisible by 3; B is C_in x C_out/G x kh x kw, and the "
+        "input channels of group g scatter only into its C_out/G output channels\n"
+    )
+    result = run("conv-transpose", "1 2; 3 4", "1 1; 1 1", "--groups", "2")
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stderr.startswith("error: --groups 2 splits the channels of a layer: add --channels")

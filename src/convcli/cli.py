@@ -1515,6 +1515,15 @@ def conv_transpose_command(
             "--channels", help="A is C_in x H x W and B is C_in x C_out x kh x kw (torch's layout)."
         ),
     ] = False,
+    groups: Annotated[
+        str,
+        typer.Option(
+            "--groups",
+            metavar="G",
+            help="With --channels, torch's groups: B is C_in x C_out/G x kh x kw, and each group of "
+            "input channels scatters only into its own output channels.",
+        ),
+    ] = "1",
     show_steps: Annotated[
         bool,
         typer.Option("--steps", help="Show the scatter-add and the equivalent zero-stuffed convolution."),
@@ -1546,6 +1555,7 @@ def conv_transpose_command(
         output_padding=_int_list(output_padding, "output-padding"),
         dilation=_int_list(dilation, "dilation"),
         channels=channels,
+        groups=_whole(groups, "groups"),
     )
     if animate:
         from .frames import animate_scatter

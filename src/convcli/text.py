@@ -151,7 +151,7 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
 
 def transpose_options_text(options: TransposeOptions) -> str:
     """conv-transpose's geometry: ``stride 2 · padding 0 · output padding 0 · dilation 1``."""
-    return " · ".join(
+    text = " · ".join(
         f"{name} {','.join(map(str, value))}"
         for name, value in (
             ("stride", options.stride),
@@ -160,6 +160,7 @@ def transpose_options_text(options: TransposeOptions) -> str:
             ("dilation", options.dilation),
         )
     )
+    return text + (f" · groups {options.groups}" if options.groups != 1 else "")
 
 
 def pool_options_text(g: Geometry, one_row: bool, kind: PoolKind) -> str:

@@ -38,7 +38,9 @@ class TransposeOptions:
     """Per-axis geometry as torch names it; a 1-tuple applies to every axis.
 
     With ``channels``, A is C_in x H x W and B is C_in x C_out x kh x kw (torch's weight layout
-    for conv_transpose2d; a 3-D B is C_in x kh x kw, one output channel).
+    for conv_transpose2d; a 3-D B is C_in x kh x kw, one output channel). With ``groups`` G, B is
+    C_in x C_out/G x kh x kw: the input channels of group g scatter only into its C_out/G output
+    channels.
     """
 
     stride: tuple[int, ...] = (1,)
@@ -46,6 +48,7 @@ class TransposeOptions:
     output_padding: tuple[int, ...] = (0,)
     dilation: tuple[int, ...] = (1,)
     channels: bool = False
+    groups: int = 1
 
     def describe(self) -> dict[str, Any]:
         """The options as plain values, for JSON."""
@@ -57,6 +60,8 @@ class TransposeOptions:
         }
         if self.channels:
             out["channels"] = True
+        if self.groups != 1:
+            out["groups"] = self.groups
         return out
 
 
@@ -83,9 +88,10 @@ class _ScatterLayout:
     """The operands in the result's kind and every per-axis size, before any arithmetic."""
 
     a: np.ndarray  # spatial (1-D or 2-D), or C_in x H x W with channels
-    b: np.ndarray  # spatial, or C_in x C_out x kh x kw with channels
+    b: np.ndarray  # spatial, or C_in x C_out/G x kh x kw with channels
     kind: Kind
     channels: bool
+    groups: int
     stride: tuple[int, ...]
     padding: tuple[int, ...]
     output_padding: tuple[int, ...]
@@ -100,14 +106,21 @@ class _ScatterLayout:
         return len(self.stride)
 
     @property
+    def out_channels(self) -> int:
+        return self.b.shape[1] * self.groups if self.channels else 1
+
+    @property
     def squeeze(self) -> bool:
         """One output channel gives one map, as ops does for one filter."""
-        return self.channels and self.b.shape[1] == 1
+        return self.channels and self.out_channels == 1
 
     @property
     def terms(self) -> int:
-        """The most products one output entry sums: one per kernel tap (and input channel)."""
-        return int(np.prod(self.b.shape[:1] + self.b.shape[2:])) if self.channels else self.b.size
+        """The most products one output entry sums: one per kernel tap (and input channel of its
+        group)."""
+        if self.channels:
+            return self.b.shape[0] // self.groups * int(np.prod(self.b.shape[2:]))
+        return self.b.size
 
 
 def check_output_padding(a: int, s: int, d: int, axis: int | None = None) -> None:
@@ -138,7 +151,9 @@ def _widen(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _operands(
+    a: np.ndarray, b: np.ndarray, channels: bool, groups: int = 1
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     for name, x in (("A", a), ("B", b)):
         if x.size == 0:
             raise ShapeError(
@@ -176,11 +191,25 @@ def _operands(a: np.ndarray, b: np.ndarray, channels: bool) -> tuple[np.ndarray,
             "match A's channels",
             short=f"{a.shape[0]} and {b.shape[0]} input channels differ",
         )
+    if a.shape[0] % groups:
+        raise ShapeError(
+            f"--groups {groups}: A has {a.shape[0]} channels, not divisible by {groups}; B is "
+            "C_in x C_out/G x kh x kw, and the input channels of group g scatter only into its "
+            "C_out/G output channels",
+            short=f"{a.shape[0]} channels not divisible by {groups} groups",
+        )
     return a, b, []
 
 
 def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _ScatterLayout:
-    a2, b2, notes = _operands(a, b, options.channels)
+    if options.groups < 1:
+        raise UsageError(f"--groups takes a whole number >= 1, got {options.groups}")
+    if options.groups > 1 and not options.channels:
+        raise UsageError(
+            f"--groups {options.groups} splits the channels of a layer: add --channels "
+            "(A is C_in x H x W and B is C_in x C_out/G x kh x kw)"
+        )
+    a2, b2, notes = _operands(a, b, options.channels, options.groups)
     a2, b2, kind = numeric.unify(a2, b2)
     n = 2 if options.channels else a2.ndim
     stride = geometry.per_axis(options.stride, n, "stride", 1)
@@ -203,12 +232,14 @@ def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Scatte
             "(i-1)*s - 2p + d*(k-1) + a + 1 must be at least 1 on every axis (as in torch): lower --padding",
             short=f"output size {_axes(out_shape, 'x')} is too small",
         )
-    check_allocation(tuple(b2.shape[:-n][-1:]) + uncropped, kind, "the result before cropping")
+    out_channels = (b2.shape[1] * options.groups,) if options.channels else ()
+    check_allocation(out_channels + uncropped, kind, "the result before cropping")
     return _ScatterLayout(
         a2,
         b2,
         kind,
         options.channels,
+        options.groups,
         stride,
         padding,
         output_padding,
@@ -238,11 +269,14 @@ def _scatter(p: _ScatterLayout, x: np.ndarray, k: np.ndarray, crop: bool = True)
     exact = dtype.kind in "iuO"
     in_shape = x.shape[-p.spatial :]
     if p.channels:
-        out = np.zeros((k.shape[1], *p.uncropped), dtype=dtype)
+        out = np.zeros((p.out_channels, *p.uncropped), dtype=dtype)
+        cin, cout = k.shape[0] // p.groups, k.shape[1]
         for tap in np.ndindex(*k.shape[2:]):
-            w = k[(slice(None), slice(None), *tap)]  # C_in x C_out
-            contribution = np.tensordot(w, x, axes=([0], [0]))  # C_out x H x W, summed over C_in
-            out[(slice(None), *_placement(p, tap, in_shape))] += contribution
+            for g in range(p.groups):
+                w = k[(slice(g * cin, (g + 1) * cin), slice(None), *tap)]  # C_in/G x C_out/G
+                # C_out/G x H x W, summed over the group's input channels
+                contribution = np.tensordot(w, x[g * cin : (g + 1) * cin], axes=([0], [0]))
+                out[(slice(g * cout, (g + 1) * cout), *_placement(p, tap, in_shape))] += contribution
     else:
         out = np.zeros(p.uncropped, dtype=dtype)
         for tap in np.ndindex(*k.shape):
@@ -424,6 +458,13 @@ def scatter_steps(
         where = (0,) * lead + cell
         value = values[where]
         block = kernel[where[0]] if p.channels else kernel
+        if p.groups > 1:
+            # the cell's group fills its own output channels; the other groups' stay 0
+            full = np.zeros((p.out_channels, *block.shape[1:]), dtype=object)
+            full[...] = 0
+            g, cout = where[0] // (p.a.shape[0] // p.groups), block.shape[0]
+            full[g * cout : (g + 1) * cout] = block
+            block = full
         if p.squeeze:
             block = block[0]
         with np.errstate(over="ignore", invalid="ignore"):
