@@ -18,7 +18,17 @@ import numpy as np
 from . import engine
 from .errors import ShapeError, UsageError
 from .model import BoundaryRule, Convention, Kind, Mode, Op, OpOptions
-from .numeric import as_kind, check_allocation, result_kind, scalar_as_kind
+from .numeric import (
+    INT64_MAX,
+    abs_max,
+    as_kind,
+    check_allocation,
+    kind_of,
+    result_kind,
+    scalar_as_kind,
+    shrink_int,
+    to_python_ints,
+)
 from .text import shape_text
 
 __all__ = [
@@ -36,6 +46,9 @@ __all__ = [
     "kernel_as_applied",
     "dilate",
     "window_input",
+    "AxisReads",
+    "window_reads",
+    "window_adjoint",
     "require_nonempty",
 ]
 
@@ -397,19 +410,48 @@ def window_input(p: Layout, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tuple
     """
     n = len(p.pads)
     lead = x.ndim - n
-    k_shape = p.b.shape[-n:]
-    extents = [(k - 1) * d + 1 for k, d in zip(k_shape, p.dilation, strict=True)]
-    if not any(s > e for s, e in zip(p.stride, extents, strict=True)):
+    axes, strides = window_reads(p)
+    if strides == p.stride:
         padded = p.padded(x, fill)
-        used = tuple(
-            slice(0, (o - 1) * s + e) for o, s, e in zip(p.out_shape, p.stride, extents, strict=True)
-        )
+        used = tuple(slice(0, len(axis.where)) for axis in axes)
         return padded[(slice(None),) * lead + used], p.stride
     index = []
     inside = []
+    for i, axis in enumerate(axes):
+        shape = [1] * n
+        shape[i] = len(axis.where)
+        index.append(axis.source.reshape(shape))
+        inside.append(axis.reads.reshape(shape))
+    key: tuple[Any, ...] = (Ellipsis, *index)
+    out = x[key]
+    mask = np.logical_and.reduce(np.broadcast_arrays(*inside))
+    if not mask.all():
+        out[..., ~mask] = fill
+    return out, strides
+
+
+@dataclass(frozen=True)
+class AxisReads:
+    """One spatial axis of what window_input holds: for each of its positions, where it lies
+    relative to A's first cell (padding before A is negative), the cell of A it reads under the
+    boundary rule, and whether it reads A at all (else it holds the fill value)."""
+
+    where: np.ndarray
+    source: np.ndarray
+    reads: np.ndarray
+
+
+def window_reads(p: Layout) -> tuple[tuple[AxisReads, ...], tuple[int, ...]]:
+    """Per spatial axis, the positions of the padded input that the sampled windows read (all of
+    the span they cover, or only the windows where a stride leaves gaps between them), and the
+    stride to slide over them."""
+    n = len(p.pads)
+    k_shape = p.b.shape[-n:]
+    extents = [(k - 1) * d + 1 for k, d in zip(k_shape, p.dilation, strict=True)]
+    axes = []
     strides = []
-    for axis, (m, (before, _after), e, s, o) in enumerate(
-        zip(x.shape[lead:], p.pads, extents, p.stride, p.out_shape, strict=True)
+    for m, (before, _after), e, s, o in zip(
+        p.a.shape[-n:], p.pads, extents, p.stride, p.out_shape, strict=True
     ):
         if s > e:
             where = (np.arange(o)[:, None] * s + np.arange(e)[None, :]).reshape(-1)
@@ -417,17 +459,49 @@ def window_input(p: Layout, x: np.ndarray, fill: Any) -> tuple[np.ndarray, tuple
         else:
             where = np.arange((o - 1) * s + e)
             strides.append(s)
-        source, valid = _source_index(where - before, m, p.boundary)
-        shape = [1] * n
-        shape[axis] = len(where)
-        index.append(source.reshape(shape))
-        inside.append(valid.reshape(shape))
-    key: tuple[Any, ...] = (Ellipsis, *index)
-    out = x[key]
-    mask = np.logical_and.reduce(np.broadcast_arrays(*inside))
-    if not mask.all():
-        out[..., ~mask] = fill
-    return out, tuple(strides)
+        source, reads = _source_index(where - before, m, p.boundary)
+        axes.append(AxisReads(where - before, source, reads))
+    return tuple(axes), tuple(strides)
+
+
+def window_adjoint(p: Layout, d: np.ndarray) -> np.ndarray:
+    """The adjoint of window_input: ``d`` holds one number per entry of window_input's array;
+    each is added to the cell of A that entry reads. Padding that wraps or mirrors sends its
+    number back to the cell it copies; the fill value is not an input, so what reaches it is
+    dropped. The result has A's shape (leading axes as in ``d``).
+
+    Exact for integers of any size (an int64 sum that could overflow is done on Python ints).
+    """
+    axes, _ = window_reads(p)
+    n = len(axes)
+    lead = d.ndim - n
+    for i, axis in enumerate(axes):
+        at = lead + i
+        m = p.a.shape[p.a.ndim - n + i]
+        own = axis.reads & (axis.source == axis.where)  # A's cells themselves, each once
+        copies = np.flatnonzero(axis.reads & ~own)  # padding copying a cell of A
+        if copies.size and d.dtype == np.int64:
+            most = int(np.bincount(axis.source[axis.reads]).max())
+            if most > 1 and abs_max(d) * most > INT64_MAX:
+                d = to_python_ints(d)
+        shape = list(d.shape)
+        shape[at] = m
+        out = np.zeros(shape, dtype=d.dtype)
+        if d.dtype == object:
+            out[...] = 0  # Python ints, whose sums cannot wrap
+        before: tuple[Any, ...] = (slice(None),) * at
+        kept = np.flatnonzero(own)
+        first, count = (int(kept[0]), int(kept.size)) if kept.size else (0, 0)
+        start = int(axis.source[first]) if count else 0
+        if count and kept[-1] - first + 1 == count and axis.source[kept[-1]] - start + 1 == count:
+            # one run of A's cells, side by side: a slice
+            out[(*before, slice(start, start + count))] = d[(*before, slice(first, first + count))]
+        else:
+            out[(*before, axis.source[kept])] = np.take(d, kept, axis=at)
+        if copies.size:
+            np.add.at(out, (*before, axis.source[copies]), np.take(d, copies, axis=at))  # type: ignore[arg-type]
+        d = out
+    return shrink_int(d) if d.dtype == object and kind_of(d) is Kind.INTEGER else d
 
 
 def _source_index(i: np.ndarray, m: int, boundary: BoundaryRule) -> tuple[np.ndarray, np.ndarray]:
