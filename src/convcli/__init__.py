@@ -34,6 +34,9 @@ _PUBLIC = {
     "conv_transpose": "transpose",
     "pool": "pool",
     "PoolOptions": "pool",
+    "grad": "grad",
+    "GradOf": "model",
+    "GradResult": "model",
 }
 
 __all__ = ["__version__", *_PUBLIC]

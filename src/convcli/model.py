@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -27,6 +27,8 @@ __all__ = [
     "Fact",
     "Comparison",
     "Undefined",
+    "GradOf",
+    "GradResult",
 ]
 
 
@@ -277,3 +279,54 @@ class Comparison:
     options: OpOptions
     results: dict[Op, Result | Undefined]
     facts: tuple[Fact, ...] = ()
+
+
+class GradOf(StrEnum):
+    """Which gradient of a layer ``grad`` gives: all three, or one of them (``--of``)."""
+
+    ALL = "all"
+    INPUT = "input"
+    WEIGHT = "weight"
+    BIAS = "bias"
+
+    @property
+    def key(self) -> str:
+        """The JSON key of the one gradient named: ``grad_input``, ``grad_weight``, ``grad_bias``."""
+        return f"grad_{self.value}"
+
+
+@dataclass(frozen=True)
+class GradResult:
+    """The gradients of L = sum(G * Y) for the layer Y = OP(X, W) (+ bias).
+
+    ``grad_input`` has X's shape and ``grad_weight`` W's; ``grad_bias`` is 0-d (one filter) or a
+    vector of one number per filter (W is O x C x kh x kw). ``upstream`` is G (all ones when
+    ``upstream_given`` is False). ``rules`` say in words how each gradient was formed, for these
+    options; ``of`` is the one ``--of`` asked for.
+    """
+
+    op: Op
+    options: OpOptions
+    kind: Kind
+    x_shape: tuple[int, ...]
+    w_shape: tuple[int, ...]
+    upstream: np.ndarray
+    upstream_given: bool
+    grad_input: np.ndarray
+    grad_weight: np.ndarray
+    grad_bias: np.ndarray
+    rules: tuple[tuple[GradOf, str], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    of: GradOf = GradOf.ALL
+    name: ClassVar[str] = "grad"
+
+    def value(self, of: GradOf) -> np.ndarray:
+        """One of the three gradients."""
+        return {GradOf.INPUT: self.grad_input, GradOf.WEIGHT: self.grad_weight, GradOf.BIAS: self.grad_bias}[
+            of
+        ]
+
+    @property
+    def parts(self) -> tuple[GradOf, ...]:
+        """The gradients to show: the one ``--of`` names, or all three."""
+        return (GradOf.INPUT, GradOf.WEIGHT, GradOf.BIAS) if self.of is GradOf.ALL else (self.of,)
