@@ -622,6 +622,53 @@ def goal_gradients(reps: int, quick: bool) -> None:
         )
 
 
+def goal_grad(reps: int, quick: bool) -> None:
+    say("\n(i') convcli grad's core, float64: grad.grad (dX, dW and db of a layer with padding 1, through")
+    say("    its geometry) against torch.autograd.grad of conv2d with a bias, padding 1 (torch rows only)")
+    from convcli.grad import grad
+    from convcli.model import OpOptions
+
+    torch = torch_module()
+    if torch is None:
+        skip("grad", "(all cases)", "torch is not installed")
+        return
+    rng = np.random.default_rng(14)
+    for case, c, o, n, k, groups in LAYERS[:2] if quick else LAYERS:
+        x, w = rng.standard_normal((c, n, n)), rng.standard_normal((o, c // groups, k, k))
+        g = rng.standard_normal((o, n - k + 3, n - k + 3))
+        options = OpOptions(channels=True, groups=groups, padding=(1,))
+        xt = torch.from_numpy(x)[None].requires_grad_()
+        wt = torch.from_numpy(w).requires_grad_()
+        bt = torch.zeros(o, dtype=torch.float64, requires_grad=True)
+        y = torch.nn.functional.conv2d(xt, wt, bt, padding=1, groups=groups)
+        gt = torch.from_numpy(g)[None]
+
+        def ours(x=x, w=w, g=g, options=options):
+            return grad(x, w, g, options=options)
+
+        def theirs(y=y, xt=xt, wt=wt, bt=bt, gt=gt):
+            return torch.autograd.grad(y, (xt, wt, bt), gt, retain_graph=True)
+
+        r_ours, (tx, tw, tb) = ours(), theirs()
+        agree = max(
+            rel_err(r_ours.grad_input, tx[0].numpy()),
+            rel_err(r_ours.grad_weight, tw.numpy()),
+            rel_err(r_ours.grad_bias, tb.numpy()),
+        )
+        t_ours, t_torch = timed_pair(ours, theirs, reps)
+        r = t_ours / t_torch
+        add(
+            "grad",
+            f"{case}, padding 1",
+            fmt_s(t_ours),
+            f"{fmt_s(t_torch)} torch autograd",
+            r,
+            "<= 1.0",
+            r <= 1.0,
+            "" if agree <= 1e-10 else f"DISAGREES with torch by {agree:.1e}",
+        )
+
+
 # --- (j) exact integers beyond int64, strides, Ctrl-C --------------------------------------------
 
 
@@ -875,6 +922,7 @@ def main() -> int:
         ("check and steps", lambda: goal_explanations(300 if quick else 2000, 1 if quick else 3, tmp)),
         ("layers", lambda: goal_layers(2 if quick else 7, quick)),
         ("gradients", lambda: goal_gradients(2 if quick else 7, quick)),
+        ("grad", lambda: goal_grad(2 if quick else 7, quick)),
         ("big integers", lambda: goal_big_integers(256 if quick else 1024)),
         ("strides", lambda: goal_strides(512 if quick else 2048, 2 if quick else 5, tmp)),
         ("interrupt", lambda: goal_interrupt(tmp)),
