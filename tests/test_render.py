@@ -85,3 +85,22 @@ def test_brackets_in_explanations_are_not_markup():
     b = parse_inline("w x; y z", source="B")
     text = draw(render.comparison_view(comparison.compare(a, b), width=100), 100)
     assert "convolve slides B turned 180° ([[z, y], [x, w]]) over A" in text
+
+
+def _red_texts(renderable, width=80):
+    """The texts drawn in red, in order."""
+    console = Console(width=width, color_system="standard", force_terminal=True, file=io.StringIO())
+    return [
+        seg.text
+        for seg in console.render(renderable)
+        if seg.style is not None and seg.style.color is not None and seg.style.color.name == "red"
+    ]
+
+
+def test_check_colours_only_the_wrong_cells():
+    # one wrong cell among nine: only its number is red, not the eight right ones around it
+    answer = np.array([[4, 3, 4], [2, 5, 3], [2, 3, 4]])
+    report = diagnose.check(SEED_A, SEED_B, answer, Op.CORRELATE, OpOptions())
+    assert report.wrong == [(1, 1)]
+    view = render.check_view(report, [], width=80)
+    assert _red_texts(view) == ["✗ wrong", "5"]

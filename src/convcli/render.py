@@ -667,12 +667,9 @@ def verdict_parts(
     right = report.expected.value
 
     def answer(w: int) -> RenderableType:
+        # only the wrong cells are red: a right cell drawn red would say it is wrong too
         return matrix_grid(
-            report.answer,
-            width=w,
-            style="bold red" if marks else "",
-            highlight=marks or None,
-            highlight_style="bold red",
+            report.answer, width=w, style="", highlight=marks or None, highlight_style="bold red"
         )
 
     pair: RenderableType = Table.grid(padding=(0, 4))
