@@ -14,7 +14,7 @@ from convcli.errors import UsageError
 from convcli.formats import format_comparison, format_result, matrix_plain
 from convcli.model import Format, Mode, OpOptions
 
-from .conftest import SEED_A, SEED_B, WINDOW
+from .conftest import B2, SEED_A, SEED_B, WINDOW
 
 
 def seed_result():
@@ -110,19 +110,35 @@ def test_compare_json_has_results_and_errors():
     }
     assert doc["results"]["elementwise-sum"]["error"].startswith("elementwise-sum: A is 5x5 and B is 3x3")
     assert doc["op"] == "compare" and doc["mode"] == "valid"
-    assert [fact.split(":")[0] for fact in doc["facts"]][1:3] == [
-        "elementwise-sum needs A and B of one shape; it is what correlate computes at every window",
-        "np.dot of two matrices is a matrix product",
-    ]
-    assert len(doc["facts"]) == 5
+    cmp = comparison.compare(SEED_A, SEED_B)
+    assert doc["answer"] == cmp.answer and doc["answer"].startswith("convolve and correlate agree because")
+    assert doc["facts"] == [fact.text for fact in cmp.facts] and len(doc["facts"]) == 4
+    assert doc["try_next"] == {
+        "why": "An asymmetric kernel (as a trained CNN layer's are) would make them differ:",
+        "command": "convcli compare samples/window.txt samples/B2.txt",
+    }
+    # no suggestion where convolve and correlate already differ
+    assert "try_next" not in json.loads(format_comparison(comparison.compare(WINDOW, B2), Format.JSON))
 
 
 def test_compare_plain_sections():
     text = format_comparison(comparison.compare(WINDOW, SEED_B), Format.PLAIN)
+    # the answer first, as comments, then the results, then the facts
     assert text.startswith(
-        "# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n\n# B equals"
+        "# convolve and correlate agree because B is symmetric: turned 180°, it is the same kernel. "
+        "elementwise-sum gives 4, the sum of the products of matching entries; dot is a matrix product (rows "
+        "times columns), a 3x3 matrix here, not a sum over matching entries.\n"
+        "# An asymmetric kernel (as a trained CNN layer's are) would make them differ: convcli compare "
+        "samples/window.txt samples/B2.txt\n"
+        "\n# convolve\n4\n\n# correlate\n4\n\n# elementwise-sum\n4\n\n# dot\n2 1 2\n1 1 1\n1 0 1\n\n# A CNN layer"
     )
-    assert text.count("\n# ") == 8  # three more operations, then the five facts
+    assert text.count("\n# ") == 10  # the suggestion, the four operations, then five facts
+
+
+def test_compare_markdown_opens_with_the_answer():
+    text = format_comparison(comparison.compare(WINDOW, B2), Format.MARKDOWN)
+    assert text.startswith("convolve and correlate differ because B is not symmetric:")
+    assert text.index("### convolve") > text.index("a sum over matching entries.\n")
 
 
 def test_compare_refuses_csv():
@@ -204,7 +220,7 @@ def test_explaining_documents_past_the_limit_are_refused(monkeypatch):
         "or correlate alone, whose result is written as it is formatted"
     )
     monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "18")
-    assert format_comparison(cmp, Format.PLAIN).startswith("# convolve\n4 3 4\n")
+    assert "\n# convolve\n4 3 4\n" in format_comparison(cmp, Format.PLAIN)
     monkeypatch.setenv("CONVCLI_MAX_TEXT_CELLS", "lots")
     with pytest.raises(UsageError, match="CONVCLI_MAX_TEXT_CELLS takes a whole number of numbers"):
         format_comparison(cmp, Format.PLAIN)

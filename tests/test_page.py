@@ -282,9 +282,12 @@ def test_the_compare_page_holds_the_four_results_and_the_explanation():
         assert f"<figcaption>{op}</figcaption>" in text
     assert "undefined: dot: A is 5x5 and B is 3x3; the inner dimensions (5 and 3) must match" in text
     assert "<h2>How they relate</h2>" in text
-    facts = json.loads(run("compare", A, B, "-f", "json").stdout)["facts"]
-    for fact in facts:
+    doc = json.loads(run("compare", A, B, "-f", "json").stdout)
+    for fact in doc["facts"]:
         assert f"<li>{html.escape(fact)}</li>" in text
+    # the answer comes before the grids
+    assert text.index(f'<p class="answer">{html.escape(doc["answer"])}</p>') < text.index("<figcaption>")
+    assert "<code>convcli compare samples/window.txt samples/B2.txt</code>" in text
     assert "<script" not in text
 
 

@@ -84,7 +84,7 @@ def test_brackets_in_explanations_are_not_markup():
     a = parse_inline("a b; c d", source="A")
     b = parse_inline("w x; y z", source="B")
     text = draw(render.comparison_view(comparison.compare(a, b), width=100), 100)
-    assert "convolve slides B turned 180° ([[z, y], [x, w]]) over A" in text
+    assert "B turned 180° is [[z, y], [x, w]]: convolve(A, B) = correlate(A, B turned 180°)." in text
 
 
 def _red_texts(renderable, width=80):

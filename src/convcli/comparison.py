@@ -14,15 +14,25 @@ from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
 from .numeric import common_kind, kind_of
-from .text import format_number, matrix_text, shape_text
+from .text import dims_text, format_number, matrix_text, shape_text
 
 __all__ = ["compare", "compare_conventions", "ConventionComparison", "ConventionRow"]
+
+
+# What a symmetric kernel hides, and the command that shows it: the lecture slide's window with
+# one corner of its kernel moved (the files are in convcli's samples/).
+ASYMMETRIC_EXAMPLE = (
+    "An asymmetric kernel (as a trained CNN layer's are) would make them differ:",
+    "convcli compare samples/window.txt samples/B2.txt",
+)
 
 
 def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Comparison:
     """Run convolve, correlate, elementwise-sum and dot on A and B; explain how they relate.
 
-    An operation that is undefined for these shapes is kept as the sentence saying why.
+    An operation that is undefined for these shapes is kept as the sentence saying why. The
+    explanation opens with an answer for these inputs (why results agree, differ or are
+    undefined), then short facts with the numbers behind it.
     """
     options = options or OpOptions()
     results: dict[Op, Result | Undefined] = {}
@@ -32,15 +42,46 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         except ShapeError as exc:
             results[op] = Undefined(exc.message, exc.short)
     kind = common_kind([kind_of(a), kind_of(b)])
+    turned, applied = _kernels(a, b, options)
+    symmetric = _same_kernel(turned, applied)
+    conv, corr = results[Op.CONVOLVE], results[Op.CORRELATE]
+    sliding = isinstance(conv, Result) and isinstance(corr, Result)
+    answer = " ".join(
+        (_flip_answer(a, b, results, options, symmetric), _other_answer(a, b, results, options))
+    )
     facts = (
-        _flip_fact(a, b, results, options),
+        _layer_fact(a, b, options),
+        _flip_fact(b, turned, symmetric, options),
         _window_fact(a, b, results, options),
         _dot_fact(a, b, results),
         _flatten_fact(a, b, options),
         _depth_fact(a, b, options),
+        _one_by_one_fact(a, b, options),
     )
-    facts = tuple(fact for fact in facts if fact is not None)
-    return Comparison(tuple(a.shape), tuple(b.shape), kind, options, results, facts)
+    return Comparison(
+        tuple(a.shape),
+        tuple(b.shape),
+        kind,
+        options,
+        results,
+        tuple(fact for fact in facts if fact is not None),
+        answer=answer,
+        try_next=ASYMMETRIC_EXAMPLE if symmetric and sliding else None,
+    )
+
+
+def _kernels(a: np.ndarray, b: np.ndarray, options: OpOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels exactly as convolve and correlate slide them (with --channels only the
+    spatial axes turn; correlate conjugates a complex B)."""
+    try:
+        return (
+            geometry.lay_out(Op.CONVOLVE, a, b, options).kernel(),
+            geometry.lay_out(Op.CORRELATE, a, b, options).kernel(),
+        )
+    except (ShapeError, UsageError):
+        spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
+        turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
+        return turned, geometry.kernel_as_applied(Op.CORRELATE, b)
 
 
 def _same_kernel(x: np.ndarray, y: np.ndarray) -> bool:
@@ -60,61 +101,115 @@ def _same_results(conv: Result, corr: Result, a: np.ndarray, b: np.ndarray, opti
     return all_equal(x, Expected(y, scale), TOLERANCE)
 
 
-def _flip_fact(
+def _window_shape(b: np.ndarray, options: OpOptions) -> str:
+    """The windows correlate takes, in words: ``3x3``, or ``length-2`` for a vector kernel."""
+    spatial = b.shape[-2:] if options.channels and b.ndim >= 2 else b.shape
+    return f"length-{spatial[0]}" if len(spatial) == 1 else dims_text(spatial)
+
+
+def _flip_answer(
+    a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined], options: OpOptions, symmetric: bool
+) -> str:
+    """Why convolve and correlate agree or differ here: the first thing compare says."""
+    conv, corr = results[Op.CONVOLVE], results[Op.CORRELATE]
+    if not isinstance(conv, Result) or not isinstance(corr, Result):
+        reason = (
+            conv.short if isinstance(conv, Undefined) else corr.short if isinstance(corr, Undefined) else ""
+        )
+        return f"convolve and correlate are undefined for these shapes ({reason})."
+    conj = " and conjugated" if b.dtype.kind == "c" else ""
+    if symmetric:
+        return (
+            f"convolve and correlate agree because B is symmetric: turned 180°{conj}, it is the same kernel."
+        )
+    if _same_results(conv, corr, a, b, options):
+        return (
+            "convolve and correlate agree for these inputs, although B is not symmetric: convolve turns "
+            "it 180° before sliding it, correlate does not."
+        )
+    return (
+        "convolve and correlate differ because B is not symmetric: convolve turns it 180° before sliding "
+        "it, correlate (what CNN layers compute) slides it as it is."
+    )
+
+
+def _inner_lengths(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
+    return a.shape[-1], (b.shape[-2] if b.ndim >= 2 else b.shape[0])
+
+
+def _other_answer(
     a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined], options: OpOptions
-) -> Fact:
-    conj = b.dtype.kind == "c"
-    try:
-        # the kernels exactly as the two operations slide them (with --channels only the
-        # spatial axes turn)
-        turned = geometry.lay_out(Op.CONVOLVE, a, b, options).kernel()
-        applied = geometry.lay_out(Op.CORRELATE, a, b, options).kernel()
-    except (ShapeError, UsageError):
-        spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
-        turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
-        applied = geometry.kernel_as_applied(Op.CORRELATE, b)
-    if _same_kernel(turned, applied):
-        why = "B equals B turned 180°" + (" and conjugated" if conj else "")
+) -> str:
+    """What elementwise-sum and dot are for these inputs, or why they are undefined."""
+    esum, d = results[Op.ELEMENTWISE_SUM], results[Op.DOT]
+    n, m = _inner_lengths(a, b)
+    vectors = a.ndim == 1 and b.ndim == 1
+    if isinstance(d, Result):
+        if vectors:
+            dot_text = "dot of two vectors is their inner product, that same sum"
+        else:
+            what = "a number" if d.value.ndim == 0 else f"a {shape_text(d.shape)} matrix"
+            dot_text = (
+                f"dot is a matrix product (rows times columns), {what} here, not a sum over matching entries"
+            )
+    elif vectors:
+        dot_text = f"dot needs vectors of one length ({n} and {m})"
+    else:
+        dot_text = f"dot needs rows of A as long as columns of B ({n} and {m})"
+    if isinstance(esum, Result):
+        total = format_number(esum.value[()])
+        return f"elementwise-sum gives {total}, the sum of the products of matching entries; {dot_text}."
+    if isinstance(d, Result):
+        return (
+            "elementwise-sum is undefined: it needs A and B of one shape (correlate takes that sum at "
+            f"each {_window_shape(b, options)} window); {dot_text}."
+        )
+    return (
+        "elementwise-sum and dot are undefined here: elementwise-sum needs A and B of one shape "
+        f"(correlate takes that sum at each {_window_shape(b, options)} window), and {dot_text}."
+    )
+
+
+def _layer_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None:
+    """What a CNN layer computes: the seed question's answer, in one line."""
+    if options.channels or a.ndim == 3:
+        return None  # the depth fact says it with the numbers
+    return Fact(
+        "layer",
+        "A CNN layer computes correlate: a sum of element-wise products at each window, and over "
+        "channels a dot product along depth (--channels shows it).",
+    )
+
+
+def _flip_fact(b: np.ndarray, turned: np.ndarray, symmetric: bool, options: OpOptions) -> Fact:
+    conj = "conj(B)" if b.dtype.kind == "c" else "B"
+    if symmetric:
+        return Fact("flip", f"B turned 180° is {conj} itself, so convolve(A, B) = correlate(A, B).")
+    spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
+    if turned.ndim > 2 or turned.size > 25:
+        axes = "each channel's kernel on its last two axes" if spatial < turned.ndim else "B"
         return Fact(
             "flip",
-            f"{why}, so convolve and correlate give the same result: the flip makes no difference "
-            "for a symmetric kernel.",
+            f"convolve turns {axes} 180° and then slides it as correlate does: "
+            "convolve(A, B) = correlate(A, B turned 180°).",
         )
-    conv, corr = results[Op.CONVOLVE], results[Op.CORRELATE]
-    same = isinstance(conv, Result) and isinstance(corr, Result) and _same_results(conv, corr, a, b, options)
-    slides = "conj(B)" if conj else "B as it is"
-    text = (
-        f"B is not symmetric under a 180° turn: convolve slides B turned 180° "
-        f"({matrix_text(turned)}) over A, correlate slides {slides}"
+    return Fact(
+        "flip",
+        f"B turned 180° is {matrix_text(turned)}: convolve(A, B) = correlate(A, B turned 180°).",
     )
-    if same:
-        text += ", yet for these inputs the results agree."
-    elif isinstance(conv, Result) and isinstance(corr, Result) and conv.value.size <= 4:
-        text += (
-            f", so their results differ: convolve gives {matrix_text(conv.value)}, correlate (the "
-            f"lecture slide's sum of products) gives {matrix_text(corr.value)}. They agree only for a "
-            "symmetric kernel."
-        )
-    else:
-        text += ", so their results differ (they agree only for a symmetric kernel)."
-    return Fact("flip", text)
 
 
 def _window_fact(
     a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined], options: OpOptions
-) -> Fact:
+) -> Fact | None:
     esum, corr = results[Op.ELEMENTWISE_SUM], results[Op.CORRELATE]
     if isinstance(esum, Result):
         total = format_number(esum.value[()])
-        if options.mode is Mode.VALID:
-            tail = f"correlate (valid) has exactly one window, the whole of A, and gives [{total}] too."
-        else:
-            tail = f"correlate in valid mode would give exactly that one window, [{total}]."
-        return Fact(
-            "window",
-            f"elementwise-sum multiplies A and B entry by entry and adds the products: {total}. "
-            f"A and B have the same shape, so {tail}",
-        )
+        if options.mode is Mode.VALID and not options.layer_geometry:
+            return Fact(
+                "window", f"sum(A * B) = {total} = correlate[{_zeros(b.ndim)}]: one shape, one window."
+            )
+        return Fact("window", f"sum(A * B) = {total}: what correlate in valid mode gives for the one window.")
     if (
         options.channels
         and options.groups == 1
@@ -124,12 +219,11 @@ def _window_fact(
         and a.shape[0] == b.shape[0]
     ):
         kh, kw = b.shape[-2:]
-        first = ops.elementwise_sum(a[:, :kh, :kw], b).value[()]
+        through = format_number(ops.elementwise_sum(a[:, :kh, :kw], b).value[()])
         return Fact(
             "window",
-            "elementwise-sum needs A and B of one shape; with --channels, correlate computes it at every "
-            f"window through all channels: sum(A[:, 0:{kh}, 0:{kw}] * B) = {format_number(first)} = "
-            "correlate[0, 0], and so on for each position.",
+            f"correlate[0, 0] = sum(A[:, 0:{kh}, 0:{kw}] * B) = {through}: the "
+            "elementwise-sum of the first window through all channels, and so on at each position.",
         )
     if options.channels and options.groups > 1:
         return Fact(
@@ -139,103 +233,98 @@ def _window_fact(
         )
     if a.ndim == b.ndim and all(m >= k for m, k in zip(a.shape, b.shape, strict=True)):
         window = tuple(slice(0, k) for k in b.shape)
-        first = ops.elementwise_sum(a[window], b).value[()]
+        first = format_number(ops.elementwise_sum(a[window], b).value[()])
         where = ", ".join(f"0:{k}" for k in b.shape)
-        at = ", ".join("0" for _ in b.shape)
-        also = ""
-        if isinstance(corr, Result) and options.mode is Mode.VALID:
-            also = f" = correlate[{at}]"
+        plain = isinstance(corr, Result) and options.mode is Mode.VALID and not options.layer_geometry
+        at = f"correlate[{_zeros(b.ndim)}] = " if plain else ""
         return Fact(
             "window",
-            "elementwise-sum needs A and B of one shape; it is what correlate computes at every "
-            f"window: sum(A[{where}] * B) = {format_number(first)}{also}, and so on for each position.",
+            f"{at}sum(A[{where}] * B) = {first}: the elementwise-sum of the first window, and so on "
+            "at each position.",
         )
-    return Fact(
-        "window",
-        "elementwise-sum needs A and B of one shape; correlate applies that same sum of products "
-        "at every position where B fits over A.",
-    )
+    return None
 
 
-def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact:
-    """What a CNN layer computes: correlate over height and width, a dot product over depth."""
+def _zeros(n: int) -> str:
+    return ", ".join("0" for _ in range(n))
+
+
+def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None:
+    """With channels: a dot product over depth (within a group), with the numbers at [0, 0]."""
     if not (options.channels or a.ndim == 3):
+        return None
+    layout = _channel_layout(a, b, options)
+    if layout is None:
         return Fact(
-            "layer",
-            "A CNN layer computes correlate (no flip, though it is called convolution): over height "
-            "and width, this sum of element-wise products at each window; over depth (channels) the "
-            "per-channel sums are added, a dot product along the depth axis (exactly so for a 1x1 "
-            "kernel), which --channels shows.",
+            "depth", "With --channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
         )
-    try:
-        p = geometry.lay_out(Op.CORRELATE, a, b, replace(options, channels=True))
-    except (ShapeError, UsageError):
-        return Fact(
-            "depth", "With channels, A is C x H x W and B is C x kh x kw: the channel counts must match."
-        )
-    x, k = p.a, p.b[0]
+    x, k, filters = layout
     c = k.shape[0]  # the channels filter 0 reads: all of A's, or with --groups its group's
     kh, kw = k.shape[-2:]
     per_channel = [ops.elementwise_sum(x[i, :kh, :kw], k[i]).value[()] for i in range(c)]
     sums = " + ".join(format_number(v) for v in per_channel)
     total = format_number(sum(per_channel[1:], start=per_channel[0]))
     groups = options.groups if options.channels else 1
-    if groups > 1:
-        filters = p.b.shape[0]
-        if c == 1:
-            reads = "one channel, its own (a depthwise layer: no sum over depth at all)"
-            value = total
-        else:
-            reads = f"the {c} channels of its group o // {filters // groups}"
-            value = f"{sums} = {total}"
-        text = (
-            f"Over depth a CNN layer takes a dot product, and with --groups {groups} only within a group: "
-            f"A's {x.shape[0]} channels and the {filters} filters are split into {groups} groups, and "
-            f"filter o reads only {reads}; at [0, 0] filter 0 gives {value}."
+    if groups == 1:
+        return Fact(
+            "depth",
+            f"Over depth a CNN layer takes a dot product: channel c of A meets channel c of B and the "
+            f"{c} per-channel sums are added; at [0, 0]: {sums} = {total}.",
         )
+    if c == 1:
+        reads, value = "one channel, its own (a depthwise layer: no sum over depth at all)", total
     else:
-        text = (
-            f"Over depth a CNN layer takes a dot product: with --channels, channel c of A meets channel c "
-            f"of B and the {c} per-channel sums are added; at [0, 0] that is {sums} = {total}."
-        )
-    if (kh, kw) == (1, 1) and c > 1:
-        weights = matrix_text(k[:, 0, 0])
-        column = matrix_text(x[:c, 0, 0])
-        dot_value = format_number(ops.dot(x[:c, 0, 0], k[:, 0, 0]).value[()])
-        within = " within a group" if groups > 1 else ""
-        text += (
-            f" B is 1x1, so the whole layer is a dot product over depth{within} at every pixel: "
-            f"C[0, 0] = {column} · {weights} = {dot_value}."
-        )
-    return Fact("depth", text)
+        reads, value = f"the {c} channels of its group o // {filters // groups}", f"{sums} = {total}"
+    return Fact(
+        "depth",
+        f"Over depth a CNN layer takes a dot product, and with --groups {groups} only within a group: "
+        f"A's {x.shape[0]} channels and the {filters} filters are split into {groups} groups, and filter o reads only "
+        f"{reads}; at [0, 0] filter 0 gives {value}.",
+    )
 
 
-def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined]) -> Fact:
+def _channel_layout(
+    a: np.ndarray, b: np.ndarray, options: OpOptions
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """A as C x H x W, the first filter as C/G x kh x kw and the number of filters; None on a mismatch."""
+    try:
+        p = geometry.lay_out(Op.CORRELATE, a, b, replace(options, channels=True))
+    except (ShapeError, UsageError):
+        return None
+    return p.a, p.b[0], p.b.shape[0]
+
+
+def _one_by_one_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None:
+    """A 1x1 kernel over channels: the whole layer is a dot product over depth (within a group)."""
+    if not (options.channels or a.ndim == 3):
+        return None
+    layout = _channel_layout(a, b, options)
+    if layout is None or layout[1].shape[-2:] != (1, 1) or layout[1].shape[0] == 1:
+        return None
+    x, k, _ = layout
+    c = k.shape[0]
+    value = format_number(ops.dot(x[:c, 0, 0], k[:, 0, 0]).value[()])
+    within = " within a group" if options.channels and options.groups > 1 else ""
+    return Fact(
+        "1x1",
+        f"B is 1x1, so the whole layer is a dot product over depth{within} at every pixel: "
+        f"C[0, 0] = {matrix_text(x[:c, 0, 0])} · {matrix_text(k[:, 0, 0])} = {value}.",
+    )
+
+
+def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined]) -> Fact | None:
     d = results[Op.DOT]
+    if not isinstance(d, Result):
+        return None  # the answer says why it is undefined
     if a.ndim == 1 and b.ndim == 1:
-        if isinstance(d, Result):
-            return Fact(
-                "dot",
-                "dot of two vectors is their inner product, the sum of element-wise products: "
-                f"{format_number(d.value[()])}.",
-            )
-        return Fact(
-            "dot",
-            f"dot of two vectors is their inner product, which needs equal lengths: A has {a.shape[0]} "
-            f"entries and B has {b.shape[0]}.",
-        )
-    if isinstance(d, Result):
-        first = format_number(d.value.flat[0])
-        return Fact(
-            "dot",
-            "np.dot of two matrices is a matrix product: entry [0, 0] is row 0 of A times column 0 of B "
-            f"({first}), so the result is {shape_text(d.shape)}, not one sum over matching entries.",
-        )
-    n, m = a.shape[-1], (b.shape[-2] if b.ndim >= 2 else b.shape[0])
+        return Fact("dot", f"dot(A, B) = {format_number(d.value[()])}: the inner product of two vectors.")
+    if d.value.ndim == 0:
+        return Fact("dot", f"dot(A, B) = {format_number(d.value[()])}.")
+    at = _zeros(d.value.ndim)
     return Fact(
         "dot",
-        f"np.dot of two matrices is a matrix product: rows of A (length {n}) meet columns of B "
-        f"(length {m}), so it is undefined here.",
+        f"dot[{at}] = row 0 of A · column 0 of B = {format_number(d.value.flat[0])}: the result is "
+        f"{shape_text(d.shape)}, a matrix product.",
     )
 
 
@@ -250,11 +339,8 @@ def _flatten_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | No
     where = ", ".join(f"0:{k}" for k in b.shape)
     return Fact(
         "flatten",
-        'The "dot product" of the textbooks (cs231n, Buduma) is the inner product of the window and '
-        f"the kernel flattened into vectors: np.dot(A[{where}].ravel(), B.ravel()) = {value}, the "
-        "element-wise sum again. cs231n's np.dot(W_row, X_col) does it for every window at once "
-        "(convcli im2col shows it). A fully connected layer, y = f(x·w + b), takes that dot product "
-        "with the whole flattened input.",
+        f'The textbooks\' "dot product" flattens the window and B: np.dot(A[{where}].ravel(), '
+        f"B.ravel()) = {value}, the same sum (convcli im2col: every window at once).",
     )
 
 

@@ -476,12 +476,15 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
             a_shape=list(cmp.a_shape),
             b_shape=list(cmp.b_shape),
             results=results,
+            answer=cmp.answer,
             facts=[fact.text for fact in cmp.facts],
         )
+        if cmp.try_next:
+            doc["try_next"] = {"why": cmp.try_next[0], "command": cmp.try_next[1]}
         return _dumps(doc)
     if fmt in (Format.CSV, Format.NPY, Format.TABLE):
         raise UsageError(f"compare cannot be written as {fmt}; use table, plain, json, markdown or latex")
-    sections = []
+    sections = [_answer_text(cmp, fmt)] if cmp.answer and fmt is not Format.LATEX else []
     for op, res in cmp.results.items():
         if fmt is Format.PLAIN:
             head = f"# {op}"
@@ -502,6 +505,17 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # steps and im2col
+
+
+def _answer_text(cmp: Comparison, fmt: Format) -> str:
+    """compare's answer first: a comment in plain text, a paragraph in Markdown."""
+    lines = [cmp.answer]
+    if cmp.try_next:
+        why, command = cmp.try_next
+        lines.append(f"{why} {command}" if fmt is Format.PLAIN else f"{why} `{command}`")
+    if fmt is Format.PLAIN:
+        return "".join(f"# {line}\n" for line in lines)
+    return "\n".join(lines) + "\n"
 
 
 def _steps_header(steps: Steps) -> dict[str, Any]:

@@ -279,6 +279,8 @@ class Comparison:
     options: OpOptions
     results: dict[Op, Result | Undefined]
     facts: tuple[Fact, ...] = ()
+    answer: str = ""  # for these inputs, why the results agree, differ or are undefined
+    try_next: tuple[str, str] | None = None  # what these inputs do not show, and a command that does
 
 
 class GradOf(StrEnum):

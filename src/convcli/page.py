@@ -453,8 +453,12 @@ def compare_page(cmp: Comparison, context: PageContext | None = None) -> str:
             name = str(op) if len(layers) == 1 else f"{op}, {n} of {len(layers)}"
             sections.append(_grid(layer, name))
     facts = "".join(f"<li>{_e(fact.text)}</li>" for fact in cmp.facts)
+    answer = f'<p class="answer">{_e(cmp.answer)}</p>' if cmp.answer else ""
+    if cmp.try_next:
+        answer += f"<p>{_e(cmp.try_next[0])} <code>{_e(cmp.try_next[1])}</code></p>"
     body = (
         _header("compare", options_text(cmp.options, None), shapes, context)
+        + answer
         + f'<div class="grids four">{"".join(sections)}</div>'
         + f'<h2>How they relate</h2><ul class="facts">{facts}</ul>'
     )

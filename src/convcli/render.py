@@ -15,6 +15,7 @@ import numpy as np
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
+from rich.padding import Padding
 from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
@@ -280,13 +281,43 @@ def _op_cell(res: Result | Undefined, width: int) -> RenderableType:
     return matrix_grid(res.value, width=width, style="bold green")
 
 
-def bullets(lines: list[str]) -> RenderableType:
-    """Sentences as a bulleted list whose wrapped lines hang under the text, not the bullet."""
+# A short group in brackets or parentheses, such as A[0:3, 0:3], (A, B) or [1, 0, 1]: kept on one
+# line when a sentence is wrapped, as a reader takes it in at one glance
+_TOGETHER = re.compile(r"[\[(][^\[\]()]{0,20}[\])]")
+
+
+def wrap_prose(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` at spaces, never inside a short bracketed
+    group (a word or group wider than ``width`` is left for rich to fold)."""
+    kept = [m.span() for m in _TOGETHER.finditer(text)]
+    words: list[str] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == " " and not any(lo < i < hi for lo, hi in kept):
+            words.append(text[start:i])
+            start = i + 1
+    words.append(text[start:])
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def bullets(lines: list[str], width: int | None = None) -> RenderableType:
+    """Sentences as a bulleted list whose wrapped lines hang under the text, not the bullet;
+    with the terminal's ``width``, short bracketed groups are never split."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")  # a word wider than a narrow terminal is folded, never cropped
     for line in lines:
-        grid.add_row("•", Text(line))  # Text: never read as markup (facts quote matrices in [ ])
+        # Text: never read as markup (facts quote matrices in [ ])
+        grid.add_row("•", Text(line if width is None else wrap_prose(line, width - 2)))
     return grid
 
 
@@ -318,8 +349,19 @@ def comparison_view(cmp: Comparison, *, width: int = 80) -> RenderableType:
             table.add_row(op.value, _op_cell(res, width - 20), end_section=i < 3)
         if width - 20 < _NARROWEST or not fits(table, width):
             listed = one_after_another([(op.value, _op_cell(res, width)) for op, res in cmp.results.items()])
-            table = Group(listed, Text(""))
-    return Group(head, table, bullets([fact.text for fact in cmp.facts]))
+            table = Group(Text(""), listed, Text(""))
+    return Group(head, *answer_lines(cmp, width), table, bullets([fact.text for fact in cmp.facts], width))
+
+
+def answer_lines(cmp: Comparison, width: int) -> list[RenderableType]:
+    """compare's answer for these inputs, and the command that shows what they do not."""
+    lines: list[RenderableType] = []
+    if cmp.answer:
+        lines += [Text(""), Text(wrap_prose(cmp.answer, width), style="bold")]
+    if cmp.try_next:
+        why, command = cmp.try_next
+        lines += [Text(wrap_prose(why, width)), Padding(Text(command, style="cyan"), (0, 0, 0, 2))]
+    return lines
 
 
 _NARROWEST = 20  # columns a result is given at least before a table gives way to a list
