@@ -221,6 +221,36 @@ def test_nan_note_goes_to_stderr():
     assert result.stderr == "note: nan reached 1 cell: [0, 1]\n"
 
 
+def test_the_table_view_says_a_note_once():
+    # under the result, and not again on stderr
+    result = run("convolve", "1 nan 3", "1", "-f", "table")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.count("nan reached 1 cell: [0, 1]") == 1
+    assert result.stderr == ""
+
+
+CNN_NOTE = (
+    "note: B is not symmetric: convolve turns it 180° first, so this differs from correlate, what CNN layers "
+    "(torch, TensorFlow) compute\n"
+)
+
+
+def test_convolve_with_an_asymmetric_kernel_says_what_cnn_layers_compute():
+    result = run("convolve", A, B2)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "4 3 3\n2 4 2\n2 2 3\n", CNN_NOTE)
+    # the table view says it once, under the result
+    table = run("convolve", A, B2, "-f", "table")
+    assert (table.exit_code, table.stderr) == (0, "")
+    assert " ".join(table.stdout.split()).endswith(" ".join(CNN_NOTE[len("note: ") :].split()))
+    # nothing to say for a symmetric kernel, or for correlate; with --channels only the spatial axes turn
+    assert run("convolve", A, B).stderr == ""
+    assert run("correlate", A, B2).stderr == ""
+    assert run("convolve", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "[[[1]], [[2]]]", "--channels").stderr == ""
+    channels = run("convolve", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "[[[1, 0]], [[2, 0]]]", "--channels")
+    # each channel's kernel turned: [1, 2]·[0, 1] + [5, 6]·[0, 2] = 14, then [3, 4]·[0, 1] + [7, 8]·[0, 2] = 20
+    assert (channels.stdout, channels.stderr) == ("14\n20\n", CNN_NOTE)
+
+
 def test_compare_conventions_json():
     result = run("compare", "[1,2,3,4,5]", "[1,2]", "--conventions", "-f", "json")
     assert result.exit_code == ExitCode.OK

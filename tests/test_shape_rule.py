@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convcli import parsing
+from convcli import comparison, parsing
 from convcli.cli import ExitCode, app
 from convcli.model import Convention, Mode, OpOptions
 from convcli.ops import convolve, correlate, dot, elementwise_sum
@@ -200,7 +200,7 @@ def test_numpy_convention_gives_numpys_max_length_same_mode():
     assert result.exit_code == ExitCode.OK
     assert result.stdout == " ".join(str(v) for v in expected.tolist()) + "\n"
     assert result.stdout == "4 10 16 22 28 27\n"
-    assert result.stderr == ""
+    assert result.stderr == f"note: {comparison.CNN_NOTE}\n"  # and no note on the vectors' shapes
 
 
 @settings(max_examples=150, deadline=None)
@@ -224,8 +224,9 @@ def test_numpy_convention_agrees_with_numpy_on_vectors(a, v, imag, mode):
 
 def test_numpy_convention_keeps_the_input_shape_for_matrices():
     # numpy has no 2-D convolve: a 1 x N row keeps scipy's rule of A's shape
-    doc = json_run("convolve", "1 2 3", "1 2 3 4 5 6", "--mode", "same", "--convention", "numpy")
-    assert doc["shape"] == [1, 3]
+    result = run("convolve", "1 2 3", "1 2 3 4 5 6", "--mode", "same", "--convention", "numpy", "-f", "json")
+    assert (result.exit_code, result.stderr) == (0, f"note: {comparison.CNN_NOTE}\n")
+    assert json.loads(result.stdout)["shape"] == [1, 3]
 
 
 def test_the_core_keeps_what_it_is_given():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import math
@@ -878,7 +879,7 @@ def _emit_result(result: Result, run: Run, inputs: list[str], float64: bool = Fa
         inputs,
         lambda f: formats.format_result(result, f),
         lambda width: _views().result_view(result, width=width),
-        result.notes,
+        machine_notes=result.notes,  # the table view shows them under the result: said once
     )
 
 
@@ -900,7 +901,13 @@ def _sliding_command(op: Op, help: str, epilog: str) -> None:
     @_command(op.value, help, epilog, sliding=True)
     def command(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run, options: OpOptions) -> None:
         A, B = _read_pair(a, b, run.exact)
-        _emit_result(ops.run(op, A, B, options), run, [a, b], float64)
+        result = ops.run(op, A, B, options)
+        if op is Op.CONVOLVE:
+            from .comparison import convolve_note
+
+            note = convolve_note(B, options)
+            result = result if note is None else dataclasses.replace(result, notes=(*result.notes, note))
+        _emit_result(result, run, [a, b], float64)
 
 
 _sliding_command(

@@ -16,7 +16,7 @@ from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Resu
 from .numeric import common_kind, kind_of
 from .text import dims_text, format_number, matrix_text, shape_text
 
-__all__ = ["compare", "compare_conventions", "ConventionComparison", "ConventionRow"]
+__all__ = ["compare", "compare_conventions", "convolve_note", "ConventionComparison", "ConventionRow"]
 
 
 # What a symmetric kernel hides, and the command that shows it: the lecture slide's window with
@@ -68,6 +68,21 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         answer=answer,
         try_next=ASYMMETRIC_EXAMPLE if symmetric and sliding else None,
     )
+
+
+CNN_NOTE = (
+    "B is not symmetric: convolve turns it 180° first, so this differs from correlate, what CNN layers "
+    "(torch, TensorFlow) compute"
+)
+
+
+def convolve_note(b: np.ndarray, options: OpOptions) -> str | None:
+    """What convolve with an asymmetric kernel should say once: it is not what a CNN layer computes.
+
+    The seed question's trap: a library's "convolution" layer slides the kernel unturned."""
+    spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
+    turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
+    return None if _same_kernel(turned, b) else CNN_NOTE
 
 
 def _kernels(a: np.ndarray, b: np.ndarray, options: OpOptions) -> tuple[np.ndarray, np.ndarray]:
