@@ -126,3 +126,59 @@ def test_narrow_golden(name):
     if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8")
+
+
+# --- errors and notes on a narrow terminal: wrapped at spaces, never mid-word ----------------------
+
+
+def _on_a_terminal(args: list[str], cols: int, cwd: Path = SAMPLES.parent) -> tuple[list[str], int]:
+    """The lines a run leaves on a terminal ``cols`` wide (stdout and stderr both on it)."""
+    pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(NO_COLOR="1", TERM="xterm-256color")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "convcli", *args],
+        cwd=str(cwd),
+        env=env,
+        dimensions=(50, cols),
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before).replace("\r", "")
+    child.close()
+    return [line.rstrip() for line in text.splitlines()], child.exitstatus
+
+
+def test_an_error_wraps_at_spaces_on_a_narrow_terminal():
+    lines, status = _on_a_terminal(["dot", "samples/A.txt", "samples/B.txt"], 40)
+    assert status == 2
+    assert lines == ["error: dot: A is 5x5 and B is 3x3; the", "inner dimensions (5 and 3) must match"]
+
+
+def test_a_quoted_line_keeps_its_caret_under_the_column(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 2 3 4 5\n0 1 1,,2 0 1 1 1 1 1\n", encoding="utf-8")
+    lines, status = _on_a_terminal(["correlate", "bad.txt", "1"], 30, cwd=tmp_path)
+    assert status == 2
+    # the message wraps at spaces; the quoted line (wider than the terminal) and its caret are
+    # left as they are
+    assert lines[:2] == ["error: bad.txt:2:5: expected a", 'number, found "1,,2"']
+    assert "".join(lines[2:-1]) == "   2 | 0 1 1,,2 0 1 1 1 1 1"
+    assert lines[-1] == "     |     ^"
+
+
+def test_a_note_wraps_at_spaces_on_a_narrow_terminal():
+    lines, status = _on_a_terminal(["convolve", "samples/A.txt", "samples/B2.txt", "-f", "plain"], 60)
+    assert status == 0
+    assert lines == [
+        "4 3 3",
+        "2 4 2",
+        "2 2 3",
+        "note: B is not symmetric: convolve turns it 180° first, so",
+        "this differs from correlate, what CNN layers (torch,",
+        "TensorFlow) compute",
+    ]

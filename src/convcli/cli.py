@@ -77,7 +77,7 @@ _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Clic
 def _say_error(lines: list[str]) -> None:
     _note("error: " + lines[0])
     for line in lines[1:]:
-        _note(line)
+        _note(line, wrap=False)  # a quoted line and its caret: wrapped, the caret would be lost
 
 
 _MEMORY_HINTS = {
@@ -641,14 +641,15 @@ def _stderr_console() -> Console:
     return Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
-def _note(text: str, style: str | None = None) -> None:
-    """One line on stderr, never wrapped (it may be read by a program)."""
+def _note(text: str, style: str | None = None, *, wrap: bool = True) -> None:
+    """One line on stderr: as it is for a program reading it, wrapped at spaces on a terminal
+    (which would break it mid-word)."""
     if not sys.stderr.isatty():
         # what rich would print here too (no style off a terminal), without loading rich
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
         return
-    _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+    _stderr_console().print(text, style=style, markup=False, highlight=False, soft_wrap=not wrap)
 
 
 _EXPORTS = (".html", ".svg", ".txt")
