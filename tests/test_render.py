@@ -104,3 +104,38 @@ def test_check_colours_only_the_wrong_cells():
     assert report.wrong == [(1, 1)]
     view = render.check_view(report, [], width=80)
     assert _red_texts(view) == ["✗ wrong", "5"]
+
+
+def test_steps_end_with_the_output_assembled():
+    text = draw(render.steps_view(derive(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
+    assert text.rstrip().endswith(
+        "C, assembled from the steps\n   0  1  2\n0  4  3  3\n1  2  4  2\n2  2  2  3"
+    )
+    # only some cells derived (--max-steps): those, and · for the rest (never computed)
+    text = draw(render.steps_view(derive(Op.DOT, WINDOW, B2, None, max_steps=2), width=80), 80)
+    assert text.rstrip().endswith(
+        "C with the 2 of its 9 cells derived above (· for the others)\n"
+        "   0  1  2\n0  2  1  ·\n1  ·  ·  ·\n2  ·  ·  ·"
+    )
+    # the one cell asked for with --at is the whole answer
+    text = draw(render.steps_view(derive(Op.DOT, WINDOW, B2, None, at=(0, 1)), width=80), 80)
+    assert "C, " not in text and "C with" not in text
+    # elementwise-sum is one number, shown with its step; its product matrix is labelled
+    text = draw(render.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2, None), width=80), 80)
+    assert "sum(A*B) = 3\nthe products A*B, entry by entry\n   0  1  2\n0  1  0  0\n" in text
+    assert "assembled" not in text
+
+
+def test_channels_and_filters_are_named_in_words():
+    a = np.arange(18).reshape(2, 3, 3)
+    b = np.array([[[[1, 0], [0, 1]], [[1, 1], [0, 0]]], [[[0, 1], [1, 0]], [[2, 0], [0, 2]]]])
+    options = OpOptions(channels=True)
+    text = draw(render.steps_view(derive(Op.CORRELATE, a, b, options, max_steps=1), width=80), 80)
+    labels = [line for line in text.splitlines() if line.startswith("channel ") and " · filter " in line]
+    assert labels[:4] == ["channel 0 · filter 0", "channel 1 · filter 0", "channel 0 · filter 1", "channel 1 · filter 1"]
+    assert not {"[0]", "[1]"} & set(text.splitlines())  # no bare index as a label
+    # the result: one map per filter, named so
+    text = draw(render.result_view(ops.correlate(a, b, options), width=80), 80)
+    assert [line for line in text.splitlines() if line.startswith("filter")] == ["filter 0", "filter 1"]
+    # 0*1+1*0+3*0+4*1 + 9*1+10*1+12*0+13*0 = 4 + 19
+    assert ops.correlate(a, b, options).value[0, 0, 0] == 23

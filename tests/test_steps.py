@@ -244,8 +244,10 @@ def test_the_note_of_a_capped_derivation_names_the_cap_that_stopped_it():
     )
     result = run("steps", "1 1 1; 1 1 1; 1 1 1", "1 1; 1 1", "--max-terms", "8", "-f", "table")
     assert result.exit_code == ExitCode.OK
-    assert " ".join(result.stdout.split()[-25:]).endswith(
-        "--max-terms 8 caps the products shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell"
+    # the note, then the output as far as derived
+    assert " ".join(result.stdout.split()).endswith(
+        "--max-terms 8 caps the products shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell "
+        "C with the 2 of its 4 cells derived above (· for the others) 0 1 0 4 4 1 · ·"
     )
     assert result.stderr == ""  # the table view shows the note itself
     piped = run("steps", "1 1 1; 1 1 1; 1 1 1", "1 1; 1 1", "--max-terms", "8", "-f", "plain")

@@ -7,6 +7,7 @@ with an ellipsis between, so only the cells that will be shown are ever formatte
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ from .diagnose import CheckReport, PoolCheckReport
 from .frames import OUTPUT, Frame, Mark, Scene
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network
-from .model import Comparison, Convention, Op, Result, Undefined
+from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
 from .pool import PoolResult, rules
 from .shapes import ShapeReport
 from .steps import (
@@ -170,6 +171,21 @@ def grid_fits(a: np.ndarray, width: int, highlight: bool = False) -> bool:
     return _layout(a.reshape(1, -1) if a.ndim == 1 else a, width, highlight)[2]
 
 
+def block_label(names: tuple[str, ...], index: tuple[int, ...]) -> str:
+    """The label of one 2-D block of a larger array: ``channel 0 · filter 1`` when its leading
+    axes have names (innermost first, as one says it), else ``[1, 0]``."""
+    if len(names) != len(index):
+        return "[" + ", ".join(map(str, index)) + "]"
+    return " · ".join(f"{name} {i}" for name, i in reversed(list(zip(names, index, strict=True))))
+
+
+# the leading axes of arrays with --channels: A and the kernel's channels, B's filters and channels,
+# and a result's filters
+CHANNELS = ("channel",)
+FILTERS = ("filter",)
+FILTERS_AND_CHANNELS = ("filter", "channel")
+
+
 def matrix_grid(
     a: np.ndarray,
     *,
@@ -177,11 +193,15 @@ def matrix_grid(
     style: str = "bold",
     highlight: set[tuple[int, int]] | None = None,
     highlight_style: str = "reverse",
+    lead: tuple[str, ...] = (),
+    _index: tuple[int, ...] = (),
 ) -> RenderableType:
     """A 0-, 1- or 2-D array as an aligned grid with dim row and column indices.
 
-    3-D arrays are shown as one grid per leading index. Cells in ``highlight`` (row, column)
-    are bracketed and get ``highlight_style``, so they stand out without colour too.
+    Larger arrays are shown as one grid per index of their leading axes, labelled by ``lead``
+    (the names of those axes, such as FILTERS_AND_CHANNELS) or by the bare index. Cells in
+    ``highlight`` (row, column) are bracketed and get ``highlight_style``, so they stand out
+    without colour too.
     """
     if a.ndim == 0:
         return Text(display_number(a[()]), style=style)
@@ -192,8 +212,9 @@ def matrix_grid(
             if i is None:
                 parts.append(Text(f"{ELLIPSIS} ({a.shape[0] - 2 * EDGE} more)", style="dim"))
                 continue
-            parts.append(Text(f"[{i}]", style="dim"))
-            parts.append(matrix_grid(a[i], width=width, style=style))
+            if a.ndim == 3:
+                parts.append(Text(block_label(lead, (*_index, i)), style="dim"))
+            parts.append(matrix_grid(a[i], width=width, style=style, lead=lead, _index=(*_index, i)))
         return Group(*parts)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     if a2.size == 1 and not highlight:
@@ -270,7 +291,8 @@ def result_view(result: Result, *, width: int = 80) -> RenderableType:
             Text.assemble(("sum = ", "dim"), (display_number(result.value[()]), "bold green")),
         ]
     else:
-        parts.append(matrix_grid(result.value, width=width, style="bold green"))
+        lead = result_lead(result.options, result.value)
+        parts.append(matrix_grid(result.value, width=width, style="bold green", lead=lead))
     parts += [Text(note, style="dim italic") for note in result.notes]
     return Group(*parts)
 
@@ -278,7 +300,7 @@ def result_view(result: Result, *, width: int = 80) -> RenderableType:
 def _op_cell(res: Result | Undefined, width: int) -> RenderableType:
     if isinstance(res, Undefined):
         return Text(f"undefined: {res.short}", style="yellow")
-    return matrix_grid(res.value, width=width, style="bold green")
+    return matrix_grid(res.value, width=width, style="bold green", lead=result_lead(res.options, res.value))
 
 
 # A short group in brackets or parentheses, such as A[0:3, 0:3], (A, B) or [1, 0, 1]: kept on one
@@ -513,17 +535,22 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
         Text(definition(steps.op, bool(options and options.channels), steps), style="italic"),
         Text(""),
     ]
+    channels = bool(options and options.channels)
+    lead = _kernel_lead(steps.kernel, channels)
     if steps.turned is not None and steps.kernel is not None:
         pair: RenderableType = Table.grid(padding=(0, 4))
         assert isinstance(pair, Table)
         pair.add_row(Text("B", style="dim"), Text("B turned 180° (as applied)", style="dim"))
-        pair.add_row(matrix_grid(steps.kernel, width=width // 2), matrix_grid(steps.turned, width=width // 2))
+        pair.add_row(
+            matrix_grid(steps.kernel, width=width // 2, lead=lead),
+            matrix_grid(steps.turned, width=width // 2, lead=lead),
+        )
         half = width // 2
         if not (grid_fits(steps.kernel, half) and grid_fits(steps.turned, half) and fits(pair, width, False)):
             pair = one_after_another(
                 [
-                    ("B", matrix_grid(steps.kernel, width=width)),
-                    ("B turned 180° (as applied)", matrix_grid(steps.turned, width=width)),
+                    ("B", matrix_grid(steps.kernel, width=width, lead=lead)),
+                    ("B turned 180° (as applied)", matrix_grid(steps.turned, width=width, lead=lead)),
                 ]
             )
         parts += [
@@ -537,7 +564,7 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
     elif steps.kernel is not None and steps.op is Op.CORRELATE:
         parts += [
             Text("B, slid over A as it is (convolve would turn it 180° first)", style="dim"),
-            matrix_grid(steps.kernel, width=width),
+            matrix_grid(steps.kernel, width=width, lead=lead),
             Text(""),
         ]
     for step in steps.steps:
@@ -549,14 +576,51 @@ def steps_view(steps: Steps, *, width: int = 80) -> RenderableType:
                 parts.append(Text(_window_channel_note(steps, step), style="dim"))
             parts.append(_window_grid(steps, step, width))
         elif steps.op is Op.ELEMENTWISE_SUM:
+            parts.append(Text("the products A*B, entry by entry", style="dim"))
             parts.append(matrix_grid(step.products, width=width, style=""))
         if rest:
             parts.append(wrapped_terms(rest, width))
         parts += [wrapped_terms(line, width) for line in lines[1:]]
         parts.append(Text(""))
     if steps.capped:
-        parts.append(Text(cap_note(steps), style="yellow"))
-    return Group(*parts)
+        parts += [Text(cap_note(steps), style="yellow"), Text("")]
+    return Group(*parts, *_assembled(steps, width))
+
+
+def _kernel_lead(kernel: np.ndarray | None, channels: bool) -> tuple[str, ...]:
+    """The names of a kernel's leading axes with --channels: B's filters and channels."""
+    if not channels or kernel is None:
+        return ()
+    return FILTERS_AND_CHANNELS if kernel.ndim == 4 else CHANNELS
+
+
+# the output of steps is drawn assembled only up to this many cells (the rest of a larger one is
+# never computed: steps derives the cells it shows)
+_ASSEMBLED_CELLS = 10_000
+
+
+def _assembled(steps: Steps, width: int) -> list[RenderableType]:
+    """The output the steps make, put together: every cell, or (when only some were derived)
+    those cells with · for the rest."""
+    if steps.op is Op.ELEMENTWISE_SUM or not steps.out_shape or not steps.steps or steps.chosen:
+        return []  # one number, or the one cell asked for (--at), already shown
+    total = math.prod(steps.out_shape)
+    if total > _ASSEMBLED_CELLS:
+        return []
+    out = np.full(steps.out_shape, "·", dtype=object)
+    for step in steps.steps:
+        out[step.cell] = step.value
+    shown = len(steps.steps)
+    title = "C, assembled from the steps"
+    if shown < total:
+        title = f"C with the {shown} of its {total} cells derived above (· for the others)"
+    grid = matrix_grid(out, width=width, style="bold green", lead=result_lead(steps.options, out))
+    return [Text(title, style="dim"), grid]
+
+
+def result_lead(options: OpOptions | None, value: np.ndarray) -> tuple[str, ...]:
+    """The names of a result's leading axis: one map per filter with --channels."""
+    return FILTERS if options is not None and options.channels and value.ndim == 3 else ()
 
 
 def _im2col_blocks(view: Im2col) -> str:
@@ -708,16 +772,27 @@ def verdict_parts(
     marks = _as_cells(report.wrong)
     right = report.expected.value
 
+    # with --channels, one block per filter, named so
+    options = report.expected.options if isinstance(report, CheckReport) else None
+
     def answer(w: int) -> RenderableType:
         # only the wrong cells are red: a right cell drawn red would say it is wrong too
         return matrix_grid(
-            report.answer, width=w, style="", highlight=marks or None, highlight_style="bold red"
+            report.answer,
+            width=w,
+            style="",
+            highlight=marks or None,
+            highlight_style="bold red",
+            lead=result_lead(options, report.answer),
         )
+
+    def right_grid(w: int) -> RenderableType:
+        return matrix_grid(right, width=w, style="bold green", lead=result_lead(options, right))
 
     pair: RenderableType = Table.grid(padding=(0, 4))
     assert isinstance(pair, Table)
     pair.add_row(Text("your answer", style="dim"), Text(f"right ({name})", style="dim"))
-    pair.add_row(answer(width // 2 - 2), matrix_grid(right, width=width // 2 - 2, style="bold green"))
+    pair.add_row(answer(width // 2 - 2), right_grid(width // 2 - 2))
     half = width // 2 - 2
     if not (
         grid_fits(report.answer, half, bool(marks)) and grid_fits(right, half) and fits(pair, width, False)
@@ -725,7 +800,7 @@ def verdict_parts(
         pair = one_after_another(
             [
                 ("your answer", answer(width)),
-                (f"right ({name})", matrix_grid(right, width=width, style="bold green")),
+                (f"right ({name})", right_grid(width)),
             ]
         )
     parts += [pair, Text("")]
