@@ -349,6 +349,20 @@ def test_im2col_equals_correlate():
     assert doc["equals_direct"] is True
     assert doc["kernel_row"] == [[1, 0, 1, 0, 1, 0, 1, 0, 1]]
     assert len(doc["patches"]) == 9 and len(doc["patches"][0]) == 9
+    assert doc["rows"] == ["B[0,0]", "B[0,1]", "B[0,2]", "B[1,0]", "B[1,1]", "B[1,2]", "B[2,0]", "B[2,1]", "B[2,2]"]
+
+
+def test_im2col_plain_names_rows_and_columns():
+    result = run("im2col", WINDOW, B2, "--op", "convolve")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "# patches: one row per entry of B (B[2,2] B[2,1] B[2,0] B[1,2] B[1,1] B[1,0] B[0,2] B[0,1] B[0,0])\n"
+        "# and one column per output cell (0,0)\n"
+        "1\n1\n1\n0\n1\n1\n0\n0\n1\n\n"
+        "# kernel row (B turned 180°): B[2,2] B[2,1] B[2,0] B[1,2] B[1,1] B[1,0] B[0,2] B[0,1] B[0,0]\n"
+        "1 0 1 0 1 0 0 0 1\n\n"
+        "# kernel row @ patches, reshaped: equals convolve\n4\n"
+    )
 
 
 def test_export_saves_what_was_shown(tmp_path):

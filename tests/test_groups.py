@@ -189,7 +189,7 @@ def test_im2col_of_a_grouped_layer_is_one_block_per_group() -> None:
     assert depthwise.equal and depthwise.kernel_rows.shape == (4, 16)
     result = run("im2col", str(X.tolist()), str(W.tolist()), "--channels", "--groups", "2")
     assert result.exit_code == ExitCode.OK
-    assert "# kernel rows, one block per group (2)\n" in result.stdout
+    assert "# kernel rows, one block per group (2): B[:,0,0,0] B[:,0,0,1] " in result.stdout
 
 
 def test_compare_explains_groups_and_depthwise() -> None:

@@ -139,3 +139,17 @@ def test_channels_and_filters_are_named_in_words():
     assert [line for line in text.splitlines() if line.startswith("filter")] == ["filter 0", "filter 1"]
     # 0*1+1*0+3*0+4*1 + 9*1+10*1+12*0+13*0 = 4 + 19
     assert ops.correlate(a, b, options).value[0, 0, 0] == 23
+
+
+def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
+    from convcli.steps import im2col
+
+    text = draw(render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
+    lines = text.splitlines()
+    assert lines[1].rstrip() == "A 5x5 · B 3x3 → 3x3 · integer, exact"
+    assert [line.split()[0] for line in lines if line.startswith("B[")] == [
+        "B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"
+    ]
+    kernel = lines.index("kernel row (B turned 180°): each entry of B once")
+    assert lines[kernel + 1].split() == ["B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"]
+    assert lines[kernel + 2].split() == ["1", "0", "1", "0", "1", "0", "0", "0", "1"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from convcli import numeric, ops
 from convcli.cli import ExitCode, app
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Activation, BoundaryRule, Convention, Mode, Op, OpOptions
+from convcli.model import Activation, BoundaryRule, Convention, Kind, Mode, Op, OpOptions
 from convcli.steps import cap_note, derive, im2col, step_lines, terms_text
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
@@ -187,6 +187,40 @@ def test_im2col_with_channels_has_one_row_per_filter():
     assert view.kernel_rows.shape == (2, 8)
     assert view.patches.shape == (8, 4)
     assert view.equal
+
+
+def _entry(b: np.ndarray, name: str, f: int) -> int:
+    """The entry of B that a name such as B[2,1] or B[:,0,1,1] (filter f) stands for."""
+    return b[tuple(f if part == ":" else int(part) for part in name[2:-1].split(","))]
+
+
+@pytest.mark.parametrize("op", [Op.CONVOLVE, Op.CORRELATE])
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape", "channels"),
+    [((5, 5), (3, 3), False), ((4, 6), (2, 3), False), ((7,), (3,), False), ((2, 4, 4), (2, 2, 3), True),
+     ((2, 4, 4), (3, 2, 2, 2), True), ((4, 4), (2, 2), True), ((3, 4, 4), (2, 2, 3), False)],
+)
+def test_im2col_names_each_patch_row_by_the_entry_of_b_it_meets(op, a_shape, b_shape, channels):
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(-9, 10, a_shape), rng.integers(-9, 10, b_shape)
+    view = im2col(op, a, b, OpOptions(channels=channels))
+    expected = ops.run(op, a, b, OpOptions(channels=channels)).value.reshape(view.kernel_rows.shape[0], -1)
+    names = [view.tap_name(r) for r in range(view.patches.shape[0])]
+    assert len(set(names)) == len(names)
+    for f in range(view.kernel_rows.shape[0]):
+        weights = [_entry(b, name, f) for name in names]
+        # the kernel row holds those entries, and they make every output cell from its window
+        assert view.kernel_rows[f].tolist() == weights
+        assert (np.array(weights) @ view.patches.astype(np.int64)).tolist() == expected[f].tolist()
+
+
+def test_im2col_under_convolve_meets_the_turned_kernel_first():
+    view = im2col(Op.CONVOLVE, SEED_A, B2)
+    assert [view.tap_name(r) for r in range(9)] == [
+        "B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"
+    ]
+    assert [im2col(Op.CORRELATE, SEED_A, B2).tap_name(r) for r in (0, 8)] == ["B[0,0]", "B[2,2]"]
+    assert (view.a_shape, view.b_shape, view.kind) == ((5, 5), (3, 3), Kind.INTEGER)
 
 
 # --- the limits, through the command line ----------------------------------------------------------

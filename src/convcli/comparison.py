@@ -293,8 +293,8 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None
     return Fact(
         "depth",
         f"Over depth a CNN layer takes a dot product, and with --groups {groups} only within a group: "
-        f"A's {x.shape[0]} channels and the {filters} filters are split into {groups} groups, and filter o reads only "
-        f"{reads}; at [0, 0] filter 0 gives {value}.",
+        f"A's {x.shape[0]} channels and the {filters} filters are split into {groups} groups, and "
+        f"filter o reads only {reads}; at [0, 0] filter 0 gives {value}.",
     )
 
 

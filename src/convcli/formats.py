@@ -629,11 +629,13 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
     from .steps import cell_label
 
     _check_whole("im2col", fmt, [view.patches, view.kernel_rows, view.product], "give a smaller input")
+    taps = [view.tap_name(r) for r in range(view.patches.shape[0])]
     if fmt is Format.JSON:
         return _dumps(
             {
                 "op": view.op.value,
                 "patches": _json_array(view.patches),
+                "rows": taps,
                 "columns": [list(label) for label in view.labels],
                 "kernel_row": _json_array(view.kernel_rows),
                 **({"groups": view.groups} if view.groups > 1 else {}),
@@ -647,11 +649,14 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
     mark = {Format.PLAIN: "# ", Format.MARKDOWN: "### ", Format.LATEX: "% "}[fmt]
     check = "equals" if view.equal else "DOES NOT equal"
     sections = [
-        f"{mark}patches: one column per output cell " + " ".join(cell_label(c) for c in view.labels),
+        f"{mark}patches: one row per entry of B (" + " ".join(taps) + ")",
+        f"{mark}and one column per output cell " + " ".join(cell_label(c) for c in view.labels),
         matrix(view.patches),
         f"{mark}kernel row"
         + (" (B turned 180°)" if view.op is Op.CONVOLVE else "")
-        + (f"s, one block per group ({view.groups})" if view.groups > 1 else ""),
+        + (f"s, one block per group ({view.groups})" if view.groups > 1 else "")
+        + ": "
+        + " ".join(taps),
         matrix(view.kernel_rows),
         f"{mark}kernel row @ patches, reshaped: {check} {view.op}",
         matrix(view.product),

@@ -222,9 +222,7 @@ def _derivation(steps: Steps, step: Step) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _shapes(a_shape: tuple[int, ...], b_shape: tuple[int, ...], out: tuple[int, ...]) -> str:
-    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)} → " + (
-        shape_text(out) if out else "scalar"
-    )
+    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)} → " + (shape_text(out) if out else "scalar")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -632,52 +632,90 @@ def _im2col_blocks(view: Im2col) -> str:
     )
 
 
-def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
-    """The patch matrix with its columns labelled by output cell, the kernel row, the product."""
-    label = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
-    label.add_column("tap", style="dim", justify="right", no_wrap=True)
-    n = len(view.labels)
-    cell_w = (
-        max(len(cell_label(view.labels[-1])), *(len(display_number(v)) for v in view.patches.flat[:200])) + 2
-    )
-    fit = max((width - 6) // cell_w, 3)
-    cols = list(range(n)) if n <= fit else _axis_picks(n, max((fit - 1) // 2, 1))
+def _labelled_table(
+    values: np.ndarray,
+    corner: str,
+    row_label: Callable[[int], str],
+    col_label: Callable[[int], str],
+    width: int,
+    style: str = "",
+) -> RenderableType:
+    """A 2-D array with a label on every row and column, summarised as numpy prints it when
+    large: the first and last rows, and as many columns from each end as ``width`` holds."""
+    n_rows, n_cols = values.shape
+    cell_w = max(len(col_label(n_cols - 1)), *(len(display_number(v)) for v in values.flat[:200])) + 2
+    label_w = max(len(corner), *(len(row_label(r)) for r in (0, n_rows - 1)))
+    fit = max((width - label_w - 2) // cell_w, 3)
+    cols = list(range(n_cols)) if n_cols <= fit else _axis_picks(n_cols, max((fit - 1) // 2, 1))
+    rows = _axis_picks(n_rows, 6) if n_rows > 13 else list(range(n_rows))
+    table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
+    table.add_column(corner, style="dim", justify="right", no_wrap=True)
     for c in cols:
-        label.add_column(ELLIPSIS if c is None else cell_label(view.labels[c]), justify="right", no_wrap=True)
-    rows = (
-        _axis_picks(view.patches.shape[0], 6)
-        if view.patches.shape[0] > 13
-        else list(range(view.patches.shape[0]))
-    )
-    taps = list(np.ndindex(*view.tap_shape)) if view.tap_shape else []
-    row_labels = [ELLIPSIS if r is None else ("B" + cell_label(taps[r]) if taps else str(r)) for r in rows]
+        table.add_column(ELLIPSIS if c is None else col_label(c), justify="right", no_wrap=True)
+    labels = [ELLIPSIS if r is None else row_label(r) for r in rows]
     body = [
-        [Text(ELLIPSIS if r is None or c is None else display_number(view.patches[r, c])) for c in cols]
+        [
+            Text(ELLIPSIS if r is None or c is None else display_number(values[r, c]), style=style)
+            for c in cols
+        ]
         for r in rows
     ]
-    for row_label, cells in zip(row_labels, body, strict=True):
-        label.add_row(row_label, *cells)
-    patches: RenderableType = label
-    if not fits(label, width):
-        columns = [Text(ELLIPSIS if c is None else cell_label(view.labels[c]), style="dim") for c in cols]
-        patches = plain_rows(["cell", *row_labels], [columns, *body], width)
+    for label, cells in zip(labels, body, strict=True):
+        table.add_row(label, *cells)
+    if fits(table, width):
+        return table
+    columns = [Text(ELLIPSIS if c is None else col_label(c), style="dim") for c in cols]
+    return plain_rows([corner, *labels], [columns, *body], width)
+
+
+def im2col_view(view: Im2col, *, width: int = 80) -> RenderableType:
+    """The patch matrix with its rows labelled by the entry of B they meet and its columns by the
+    output cell they make; the kernel row, indexed the same way; the product, reshaped."""
     check = (
         Text(f"✓ equals {view.op} computed directly", style="bold green")
         if view.equal
         else Text(f"✗ differs from {view.op} computed directly", style="bold red")
     )
-    turned = " (B turned 180°)" if view.op is Op.CONVOLVE else ""
+    turned = view.op is Op.CONVOLVE
+    out_shape = "scalar" if view.product.ndim == 0 else shape_text(tuple(view.product.shape))
+    kind = f" · {view.kind.label}" if view.kind is not None else ""
+    filters = view.kernel_rows.shape[0]
+    patches = _labelled_table(view.patches, "", view.tap_name, lambda c: cell_label(view.labels[c]), width)
+    kernel_row = _labelled_table(
+        view.kernel_rows,
+        "",
+        lambda r: f"filter {r}" if filters > 1 else "",
+        view.tap_name,
+        width,
+    )
     return Group(
-        header(f"im2col · {view.op}", "", "one large matrix multiply: kernel row @ patches", width=width),
+        header(
+            f"im2col · {view.op}",
+            _options_text(view.options, view.op),
+            _shapes(view.a_shape, view.b_shape, f" → {out_shape}{kind}"),
+            width=width,
+        ),
+        Text("one large matrix multiply: kernel row @ patches", style="italic"),
         Text(""),
-        Text("patches: one column per window of A, labelled by the output cell it makes", style="dim"),
+        Text(
+            "patches: one column per window of A (the output cell it makes), one row per entry of B"
+            + (f" (B turned 180°: {view.tap_name(0)} meets each window's first cell)" if turned else ""),
+            style="dim",
+        ),
         patches,
         Text(""),
-        Text(f"kernel row{turned}{_im2col_blocks(view)}", style="dim"),
-        matrix_grid(view.kernel_rows, width=width, style=""),
+        Text(
+            "kernel row"
+            + (" (B turned 180°)" if turned else "")
+            + (_im2col_blocks(view) or ": each entry of B once"),
+            style="dim",
+        ),
+        kernel_row,
         Text(""),
         Text("kernel row @ patches, reshaped to the output", style="dim"),
-        matrix_grid(view.product, width=width, style="bold green"),
+        matrix_grid(
+            view.product, width=width, style="bold green", lead=result_lead(view.options, view.product)
+        ),
         check,
     )
 

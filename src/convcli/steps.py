@@ -492,10 +492,33 @@ class Im2col:
     product: np.ndarray  # kernel_rows @ patches, reshaped to the output
     expected: np.ndarray  # the same operation computed by ops
     equal: bool
-    tap_shape: tuple[int, ...] = ()  # the kernel's shape: row r of the patches is tap r of B
+    tap_shape: tuple[int, ...] = ()  # the kernel's shape as applied: row r of the patches is its tap r
     # with --groups G, kernel_rows is block-diagonal, one block per group: the filters of group g
     # have zeros except on the rows of the patches that hold their group's channels
     groups: int = 1
+    a_shape: tuple[int, ...] = ()
+    b_shape: tuple[int, ...] = ()
+    kind: Kind | None = None
+    options: OpOptions | None = None
+
+    def tap_name(self, row: int) -> str:
+        """The entry of B that meets row ``row`` of the patches: ``B[2,2]`` first for a 3x3
+        kernel under convolve, which turns B; with --channels ``B[c,u,v]`` (``B[:,c,u,v]``:
+        every filter's entry there, one per kernel row). With --groups, channel c of A meets
+        channel c mod C/G of its group's filters."""
+        tap = tuple(int(i) for i in np.unravel_index(row, self.tap_shape))
+        channels = self.options is not None and self.options.channels
+        spatial = 2 if channels else len(tap)
+        where = list(tap)
+        if self.op is Op.CONVOLVE:  # the spatial axes are turned; channels never are
+            for axis in range(len(tap) - spatial, len(tap)):
+                where[axis] = self.tap_shape[axis] - 1 - tap[axis]
+        if channels and self.groups > 1:
+            where[0] = where[0] % (self.tap_shape[0] // self.groups)
+        if channels and len(self.b_shape) < 3:
+            where = where[-spatial:]  # a 2-D B is one channel
+        head = ":," if channels and len(self.b_shape) == 4 else ""
+        return f"B[{head}{','.join(map(str, where))}]"
 
 
 def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Im2col:
@@ -558,6 +581,10 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
         same,
         (p.a.shape[0], *k_spatial) if options.channels else tuple(k_spatial),
         groups,
+        tuple(a.shape),
+        tuple(b.shape),
+        result.kind,
+        options,
     )
 
 
