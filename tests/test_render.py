@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,20 @@ def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
     kernel = lines.index("kernel row (B turned 180°): each entry of B once")
     assert lines[kernel + 1].split() == ["B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"]
     assert lines[kernel + 2].split() == ["1", "0", "1", "0", "1", "0", "0", "0", "1"]
+
+
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_shape_fits_and_never_splits_a_pair(width):
+    from convcli import shapes
+
+    report = shapes.report((32, 32), (5,), (2,), (1,), (1,))
+    text = draw(render.shape_view(report, width=width), width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    # a (before, after) pair and the other modes' sizes are each on one line
+    assert not re.search(r"\(\d+,\s*\n", text) and not re.search(r"\(full \d+,\s*\n", text)
+    assert text.count("(full 18, same 16)") == 2
+    formula = "o = floor((32 + 2*1 - 5 - (5-1)*(1-1)) / 2) + 1 = 15"
+    if width == 80:  # the formula on the axis's line, the sizes under it
+        assert f"  axis 0: {formula}\n          (full 18, same 16)\n" in text
+    elif width == 60:  # the formula under the axis, whole
+        assert f"  axis 0:\n    {formula}\n    (full 18, same 16)\n" in text

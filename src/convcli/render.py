@@ -310,7 +310,12 @@ _TOGETHER = re.compile(r"[\[(][^\[\]()]{0,20}[\])]")
 
 def wrap_prose(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` at spaces, never inside a short bracketed
-    group (a word or group wider than ``width`` is left for rich to fold)."""
+    group (a word or group wider than ``width`` is left for rich to fold); an indented text keeps
+    its indent on every line."""
+    body = text.lstrip(" ")
+    indent = " " * (len(text) - len(body))
+    if indent:
+        return indent + wrap_prose(body, max(width - len(indent), 1)).replace("\n", "\n" + indent)
     kept = [m.span() for m in _TOGETHER.finditer(text)]
     words: list[str] = []
     start = 0
@@ -941,8 +946,9 @@ def shape_view(
     report: ShapeReport, *, width: int = 80, conventions: tuple[Convention, ...] = tuple(Convention)
 ) -> RenderableType:
     lines = report.summary_lines()
-    parts: list[RenderableType] = [Text(lines[0], style="bold")]
-    parts += [Text(line) for line in lines[1:]]
+    parts: list[RenderableType] = [Text(wrap_prose(lines[0], width), style="bold")]
+    parts += [Text(wrap_prose(line, width)) for line in lines[1 : len(lines) - len(report.axes)]]
+    parts += [_axis_text(label, formula, sizes, width) for label, formula, sizes in report.axis_parts()]
     if not report.transposed:
         table = Table(
             box=box.SIMPLE_HEAD,
@@ -953,8 +959,8 @@ def shape_view(
             title_style="dim",
         )
         table.add_column("convention", style="bold")
-        table.add_column("convolve")
-        table.add_column("correlate")
+        table.add_column("convolve", no_wrap=True)  # a (before, after) pair is never split
+        table.add_column("correlate", no_wrap=True)
         for convention in conventions:
             cells = []
             for op in (Op.CONVOLVE, Op.CORRELATE):
@@ -965,11 +971,23 @@ def shape_view(
                     cells.append(Text(" ".join(f"({p[0]}, {p[1]})" for p in pads)))
             table.add_row(convention.value, *cells)
         shown: RenderableType = table
-        if not fits(table, width):
+        if not fits(table, width, squeezed=False):
             title = Text("'same' padding (before, after) per axis", style="dim")
             shown = Group(title, plain_rows(*_shape_rows(report, conventions), width))
         parts += [Text(""), shown]
     return Group(*parts)
+
+
+def _axis_text(label: str, formula: str, sizes: str, width: int) -> Text:
+    """One axis of shape: its formula and the other modes' sizes on one line when they fit, the
+    sizes under the formula when not, and the formula under its label, wrapped, at the last."""
+    head = f"  {label}: "
+    if len(head) + len(formula) + 2 + len(sizes) <= width:
+        return Text(f"{head}{formula}  {sizes}")
+    if len(head) + len(formula) <= width:
+        return Text(f"{head}{formula}\n{' ' * len(head)}{sizes}")
+    body = wrap_prose(f"{formula} {sizes}", width - 4).replace("\n", "\n    ")
+    return Text(f"{head.rstrip()}\n    {body}")
 
 
 def _shape_rows(

@@ -283,9 +283,13 @@ class ShapeReport:
                 f"{'are' if many else 'is'} read as channels: a layer with O filters gives "
                 f"Ox{dims_text(self.output_shape)}"
             )
-        for ax in self.axes:
-            lines.append(f"  axis {ax.axis}: {ax.formula}  (full {ax.full}, same {ax.same})")
+        for label, formula, sizes in self.axis_parts():
+            lines.append(f"  {label}: {formula}  {sizes}")
         return lines
+
+    def axis_parts(self) -> list[tuple[str, str, str]]:
+        """Each axis's label, formula and the sizes of the other modes, for a view to lay out."""
+        return [(f"axis {ax.axis}", ax.formula, f"(full {ax.full}, same {ax.same})") for ax in self.axes]
 
 
 def _spread(values: tuple[int, ...], n: int, name: str) -> tuple[int, ...]:
