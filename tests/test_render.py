@@ -171,3 +171,18 @@ def test_shape_fits_and_never_splits_a_pair(width):
         assert f"  axis 0: {formula}\n          (full 18, same 16)\n" in text
     elif width == 60:  # the formula under the axis, whole
         assert f"  axis 0:\n    {formula}\n    (full 18, same 16)\n" in text
+
+
+def test_floats_align_on_the_decimal_point():
+    a = np.array([[0.5, 1e20], [10.25, np.nan], [6.0, 2.0], [13.0625, 1.5]])
+    lines = draw(render.matrix_grid(a, width=80), 80).splitlines()
+    assert [line.rstrip() for line in lines] == [
+        "         0      1",
+        "0   0.5     1e+20",
+        "1  10.25      nan",
+        "2   6.0       2.0",
+        "3  13.0625    1.5",
+    ]
+    # marked cells keep their brackets around the number, the points in line
+    marked = draw(render.matrix_grid(a[:2, :1], width=80, highlight={(0, 0)}), 80).splitlines()
+    assert [line.rstrip() for line in marked] == ["        0", "0  [0.5]", "1  10.25"]

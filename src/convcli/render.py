@@ -97,10 +97,34 @@ def _cell(a2: np.ndarray, r: int | None, c: int | None) -> str:
     return display_number(a2[r, c])
 
 
+def on_the_point(texts: list[str]) -> list[str]:
+    """One column of numbers as it is right-justified with its decimal points in one line: each
+    number with a point is padded after it to the longest fraction; others (4, nan, …) are left
+    to the right edge."""
+    points = [t.find(".") for t in texts]
+    fraction = max((len(t) - p for t, p in zip(texts, points, strict=True) if p >= 0), default=0)
+    if not fraction:
+        return texts
+    return [t if p < 0 else t.ljust(p + fraction) for t, p in zip(texts, points, strict=True)]
+
+
+def aligned_column(texts: list[str], at_least: int = 0, style: str = "") -> list[Text]:
+    """A column of numbers as cells of one width, right-justified, decimal points in one line
+    (padded here: rich would strip the spaces after a number that put its point in line)."""
+    shown = on_the_point(texts)
+    w = max(at_least, *(len(t) for t in shown))
+    return [Text(t.rjust(w), style="dim" if t == ELLIPSIS else style) for t in shown]
+
+
+def _column(a2: np.ndarray, rows: list[int | None], c: int | None) -> list[str]:
+    """The texts of one column of a grid, aligned on the decimal point."""
+    return on_the_point([_cell(a2, r, c) for r in rows])
+
+
 def _grid_width(a2: np.ndarray, rows: list[int | None], cols: list[int | None], label_w: int) -> int:
     total = label_w
     for c in cols:
-        w = max([len(_cell(a2, r, c)) for r in rows] + [len(str(c)) if c is not None else 1])
+        w = max([len(text) for text in _column(a2, rows, c)] + [len(str(c)) if c is not None else 1])
         total += w + 2
     return total
 
@@ -225,21 +249,29 @@ def matrix_grid(
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     if a.ndim == 2:
         table.add_column("", style="dim", justify="right")
+    # Each column's cells are padded here, not justified by rich, which would strip the spaces
+    # that put the decimal points in one line.
+    body: dict[int | None, list[Text]] = {}
     for c in cols:
-        table.add_column(ELLIPSIS if c is None else str(c), justify="right", no_wrap=True)
-    for r in rows:
-        cells: list[Any] = []
-        if a.ndim == 2:
-            cells.append(ELLIPSIS if r is None else str(r))
-        for c in cols:
-            text = _cell(a2, r, c)
+        cells_of_column = []
+        for r, text in zip(rows, _column(a2, rows, c), strict=True):
             if highlight and r is not None and c is not None and (r, c) in highlight:
-                cells.append(Text.assemble("[", (text, highlight_style), "]"))
+                number = text.rstrip()  # the brackets hug the number; the alignment pads after them
+                pad = " " * (len(text) - len(number))
+                cells_of_column.append(Text.assemble("[", (number, highlight_style), "]", pad))
             else:
-                cells.append(
+                cells_of_column.append(
                     Text(text + (" " if highlight else ""), style="dim" if text == ELLIPSIS else style)
                 )
-        table.add_row(*cells)
+        label = ELLIPSIS if c is None else str(c)
+        w = max(len(label), *(cell.cell_len for cell in cells_of_column))
+        for cell in cells_of_column:
+            cell.pad_left(w - cell.cell_len)
+        table.add_column(label.rjust(w), justify="left", no_wrap=True)
+        body[c] = cells_of_column
+    for n, r in enumerate(rows):
+        cells: list[Any] = [ELLIPSIS if r is None else str(r)] if a.ndim == 2 else []
+        table.add_row(*cells, *(body[c][n] for c in cols))
     return table
 
 
@@ -655,16 +687,15 @@ def _labelled_table(
     rows = _axis_picks(n_rows, 6) if n_rows > 13 else list(range(n_rows))
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     table.add_column(corner, style="dim", justify="right", no_wrap=True)
+    by_column = []
     for c in cols:
-        table.add_column(ELLIPSIS if c is None else col_label(c), justify="right", no_wrap=True)
+        texts = [ELLIPSIS if r is None or c is None else display_number(values[r, c]) for r in rows]
+        head = ELLIPSIS if c is None else col_label(c)
+        cells = aligned_column(texts, len(head), style)
+        table.add_column(head.rjust(cells[0].cell_len), justify="left", no_wrap=True)
+        by_column.append(cells)
     labels = [ELLIPSIS if r is None else row_label(r) for r in rows]
-    body = [
-        [
-            Text(ELLIPSIS if r is None or c is None else display_number(values[r, c]), style=style)
-            for c in cols
-        ]
-        for r in rows
-    ]
+    body = [[cells[n] for cells in by_column] for n in range(len(rows))]
     for label, cells in zip(labels, body, strict=True):
         table.add_row(label, *cells)
     if fits(table, width):
