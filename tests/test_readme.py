@@ -63,3 +63,17 @@ def test_readme_example(command, expected):
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert README.splitlines()[3].strip() in ci
+
+
+def test_the_code_example_is_what_convcli_prints():
+    block = re.search(
+        r"`convcli correlate samples/X.txt samples/K.txt --padding 1 --stride 2 --code torch`:\n\n```python\n(.*?)\n```",
+        README,
+        re.S,
+    )
+    assert block is not None
+    script = run_line("convcli correlate samples/X.txt samples/K.txt --padding 1 --stride 2 --code torch")
+    assert script.startswith(block.group(1) + "\n\n\ndef show(c):")
+    assert (
+        run_line("convcli correlate samples/X.txt samples/K.txt --padding 1 --stride 2") == " 0  8\n21 43\n"
+    )

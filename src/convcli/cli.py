@@ -30,6 +30,7 @@ from .errors import ConvcliError, UsageError
 from .model import (
     Activation,
     BoundaryRule,
+    CodeLibrary,
     Convention,
     ExplainedOp,
     Format,
@@ -898,10 +899,40 @@ Float64Opt = Annotated[
 ]
 
 
+CodeOpt = Annotated[
+    CodeLibrary | None,
+    typer.Option(
+        "--code",
+        case_sensitive=False,
+        help="Print instead a short Python script that computes this result with numpy, scipy or torch "
+        "(the inputs inline) and prints it as convcli does.",
+    ),
+]
+
+
+def _print_code(
+    op: Op, A: np.ndarray, B: np.ndarray, options: OpOptions, library: CodeLibrary, float64: bool, run: Run
+) -> None:
+    """--code: the script goes to stdout in place of the result."""
+    from . import codegen
+
+    if run.fmt is not None or run.output is not None or run.export is not None:
+        raise UsageError(
+            "--code prints a Python script instead of the result; drop --format, --output and "
+            "--export (> script.py saves it)"
+        )
+    output.to_stdout(codegen.script(op, A, B, options, library, float64=float64))
+
+
 def _sliding_command(op: Op, help: str, epilog: str) -> None:
     @_command(op.value, help, epilog, sliding=True)
-    def command(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run, options: OpOptions) -> None:
+    def command(
+        a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt = None, *, run: Run, options: OpOptions
+    ) -> None:
         A, B = _read_pair(a, b, run.exact)
+        if code is not None:
+            _print_code(op, A, B, options, code, float64, run)
+            return
         result = ops.run(op, A, B, options)
         if op is Op.CONVOLVE:
             from .comparison import convolve_note
@@ -941,8 +972,11 @@ _sliding_command(
     ),
     sliding=False,
 )
-def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) -> None:
+def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt = None, *, run: Run) -> None:
     A, B = _read_pair(a, b, run.exact)
+    if code is not None:
+        _print_code(Op.ELEMENTWISE_SUM, A, B, OpOptions(), code, float64, run)
+        return
     _emit_result(ops.elementwise_sum(A, B), run, [a, b], float64)
 
 
@@ -952,8 +986,11 @@ def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) 
     _examples("convcli dot samples/window.txt samples/B.txt", 'convcli dot "[1,2,3]" "[4,5,6]"'),
     sliding=False,
 )
-def dot(a: AArg, b: BArg, float64: Float64Opt = False, *, run: Run) -> None:
+def dot(a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt = None, *, run: Run) -> None:
     A, B = _read_pair(a, b, run.exact)
+    if code is not None:
+        _print_code(Op.DOT, A, B, OpOptions(), code, float64, run)
+        return
     _emit_result(ops.dot(A, B), run, [a, b], float64)
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "BoundaryRule",
     "Convention",
     "Format",
+    "CodeLibrary",
     "Activation",
     "Method",
     "PoolKind",
@@ -122,6 +123,14 @@ class ExplainedOp(StrEnum):
     def pool_kind(self) -> PoolKind | None:
         """The pooling this names, or None for one of the four operations."""
         return {"max-pool": PoolKind.MAX, "avg-pool": PoolKind.AVG}.get(self.value)
+
+
+class CodeLibrary(StrEnum):
+    """The library a --code script computes with."""
+
+    NUMPY = "numpy"
+    SCIPY = "scipy"
+    TORCH = "torch"
 
 
 class Format(StrEnum):
