@@ -16,18 +16,26 @@ from .conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+# a console block after this line shows what a terminal 80 columns wide shows (the table view);
+# the others show piped output
+TERMINAL = "<!-- on a terminal, 80 columns -->"
+
+
 def examples() -> list[tuple[str, str]]:
-    """(command line, expected output) for each ``$ convcli ...`` line of a console block."""
+    """(command line, expected output) for each ``$ convcli ...`` line of a console block; the
+    command line of a terminal's block ends with ``-f table``."""
     found = []
-    for indent, block in re.findall(r"^( *)```console\n(.*?)^\1```", README, flags=re.S | re.M):
+    pattern = r"^(<!-- on a terminal, 80 columns -->\n)?( *)```console\n(.*?)^\2```"
+    for terminal, indent, block in re.findall(pattern, README, flags=re.S | re.M):
         block = "\n".join(line[len(indent) :] for line in block.splitlines())
         for command, output in re.findall(r"^\$ (.*)\n((?:(?!\$ ).*\n)*)", block + "\n", flags=re.M):
-            found.append((command, output.rstrip("\n") + "\n"))
+            found.append((command + (" -f table" if terminal else ""), output.rstrip("\n") + "\n"))
     return found
 
 
 def run_line(line: str) -> str:
-    """Run a command line (possibly a pipeline of convcli commands) from the project folder."""
+    """Run a command line (possibly a pipeline of convcli commands) from the project folder; the
+    table view's lines without the spaces that pad them to the width."""
     runner = CliRunner(env={"COLUMNS": "80"})
     stdin = None
     output = ""
@@ -43,6 +51,8 @@ def run_line(line: str) -> str:
             output = result.stdout + result.stderr
     finally:
         os.chdir(here)
+    if line.endswith(" -f table"):
+        output = "".join(text.rstrip() + "\n" for text in output.splitlines())
     return output
 
 
@@ -51,6 +61,10 @@ EXAMPLES = examples()
 
 def test_the_readme_has_examples():
     assert len(EXAMPLES) >= 12
+    # the first screen: the main command as a terminal shows it, answer first
+    assert EXAMPLES[0][0] == "convcli compare samples/A.txt samples/B.txt -f table"
+    assert EXAMPLES[0][1].splitlines()[3].startswith("convolve and correlate agree because B is symmetric")
+    assert README.index(TERMINAL) < 2500
     assert README.splitlines()[2].endswith("convcli compare samples/A.txt samples/B.txt")
     assert README.splitlines()[3].endswith("pip install -e '.[test]' && pytest")
 
