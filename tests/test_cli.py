@@ -39,6 +39,23 @@ def test_help_has_an_example(command):
     assert result.stderr == ""
 
 
+def test_check_help_shows_a_mistake_that_gets_named(monkeypatch):
+    import shlex
+
+    from .conftest import ROOT
+
+    help_text = run("check", "--help").stdout
+    first = next(line.strip() for line in help_text.splitlines() if line.strip().startswith("convcli check"))
+    assert first == 'convcli check samples/A.txt samples/B2.txt --answer "4 3 3; 2 4 2; 2 2 3"'
+    monkeypatch.chdir(ROOT)
+    result = run(*shlex.split(first)[1:])
+    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert (
+        "diagnosis: your answer is convolve, not correlate: the kernel was turned 180° but correlate does "
+        "not turn it\n" in result.stdout
+    )
+
+
 def test_short_help_flag():
     result = run("-h")
     assert result.exit_code == ExitCode.OK

@@ -1414,7 +1414,7 @@ ToleranceOpt = Annotated[
     "Is X the right result? Exit 0 if so, 1 if not, with the wrong cells derived and the likely "
     "mistake named.",
     _examples(
-        'convcli check samples/A.txt samples/B2.txt --answer "4 3 4; 2 4 3; 2 3 4" --op convolve',
+        'convcli check samples/A.txt samples/B2.txt --answer "4 3 3; 2 4 2; 2 2 3"',
         'convcli check samples/X.txt samples/K.txt --answer "19 25; 37 43"',
         "convcli check samples/A.txt samples/B.txt --answer mine.txt --op convolve -f json",
         'convcli check "0 1 2; 3 4 5; 6 7 8" --op max-pool --size 2 --answer "4 5; 7 8"',
