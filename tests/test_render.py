@@ -59,6 +59,39 @@ CASES = {
 }
 
 
+def _compare(w):
+    return render.comparison_view(comparison.compare(SEED_A, SEED_B), width=w)
+
+
+def _every_step(w):
+    # d2l's example, every cell derived, then the output assembled
+    return render.steps_view(derive(Op.CORRELATE, np.arange(9).reshape(3, 3), np.array([[0, 1], [2, 3]])), width=w)
+
+
+def _im2col(w):
+    from convcli.steps import im2col
+
+    return render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w)
+
+
+def _shape(w):
+    from convcli import shapes
+
+    return render.shape_view(shapes.report((32, 32), (5,), (2,), (1,), (1,)), width=w)
+
+
+# the views a student meets first, at 80, 60 and 40 columns
+for _name, _make in {
+    "compare_seed": _compare,
+    "steps_every_cell": _every_step,
+    "check": _check,
+    "im2col_convolve": _im2col,
+    "shape": _shape,
+}.items():
+    for _width in (80, 60, 40):
+        CASES.setdefault(f"{_name}_{_width}", (_make, _width))
+
+
 def assert_golden(name: str, text: str, width: int) -> None:
     """``text`` is tests/golden/NAME.txt (rewritten with CONVCLI_UPDATE_GOLDEN=1), within ``width``."""
     path = GOLDEN_DIR / f"{name}.txt"
