@@ -56,6 +56,17 @@ def test_check_help_shows_a_mistake_that_gets_named(monkeypatch):
     )
 
 
+def test_bare_convcli_prints_the_help_and_succeeds():
+    result = run()
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert "Usage: convcli [OPTIONS] COMMAND [ARGS]..." in result.stdout
+    assert "compare" in result.stdout and "error" not in result.stdout
+    # a command without its matrices is a usage error, as before
+    missing = run("compare")
+    assert missing.exit_code == ExitCode.USAGE_OR_INPUT
+    assert missing.stderr == "error: Missing argument 'A'.  (see 'convcli compare --help')\n"
+
+
 def test_short_help_flag():
     result = run("-h")
     assert result.exit_code == ExitCode.OK

@@ -169,9 +169,13 @@ class _ErrorCatchingGroup(TyperGroup):
             code = ExitCode.USAGE_OR_INPUT
         except _CLICK_ERROR as exc:
             ctx = getattr(exc, "ctx", None)
-            hint = f"  (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _say_error([exc.format_message() + hint, *_quoting_hint(exc, ctx)])
-            code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # bare `convcli`: the help is printed (as it was drawn), which is all that was asked
+                code = ExitCode.OK
+            else:
+                hint = f"  (see '{ctx.command_path} --help')" if ctx is not None else ""
+                _say_error([exc.format_message() + hint, *_quoting_hint(exc, ctx)])
+                code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except (typer.Abort, KeyboardInterrupt):
             code = ExitCode.INTERRUPTED
         except _Terminated:
