@@ -197,8 +197,15 @@ def _entry(b: np.ndarray, name: str, f: int) -> int:
 @pytest.mark.parametrize("op", [Op.CONVOLVE, Op.CORRELATE])
 @pytest.mark.parametrize(
     ("a_shape", "b_shape", "channels"),
-    [((5, 5), (3, 3), False), ((4, 6), (2, 3), False), ((7,), (3,), False), ((2, 4, 4), (2, 2, 3), True),
-     ((2, 4, 4), (3, 2, 2, 2), True), ((4, 4), (2, 2), True), ((3, 4, 4), (2, 2, 3), False)],
+    [
+        ((5, 5), (3, 3), False),
+        ((4, 6), (2, 3), False),
+        ((7,), (3,), False),
+        ((2, 4, 4), (2, 2, 3), True),
+        ((2, 4, 4), (3, 2, 2, 2), True),
+        ((4, 4), (2, 2), True),
+        ((3, 4, 4), (2, 2, 3), False),
+    ],
 )
 def test_im2col_names_each_patch_row_by_the_entry_of_b_it_meets(op, a_shape, b_shape, channels):
     rng = np.random.default_rng(7)
@@ -217,7 +224,15 @@ def test_im2col_names_each_patch_row_by_the_entry_of_b_it_meets(op, a_shape, b_s
 def test_im2col_under_convolve_meets_the_turned_kernel_first():
     view = im2col(Op.CONVOLVE, SEED_A, B2)
     assert [view.tap_name(r) for r in range(9)] == [
-        "B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"
+        "B[2,2]",
+        "B[2,1]",
+        "B[2,0]",
+        "B[1,2]",
+        "B[1,1]",
+        "B[1,0]",
+        "B[0,2]",
+        "B[0,1]",
+        "B[0,0]",
     ]
     assert [im2col(Op.CORRELATE, SEED_A, B2).tap_name(r) for r in (0, 8)] == ["B[0,0]", "B[2,2]"]
     assert (view.a_shape, view.b_shape, view.kind) == ((5, 5), (3, 3), Kind.INTEGER)
@@ -253,7 +268,7 @@ def test_steps_shows_the_cells_whose_products_fit():
     assert result.stdout.splitlines()[1:] == ["C[0]: (1*1)+(2*1) = 1+2 = 3", "C[1]: (2*1)+(3*1) = 2+3 = 5"]
     assert result.stderr == (
         "note: showing 2 of 5 cells: each is a sum of 2 products, and --max-terms 4 caps the products "
-        "shown; --max-terms 10 --max-steps 5 shows them all, --at I,J one cell\n"
+        "shown; --max-terms 10 --max-steps 5 shows them all, --at I one cell\n"
     )
 
 
@@ -290,3 +305,25 @@ def test_the_note_of_a_capped_derivation_names_the_cap_that_stopped_it():
         "note: showing 2 of 4 cells: each is a sum of 4 products, and --max-terms 8 caps the products "
         "shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell\n"
     )
+
+
+def test_a_capped_note_names_the_cell_as_at_takes_it():
+    layer = "[[[1,2,3],[4,5,6],[7,8,9]],[[1,0,1],[0,1,0],[1,0,1]]]"
+    filters = "[[[[1,0],[0,1]],[[1,1],[1,1]]],[[[0,1],[1,0]],[[2,0],[0,2]]]]"
+    capped = run("steps", layer, filters, "--channels", "--max-steps", "1", "-f", "plain")
+    assert capped.exit_code == ExitCode.OK
+    assert capped.stderr == "note: showing 1 of 8 cells; --max-steps 8 shows them all, --at O,I,J one cell\n"
+    # and that form is the one --at accepts: filter 1, row 0, column 1 of the 2x2x2 result
+    one = run("steps", layer, filters, "--channels", "--at", "1,0,1", "-f", "plain")
+    assert one.exit_code == ExitCode.OK and one.stderr == ""
+    assert one.stdout.splitlines()[1:] == [
+        "C[1, 0, 1]:",
+        "  channel 0: (2*0)+(3*1)+(5*1)+(6*0) = 0+3+5+0 = 8",
+        "  channel 1: (0*2)+(1*0)+(1*0)+(0*2) = 0+0+0+0 = 0",
+        "  sum over channels: 8+0 = 8",
+    ]
+    pooled = run(
+        "steps", layer, "--op", "max-pool", "--size", "2", "--stride", "1", "--max-steps", "1", "-f", "plain"
+    )
+    assert pooled.exit_code == ExitCode.OK
+    assert pooled.stderr == "note: showing 1 of 8 cells; --max-steps 8 shows them all, --at C,I,J one cell\n"

@@ -99,18 +99,34 @@ class Steps:
 def cap_note(steps: Steps) -> str:
     """What a capped derivation shows, and how to see the rest."""
     terms = steps.steps[0].products.size if steps.steps else 0
-    return cap_text(len(steps.steps), steps.total_cells, terms, steps.max_terms)
+    channels = steps.options is not None and steps.options.channels
+    at = at_placeholder(len(steps.out_shape), "O" if channels else "")
+    return cap_text(len(steps.steps), steps.total_cells, terms, steps.max_terms, at=at)
 
 
-def cap_text(shown: int, total: int, terms: int, max_terms: int | None, what: str = "products") -> str:
+def at_placeholder(ndim: int, lead: str = "") -> str:
+    """How ``--at`` names a cell of an ``ndim``-axis result: ``I,J``; with a leading axis named
+    ``lead`` (``O`` for the filters, ``C`` for the channels) ``O,I,J``.
+
+    >>> at_placeholder(2), at_placeholder(3, "O"), at_placeholder(1), at_placeholder(3)
+    ('I,J', 'O,I,J', 'I', 'I,J,K')
+    """
+    if lead and ndim >= 3:
+        return ",".join([lead, *at_placeholder(ndim - 1).split(",")])
+    return ",".join("IJKLMNPQRSTUVWXYZ"[:ndim]) or "I"
+
+
+def cap_text(
+    shown: int, total: int, terms: int, max_terms: int | None, what: str = "products", at: str = "I,J"
+) -> str:
     """The note on a capped derivation: ``shown`` of ``total`` cells, each of ``terms`` terms;
-    ``max_terms`` when that cap, not --max-steps, stopped it."""
+    ``max_terms`` when that cap, not --max-steps, stopped it; ``at`` the form of --at's cell."""
     if max_terms is None:
-        return f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at I,J one cell"
+        return f"showing {shown} of {total} cells; --max-steps {total} shows them all, --at {at} one cell"
     return (
         f"showing {shown} of {total} cells: each is a sum of {terms:,} {what}, and --max-terms "
         f"{max_terms:,} caps the {what} shown; --max-terms {terms * total} --max-steps {total} "
-        "shows them all, --at I,J one cell"
+        f"shows them all, --at {at} one cell"
     )
 
 
@@ -803,7 +819,9 @@ class PoolSteps:
 
     def cap_note(self) -> str:
         """What a capped derivation shows, and how to see the rest."""
-        return cap_text(self.shown, self.total_cells, self.terms, self.max_terms, "taps")
+        shape = self.result.a_shape if self.gradient else tuple(self.result.output.shape)
+        at = at_placeholder(len(shape), "C")
+        return cap_text(self.shown, self.total_cells, self.terms, self.max_terms, "taps", at=at)
 
 
 def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> PoolStep:
