@@ -258,7 +258,7 @@ def test_the_table_view_says_a_note_once():
 
 
 CNN_NOTE = (
-    "note: B is not symmetric: convolve turns it 180° first, so this differs from correlate, what CNN layers "
+    "note: B changes when turned 180°: convolve turns it first, so this differs from correlate, what CNN layers "
     "(torch, TensorFlow) compute\n"
 )
 

@@ -37,7 +37,7 @@ def test_the_suggested_command_shows_convolve_and_correlate_apart(samples):
     assert cmp.results[Op.CONVOLVE].value.tolist() != cmp.results[Op.CORRELATE].value.tolist()
     assert cmp.try_next is None
     assert cmp.answer == (
-        "convolve and correlate differ because B is not symmetric: convolve turns it 180° before sliding it, "
+        "convolve and correlate differ because B changes when turned 180°: convolve turns it before sliding it, "
         "correlate (what CNN layers compute) slides it as it is. elementwise-sum gives 3, the sum of the "
         "products of matching entries; dot is a matrix product (rows times columns), a 3x3 matrix here, not "
         "a sum over matching entries."
@@ -65,7 +65,7 @@ def test_answers_for_other_shapes():
     )
     agree = comparison.compare(np.zeros((3, 3), dtype=int), np.array([[1, 2], [3, 4]]))
     assert agree.answer.startswith(
-        "convolve and correlate agree for these inputs, although B is not symmetric: convolve turns it 180° "
+        "convolve and correlate agree for these inputs, although B changes when turned 180°: convolve turns it "
         "before sliding it, correlate does not."
     )
     assert agree.try_next is None

@@ -137,7 +137,7 @@ def test_compare_plain_sections():
 
 def test_compare_markdown_opens_with_the_answer():
     text = format_comparison(comparison.compare(WINDOW, B2), Format.MARKDOWN)
-    assert text.startswith("convolve and correlate differ because B is not symmetric:")
+    assert text.startswith("convolve and correlate differ because B changes when turned 180°:")
     assert text.index("### convolve") > text.index("a sum over matching entries.\n")
 
 

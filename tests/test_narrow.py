@@ -178,7 +178,7 @@ def test_a_note_wraps_at_spaces_on_a_narrow_terminal():
         "4 3 3",
         "2 4 2",
         "2 2 3",
-        "note: B is not symmetric: convolve turns it 180° first, so",
-        "this differs from correlate, what CNN layers (torch,",
+        "note: B changes when turned 180°: convolve turns it first,",
+        "so this differs from correlate, what CNN layers (torch,",
         "TensorFlow) compute",
     ]

@@ -71,7 +71,7 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
 
 
 CNN_NOTE = (
-    "B is not symmetric: convolve turns it 180° first, so this differs from correlate, what CNN layers "
+    "B changes when turned 180°: convolve turns it first, so this differs from correlate, what CNN layers "
     "(torch, TensorFlow) compute"
 )
 
@@ -139,12 +139,12 @@ def _flip_answer(
         )
     if _same_results(conv, corr, a, b, options):
         return (
-            "convolve and correlate agree for these inputs, although B is not symmetric: convolve turns "
-            "it 180° before sliding it, correlate does not."
+            "convolve and correlate agree for these inputs, although B changes when turned 180°: "
+            "convolve turns it before sliding it, correlate does not."
         )
     return (
-        "convolve and correlate differ because B is not symmetric: convolve turns it 180° before sliding "
-        "it, correlate (what CNN layers compute) slides it as it is."
+        "convolve and correlate differ because B changes when turned 180°: convolve turns it before "
+        "sliding it, correlate (what CNN layers compute) slides it as it is."
     )
 
 
