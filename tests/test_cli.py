@@ -273,7 +273,9 @@ def test_convolve_with_an_asymmetric_kernel_says_what_cnn_layers_compute():
     # nothing to say for a symmetric kernel, or for correlate; with --channels only the spatial axes turn
     assert run("convolve", A, B).stderr == ""
     assert run("correlate", A, B2).stderr == ""
-    assert run("convolve", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "[[[1]], [[2]]]", "--channels").stderr == ""
+    assert (
+        run("convolve", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "[[[1]], [[2]]]", "--channels").stderr == ""
+    )
     channels = run("convolve", "[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", "[[[1, 0]], [[2, 0]]]", "--channels")
     # each channel's kernel turned: [1, 2]·[0, 1] + [5, 6]·[0, 2] = 14, then [3, 4]·[0, 1] + [7, 8]·[0, 2] = 20
     assert (channels.stdout, channels.stderr) == ("14\n20\n", CNN_NOTE)
@@ -301,17 +303,30 @@ def test_boundary_reflect_is_refused_with_both_meanings():
 
 
 def test_layer_options_on_the_command_line():
-    result = run("correlate", "0 1 2 3; 4 5 6 7; 8 9 10 11; 12 13 14 15", "1 1 1; 1 1 1; 1 1 1",
-                 "--stride", "2", "--padding", "1")
+    result = run(
+        "correlate",
+        "0 1 2 3; 4 5 6 7; 8 9 10 11; 12 13 14 15",
+        "1 1 1; 1 1 1; 1 1 1",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+    )
     assert (result.exit_code, result.stdout, result.stderr) == (0, "10 24\n51 90\n", "")
     result = run("correlate", A, B, "--stride", "x")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
-    assert result.stderr == 'error: --stride takes whole numbers separated by commas (like 2 or 2,1), got "x"\n'
+    assert (
+        result.stderr == 'error: --stride takes whole numbers separated by commas (like 2 or 2,1), got "x"\n'
+    )
 
 
 def test_check_right_answer_exits_zero():
     result = run("check", str(SAMPLES / "X.txt"), str(SAMPLES / "K.txt"), "--answer", "19 25; 37 43")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "right: your answer equals correlate\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "right: your answer equals correlate\n",
+        "",
+    )
 
 
 def test_check_names_the_flip():
@@ -330,7 +345,9 @@ def test_check_names_the_flip():
 
 
 def test_check_json_and_stdin_answer():
-    result = run("check", A, B, "--answer", "-", "--op", "convolve", "-f", "json", input="4 3 4\n2 4 3\n2 3 5\n")
+    result = run(
+        "check", A, B, "--answer", "-", "--op", "convolve", "-f", "json", input="4 3 4\n2 4 3\n2 3 5\n"
+    )
     assert result.exit_code == ExitCode.WRONG_ANSWER
     doc = json.loads(result.stdout)
     assert doc["match"] is False
@@ -377,7 +394,17 @@ def test_im2col_equals_correlate():
     assert doc["equals_direct"] is True
     assert doc["kernel_row"] == [[1, 0, 1, 0, 1, 0, 1, 0, 1]]
     assert len(doc["patches"]) == 9 and len(doc["patches"][0]) == 9
-    assert doc["rows"] == ["B[0,0]", "B[0,1]", "B[0,2]", "B[1,0]", "B[1,1]", "B[1,2]", "B[2,0]", "B[2,1]", "B[2,2]"]
+    assert doc["rows"] == [
+        "B[0,0]",
+        "B[0,1]",
+        "B[0,2]",
+        "B[1,0]",
+        "B[1,1]",
+        "B[1,2]",
+        "B[2,0]",
+        "B[2,1]",
+        "B[2,2]",
+    ]
 
 
 def test_im2col_plain_names_rows_and_columns():
@@ -425,7 +452,9 @@ def test_conv_transpose_steps_show_scatter_and_stuffed_convolution():
 def test_conv_transpose_output_padding_rule():
     result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3", "--output-padding", "1")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
-    assert result.stderr.startswith("error: --output-padding must be smaller than either the stride or the dilation")
+    assert result.stderr.startswith(
+        "error: --output-padding must be smaller than either the stride or the dilation"
+    )
 
 
 def test_shape_cs231n_examples():
@@ -442,8 +471,20 @@ def test_shape_cs231n_examples():
 def test_shape_from_a_matrix_and_transposed():
     result = run("shape", "--input", A, "--kernel", B, "-f", "json")
     assert json.loads(result.stdout)["output"] == [3, 3]
-    result = run("shape", "--input", "4x4", "--kernel", "3", "--stride", "2", "--transposed",
-                 "--output-padding", "1", "-f", "json")
+    result = run(
+        "shape",
+        "--input",
+        "4x4",
+        "--kernel",
+        "3",
+        "--stride",
+        "2",
+        "--transposed",
+        "--output-padding",
+        "1",
+        "-f",
+        "json",
+    )
     assert json.loads(result.stdout)["output"] == [10, 10]
     result = run("shape", "--input", "x", "--kernel", "3")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT

@@ -188,7 +188,9 @@ def test_compare_says_convolve_and_correlate_agree_when_only_rounding_differs():
         "convolve and correlate agree for these inputs, although B changes when turned 180°"
     )
     a[0, 0] += 1e-6
-    assert comparison.compare(a, b).answer.startswith("convolve and correlate differ because B changes when turned 180°")
+    assert comparison.compare(a, b).answer.startswith(
+        "convolve and correlate differ because B changes when turned 180°"
+    )
 
 
 def test_im2col_compares_by_the_rule():

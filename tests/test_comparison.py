@@ -119,7 +119,10 @@ def test_the_seed_results():
     assert cmp.results[Op.ELEMENTWISE_SUM].value[()] == 4
     assert cmp.results[Op.DOT].value.tolist() == [[2, 1, 2], [1, 1, 1], [1, 0, 1]]
     cmp = comparison.compare(WINDOW, B2)
-    assert (cmp.results[Op.CONVOLVE].value.tolist(), cmp.results[Op.CORRELATE].value.tolist()) == ([[4]], [[3]])
+    assert (cmp.results[Op.CONVOLVE].value.tolist(), cmp.results[Op.CORRELATE].value.tolist()) == (
+        [[4]],
+        [[3]],
+    )
 
 
 def test_depth_is_a_dot_product_and_one_by_one_is_all_dot():

@@ -1037,7 +1037,11 @@ BAD_INVOCATIONS = [
     (["steps", "1", "1", "--at", "a"], 'got "a"', "whole numbers separated by commas"),
     (["steps", "1", "1", "--at", "1,2,3"], "got 3", "takes 2 indices"),
     (["steps", "1", "1", "--max-steps", "0"], "got 0", "a whole number >= 1"),
-    (["steps", "1", "1", "-f", "npy"], "cannot be written as npy", "use table, plain, json"),
+    (
+        ["steps", "1", "1", "-f", "npy"],
+        "cannot be written as npy",
+        "use table, plain, json, markdown, latex or html",
+    ),
     (["check", "1", "1"], "Missing option '--answer'", "--help"),
     (["check", "1", "1", "--answer", "1", "--tolerance", "-1"], "got -1.0", "a finite number >= 0"),
     (["conv-transpose", "1", "1", "--stride", "0"], "got 0", "whole numbers >= 1"),
@@ -1047,7 +1051,16 @@ BAD_INVOCATIONS = [
     (["shape", "--input", "abc", "--kernel", "3"], 'got "abc"', "such as 32, 32x32 or 3x32x32"),
     (["shape", "--input", "32", "--kernel", "40"], "larger than the padded input", "must be at least 1"),
     (["kernels", "-f", "csv"], "cannot be written as csv", "use table, plain, json or markdown"),
-    (["compare", "1", "1", "-f", "csv"], "cannot be written as csv", "use table, plain, json"),
+    (
+        ["compare", "1", "1", "-f", "csv"],
+        "cannot be written as csv",
+        "use table, plain, json, markdown, latex or html",
+    ),
+    (
+        ["check", "1", "1", "--answer", "1", "-f", "csv"],
+        "cannot be written as csv",
+        "plain, json, markdown or html",
+    ),
     (["im2col", "1", "1", "-f", "csv"], "cannot be written as csv", "use table, plain, json"),
     (
         ["correlate", "nonexistent.txt", "1"],

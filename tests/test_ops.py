@@ -198,7 +198,9 @@ def _as_float(x):
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("boundary", SCIPY_BOUNDARIES)
 def test_agrees_with_scipy_2d(dtype, mode, boundary):
-    rng = np.random.default_rng([DTYPES.index(dtype), list(Mode).index(mode), list(BoundaryRule).index(boundary)])
+    rng = np.random.default_rng(
+        [DTYPES.index(dtype), list(Mode).index(mode), list(BoundaryRule).index(boundary)]
+    )
     for _ in range(25):
         a = _random(rng, tuple(rng.integers(1, 8, 2)), dtype)
         b = _random(rng, tuple(rng.integers(1, 6, 2)), dtype)  # even and odd, sometimes larger than a
@@ -345,7 +347,11 @@ def test_all_pairs_of_kinds_promote():
 
 def test_huge_results_are_refused_before_allocation():
     with pytest.raises(ShapeError) as err:
-        ops.correlate(np.ones((2, 2), dtype=np.int64), np.ones((1, 1), dtype=np.int64), OpOptions(padding=(10**6,)))
-    assert err.value.message.startswith("the padded input would be 2000002x2000002 (4,000,008,000,004 entries")
+        ops.correlate(
+            np.ones((2, 2), dtype=np.int64), np.ones((1, 1), dtype=np.int64), OpOptions(padding=(10**6,))
+        )
+    assert err.value.message.startswith(
+        "the padded input would be 2000002x2000002 (4,000,008,000,004 entries"
+    )
     with pytest.raises(ShapeError, match="the result would be 400000x400000"):
         ops.dot(np.ones((400000, 1)), np.ones((1, 400000)))

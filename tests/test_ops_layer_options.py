@@ -33,8 +33,17 @@ def _source_index(i: int, n: int, boundary: BoundaryRule) -> int | None:
     return i if i < n else 2 * n - 2 - i
 
 
-def reference(a, b, *, op=Op.CORRELATE, stride=(1, 1), dilation=(1, 1), pads=((0, 0), (0, 0)),
-              boundary=BoundaryRule.FILL, fill=0):
+def reference(
+    a,
+    b,
+    *,
+    op=Op.CORRELATE,
+    stride=(1, 1),
+    dilation=(1, 1),
+    pads=((0, 0), (0, 0)),
+    boundary=BoundaryRule.FILL,
+    fill=0,
+):
     """out[i, j] = sum_u sum_v Apad[i*s + u*d, j*s + v*d] * K[u, v], K = B (turned for convolve)."""
     k = [row[::-1] for row in b[::-1]] if op is Op.CONVOLVE else b
     m, n = len(a), len(a[0])
@@ -70,8 +79,16 @@ def test_stride_dilation_padding_against_loops(boundary):
             b = rng.integers(-5, 6, tuple(rng.integers(1, 4, 2)))
             for op in (Op.CORRELATE, Op.CONVOLVE):
                 options = OpOptions(stride=(s,), dilation=(d,), padding=(p,), boundary=boundary, fillvalue=3)
-                expected = reference(a.tolist(), b.tolist(), op=op, stride=(s, s), dilation=(d, d),
-                                     pads=((p, p), (p, p)), boundary=boundary, fill=3)
+                expected = reference(
+                    a.tolist(),
+                    b.tolist(),
+                    op=op,
+                    stride=(s, s),
+                    dilation=(d, d),
+                    pads=((p, p), (p, p)),
+                    boundary=boundary,
+                    fill=3,
+                )
                 extent = [(k - 1) * d + 1 for k in b.shape]
                 if any(m + 2 * p < e for m, e in zip(a.shape, extent, strict=True)):
                     with pytest.raises(ShapeError, match="must fit inside the padded input"):
@@ -208,7 +225,9 @@ def test_channels_sum_of_per_channel_2d_ops_and_no_channel_flip():
         got = ops.run(op, a, b, OpOptions(channels=True, stride=(2, 1), padding=(1,))).value
         for o in range(2):
             total = sum(
-                np.array(reference(a[c].tolist(), b[o, c].tolist(), op=op, stride=(2, 1), pads=((1, 1), (1, 1))))
+                np.array(
+                    reference(a[c].tolist(), b[o, c].tolist(), op=op, stride=(2, 1), pads=((1, 1), (1, 1)))
+                )
                 for c in range(3)
             )
             assert got[o].tolist() == total.tolist()

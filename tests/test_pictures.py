@@ -33,7 +33,9 @@ def test_picture_is_current(name, tmp_path):
     committed_svg = (make_pictures.PICTURES / f"{name}.svg").read_text(encoding="utf-8")
     hint = "run: python scripts/make_pictures.py"
     assert text == committed_txt, f"docs/pictures/{name} is out of date; {hint}"
-    assert svg_text(committed_svg) == re.sub(r"\s+", "", committed_txt), f"{name}.svg and {name}.txt differ; {hint}"
+    assert svg_text(committed_svg) == re.sub(r"\s+", "", committed_txt), (
+        f"{name}.svg and {name}.txt differ; {hint}"
+    )
 
 
 def test_readme_shows_every_picture():

@@ -277,7 +277,7 @@ def test_formats_without_a_derivation_are_refused(fmt, tmp_path):
     assert result.exit_code == ExitCode.USAGE_OR_INPUT
     assert (
         result.stderr
-        == f"error: steps cannot be written as {fmt}; use table, plain, json, markdown or latex\n"
+        == f"error: steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html\n"
     )
 
 

@@ -39,8 +39,12 @@ def _steps(w):
 
 
 def _check(w):
-    report = diagnose.check(SEED_A, B2, np.array([[4, 3, 3], [2, 4, 2], [2, 2, 3]]), Op.CORRELATE, OpOptions())
-    return render.check_view(report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:2]), width=w)
+    report = diagnose.check(
+        SEED_A, B2, np.array([[4, 3, 3], [2, 4, 2], [2, 2, 3]]), Op.CORRELATE, OpOptions()
+    )
+    return render.check_view(
+        report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:2]), width=w
+    )
 
 
 CASES = {
@@ -65,7 +69,9 @@ def _compare(w):
 
 def _every_step(w):
     # d2l's example, every cell derived, then the output assembled
-    return render.steps_view(derive(Op.CORRELATE, np.arange(9).reshape(3, 3), np.array([[0, 1], [2, 3]])), width=w)
+    return render.steps_view(
+        derive(Op.CORRELATE, np.arange(9).reshape(3, 3), np.array([[0, 1], [2, 3]])), width=w
+    )
 
 
 def _im2col(w):
@@ -166,7 +172,12 @@ def test_channels_and_filters_are_named_in_words():
     options = OpOptions(channels=True)
     text = draw(render.steps_view(derive(Op.CORRELATE, a, b, options, max_steps=1), width=80), 80)
     labels = [line for line in text.splitlines() if line.startswith("channel ") and " · filter " in line]
-    assert labels[:4] == ["channel 0 · filter 0", "channel 1 · filter 0", "channel 0 · filter 1", "channel 1 · filter 1"]
+    assert labels[:4] == [
+        "channel 0 · filter 0",
+        "channel 1 · filter 0",
+        "channel 0 · filter 1",
+        "channel 1 · filter 1",
+    ]
     assert not {"[0]", "[1]"} & set(text.splitlines())  # no bare index as a label
     # the result: one map per filter, named so
     text = draw(render.result_view(ops.correlate(a, b, options), width=80), 80)
@@ -182,10 +193,28 @@ def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
     lines = text.splitlines()
     assert lines[1].rstrip() == "A 5x5 · B 3x3 → 3x3 · integer, exact"
     assert [line.split()[0] for line in lines if line.startswith("B[")] == [
-        "B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"
+        "B[2,2]",
+        "B[2,1]",
+        "B[2,0]",
+        "B[1,2]",
+        "B[1,1]",
+        "B[1,0]",
+        "B[0,2]",
+        "B[0,1]",
+        "B[0,0]",
     ]
     kernel = lines.index("kernel row (B turned 180°): each entry of B once")
-    assert lines[kernel + 1].split() == ["B[2,2]", "B[2,1]", "B[2,0]", "B[1,2]", "B[1,1]", "B[1,0]", "B[0,2]", "B[0,1]", "B[0,0]"]
+    assert lines[kernel + 1].split() == [
+        "B[2,2]",
+        "B[2,1]",
+        "B[2,0]",
+        "B[1,2]",
+        "B[1,1]",
+        "B[1,0]",
+        "B[0,2]",
+        "B[0,1]",
+        "B[0,0]",
+    ]
     assert lines[kernel + 2].split() == ["1", "0", "1", "0", "1", "0", "0", "0", "1"]
 
 

@@ -483,7 +483,9 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
             doc["try_next"] = {"why": cmp.try_next[0], "command": cmp.try_next[1]}
         return _dumps(doc)
     if fmt in (Format.CSV, Format.NPY, Format.TABLE):
-        raise UsageError(f"compare cannot be written as {fmt}; use table, plain, json, markdown or latex")
+        raise UsageError(
+            f"compare cannot be written as {fmt}; use table, plain, json, markdown, latex or html"
+        )
     sections = [_answer_text(cmp, fmt)] if cmp.answer and fmt is not Format.LATEX else []
     for op, res in cmp.results.items():
         if fmt is Format.PLAIN:
@@ -591,7 +593,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
         )
         return _dumps(doc)
     if fmt in (Format.CSV, Format.NPY):
-        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
     title = steps.op.value
     if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
         title += f", mode {steps.options.mode}"
@@ -740,16 +742,17 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     if fmt is Format.JSON:
         return _dumps(_check_json(report, derivations))
     derived = [step_lines(d, s) for d in derivations for s in d.steps]
-    return _verdict_text(str(report.expected.op), report, derived, fmt)
+    return _verdict_text(str(report.expected.op), report, derived, fmt, page=True)
 
 
 def _verdict_text(
-    name: str, report: CheckReport | PoolCheckReport, derived: list[list[str]], fmt: Format
+    name: str, report: CheckReport | PoolCheckReport, derived: list[list[str]], fmt: Format, *, page: bool
 ) -> str:
     """A check's verdict as plain lines or markdown: right or wrong, why, the wrong cells derived
-    (each its plain lines), and the right result."""
+    (each its plain lines), and the right result. ``page``: this check can also be an html page."""
     if fmt is not Format.PLAIN and fmt is not Format.MARKDOWN:
-        raise UsageError(f"check cannot be written as {fmt}; use table, plain, json or markdown")
+        kinds = "table, plain, json, markdown or html" if page else "table, plain, json or markdown"
+        raise UsageError(f"check cannot be written as {fmt}; use {kinds}")
     lines = [f"right: your answer equals {name}" if report.match else "wrong"]
     if report.shape_mismatch:
         lines.append(f"shape: {report.shape_mismatch}")
@@ -853,7 +856,9 @@ def format_scatter(view: TransposeSteps, fmt: Format) -> str:
             }
         )
     if fmt is not Format.PLAIN:
-        raise UsageError(f"steps for conv-transpose cannot be written as {fmt}; use table, plain or json")
+        raise UsageError(
+            f"steps for conv-transpose cannot be written as {fmt}; use table, plain, json or html"
+        )
     return "\n".join(scatter_lines(view)) + "\n"
 
 
@@ -1174,7 +1179,7 @@ def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
         doc["result"] = _json_array(result.value)
         return _dumps(doc)
     if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
-        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
     lines = [pool_grad_lines(steps, g)[0] for g in steps.grad_steps]
     lines += [pool_step_lines(steps, s)[0] for s in steps.steps]
     title = (
@@ -1219,4 +1224,4 @@ def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt
         lines += [pool_grad_lines(derivation, g) for g in derivation.grad_steps]
         lines += [pool_step_lines(derivation, s) for s in derivation.steps]
     name = f"{result.name}'s gradient with respect to A" if result.of.value == "grad-input" else result.name
-    return _verdict_text(name, report, lines, fmt)
+    return _verdict_text(name, report, lines, fmt, page=False)
