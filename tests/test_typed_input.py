@@ -186,7 +186,13 @@ def test_a_matrix_without_quotes_gets_the_advice_to_quote_it():
 
 @pytest.mark.parametrize(
     ("word", "offer"),
-    [("sobel", "sobel-x or sobel-y"), ("prewitt", "prewitt-x or prewitt-y"), ("sobelx", "sobel-x")],
+    [
+        ("sobel", "sobel-x or sobel-y"),
+        ("prewitt", "prewitt-x or prewitt-y"),
+        ("sobelx", "sobel-x"),
+        ("prewit-x", "prewitt-x"),  # a hyphen does not make a misspelt name the expression prewit - x
+        ("sobel-z", "sobel-y"),
+    ],
 )
 def test_a_kernel_family_offers_every_member(word, offer):
     result = run("correlate", A, word)
@@ -210,6 +216,13 @@ def test_a_letter_among_numbers_is_named_on_stderr():
     assert result.stderr == (
         "note: answer holds the symbol z among numbers: a letter is read as a symbol (is it a typo?)\n"
     )
+
+
+def test_a_difference_of_symbols_far_from_any_kernel_name_stays_an_expression():
+    result = run("correlate", "1 2", "a-b")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == "a-b 2*a-2*b\n"
+    assert result.stderr == ""
 
 
 def test_symbols_on_purpose_get_no_note():

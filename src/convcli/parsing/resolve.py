@@ -76,6 +76,9 @@ def read_matrix(
         # A lone word is far more often a misspelt file or kernel name than a 1x1 symbolic
         # matrix: refuse it, and say how to write the symbol on purpose.
         raise ParseError(_unknown_word(arg), source=name)
+    if _KERNELISH.fullmatch(arg) and _close_kernel_names(arg):
+        # "prewit-x" or "sobel-z" is a misspelt kernel name, not the expression prewit minus x
+        raise ParseError(_unknown_word(arg), source=name)
     if _surely_a_path(arg):
         raise missing  # "data/A" in an existing folder data is a file, not the expression data/A
     try:
@@ -104,12 +107,26 @@ def _file_stem_exists(word: str) -> bool:
         return False
 
 
+# a kernel's name and its variant or size, as in sobel-x or box:3
+_KERNELISH = re.compile(r"[A-Za-z]+[-:][A-Za-z0-9]+")
+
+
+def _kernel_names() -> list[str]:
+    from convcli.kernels import catalogue
+
+    return list(dict.fromkeys([k.name for k in catalogue()] + [k.usage for k in catalogue()]))
+
+
+def _close_kernel_names(word: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(word, _kernel_names(), n=1)
+
+
 def _unknown_word(word: str) -> str:
     import difflib
 
-    from convcli.kernels import catalogue
-
-    names = list(dict.fromkeys([k.name for k in catalogue()] + [k.usage for k in catalogue()]))
+    names = _kernel_names()
     try:
         files = [f for f in os.listdir(".") if os.path.isfile(f)]
     except OSError:
