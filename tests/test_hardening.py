@@ -480,6 +480,21 @@ def test_a_pipe_closed_before_the_first_write(tmp_path):
     assert proc.returncode == ExitCode.OK
 
 
+@pytest.mark.parametrize(
+    "args", [["--help"], [], ["compare", "--help"]], ids=["help", "bare", "command-help"]
+)
+def test_help_into_a_closed_pipe_exits_quietly(args):
+    # `convcli --help | head -1`: the help was read as far as wanted; 1 would mean a failure
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.run(
+        [*CONVCLI, *args], stdout=write_end, stderr=subprocess.PIPE, timeout=60, env=subprocess_env()
+    )
+    os.close(write_end)
+    assert proc.stderr == b""
+    assert proc.returncode == ExitCode.OK
+
+
 @pytest.fixture(scope="module")
 def slow_inputs(tmp_path_factory) -> tuple[Path, Path]:
     """Exact rationals: a run of many seconds, spent in Python where a signal is seen at once."""

@@ -176,6 +176,11 @@ class _ErrorCatchingGroup(TyperGroup):
                 hint = f"  (see '{ctx.command_path} --help')" if ctx is not None else ""
                 _say_error([exc.format_message() + hint, *_quoting_hint(exc, ctx)])
                 code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
+        except SystemExit as exc:
+            # rich ends a help whose reader closed the pipe (`convcli --help | head -1`) with
+            # status 1; a reader that stopped early is no failure here (SPEC §4)
+            closed = exc.code == 1 and isinstance(exc.__context__, BrokenPipeError)
+            code = ExitCode.OK if closed else exc.code
         except (typer.Abort, KeyboardInterrupt):
             code = ExitCode.INTERRUPTED
         except _Terminated:
