@@ -171,6 +171,19 @@ def test_a_quoted_line_keeps_its_caret_under_the_column(tmp_path):
     assert lines[-1] == "     |     ^"
 
 
+def test_the_quoting_advice_wraps_and_its_command_stays_whole():
+    lines, status = _on_a_terminal(["correlate", "1", "2", "3", "1", "0"], 40)
+    assert status == 2
+    assert lines == [
+        "error: Got unexpected extra argument(s)",
+        "(3 1 0)  (see 'convcli correlate",
+        "--help')",
+        "a matrix with spaces in it is one",
+        "argument in quotes, as in:",
+        '  convcli correlate "1 2 3; 4 5 6" "1 0"',  # wider than 40, but a command to copy whole
+    ]
+
+
 def test_a_note_wraps_at_spaces_on_a_narrow_terminal():
     lines, status = _on_a_terminal(["convolve", "samples/A.txt", "samples/B2.txt", "-f", "plain"], 60)
     assert status == 0

@@ -175,7 +175,8 @@ def test_a_matrix_without_quotes_gets_the_advice_to_quote_it():
     assert result.stdout == ""
     assert result.stderr == (
         "error: Got unexpected extra argument(s) (3 1 0)  (see 'convcli correlate --help')\n"
-        'a matrix with spaces in it is one argument in quotes, as in: convcli correlate "1 2 3; 4 5 6" "1 0"\n'
+        "a matrix with spaces in it is one argument in quotes, as in:\n"
+        '  convcli correlate "1 2 3; 4 5 6" "1 0"\n'
     )
     # an extra file name is another slip: no advice about quotes
     result = run("correlate", A, B, "C.txt")

@@ -75,10 +75,12 @@ def _examples(*lines: str) -> str:
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-def _say_error(lines: list[str]) -> None:
+def _say_error(lines: list[str], *, sentences: int = 1) -> None:
+    """The ``error:`` line and what follows it: the first ``sentences`` lines wrapped at spaces
+    on a terminal, the rest (a quoted line and its caret, a command to copy) kept whole."""
     _note("error: " + lines[0])
-    for line in lines[1:]:
-        _note(line, wrap=False)  # a quoted line and its caret: wrapped, the caret would be lost
+    for i, line in enumerate(lines[1:], start=1):
+        _note(line, wrap=i < sentences)
 
 
 _MEMORY_HINTS = {
@@ -136,7 +138,10 @@ def _quoting_hint(exc: Exception, ctx: Any) -> list[str]:
     if found is None or not all(_ENTRY_LIKE.fullmatch(word) for word in found.group(1).split()):
         return []
     command = ctx.command_path if ctx is not None else "convcli"
-    return [f'a matrix with spaces in it is one argument in quotes, as in: {command} "1 2 3; 4 5 6" "1 0"']
+    return [
+        "a matrix with spaces in it is one argument in quotes, as in:",
+        f'  {command} "1 2 3; 4 5 6" "1 0"',
+    ]
 
 
 class _ErrorCatchingGroup(TyperGroup):
@@ -174,7 +179,8 @@ class _ErrorCatchingGroup(TyperGroup):
                 code = ExitCode.OK
             else:
                 hint = f"  (see '{ctx.command_path} --help')" if ctx is not None else ""
-                _say_error([exc.format_message() + hint, *_quoting_hint(exc, ctx)])
+                quoting = _quoting_hint(exc, ctx)
+                _say_error([exc.format_message() + hint, *quoting], sentences=2 if quoting else 1)
                 code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except SystemExit as exc:
             # rich ends a help whose reader closed the pipe (`convcli --help | head -1`) with
