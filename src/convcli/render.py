@@ -419,8 +419,26 @@ def answer_lines(cmp: Comparison, width: int) -> list[RenderableType]:
         lines += [Text(""), Text(wrap_prose(cmp.answer, width), style="bold")]
     if cmp.try_next:
         why, command = cmp.try_next
-        lines += [Text(wrap_prose(why, width)), Padding(Text(command, style="cyan"), (0, 0, 0, 2))]
+        runnable = Text(shell_lines(command, width - 2), style="cyan")
+        lines += [Text(wrap_prose(why, width)), Padding(runnable, (0, 0, 0, 2))]
     return lines
+
+
+def shell_lines(command: str, width: int) -> str:
+    """``command`` as a shell reads it, in lines of at most ``width`` where its words allow:
+    broken only between words, each break escaped with a backslash, so it still copies and runs.
+
+    >>> print(shell_lines("convcli compare samples/window.txt samples/B2.txt", 38))
+    convcli compare samples/window.txt \\
+      samples/B2.txt
+    """
+    lines: list[str] = []
+    for word in command.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) + 2 <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word if not lines else "  " + word)
+    return " \\\n".join(lines)
 
 
 _NARROWEST = 20  # columns a result is given at least before a table gives way to a list
