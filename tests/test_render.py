@@ -247,4 +247,4 @@ def test_floats_align_on_the_decimal_point():
     ]
     # marked cells keep their brackets around the number, the points in line
     marked = draw(render.matrix_grid(a[:2, :1], width=80, highlight={(0, 0)}), 80).splitlines()
-    assert [line.rstrip() for line in marked] == ["        0", "0  [0.5]", "1  10.25"]
+    assert [line.rstrip() for line in marked] == ["       0", "0  [0.5]", "1  10.25"]

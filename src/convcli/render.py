@@ -263,7 +263,8 @@ def matrix_grid(
                 cells_of_column.append(
                     Text(text + (" " if highlight else ""), style="dim" if text == ELLIPSIS else style)
                 )
-        label = ELLIPSIS if c is None else str(c)
+        # with brackets, the label leaves the closing bracket's column free: it stands over the digits
+        label = (ELLIPSIS if c is None else str(c)) + (" " if highlight else "")
         w = max(len(label), *(cell.cell_len for cell in cells_of_column))
         for cell in cells_of_column:
             cell.pad_left(w - cell.cell_len)
