@@ -28,6 +28,14 @@ def test_the_seed_example_opens_with_why_two_agree_and_two_are_undefined():
     )
 
 
+def test_a_layer_gets_no_suggestion_of_a_two_dimensional_example():
+    x = np.arange(18).reshape(2, 3, 3)
+    ones = np.ones((2, 2, 1, 1), dtype=int)  # 1x1 filters: turned, always the same
+    layer = comparison.compare(x, ones, OpOptions(channels=True))
+    assert layer.answer.startswith("convolve and correlate agree because B is symmetric")
+    assert layer.try_next is None
+
+
 def test_the_suggested_command_shows_convolve_and_correlate_apart(samples):
     from convcli.parsing import read_matrix
 

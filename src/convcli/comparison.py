@@ -66,7 +66,10 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         results,
         tuple(fact for fact in facts if fact is not None),
         answer=answer,
-        try_next=ASYMMETRIC_EXAMPLE if symmetric and sliding else None,
+        # the example is a 2-D image and kernel: no answer to a question about channels
+        try_next=ASYMMETRIC_EXAMPLE
+        if symmetric and sliding and not options.channels and a.ndim == 2
+        else None,
     )
 
 
