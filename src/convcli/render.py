@@ -131,7 +131,7 @@ def _grid_width(a2: np.ndarray, rows: list[int | None], cols: list[int | None], 
 
 # What a view becomes where the terminal is too narrow for its grids or tables: rows of plain text
 # wrapped under a hanging indent, so that no number is ever cropped away.
-NARROW_NOTE = "(too narrow for a grid: one row per line)"
+NARROW_NOTE = "(too narrow for a grid: row by row)"
 
 
 def plain_rows(labels: list[str], rows: list[list[Text]], width: int) -> Text:
