@@ -248,3 +248,37 @@ def test_floats_align_on_the_decimal_point():
     # marked cells keep their brackets around the number, the points in line
     marked = draw(render.matrix_grid(a[:2, :1], width=80, highlight={(0, 0)}), 80).splitlines()
     assert [line.rstrip() for line in marked] == ["       0", "0  [0.5]", "1  10.25"]
+
+
+def test_stacked_grids_share_one_cell_width():
+    # filter 1 holds a wider number than filter 0: both grids give their columns its width
+    result = np.array([[[8, 10], [14, 16]], [[-2, 2], [2, -20]]])
+    lines = [
+        line.rstrip()
+        for line in draw(render.matrix_grid(result, width=80, lead=render.FILTERS), 80).splitlines()
+    ]
+    assert lines == [
+        "filter 0",
+        "     0    1",
+        "0    8   10",
+        "1   14   16",
+        "filter 1",
+        "     0    1",
+        "0   -2    2",
+        "1    2  -20",
+    ]
+    # where the common width would not fit, each grid keeps its own
+    narrow = [
+        line.rstrip()
+        for line in draw(render.matrix_grid(result, width=12, lead=render.FILTERS), 12).splitlines()
+    ]
+    assert narrow == [
+        "filter 0",
+        "    0   1",
+        "0   8  10",
+        "1  14  16",
+        "filter 1",
+        "    0    1",
+        "0  -2    2",
+        "1   2  -20",
+    ]

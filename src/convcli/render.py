@@ -219,6 +219,7 @@ def matrix_grid(
     highlight_style: str = "reverse",
     lead: tuple[str, ...] = (),
     _index: tuple[int, ...] = (),
+    _cell_width: int = 0,
 ) -> RenderableType:
     """A 0-, 1- or 2-D array as an aligned grid with dim row and column indices.
 
@@ -231,6 +232,8 @@ def matrix_grid(
         return Text(display_number(a[()]), style=style)
     if a.ndim >= 3:
         picks = _axis_picks(a.shape[0], EDGE)
+        # one cell width for every block where it fits, so that stacked grids line up
+        cell_width = max(len(display_number(v)) for v in a.flat[:4096]) if a.size else 0
         parts: list[RenderableType] = []
         for i in picks:
             if i is None:
@@ -238,7 +241,11 @@ def matrix_grid(
                 continue
             if a.ndim == 3:
                 parts.append(Text(block_label(lead, (*_index, i)), style="dim"))
-            parts.append(matrix_grid(a[i], width=width, style=style, lead=lead, _index=(*_index, i)))
+            parts.append(
+                matrix_grid(
+                    a[i], width=width, style=style, lead=lead, _index=(*_index, i), _cell_width=cell_width
+                )
+            )
         return Group(*parts)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     if a2.size == 1 and not highlight:
@@ -246,6 +253,11 @@ def matrix_grid(
     rows, cols, fit = _layout(a2, width, bool(highlight))
     if not fit:
         return plain_rows(*_grid_rows(a2, rows, cols, style, highlight or set()), width)
+    label_w = len(str(a2.shape[0] - 1)) + 2
+    if _cell_width:
+        own = [max([len(text) for text in _column(a2, rows, c)] + [len(str(c))]) for c in cols]
+        if label_w + sum(max(w, _cell_width) + 2 for w in own) > width:
+            _cell_width = 0  # the common width would not fit: this block keeps its own
     table = Table(box=None, show_header=True, header_style="dim", padding=(0, 0, 0, 2), pad_edge=False)
     if a.ndim == 2:
         table.add_column("", style="dim", justify="right")
@@ -265,7 +277,7 @@ def matrix_grid(
                 )
         # with brackets, the label leaves the closing bracket's column free: it stands over the digits
         label = (ELLIPSIS if c is None else str(c)) + (" " if highlight else "")
-        w = max(len(label), *(cell.cell_len for cell in cells_of_column))
+        w = max(len(label), _cell_width, *(cell.cell_len for cell in cells_of_column))
         for cell in cells_of_column:
             cell.pad_left(w - cell.cell_len)
         table.add_column(label.rjust(w), justify="left", no_wrap=True)
