@@ -34,6 +34,7 @@ from .model import (
     Convention,
     ExplainedOp,
     Format,
+    GradOf,
     Kind,
     Method,
     Mode,
@@ -1300,6 +1301,73 @@ def _pool_steps(
     )
 
 
+def _grad_explained(ctx: typer.Context, op: ExplainedOp, b: str | None) -> None:
+    """--op grad-input|grad-weight|grad-bias: the layer's X and W, and G (--upstream); no pooling
+    options."""
+    if b is None:
+        raise UsageError(f"--op {op} needs W, the layer's weights: give X and W (and G with --upstream)")
+    extra = [n for n in _POOLING_ONLY if n != "upstream" and _given(ctx, n)]
+    if extra:
+        raise UsageError(f"{_flags(extra)} to --op max-pool and avg-pool, not to --op {op}")
+
+
+def _read_layer(
+    x: str, w: str, upstream: str | None, exact: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """X, W and G (None without --upstream: all ones)."""
+    if [x, w, upstream].count("-") > 1:
+        raise UsageError("only one of X, W and --upstream can be '-' (standard input)")
+    G = None if upstream is None else _read(upstream, "G", exact)
+    return _read(x, "X", exact), _read(w, "W", exact), G
+
+
+def _grad_steps(
+    x: str,
+    w: str,
+    of: GradOf,
+    upstream: str | None,
+    at: str | None,
+    caps: tuple[int, int],
+    play: bool,
+    delay: float | None,
+    run: Run,
+    options: OpOptions,
+) -> None:
+    """steps --op grad-input|grad-weight|grad-bias: each cell of one gradient of the layer
+    correlate(X, W) derived; ``caps`` are --max-steps and --max-terms."""
+    from .frames import animate_grad
+    from .gradsteps import derive_grad
+
+    animate = _wants_play(play, delay, run)
+    X, W, G = _read_layer(x, w, upstream, run.exact)
+    cell = None if at is None else _int_list(at, "at")
+    max_steps, max_terms = caps
+    derivation = derive_grad(
+        X, W, G, of, options, at=cell, max_steps=_step_cap(max_steps), max_terms=max_terms
+    )
+    inputs = [x, w] if upstream is None else [x, w, upstream]
+    if animate:
+        _play(animate_grad(derivation), run, delay, inputs)
+        return
+    capped = (derivation.cap_note(),) if derivation.capped else ()
+    sources = {"X": x, "W": w} if upstream is None else {"X": x, "W": w, "G": upstream}
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            return formats.format_html(animate_grad(derivation), _page(delay, **sources))
+        return formats.format_grad_steps(derivation, f)
+
+    _emit(
+        run,
+        inputs,
+        machine,
+        lambda width: _views().grad_steps_view(derivation, width=width),
+        (_NOT_PLAYED,) if play else (),
+        machine_notes=capped + derivation.result.notes,
+        pages=True,
+    )
+
+
 def _step_cap(max_steps: int) -> int:
     """--max-steps as given, but no more than there can be cells (a huge N means all of them)."""
     return min(max_steps, sys.maxsize)
@@ -1316,6 +1384,7 @@ def _step_cap(max_steps: int) -> int:
         "convcli steps samples/A.txt samples/B.txt -f markdown > steps.md",
         'convcli steps "0 1 2; 3 4 5; 6 7 8" --op max-pool --size 2 --stride 1',
         'convcli steps "5 5 1; 1 2 3" --op max-pool --stride 1 --of grad-input',
+        'convcli steps samples/A.txt samples/B.txt --op grad-weight --upstream "1 0 0; 0 1 0; 0 0 1"',
     ),
     sliding=True,
 )
@@ -1340,6 +1409,11 @@ def steps(
 ) -> None:
     from .steps import cap_note, derive
 
+    if explained.grad_of is not None:
+        _grad_explained(ctx, explained, b)
+        assert b is not None
+        _grad_steps(a, b, explained.grad_of, upstream, at, (max_steps, max_terms), play, delay, run, options)
+        return
     pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
     if pooling is not None:
         _pool_steps(a, pooling, upstream, of, at, (max_steps, max_terms), play, delay, run)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     from .comparison import ConventionComparison
     from .diagnose import CheckReport, PoolCheckReport
     from .frames import Animation
+    from .gradsteps import GradSteps
     from .kernels import KernelInfo
     from .layers import Explanation, Network
     from .page import CheckView, PageContext
@@ -1225,3 +1226,74 @@ def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt
         lines += [pool_step_lines(derivation, s) for s in derivation.steps]
     name = f"{result.name}'s gradient with respect to A" if result.of.value == "grad-input" else result.name
     return _verdict_text(name, report, lines, fmt, page=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# gradients of a layer, cell by cell
+
+
+def _grad_term_json(term: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"g_cell": list(term.g_cell), "g": json_value(term.g)}
+    if term.other is not None or term.factor != 1:
+        doc.update(other=None if term.other is None else list(term.other), factor=json_value(term.factor))
+    doc["product"] = json_value(term.product)
+    if term.padding:
+        doc["padding"] = True
+    return doc
+
+
+def format_grad_steps(view: GradSteps, fmt: Format) -> str:
+    """steps --op grad-input|grad-weight|grad-bias: each cell of the gradient as G·X or G·W
+    products and their sum, as plain lines, json, markdown or latex."""
+    from .gradsteps import grad_definition, grad_step_lines, grad_title
+    from .text import options_text
+
+    result = view.result
+    definition = grad_definition(view)
+    title = grad_title(view.of)
+    _check_whole(
+        "steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)"
+    )
+    if fmt is Format.JSON:
+        doc: dict[str, Any] = {"op": title, "layer": result.op.value, **_options_json(result.options)}
+        doc.update(x_shape=list(result.x_shape), w_shape=list(result.w_shape), shape=list(view.shape))
+        doc.update(upstream_given=result.upstream_given, kind=result.kind.value, definition=definition)
+        doc.update(total_cells=view.total_cells, shown=len(view.steps))
+        doc["steps"] = [
+            {
+                "cell": list(s.cell),
+                "terms": [_grad_term_json(t) for t in s.terms],
+                "value": json_value(s.value),
+                "text": grad_step_lines(view, s)[0],
+                **({} if s.channel is None else {"channel": s.channel}),
+                **({} if s.filters is None else {"filters": [s.filters.start, s.filters.stop - 1]}),
+            }
+            for s in view.steps
+        ]
+        doc["result"] = _json_array(result.value(view.of))
+        return _dumps(doc)
+    if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    heading = f"{title} of {result.op.value}(X, W), {options_text(result.options, result.op)}"
+    lines_of = [grad_step_lines(view, s) for s in view.steps]
+    if fmt is Format.PLAIN:
+        return (
+            "\n".join([f"# {heading}", f"# {definition}", *(line for lines in lines_of for line in lines)])
+            + "\n"
+        )
+    if fmt is Format.MARKDOWN:
+        out = [f"### {heading}", "", f"`{definition}`", ""]
+        for lines in lines_of:
+            out.append(f"- `{lines[0]}`")
+            out += [f"  - {line.strip()}" for line in lines[1:]]
+        return "\n".join(out) + "\n"
+    rows = []
+    for lines in lines_of:
+        name, _, rest = lines[0].partition(": ")
+        formula = _LATEX_GRAD_INDEX.sub(r"\1_{\2}", rest).replace("*", r" \cdot ")
+        subscripted = _LATEX_GRAD_INDEX.sub(r"\1_{\2}", name)
+        rows.append(f"{subscripted} &= {formula}")
+    return f"% {heading}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+_LATEX_GRAD_INDEX = re.compile(r"\b(d?[XWGb])\[([^\]]*)\]")

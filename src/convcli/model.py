@@ -110,7 +110,8 @@ class PoolOf(StrEnum):
 
 
 class ExplainedOp(StrEnum):
-    """What steps explains: the four operations, and max and average pooling (of A alone)."""
+    """What steps explains: the four operations, max and average pooling (of A alone), and the
+    three gradients of the layer correlate(X, W) for an upstream gradient G."""
 
     CONVOLVE = "convolve"
     CORRELATE = "correlate"
@@ -118,11 +119,21 @@ class ExplainedOp(StrEnum):
     DOT = "dot"
     MAX_POOL = "max-pool"
     AVG_POOL = "avg-pool"
+    GRAD_INPUT = "grad-input"
+    GRAD_WEIGHT = "grad-weight"
+    GRAD_BIAS = "grad-bias"
 
     @property
     def pool_kind(self) -> PoolKind | None:
         """The pooling this names, or None for one of the four operations."""
         return {"max-pool": PoolKind.MAX, "avg-pool": PoolKind.AVG}.get(self.value)
+
+    @property
+    def grad_of(self) -> GradOf | None:
+        """The gradient this names, or None."""
+        return {"grad-input": GradOf.INPUT, "grad-weight": GradOf.WEIGHT, "grad-bias": GradOf.BIAS}.get(
+            self.value
+        )
 
 
 class CodeLibrary(StrEnum):

@@ -24,6 +24,7 @@ from rich.text import Text
 from .comparison import ConventionComparison, ConventionRow
 from .diagnose import CheckReport, PoolCheckReport
 from .frames import OUTPUT, Frame, Mark, Scene
+from .gradsteps import GradStep, GradSteps, grad_definition, grad_step_lines, grad_title
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network
 from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
@@ -1496,3 +1497,139 @@ def pool_check_view(
         derived += [(pool_step_lines(derivation, s), s.value) for s in derivation.steps]
     name = f"{result.name}, grad-input" if gradient else result.name
     return Group(head, Text(""), *verdict_parts(report, name, what, derived, width))
+
+
+# ---------------------------------------------------------------------------------------------
+# gradients of a layer, cell by cell
+
+
+def _grad_window(view: GradSteps, step: GradStep, width: int) -> Text:
+    """dW: the padded X (the channel read) with the cells this tap meets in [brackets]: every
+    stride-th cell from the tap's offset, one per cell of G."""
+    padded, mask = view.padded, view.pad_mask
+    assert padded is not None and mask is not None
+    spatial = len(view.pads)
+    if step.channel is not None:
+        padded, mask = padded[step.channel], mask[step.channel]
+    if spatial == 1:
+        padded, mask = padded.reshape(1, -1), mask.reshape(1, -1)
+    elif spatial == 3:  # a 3-D layer without channels: the first layer the tap reads stands for all
+        layer = step.tap[0] * view.dilation[0]
+        padded, mask = padded[layer], mask[layer]
+    tap = step.tap[-2:] if spatial > 1 else (0, *step.tap)
+    stride = view.stride[-2:] if spatial > 1 else (1, *view.stride)
+    dilation = view.dilation[-2:] if spatial > 1 else (1, *view.dilation)
+    out = view.windows.layout.out_shape[-2:] if spatial > 1 else (1, *view.windows.layout.out_shape)
+    first = (tap[0] * dilation[0], tap[1] * dilation[1])
+    taps = {
+        (first[0] + stride[0] * i, first[1] + stride[1] * j) for i in range(out[0]) for j in range(out[1])
+    }
+    before = [b for b, _ in view.pads[-2:]] if spatial > 1 else [0, view.pads[0][0]]
+    r1 = min(max(r for r, _ in taps) + 1 + _MARGIN, padded.shape[0])
+    c1 = min(max(c for _, c in taps) + 1 + _MARGIN, padded.shape[1])
+    r0, c0 = max(first[0] - _MARGIN, 0), max(first[1] - _MARGIN, 0)
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(padded[r, c]), ("mark" if (r, c) in taps else "") + (
+            "pad" if mask[r, c] else ""
+        )
+
+    grid = marked_grid(
+        range(r0, r1),
+        range(c0, c1),
+        cell,
+        lambda r: str(r - before[0]),
+        lambda c: str(c - before[1]),
+        width=width,
+    )
+    if r0 > 0 or c0 > 0 or r1 < padded.shape[0] or c1 < padded.shape[1]:
+        grid.append("\n(X continues beyond the rows and columns drawn)", style="dim")
+    return grid
+
+
+def _grad_sources(view: GradSteps, step: GradStep) -> Text:
+    """dX: G of the first filter that takes part, the cells whose scatter reaches this cell of X
+    in [brackets]."""
+    layout = view.windows.layout
+    g = view.result.upstream.reshape(
+        (layout.filters, *layout.out_shape) if layout.options.channels else layout.out_shape
+    )
+    o = step.filters.start if step.filters is not None else 0
+    first = g[o] if layout.options.channels else g
+    first = first.reshape(-1, first.shape[-1]) if first.ndim != 2 else first
+    marked = set()
+    for t in step.terms:
+        at = t.g_cell[-2:] if len(t.g_cell) >= 2 else (0, *t.g_cell)
+        if not layout.options.channels or layout.filters == 1 or t.g_cell[0] == o:
+            marked.add(at)
+    n_rows, n_cols = first.shape
+    if marked and first.size > 144:
+        rows = range(
+            max(min(r for r, _ in marked) - _MARGIN, 0), min(max(r for r, _ in marked) + _MARGIN + 1, n_rows)
+        )
+        cols = range(
+            max(min(c for _, c in marked) - _MARGIN, 0), min(max(c for _, c in marked) + _MARGIN + 1, n_cols)
+        )
+    else:
+        rows, cols = range(min(n_rows, 12)), range(min(n_cols, 12))
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(first[r, c]), "mark" if (r, c) in marked else ""
+
+    return marked_grid(rows, cols, cell, str, str)
+
+
+def grad_steps_view(view: GradSteps, *, width: int = 80) -> RenderableType:
+    """steps --op grad-input|grad-weight|grad-bias: each cell of the gradient with the cells that
+    make it marked (the window of X for dW, the cells of G for dX), the products and the sum."""
+    result = view.result
+    name = {"input": "dX", "weight": "dW", "bias": "db"}[view.of.value]
+    out_shape = shape_text(view.shape) if view.shape else "scalar"
+    shapes = (
+        f"X {shape_text(result.x_shape)} · W {shape_text(result.w_shape)} · G "
+        f"{shape_text(tuple(result.upstream.shape))} → {name} {out_shape}"
+    )
+    parts: list[RenderableType] = [
+        header(
+            f"steps · {grad_title(view.of)}", _options_text(result.options, result.op), shapes, width=width
+        ),
+        Text(grad_definition(view), style="italic"),
+        Text(""),
+    ]
+    channels = result.options.channels
+    for step in view.steps:
+        lines = grad_step_lines(view, step)
+        cell_name, _, rest = lines[0].partition(": ")
+        parts.append(
+            Text.assemble((cell_name, "bold magenta"), " = ", (display_number(step.value), "bold green"))
+        )
+        if view.of.value == "weight" and step.terms:
+            where = f"channel {step.channel} of X" if channels else "X"
+            parts += [Text(f"the cells of {where} this tap meets, one per cell of G", style="dim")]
+            parts.append(_grad_window(view, step, width))
+        elif view.of.value == "input" and step.terms:
+            which = f" (filter {step.filters.start})" if channels and step.filters is not None else ""
+            parts += [
+                Text(f"the cells of G{which} whose windows read it", style="dim"),
+                _grad_sources(view, step),
+            ]
+        parts.append(wrapped_terms(rest, width))
+        parts += [wrapped_terms(line, width) for line in lines[1:]]
+        parts.append(Text(""))
+    if view.capped:
+        parts += [Text(view.cap_note(), style="yellow"), Text("")]
+    total = math.prod(view.shape)
+    if view.steps and not view.chosen and total <= _ASSEMBLED_CELLS:
+        out = np.full(view.shape, "·", dtype=object)
+        for step in view.steps:
+            out[step.cell] = step.value
+        title = f"{name}, assembled from the steps"
+        if len(view.steps) < total:
+            title = f"{name} with the {len(view.steps)} of its {total} cells derived above (· for the others)"
+        parts += [
+            Text(title, style="dim"),
+            matrix_grid(out if out.ndim else out.reshape(1), width=width, style="bold green"),
+        ]
+    if result.notes:
+        parts.append(bullets(list(result.notes)))
+    return Group(*parts)
