@@ -431,3 +431,125 @@ def test_small_and_large_numbers_keep_their_slips(exponent):
     off[1][0] *= 1 + 1e-8
     assert not _judged(p, written(off, 3)).match
     assert math.isclose(float(right[0][0]), 5.5 * size, rel_tol=1e-15)
+
+
+# --- the gradients of a layer: check --op grad-input|grad-weight|grad-bias ----------------------
+
+
+def grad_worked(p: Problem, g: list[list[Any]], of: str, magnitude: bool = False) -> Any:
+    """dX, dW or db of L = sum(G * correlate(X, W)) with p's stride, padding and dilation, by the
+    chain rule in plain Python: each product X·W of each output cell sends G there to both."""
+    a, b = p.a, p.b
+    if magnitude:
+        a, b, g = ([[abs(v) for v in row] for row in m] for m in (a, b, g))
+    s, d, pad = p.stride, p.dilation, p.padding or 0
+    m, n = len(a), len(a[0])
+    dx = [[0 for _ in range(n)] for _ in range(m)]
+    dw = [[0 for _ in row] for row in b]
+    for i, grow in enumerate(g):
+        for j, gv in enumerate(grow):
+            for u, brow in enumerate(b):
+                for v, w in enumerate(brow):
+                    r, c = i * s + u * d - pad, j * s + v * d - pad
+                    if 0 <= r < m and 0 <= c < n:
+                        dx[r][c] = dx[r][c] + gv * w
+                        dw[u][v] = dw[u][v] + gv * a[r][c]
+    if of == "input":
+        return dx
+    if of == "weight":
+        return dw
+    return [[sum((v for row in g for v in row), start=0)]]
+
+
+def grad_problem(rng: np.random.Generator) -> tuple[Problem, list[list[Any]]] | None:
+    kind = str(rng.choice(["int", "fraction", "float"]))
+    magnitude = 10.0 ** int(rng.choice([-6, 0, 6]))
+    a = _numbers(rng, (int(rng.integers(3, 7)), int(rng.integers(3, 7))), kind, magnitude)
+    b = _numbers(rng, (int(rng.integers(1, 4)), int(rng.integers(1, 4))), kind, 1.0)
+    p = Problem(
+        "correlate",
+        a,
+        b,
+        stride=int(rng.integers(1, 4)),
+        padding=int(rng.integers(0, 2)),
+        dilation=int(rng.integers(1, 3)),
+    )
+    y = worked(p)
+    if y is None:
+        return None
+    return p, _numbers(rng, (len(y), len(y[0])), kind, 1.0)
+
+
+def grad_slips(p: Problem, g: list[list[Any]], of: str) -> list[tuple[str, Any]]:
+    """The classic slips of the backward pass, each worked here as the answer it gives."""
+    right = grad_worked(p, g, of)
+    turned_b = [row[::-1] for row in p.b[::-1]]
+    turned_g = [row[::-1] for row in g[::-1]]
+    out: list[tuple[str, Any]] = []
+    if of == "input":
+        out.append(("weights-not-turned", grad_worked(replace(p, b=turned_b), g, of)))
+    if of == "weight":
+        out.append(("weight-convolved", grad_worked(p, turned_g, of)))
+        out.append(("weight-turned", [row[::-1] for row in right[::-1]]))
+    if p.stride > 1 and of != "bias":
+        # G used without zeros between its entries: a stride-1 layer's gradient, G in its corner
+        one = replace(p, stride=1)
+        y1 = worked(one)
+        if y1 is not None and len(g) <= len(y1) and len(g[0]) <= len(y1[0]):
+            corner = [
+                [g[i][j] if i < len(g) and j < len(g[0]) else 0 for j in range(len(y1[0]))]
+                for i in range(len(y1))
+            ]
+            out.append(("stride-not-dilated", grad_worked(one, corner, of)))
+    for factor in (2, -1):
+        out.append(("scale", [[v * factor for v in row] for row in right]))
+    cell = [list(row) for row in right]
+    cell[0][0] = cell[0][0] + 1
+    out.append(("one cell off by one", cell))
+    return out
+
+
+def test_no_gradient_slip_is_ever_right():
+    from convcli.gradcheck import check_grad
+    from convcli.model import GradOf
+
+    rng = np.random.default_rng(13)
+    rejected = 0
+    named = set()
+    tried = 0
+    while tried < PROBLEMS:
+        found = grad_problem(rng)
+        if found is None:
+            continue
+        tried += 1
+        p, g = found
+        for of in ("input", "weight", "bias"):
+            right = grad_worked(p, g, of)
+            scale = grad_worked(p, g, of, magnitude=True)
+            kwargs = {"upstream": _array(g), "tolerance": TOLERANCE}
+            x, w = _array(p.a), _array(p.b)
+            shaped = _array  # db, one number, is written as a 1x1 answer
+            assert check_grad(x, w, shaped(right), GradOf(of), p.options, **kwargs).match, (p, of)
+            for name, answer in grad_slips(p, g, of):
+                truth = verdict(answer, right, scale)
+                if truth is None:
+                    continue
+                report = check_grad(x, w, shaped(answer), GradOf(of), p.options, **kwargs)
+                assert report.match is truth, (name, p, of, answer, right)
+                if truth or report.diagnosis is None:
+                    continue
+                rejected += 1
+                key = report.diagnosis.key
+                named.add(key)
+                if key in ("weights-not-turned", "weight-convolved", "weight-turned", "stride-not-dilated"):
+                    # what it names really gives the answer: worked here, as the slip is defined
+                    worked_slip = dict(grad_slips(p, g, of))[key]
+                    assert verdict(answer, worked_slip, scale) is not False, (key, p, of)
+                else:
+                    assert (
+                        key in ("rounded", "answer-transposed")
+                        or report.diagnosis.factor
+                        or report.diagnosis.offset is not None
+                    ), key
+    assert rejected > PROBLEMS
+    assert {"weights-not-turned", "weight-convolved", "stride-not-dilated"} <= named

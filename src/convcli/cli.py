@@ -1508,6 +1508,7 @@ ToleranceOpt = Annotated[
         "convcli check samples/A.txt samples/B.txt --answer mine.txt --op convolve -f json",
         'convcli check "0 1 2; 3 4 5; 6 7 8" --op max-pool --size 2 --answer "4 5; 7 8"',
         'convcli check "5 5 1; 1 2 3" --op max-pool --stride 1 --of grad-input --answer "1 1 0; 0 0 0"',
+        'convcli check "0 1; 2 3" "1 2; 3 4" --op grad-input --upstream 1 --answer "4 3; 2 1"',
     ),
     sliding=True,
 )
@@ -1530,6 +1531,11 @@ def check_command(
     from . import diagnose
     from .steps import MAX_TERMS, cell_terms, derive_cells
 
+    if explained.grad_of is not None:
+        _grad_explained(ctx, explained, b)
+        assert b is not None
+        _grad_check(a, b, answer, explained.grad_of, upstream, tolerance, run, options)
+        return
     pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
     if pooling is not None:
         _pool_check(a, answer, pooling, upstream, of, tolerance, run)
@@ -1605,6 +1611,58 @@ def _pool_check(
         inputs,
         machine,
         lambda width: _views().pool_check_view(report, derivation, width=width),
+        pages=True,
+    )
+    if not report.match:
+        raise typer.Exit(ExitCode.WRONG_ANSWER)
+
+
+def _grad_check(
+    x: str,
+    w: str,
+    answer: str,
+    of: GradOf,
+    upstream: str | None,
+    tolerance: float,
+    run: Run,
+    options: OpOptions,
+) -> None:
+    """check --op grad-input|grad-weight|grad-bias: the verdict on one gradient of the layer
+    correlate(X, W), exit 0 or 1."""
+    from . import diagnose
+    from .gradcheck import check_grad
+    from .gradsteps import derive_grad_cells
+    from .numeric import kind_of
+
+    if [x, w, answer, upstream].count("-") > 1:
+        raise UsageError("only one of X, W, --upstream and --answer can be '-' (standard input)")
+    X, W, G = _read_layer(x, w, upstream, run.exact)
+    exact_inputs = all(
+        kind_of(v).exact and kind_of(v) is not Kind.SYMBOLIC for v in (X, W, G) if v is not None
+    )
+    A, written_as_floats = diagnose.read_answer_as(answer, exact_inputs, exact=run.exact)
+    _note_symbols(A, "answer")
+    report = check_grad(
+        X, W, A, of, options, upstream=G, tolerance=tolerance, written_as_floats=written_as_floats
+    )
+    derivation = None
+    if not report.match and report.wrong:
+        derivation = derive_grad_cells(X, W, report.expected.result, of, report.wrong[:3])
+    inputs = [x, w, answer] + ([] if upstream is None else [upstream])
+
+    def machine(f: Format) -> str:
+        if f is Format.HTML:
+            raise UsageError(
+                f"check --op grad-{of.value} cannot be written as html; use table, plain, json or markdown"
+            )
+        return formats.format_grad_check(report, derivation, f)
+
+    _emit(
+        run,
+        inputs,
+        machine,
+        lambda width: _views().grad_check_view(report, derivation, width=width),
+        machine_notes=report.expected.result.notes,
         pages=True,
     )
     if not report.match:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     from .comparison import ConventionComparison
     from .diagnose import CheckReport, PoolCheckReport
     from .frames import Animation
+    from .gradcheck import GradCheckReport
     from .gradsteps import GradSteps
     from .kernels import KernelInfo
     from .layers import Explanation, Network
@@ -710,7 +711,9 @@ def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]
     )
 
 
-def _verdict_json(name: str, report: CheckReport | PoolCheckReport, derived: list[Any]) -> dict[str, Any]:
+def _verdict_json(
+    name: str, report: CheckReport | PoolCheckReport | GradCheckReport, derived: list[Any]
+) -> dict[str, Any]:
     """A check's verdict as JSON (SPEC section 4): "match", "wrong", "diagnosis"..."""
     diagnosis = report.diagnosis
     return {
@@ -747,7 +750,12 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
 
 
 def _verdict_text(
-    name: str, report: CheckReport | PoolCheckReport, derived: list[list[str]], fmt: Format, *, page: bool
+    name: str,
+    report: CheckReport | PoolCheckReport | GradCheckReport,
+    derived: list[list[str]],
+    fmt: Format,
+    *,
+    page: bool,
 ) -> str:
     """A check's verdict as plain lines or markdown: right or wrong, why, the wrong cells derived
     (each its plain lines), and the right result. ``page``: this check can also be an html page."""
@@ -1297,3 +1305,28 @@ def format_grad_steps(view: GradSteps, fmt: Format) -> str:
 
 
 _LATEX_GRAD_INDEX = re.compile(r"\b(d?[XWGb])\[([^\]]*)\]")
+
+
+def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt: Format) -> str:
+    """check --op grad-input|grad-weight|grad-bias: json (the verdict, the layer's options, "of"),
+    or lines."""
+    from .gradsteps import grad_step_lines, grad_title
+
+    result, of = report.expected.result, report.expected.of
+    _check_whole(
+        "check",
+        fmt,
+        [report.expected.value, report.answer],
+        "write the gradient with convcli steps -f json and compare the files",
+    )
+    derived = [] if derivation is None else [grad_step_lines(derivation, s) for s in derivation.steps]
+    if fmt is Format.JSON:
+        texts = [
+            {"cell": list(s.cell), "value": json_value(s.value), "text": lines[0]}
+            for s, lines in zip(derivation.steps if derivation is not None else (), derived, strict=True)
+        ]
+        doc = _verdict_json(grad_title(of), report, texts)
+        doc.update(_options_json(result.options), layer=result.op.value, kind=result.kind.value)
+        doc["upstream_given"] = result.upstream_given
+        return _dumps(doc)
+    return _verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)

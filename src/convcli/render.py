@@ -24,6 +24,7 @@ from rich.text import Text
 from .comparison import ConventionComparison, ConventionRow
 from .diagnose import CheckReport, PoolCheckReport
 from .frames import OUTPUT, Frame, Mark, Scene
+from .gradcheck import GradCheckReport
 from .gradsteps import GradStep, GradSteps, grad_definition, grad_step_lines, grad_title
 from .kernels import KernelInfo
 from .layers import HEADERS, RULES, Explanation, Network
@@ -863,7 +864,7 @@ def check_view(report: CheckReport, derivations: list[Steps], *, width: int = 80
 
 
 def verdict_parts(
-    report: CheckReport | PoolCheckReport,
+    report: CheckReport | PoolCheckReport | GradCheckReport,
     name: str,
     equals: str,
     derived: list[tuple[list[str], Any]],
@@ -1632,4 +1633,28 @@ def grad_steps_view(view: GradSteps, *, width: int = 80) -> RenderableType:
         ]
     if result.notes:
         parts.append(bullets(list(result.notes)))
+    return Group(*parts)
+
+
+def grad_check_view(
+    report: GradCheckReport, derivation: GradSteps | None, *, width: int = 80
+) -> RenderableType:
+    """check --op grad-input|grad-weight|grad-bias: the verdict, and the first wrong cells derived."""
+    result, of = report.expected.result, report.expected.of
+    name = grad_title(of)
+    head = header(
+        f"check · {name}",
+        _options_text(result.options, result.op),
+        f"X {shape_text(result.x_shape)} · W {shape_text(result.w_shape)} → {name} "
+        f"{shape_text(report.expected.value.shape) or 'scalar'} · {result.kind.label}",
+        width=width,
+    )
+    derived = (
+        [] if derivation is None else [(grad_step_lines(derivation, s), s.value) for s in derivation.steps]
+    )
+    what = f"the gradient of {result.op.value}(X, W) with respect to {of.value}"
+    parts = [head, Text(""), *verdict_parts(report, name, what, derived, width)]
+    notes = list(result.notes)
+    if notes:
+        parts.append(bullets(notes))
     return Group(*parts)
