@@ -177,3 +177,14 @@ def test_channel_mismatch_flips_only_spatial_axes():
     assert facts(a, b, OpOptions(channels=True))["flip"] == (
         "B turned 180° is B itself, so convolve(A, B) = correlate(A, B)."
     )
+
+
+def test_a_layer_says_how_its_backward_pass_relates() -> None:
+    a = np.arange(18).reshape(2, 3, 3)
+    b = np.ones((2, 2, 2), dtype=np.int64)
+    facts = {f.topic: f.text for f in comparison.compare(a, b, OpOptions(channels=True)).facts}
+    assert facts["backward"] == (
+        "Backward (upstream G): dA is a transposed convolution of G with B, dB a correlation of A "
+        "with G; convcli steps A B --op grad-input|grad-weight --upstream G."
+    )
+    assert "backward" not in {f.topic for f in comparison.compare(a[0], b[0]).facts}

@@ -57,6 +57,7 @@ def compare(a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> C
         _flatten_fact(a, b, options),
         _depth_fact(a, b, options),
         _one_by_one_fact(a, b, options),
+        _backward_fact(options),
     )
     return Comparison(
         tuple(a.shape),
@@ -343,6 +344,17 @@ def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined
         "dot",
         f"dot[{at}] = row 0 of A · column 0 of B = {format_number(d.value.flat[0])}: the result is "
         f"{shape_text(d.shape)}, a matrix product.",
+    )
+
+
+def _backward_fact(options: OpOptions) -> Fact | None:
+    """A layer (--channels): how its backward pass relates to the operations compared."""
+    if not options.channels:
+        return None
+    return Fact(
+        "backward",
+        "Backward (upstream G): dA is a transposed convolution of G with B, dB a correlation of A "
+        "with G; convcli steps A B --op grad-input|grad-weight --upstream G.",
     )
 
 
