@@ -255,15 +255,16 @@ def test_max_steps_caps_and_says_how_to_see_the_rest() -> None:
     assert r.stderr == "note: showing 3 of 16 cells; --max-steps 16 shows them all, --at I,J one cell\n"
 
 
-def test_table_view() -> None:
-    view = derive_grad(
-        np.arange(16).reshape(4, 4),
-        np.array([[1, 2], [3, 4]]),
-        np.array([[1, 2], [3, 4]]),
-        GradOf.WEIGHT,
-        OpOptions(stride=(2,)),
-        at=(0, 1),
+def stride_2_weights(**kw):
+    """dW of the README's stride-2 layer: X = 0..15 as 4x4, W and G both [[1, 2], [3, 4]]."""
+    square = np.array([[1, 2], [3, 4]])
+    return derive_grad(
+        np.arange(16).reshape(4, 4), square, square, GradOf.WEIGHT, OpOptions(stride=(2,)), **kw
     )
+
+
+def test_table_view() -> None:
+    view = stride_2_weights(at=(0, 1))
     text = draw(render.grad_steps_view(view, width=80), 80)
     assert "dW[0, 1] = 78" in text
     assert "0    0     [1]     2     [3] " in text  # the taps one stride apart, marked on X
@@ -295,13 +296,7 @@ def test_table_on_the_command_line_at_40_columns() -> None:
 
 
 def test_frames_for_play_and_html() -> None:
-    view = derive_grad(
-        np.arange(16).reshape(4, 4),
-        np.array([[1, 2], [3, 4]]),
-        np.array([[1, 2], [3, 4]]),
-        GradOf.WEIGHT,
-        OpOptions(stride=(2,)),
-    )
+    view = stride_2_weights()
     animation = animate_grad(view)
     frames = list(animation.frames)
     assert animation.count == len(frames) == 5

@@ -493,16 +493,23 @@ def _window_grid(steps: Steps, step: Step, width: int = 80) -> RenderableType:
     taps = {
         (origin[0] + u * dil[0], origin[1] + v * dil[1]) for u in range(k_shape[0]) for v in range(k_shape[1])
     }
-    before = _pad_before(steps)
-    r0 = max(origin[0] - _MARGIN, 0)
-    c0 = max(origin[1] - _MARGIN, 0)
-    r1 = min(origin[0] + (k_shape[0] - 1) * dil[0] + 1 + _MARGIN, spatial.shape[0])
-    c1 = min(origin[1] + (k_shape[1] - 1) * dil[1] + 1 + _MARGIN, spatial.shape[1])
-    cropped = r0 > 0 or c0 > 0 or r1 < spatial.shape[0] or c1 < spatial.shape[1]
+    return _taps_drawn(spatial, pmask, taps, _pad_before(steps), width, "A")
+
+
+def _taps_drawn(
+    grid: np.ndarray, pad_mask: np.ndarray, taps: set[tuple[int, int]], before: Any, width: int, name: str
+) -> Text:
+    """A padded input around some of its cells (``taps``, in [brackets]), padding cells dim and
+    marked ·, rows and columns numbered from A's (or X's) first cell (``before`` padding first)."""
+    r0 = max(min(r for r, _ in taps) - _MARGIN, 0)
+    c0 = max(min(c for _, c in taps) - _MARGIN, 0)
+    r1 = min(max(r for r, _ in taps) + 1 + _MARGIN, grid.shape[0])
+    c1 = min(max(c for _, c in taps) + 1 + _MARGIN, grid.shape[1])
+    cropped = r0 > 0 or c0 > 0 or r1 < grid.shape[0] or c1 < grid.shape[1]
 
     def cell(r: int, c: int) -> tuple[str, str]:
-        return display_number(spatial[r, c]), ("mark" if (r, c) in taps else "") + (
-            "pad" if pmask[r, c] else ""
+        return display_number(grid[r, c]), ("mark" if (r, c) in taps else "") + (
+            "pad" if pad_mask[r, c] else ""
         )
 
     out = marked_grid(
@@ -514,7 +521,7 @@ def _window_grid(steps: Steps, step: Step, width: int = 80) -> RenderableType:
         width=width,
     )
     if cropped:
-        out.append("\n(A continues beyond the rows and columns drawn)", style="dim")
+        out.append(f"\n({name} continues beyond the rows and columns drawn)", style="dim")
     return out
 
 
@@ -1427,8 +1434,14 @@ def _pool_sources(steps: PoolSteps, step: PoolGradStep) -> Text:
         steps.channel(step.cell, of_input=True)
     ]
     marked = {(s.cell[-2], s.cell[-1]) if len(s.cell) > 1 else (0, s.cell[0]) for s in step.sources}
-    n_rows, n_cols = upstream.shape
-    if marked and upstream.size > 144:
+    return _marked_cells(upstream, marked)
+
+
+def _marked_cells(grid: np.ndarray, marked: set[tuple[int, int]]) -> Text:
+    """A 2-D grid with some cells in [brackets]: all of a small one (up to 12x12), else the marked
+    cells and a margin around them."""
+    n_rows, n_cols = grid.shape
+    if marked and grid.size > 144:
         rows = range(
             max(min(r for r, _ in marked) - _MARGIN, 0), min(max(r for r, _ in marked) + _MARGIN + 1, n_rows)
         )
@@ -1439,7 +1452,7 @@ def _pool_sources(steps: PoolSteps, step: PoolGradStep) -> Text:
         rows, cols = range(min(n_rows, 12)), range(min(n_cols, 12))
 
     def cell(r: int, c: int) -> tuple[str, str]:
-        return display_number(upstream[r, c]), "mark" if (r, c) in marked else ""
+        return display_number(grid[r, c]), "mark" if (r, c) in marked else ""
 
     return marked_grid(rows, cols, cell, str, str)
 
@@ -1526,26 +1539,7 @@ def _grad_window(view: GradSteps, step: GradStep, width: int) -> Text:
         (first[0] + stride[0] * i, first[1] + stride[1] * j) for i in range(out[0]) for j in range(out[1])
     }
     before = [b for b, _ in view.pads[-2:]] if spatial > 1 else [0, view.pads[0][0]]
-    r1 = min(max(r for r, _ in taps) + 1 + _MARGIN, padded.shape[0])
-    c1 = min(max(c for _, c in taps) + 1 + _MARGIN, padded.shape[1])
-    r0, c0 = max(first[0] - _MARGIN, 0), max(first[1] - _MARGIN, 0)
-
-    def cell(r: int, c: int) -> tuple[str, str]:
-        return display_number(padded[r, c]), ("mark" if (r, c) in taps else "") + (
-            "pad" if mask[r, c] else ""
-        )
-
-    grid = marked_grid(
-        range(r0, r1),
-        range(c0, c1),
-        cell,
-        lambda r: str(r - before[0]),
-        lambda c: str(c - before[1]),
-        width=width,
-    )
-    if r0 > 0 or c0 > 0 or r1 < padded.shape[0] or c1 < padded.shape[1]:
-        grid.append("\n(X continues beyond the rows and columns drawn)", style="dim")
-    return grid
+    return _taps_drawn(padded, mask, taps, before, width, "X")
 
 
 def _grad_sources(view: GradSteps, step: GradStep) -> Text:
@@ -1558,26 +1552,11 @@ def _grad_sources(view: GradSteps, step: GradStep) -> Text:
     o = step.filters.start if step.filters is not None else 0
     first = g[o] if layout.options.channels else g
     first = first.reshape(-1, first.shape[-1]) if first.ndim != 2 else first
-    marked = set()
+    marked: set[tuple[int, int]] = set()
     for t in step.terms:
-        at = t.g_cell[-2:] if len(t.g_cell) >= 2 else (0, *t.g_cell)
         if not layout.options.channels or layout.filters == 1 or t.g_cell[0] == o:
-            marked.add(at)
-    n_rows, n_cols = first.shape
-    if marked and first.size > 144:
-        rows = range(
-            max(min(r for r, _ in marked) - _MARGIN, 0), min(max(r for r, _ in marked) + _MARGIN + 1, n_rows)
-        )
-        cols = range(
-            max(min(c for _, c in marked) - _MARGIN, 0), min(max(c for _, c in marked) + _MARGIN + 1, n_cols)
-        )
-    else:
-        rows, cols = range(min(n_rows, 12)), range(min(n_cols, 12))
-
-    def cell(r: int, c: int) -> tuple[str, str]:
-        return display_number(first[r, c]), "mark" if (r, c) in marked else ""
-
-    return marked_grid(rows, cols, cell, str, str)
+            marked.add((t.g_cell[-2], t.g_cell[-1]) if len(t.g_cell) >= 2 else (0, t.g_cell[0]))
+    return _marked_cells(first, marked)
 
 
 def grad_steps_view(view: GradSteps, *, width: int = 80) -> RenderableType:
