@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # the full run (a few minutes)
     .venv/bin/python benchmarks/run.py --quick    # a smoke run (seconds)
+    .venv/bin/python benchmarks/run.py --goal layers --goal gradients   # only these goals
 
 Every figure is the median of several runs; our runs and the peer's are interleaved, so a
 busy machine slows both alike. A ratio is ours / peer: below 1 means convcli is faster (or
@@ -891,6 +892,14 @@ def table() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
+    parser.add_argument(
+        "--goal",
+        action="append",
+        metavar="NAME",
+        help="run only this goal (repeatable): start-up, engine, exact integers, fractions, text "
+        "parsing, peak memory, check and steps, layers, gradients, grad, big integers, strides, "
+        "interrupt",
+    )
     args = parser.parse_args()
     quick = args.quick
     global WARM_UP
@@ -927,6 +936,11 @@ def main() -> int:
         ("strides", lambda: goal_strides(512 if quick else 2048, 2 if quick else 5, tmp)),
         ("interrupt", lambda: goal_interrupt(tmp)),
     ]
+    if args.goal:
+        unknown = set(args.goal) - {name for name, _ in goals}
+        if unknown:
+            parser.error(f"no goal named {', '.join(sorted(unknown))}")
+        goals = [(name, goal) for name, goal in goals if name in args.goal]
     try:
         for name, goal in goals:
             began = time.perf_counter()
