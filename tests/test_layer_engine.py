@@ -422,3 +422,64 @@ def test_gradients_agree_with_torch_autograd(spec, seed) -> None:
     dw = engine.conv2d_grad_weight(x, g, w.shape, stride, padding, dilation, groups)
     np.testing.assert_allclose(dx, xt.grad[0].numpy(), rtol=1e-11, atol=1e-11)
     np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    "groups, cg, og, k, dilation, padding",
+    [
+        (1, 8, 3, 3, (1, 1), (0, 0)),  # dX on wide rows, dW by window matrix
+        (2, 8, 2, 2, (2, 1), (1, 2)),
+        (5, 1, 1, 3, (1, 1), (1, 1)),  # depthwise: dX and dW tap by tap
+        (4, 1, 1, 2, (1, 2), (0, 1)),
+        (3, 1, 2, 3, (1, 1), (2, 0)),  # one channel per group, two filters
+    ],
+)
+def test_gradients_on_wide_rows_equal_the_chain_rule(groups, cg, og, k, dilation, padding) -> None:
+    rng = np.random.default_rng(groups * 100 + cg * 10 + og)
+    x = rng.integers(-9, 10, (groups * cg, 7, 8))
+    w = rng.integers(-9, 10, (groups * og, cg, k, k))
+    xp_shape = (x.shape[0], x.shape[1] + 2 * padding[0], x.shape[2] + 2 * padding[1])
+    oh, ow = layer.layer_shape(xp_shape, w.shape, (1, 1), dilation, groups)
+    g = rng.integers(-5, 6, (w.shape[0], oh, ow))
+    args = ((1, 1), padding, dilation, groups)
+    dx_ref, dw_ref = loop_grads(x, w, g, *args)
+    dx = engine.conv2d_grad_input(g, w, x.shape, *args)
+    dw = engine.conv2d_grad_weight(x, g, w.shape, *args)
+    assert dx.dtype == np.int64 and dx.tolist() == dx_ref.tolist()
+    assert dw.dtype == np.int64 and dw.tolist() == dw_ref.tolist()
+    dxf = engine.conv2d_grad_input(g.astype(float), w.astype(float), x.shape, *args)
+    dwf = engine.conv2d_grad_weight(x.astype(float), g.astype(float), w.shape, *args)
+    assert dxf.tolist() == dx_ref.astype(float).tolist()
+    assert dwf.tolist() == dw_ref.astype(float).tolist()
+    gc = g * (1 + 2j)
+    np.testing.assert_allclose(
+        engine.conv2d_grad_input(gc, w, x.shape, *args), dx_ref.astype(float) * (1 + 2j)
+    )
+    np.testing.assert_allclose(
+        engine.conv2d_grad_weight(x, gc, w.shape, *args), dw_ref.astype(float) * (1 + 2j)
+    )
+
+
+@pytest.mark.parametrize("where", ["x", "w", "g"])
+@pytest.mark.parametrize("groups, cg, og", [(1, 8, 2), (4, 1, 1), (2, 2, 3)])
+def test_gradients_carry_nan_and_inf_only_through_real_products(where, groups, cg, og) -> None:
+    rng = np.random.default_rng(len(where) * 7 + groups + cg)
+    x = rng.standard_normal((groups * cg, 6, 7))
+    w = rng.standard_normal((groups * og, cg, 3, 3))
+    padding, dilation = (1, 0), (1, 2)
+    oh, ow = layer.layer_shape((x.shape[0], 8, 7), w.shape, (1, 1), dilation, groups)
+    g = rng.standard_normal((w.shape[0], oh, ow))
+    target = {"x": x, "w": w, "g": g}[where]
+    flat = target.reshape(-1)
+    flat[rng.choice(flat.size, 2, replace=False)] = [np.inf, np.nan]
+    args = ((1, 1), padding, dilation, groups)
+    dx_ref, dw_ref = loop_grads(as_objects(x), as_objects(w), as_objects(g), *args)
+    dx_ref, dw_ref = dx_ref.astype(float), dw_ref.astype(float)
+    dx = engine.conv2d_grad_input(g, w, x.shape, *args)
+    dw = engine.conv2d_grad_weight(x, g, w.shape, *args)
+    for got, ref in ((dx, dx_ref), (dw, dw_ref)):
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+        np.testing.assert_array_equal(np.isposinf(got), np.isposinf(ref))
+        np.testing.assert_array_equal(np.isneginf(got), np.isneginf(ref))
+        finite = np.isfinite(ref)
+        np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-12, atol=1e-12)
