@@ -368,7 +368,7 @@ def check_float_range(kind: Kind, operands: Iterable[tuple[str, Any]]) -> None:
     for name, value in operands:
         if isinstance(value, np.ndarray) and value.dtype != object:
             if cause is None and value.dtype.kind in "fc" and value.size:
-                cause = name, value.shape, 0, value.ravel()[0].item()
+                cause = name, value.shape, 0, value.flat[0].item()
             continue
         shape, flat = _entries(value)
         for k, x in enumerate(flat):
