@@ -216,3 +216,64 @@ def test_the_scale_of_a_layer_sums_over_channels_with_each_filters_bias():
     off = result.value.copy()
     off[1, 0, 0] += 2e-9 * want[1][0][0]
     assert equal(off, expected, tolerance=1e-9).sum() == 7
+
+
+# --- the scale computed only where it is needed ---------------------------------------------------
+
+
+def eager(expected: Expected, op, a, b, options) -> Expected:
+    """The same right result with every cell's scale computed whole, as the rule states it."""
+    return Expected(expected.value, scale_of(op, a, b, options), kind=expected.kind)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        OpOptions(),
+        OpOptions(mode=Mode.SAME, boundary=BoundaryRule.FILL, fillvalue=-2.5),
+        OpOptions(mode=Mode.FULL, bias=(-3.0,), stride=(2,)),
+        OpOptions(padding=(1,), dilation=(2,), boundary=BoundaryRule.WRAP),
+    ],
+)
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("wrong_cells", [3, 400])  # a few from the windows, many by the whole scale
+def test_a_scale_computed_where_needed_judges_as_the_whole_scale(options, complex_, wrong_cells) -> None:
+    rng = np.random.default_rng(wrong_cells + complex_)
+    a = rng.standard_normal((40, 50))
+    b = rng.standard_normal((3, 4))
+    if complex_:
+        a = a + 1j * rng.standard_normal(a.shape)
+    _, expected = right_result(Op.CORRELATE, a, b, options)
+    assert expected.lazy is not None  # nothing computed yet beyond the result itself
+    whole = eager(expected, Op.CORRELATE, a, b, options)
+    y, scale = expected.value, whole.scale
+    cells = rng.choice(y.size, wrong_cells, replace=False)
+    answer = y.copy().reshape(-1)
+    # cells off by half their tolerance (right) and by twice it (wrong): the difference may pass
+    # |y|'s bound, so only the cell's scale decides
+    factor = np.where(np.arange(wrong_cells) % 2 == 0, 0.5, 2.0)
+    answer[cells] += factor * 1e-6 * scale.reshape(-1)[cells]
+    answer = answer.reshape(y.shape)
+    mask = equal(answer, expected, tolerance=1e-6)
+    assert mask.tolist() == equal(answer, whole, tolerance=1e-6).tolist()
+    assert mask.reshape(-1)[cells].tolist() == (factor < 1).tolist()
+    assert mask.sum() == y.size - (factor > 1).sum()
+
+
+def test_a_cell_whose_products_cancel_is_judged_by_its_scale_not_its_size() -> None:
+    # y = 1 - 1 = 0 at the first cell: |y| accepts nothing there, its scale (2) accepts 1e-10
+    a, b = np.array([[1.0, -1.0, 2.0]]), np.array([[1.0, 1.0]])
+    _, expected = right_result(Op.CORRELATE, a, b, OpOptions())
+    assert equal(np.array([[1e-10, 1.0]]), expected, tolerance=1e-9).tolist() == [[True, True]]
+    assert equal(np.array([[3e-9, 1.0]]), expected, tolerance=1e-9).tolist() == [[False, True]]
+    assert expected.lazy is not None  # judged from the windows, never computed whole
+
+
+def test_infinite_cells_never_accept_a_finite_answer_before_the_scale_is_computed() -> None:
+    a, b = np.array([[1.0, np.inf, 2.0, np.nan, 1.0]]), np.array([[1.0, 1.0]])
+    _, expected = right_result(Op.CORRELATE, a, b, OpOptions())
+    assert expected.value.tolist()[0][:2] == [np.inf, np.inf]
+    answer = np.array([[1e308, np.inf, np.nan, np.nan]])
+    assert equal(answer, expected, tolerance=1e-9).tolist() == [[False, True, True, True]]
+    answer = np.array([[np.inf, -np.inf, 3.0, np.nan]])
+    assert equal(answer, expected, tolerance=1e-9).tolist() == [[True, False, False, True]]

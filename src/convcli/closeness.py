@@ -12,13 +12,18 @@
 - Symbolic cells are equal expressions; a coefficient computed from floats is matched within the
   tolerance of its own size.
 
-The scale of every cell is one extra computation: the same operation on |A| and |B|.
+The scale of every cell is one extra computation: the same operation on |A| and |B|. For convolve
+and correlate it is computed only where needed: |y| is never above a cell's scale, so a cell it
+accepts is right, and only the cells it does not accept are judged by their scales, computed from
+their windows when they are few.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +37,7 @@ from .numeric import as_kind, common_kind, kind_of, kind_of_value, value_of
 __all__ = [
     "TOLERANCE",
     "Expected",
+    "LazyScale",
     "core_shape",
     "number_kind",
     "exact_problem",
@@ -48,20 +54,87 @@ TOLERANCE = 1e-9
 _LARGEST = float(np.finfo(np.float64).max)
 
 
+# A computed cell of convolve or correlate by the direct sum is within a relative 1e-6 of its
+# scale's computed value at most (n·2**-53 for n terms: n would have to pass 10**9), so |y|·(1 - 1e-6)
+# is never above the scale: a cell that |y| already accepts is accepted by its scale too.
+_ROUNDING = 1e-6
+
+
 @dataclass(frozen=True)
+class LazyScale:
+    """How to get the scale of a result only where it is needed: at a few cells (``at``, from
+    their windows), or whole (``whole``, one more computation) when more than ``limit`` cells
+    need it. Until then |y|·(1 - _ROUNDING), a lower bound of every cell's scale, judges first."""
+
+    at: Callable[[list[tuple[int, ...]]], np.ndarray]
+    whole: Callable[[], np.ndarray]
+    limit: int
+
+
 class Expected:
     """A right result, with what it takes to judge an answer against it.
 
     ``scale`` holds each float or complex cell's scale (None for exact and symbolic results, and
     where no products are known: cells are then compared relative to their own size); with an
-    activation, ``before`` holds the cells before it.
+    activation, ``before`` holds the cells before it. A scale given as a :class:`LazyScale`
+    (``lazy``) is computed on the first use of ``scale``; ``scaled`` and ``scale_where`` read it
+    without computing it whole.
     """
 
-    value: np.ndarray
-    scale: np.ndarray | None = None
-    before: np.ndarray | None = None
-    activation: Activation = Activation.NONE
-    kind: Kind | None = None  # the value's kind, when known (saves a scan of an object array)
+    __slots__ = ("value", "_scale", "_lazy", "before", "activation", "kind")
+
+    def __init__(
+        self,
+        value: np.ndarray,
+        scale: np.ndarray | None = None,
+        before: np.ndarray | None = None,
+        activation: Activation = Activation.NONE,
+        kind: Kind | None = None,  # the value's kind, when known (saves a scan of an object array)
+        *,
+        lazy: LazyScale | None = None,
+    ) -> None:
+        self.value = value
+        self._scale = scale
+        self._lazy = None if scale is not None else lazy
+        self.before = before
+        self.activation = activation
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Expected(value={self.value!r}, scale={self._scale!r}, kind={self.kind!r})"
+
+    @property
+    def scale(self) -> np.ndarray | None:
+        if self._scale is None and self._lazy is not None:
+            self._scale, self._lazy = self._lazy.whole(), None
+        return self._scale
+
+    @property
+    def scaled(self) -> bool:
+        """Whether cells have a scale (computed or not yet)."""
+        return self._scale is not None or self._lazy is not None
+
+    @property
+    def lazy(self) -> LazyScale | None:
+        """The scale still to compute, or None (computed, or none)."""
+        return self._lazy
+
+    def scale_where(self, where: np.ndarray | list[tuple[int, ...]]) -> np.ndarray:
+        """The scale at the cells of a boolean mask (in row-major order, as ``scale[mask]``) or
+        at a list of cells; computed whole only when there are many."""
+        lazy = self._lazy
+        if lazy is not None:
+            if isinstance(where, np.ndarray):
+                cells = [tuple(c) for c in np.argwhere(where).tolist()]
+            else:
+                cells = where
+            if len(cells) <= lazy.limit:
+                return np.asarray(lazy.at(cells), dtype=np.float64).reshape(len(cells))
+        scale = self.scale
+        assert scale is not None
+        if isinstance(where, np.ndarray):
+            return np.asarray(scale[where])
+        return np.array([scale[c] for c in where], dtype=scale.dtype)
 
 
 def core_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -157,11 +230,35 @@ def right_result(
     result = replace(result, options=options) if op in (Op.CONVOLVE, Op.CORRELATE) else result
     if result.kind not in (Kind.FLOAT, Kind.COMPLEX):
         return result, Expected(result.value, kind=result.kind)
+    if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is Activation.NONE:
+        lazy = _lazy_scale(op, a, b, options, result.kind, result.value.size)
+        return result, Expected(result.value, kind=result.kind, lazy=lazy)
     scale = scale_of(op, a, b, options)
     before = None
     if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is not Activation.NONE:
         before = ops.run(op, a, b, replace(computing, activation=Activation.NONE)).value
     return result, Expected(result.value, scale, before, options.activation, result.kind)
+
+
+def _lazy_scale(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, kind: Kind, size: int) -> LazyScale:
+    """The scale of convolve or correlate, cell by cell from the windows (the sum of |products| and
+    |bias|, as check's suspects are sampled) or whole by ``scale_of``. A cell from its window costs
+    about as much as 10**4 cells of the whole, hence the limit."""
+
+    @functools.cache
+    def windows() -> Any:
+        from .slips import Candidate
+        from .steps import in_kind
+
+        return Candidate("scale", "", op, in_kind(a, kind), in_kind(b, kind), options)
+
+    def at(cells: list[tuple[int, ...]]) -> np.ndarray:
+        from .slips import sample
+
+        sizes = [size for _, size in sample(windows(), cells, kind)] if cells else []
+        return np.minimum(np.array(sizes, dtype=np.float64), _LARGEST)
+
+    return LazyScale(at, lambda: scale_of(op, a, b, options), max(16, size >> 14))
 
 
 def _result_kind(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
@@ -206,6 +303,8 @@ def _close(x: np.ndarray, y: Expected, tolerance: float) -> np.ndarray:
     dtype = np.complex128 if "c" in kinds else np.float64
     xf, yf = inexact(x, dtype), inexact(y.value, dtype)
     with np.errstate(all="ignore"):
+        if y.lazy is not None and y.before is None:
+            return _close_lazily(xf, yf, y, tolerance)
         # in place where it can be: a large result's temporaries cost more than the arithmetic
         distance = np.subtract(xf, yf)
         np.abs(distance, out=distance)
@@ -223,10 +322,51 @@ def _close(x: np.ndarray, y: Expected, tolerance: float) -> np.ndarray:
             near = np.asarray((distance <= own) | ((low <= xf) & (xf <= high) & np.isfinite(xf)))
         rest = ~near
         if rest.any():
-            # nan is right only against nan, an infinity only against the same infinity
-            u, v = xf[rest], yf[rest]
-            near[rest] = (u == v) | (np.isnan(u) & np.isnan(v))
+            near[rest] = _same_specials(xf[rest], yf[rest])
         return near
+
+
+def _same_specials(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """nan is right only against nan, an infinity only against the same infinity."""
+    return np.asarray((u == v) | (np.isnan(u) & np.isnan(v)))
+
+
+# Cells judged per pass of _close_lazily: its temporaries stay in the processor's cache.
+_CHUNK = 1 << 15
+
+
+def _close_lazily(xf: np.ndarray, yf: np.ndarray, y: Expected, tolerance: float) -> np.ndarray:
+    """The float rule with the scale computed only where |y| (below every cell's scale) does not
+    already accept the cell: from the windows of those cells when they are few, else whole."""
+    xs, ys = xf.reshape(-1), yf.reshape(-1)
+    near = np.empty(ys.size, dtype=bool)
+    diff = np.empty(min(ys.size, _CHUNK), dtype=ys.dtype)
+    distance, bound = np.empty(diff.size), np.empty(diff.size)
+    unsure = []
+    for lo in range(0, ys.size, _CHUNK):
+        hi = min(ys.size, lo + _CHUNK)
+        d, b = distance[: hi - lo], bound[: hi - lo]
+        np.subtract(xs[lo:hi], ys[lo:hi], out=diff[: hi - lo])
+        np.abs(diff[: hi - lo], out=d)
+        np.abs(ys[lo:hi], out=b)
+        np.multiply(b, tolerance * (1 - _ROUNDING), out=b)
+        np.minimum(b, _LARGEST, out=b)  # an infinite y must not accept an infinite distance
+        np.less_equal(d, b, out=near[lo:hi])
+        if not near[lo:hi].all():
+            unsure.append(lo + np.flatnonzero(~near[lo:hi]))
+    if unsure:
+        flat = np.concatenate(unsure)
+        u, v = xs[flat], ys[flat]
+        gap = np.abs(u - v)
+        if flat.size <= y.lazy.limit if y.lazy is not None else False:
+            cells = list(zip(*(i.tolist() for i in np.unravel_index(flat, yf.shape)), strict=True))
+            scale = y.scale_where(cells)
+        else:
+            whole = y.scale
+            assert whole is not None
+            scale = whole.reshape(-1)[flat]
+        near[flat] = (gap <= np.minimum(scale * tolerance, _LARGEST)) | _same_specials(u, v)
+    return near.reshape(yf.shape)
 
 
 def _symbolic_equal(x: Any, y: Any, tolerance: float) -> bool:

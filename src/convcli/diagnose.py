@@ -206,8 +206,7 @@ class _Search:
 
     def cell(self, cell: tuple[int, ...]) -> tuple[Any, Any]:
         """The right result's value and scale at one cell."""
-        scale = self.expected.scale
-        return self.expected.value[cell], 0 if scale is None else scale[cell]
+        return self.expected.value[cell], _scale_at(self.expected, cell)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,12 +304,14 @@ def _rounded(search: _Search, mask: np.ndarray) -> Diagnosis | None:
             None,
             None,
         )
-    if expected.scale is None:
+    if not expected.scaled:
         return None
     dtype = np.complex128 if "c" in (x.dtype.kind, y.dtype.kind) else np.float64
     with np.errstate(all="ignore"):
         xf, yf = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
-        off = np.abs(xf - yf)[~mask] / expected.scale[~mask]
+        # the wrong cells are known: no pass over the whole result
+        at = tuple(np.array(wrong, dtype=np.intp).reshape(len(wrong), mask.ndim).T)
+        off = np.abs(xf[at] - yf[at]) / expected.scale_where(wrong)
     if not np.all(np.isfinite(off)) or off.max() > _ROUNDED:
         return None
     worst = float(off.max())
@@ -328,6 +329,11 @@ def _rounded(search: _Search, mask: np.ndarray) -> Diagnosis | None:
 
 # ---------------------------------------------------------------------------------------------
 # offset and scale: arithmetic on the right result
+
+
+def _scale_at(expected: Expected, cell: tuple[int, ...]) -> Any:
+    """A cell's scale (0 without one), computed for that cell alone when not yet whole."""
+    return expected.scale_where([cell])[0] if expected.scaled else 0
 
 
 def _exact_value(v: Any) -> Fraction | None:
@@ -378,16 +384,16 @@ def _everywhere(search: _Search, how: Callable[[Any, Any], Any], c: Any) -> bool
     """Whether the answer is ``how(right, c)`` in every cell (a cell's scale grows by |c| for an
     offset, |c| times for a factor): at a few cells first, the whole result only then."""
     x, y = search.answer.reshape(search.expected.value.shape), search.expected.value
-    scale = search.expected.scale
+    expected = search.expected
     grow = (lambda s: s + abs(c)) if how is operator.add else (lambda s: s * abs(c))
 
     def at(cell: tuple[int, ...]) -> tuple[Any, Any]:
-        return how(value_of(y[cell]), c), 0 if scale is None else grow(scale[cell])
+        return how(value_of(y[cell]), c), grow(_scale_at(expected, cell)) if expected.scaled else 0
 
     def whole() -> Expected:
-        if scale is None:
+        if expected.scale is None:
             return Expected(how(y.astype(object), c))
-        return Expected(how(y, c), grow(scale))
+        return Expected(how(y, c), grow(expected.scale))
 
     return search.matches(x, at, whole)
 
@@ -410,7 +416,7 @@ def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
     why = "an extra bias, or one added twice?" if c > 0 else "a missing bias?"
     bias = options.bias[0] if len(options.bias) == 1 else None
     if bias is not None and bias != 0:
-        size = 0.0 if expected.scale is None else float(expected.scale[w])
+        size = float(_scale_at(expected, w))
 
         def near(u: Any, v: Any) -> bool:
             return bool(u == v) if search.exact else abs(u - v) <= search.tolerance * (size + abs(v))
