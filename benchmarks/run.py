@@ -804,6 +804,7 @@ def goal_explanations(n: int, reps: int, tmp: Path) -> None:
     already accept the cell."""
     say(f"\n(g) steps --at and check: about one computation ({n}x{n} integers, box:3)")
     from convcli import diagnose, ops
+    from convcli.explanations import CheckReport
     from convcli.kernels import named_kernel
     from convcli.model import Op, OpOptions
     from convcli.parsing import read_matrix
@@ -834,7 +835,7 @@ def goal_explanations(n: int, reps: int, tmp: Path) -> None:
         answer = ops.correlate(x, k).value.copy()
         where = (n // 3, n // 2)
         answer[where] = answer[where] + 1
-        reports: list[diagnose.CheckReport] = []
+        reports: list[CheckReport] = []
         ours = functools.partial(checked, x, k, answer, reports)
         t_check, t_op = timed_pair(ours, functools.partial(ops.correlate, x, k), max(1, reps - 1))
         ok = all(r.wrong == [where] for r in reports)

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from convcli import ops
 from convcli.cli import ExitCode, app
-from convcli.diagnose import CheckReport, Diagnosis, check
+from convcli.diagnose import check
 from convcli.errors import ShapeError, UsageError
+from convcli.explanations import CheckReport, Diagnosis
 from convcli.model import Convention, Mode, Op, OpOptions
 
 from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW

@@ -15,8 +15,7 @@ from hypothesis.extra.numpy import arrays
 
 from convcli import frames
 from convcli.frames import OUTPUT, Animation, Progress, animate_scatter, animate_steps, lazily
-from convcli.model import Mode, Op, OpOptions
-from convcli.transpose import TransposeOptions
+from convcli.model import Mode, Op, OpOptions, TransposeOptions
 
 from .conftest import B2, SEED_A, SEED_B
 

@@ -21,8 +21,19 @@ from hypothesis import strategies as st
 from convcli import ops
 from convcli.errors import ConvcliError, ShapeError, UsageError
 from convcli.grad import grad
-from convcli.model import Activation, BoundaryRule, Convention, GradOf, Kind, Method, Mode, Op, OpOptions
-from convcli.transpose import TransposeOptions, conv_transpose
+from convcli.model import (
+    Activation,
+    BoundaryRule,
+    Convention,
+    GradOf,
+    Kind,
+    Method,
+    Mode,
+    Op,
+    OpOptions,
+    TransposeOptions,
+)
+from convcli.transpose import conv_transpose
 
 from .test_layer_engine import layers, loop_grads, make_layer
 

@@ -252,7 +252,8 @@ transposed = st.tuples(
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transposed, st.integers(0, 2**32))
 def test_grouped_conv_transpose_is_exact(spec, seed) -> None:
-    from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
+    from convcli.model import TransposeOptions
+    from convcli.transpose import conv_transpose, scatter_steps
 
     g, cin, cout, kh, kw, s, d, p, n = spec
     rng = np.random.default_rng(seed)
@@ -277,7 +278,8 @@ def test_grouped_conv_transpose_is_exact(spec, seed) -> None:
 
 @needs_torch
 def test_grouped_conv_transpose_agrees_with_torch() -> None:
-    from convcli.transpose import TransposeOptions, conv_transpose
+    from convcli.model import TransposeOptions
+    from convcli.transpose import conv_transpose
 
     rng = np.random.default_rng(5)
     for g, s, p, a, d in [(2, 2, 1, 1, 1), (3, 1, 0, 0, 2), (6, 3, 1, 2, 1)]:

@@ -17,9 +17,9 @@ import pytest
 from rich.console import Console
 
 from convcli import comparison, diagnose, kernels, layers, ops, render, shapes
-from convcli.model import Op, OpOptions
+from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells, im2col
-from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
+from convcli.transpose import conv_transpose, scatter_steps
 
 from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW
 

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from convcli import formats, numeric, parsing, shapes
 from convcli.errors import ConvcliError, ShapeError, UsageError
-from convcli.model import Format, Kind, Mode, Op, OpOptions, Result
+from convcli.model import Format, Kind, Mode, Op, OpOptions, Result, TransposeOptions
 from convcli.ops import convolve, correlate
-from convcli.transpose import TransposeOptions, conv_transpose
+from convcli.transpose import conv_transpose
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,8 +8,8 @@ import pytest
 
 from convcli import ops, shapes
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Convention, Mode, Op, OpOptions
-from convcli.transpose import TransposeOptions, conv_transpose
+from convcli.model import Convention, Mode, Op, OpOptions, TransposeOptions
+from convcli.transpose import conv_transpose
 
 # --- the formulas against computed shapes -----------------------------------------------------------
 

@@ -11,8 +11,8 @@ import pytest
 
 from convcli import ops
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Kind, OpOptions
-from convcli.transpose import TransposeOptions, conv_transpose, scatter_steps
+from convcli.model import Kind, OpOptions, TransposeOptions
+from convcli.transpose import conv_transpose, scatter_steps
 
 
 def reference(a, b, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1)):

@@ -1735,7 +1735,8 @@ def conv_transpose_command(
     *,
     run: Run,
 ) -> None:
-    from .transpose import TransposeOptions, conv_transpose, scatter_steps
+    from .model import TransposeOptions
+    from .transpose import conv_transpose, scatter_steps
 
     if float64 and show_steps:
         raise UsageError("--float64 rounds a result, and --steps derives it exactly: give one of them")

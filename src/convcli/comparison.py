@@ -5,7 +5,8 @@ Explanations are data (``Fact``); render.py and formats.py decide how they look.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,7 +17,14 @@ from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Resu
 from .numeric import common_kind, kind_of
 from .text import dims_text, format_number, matrix_text, shape_text
 
-__all__ = ["compare", "compare_conventions", "convolve_note", "ConventionComparison", "ConventionRow"]
+if TYPE_CHECKING:  # built by compare --conventions only: convolve's note loads this module
+    from .explanations import ConventionComparison
+
+__all__ = [
+    "compare",
+    "compare_conventions",
+    "convolve_note",
+]
 
 
 # What a symmetric kernel hides, and the command that shows it: the lecture slide's window with
@@ -383,25 +391,6 @@ _CONVENTION_RULES = {
 }
 
 
-@dataclass(frozen=True)
-class ConventionRow:
-    """One library's 'same' results for convolve and correlate, the padding it used, its rule."""
-
-    convention: Convention
-    results: dict[Op, Result | Undefined]
-    pads: dict[Op, tuple[tuple[int, int], ...]]
-    rule: str
-    differs: dict[Op, tuple[tuple[int, ...], ...]]  # cells that differ from the first row
-
-
-@dataclass(frozen=True)
-class ConventionComparison:
-    a_shape: tuple[int, ...]
-    b_shape: tuple[int, ...]
-    options: OpOptions
-    rows: tuple[ConventionRow, ...]
-
-
 def _pads_text(pads: tuple[tuple[int, int], ...]) -> str:
     names = ["rows", "columns"] if len(pads) == 2 else [f"axis {i}" for i in range(len(pads))]
     if len(pads) == 1:
@@ -418,6 +407,8 @@ def compare_conventions(
     extra row or column of padding goes before or after.
     """
     base = replace(options or OpOptions(), mode=Mode.SAME, padding=None)
+    from .explanations import ConventionComparison, ConventionRow
+
     rows: list[ConventionRow] = []
     first: dict[Op, Result | Undefined] = {}
     for convention in Convention:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from .closeness import (
     right_result,
 )
 from .errors import ConvcliError, ShapeError, UsageError
+from .explanations import CheckReport, Diagnosis, PoolCheckReport
 from .model import Activation, Kind, Op, OpOptions, PoolKind, PoolOf, Result
 from .numeric import array_of, as_kind, kind_of, value_of
 from .steps import in_kind, operand_kind
@@ -47,12 +48,9 @@ if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolOptions, PoolResult
 
 __all__ = [
-    "Diagnosis",
-    "CheckReport",
     "check",
     "read_answer",
     "read_answer_as",
-    "PoolCheckReport",
     "check_pool",
 ]
 
@@ -64,44 +62,6 @@ _ROUNDED = 1e-3
 _SAMPLES = 6
 
 _SLIDING = (Op.CONVOLVE, Op.CORRELATE)
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """The neighbouring answer that the user's answer equals, and the slip it points to.
-
-    ``op`` with ``options`` on A and B (or on ``operands``, when the neighbour changes them: B
-    transposed or turned, the operands swapped, one channel) reproduces the answer; ``op`` is
-    None for the element-wise products A*B and for arithmetic on the right result: the answer is
-    the right result plus ``offset``, or ``factor`` times it. Slips in writing the answer down
-    (transposed, reshaped, rounded) set none of these.
-    """
-
-    key: str
-    text: str
-    options: OpOptions | None
-    op: Op | None
-    operands: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
-    offset: Any = None
-    factor: Any = None
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """The verdict on one answer.
-
-    ``wrong`` lists the cells (indices into ``expected.value``; ``()`` for a scalar) where the
-    answer differs; it is empty when the shapes differ, and ``shape_mismatch`` says how. ``worst``
-    says how far off the answer is when no diagnosis explains it and the shapes agree.
-    """
-
-    match: bool
-    expected: Result
-    answer: np.ndarray
-    wrong: list[tuple[int, ...]]
-    shape_mismatch: str | None
-    diagnosis: Diagnosis | None
-    worst: str | None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,20 +681,6 @@ def check(
 
 # ---------------------------------------------------------------------------------------------
 # pooling: check --op max-pool|avg-pool, and the slips of pooling by hand
-
-
-@dataclass(frozen=True)
-class PoolCheckReport:
-    """The verdict on an answer to a pooling (its output, or with ``expected.of`` grad-input its
-    gradient with respect to A), with the fields of :class:`CheckReport`."""
-
-    match: bool
-    expected: PoolResult
-    answer: np.ndarray
-    wrong: list[tuple[int, ...]]
-    shape_mismatch: str | None
-    diagnosis: Diagnosis | None
-    worst: str | None
 
 
 @dataclass(frozen=True)

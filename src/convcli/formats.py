@@ -21,23 +21,30 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import numpy as np
 
 from .errors import UsageError
-from .model import Comparison, Convention, Format, Kind, Op, OpOptions, Result
+from .model import Comparison, Convention, Format, Kind, Op, Result
 from .numeric import as_kind, value_of
-from .text import format_number, int_text, matrix_text
+from .text import format_number, int_text, json_value, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
-    from .comparison import ConventionComparison
-    from .diagnose import CheckReport, PoolCheckReport
+    from .explanations import (
+        CheckReport,
+        ConventionComparison,
+        Im2col,
+        PoolCheckReport,
+        PoolSteps,
+        Step,
+        Steps,
+        TransposeSteps,
+    )
     from .frames import Animation
     from .gradcheck import GradCheckReport
     from .gradsteps import GradSteps
     from .kernels import KernelInfo
     from .layers import Explanation, Network
+    from .model import TransposeResult
     from .page import CheckView, PageContext
     from .pool import PoolResult
     from .shapes import AxisReport, ShapeReport
-    from .steps import Im2col, PoolSteps, Step, Steps
-    from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
     "format_result",
@@ -45,7 +52,6 @@ __all__ = [
     "TextStream",
     "format_comparison",
     "matrix_plain",
-    "json_value",
     "format_steps",
     "format_im2col",
     "format_conventions",
@@ -141,29 +147,6 @@ def _csv_pieces(a: np.ndarray) -> Iterator[str]:
 
 def _matrix_csv(a: np.ndarray) -> str:
     return "".join(_csv_pieces(a))
-
-
-# json.dumps writes ints with str(), which refuses more than 4300 digits: longer ones are strings
-_JSON_BITS = 10_000
-
-
-def json_value(x: Any) -> Any:
-    """One entry as JSON: numbers as numbers, fractions as "p/q", nan/inf/complex as strings."""
-    x = value_of(x)
-    if isinstance(x, bool):
-        return int(x)
-    if isinstance(x, Fraction) and x.denominator == 1:
-        x = x.numerator
-    if isinstance(x, int):
-        # a string when too long for a JSON number (json.dumps refuses more than 4300 digits)
-        return x if x.bit_length() <= _JSON_BITS else int_text(x)
-    if isinstance(x, Fraction):
-        return format_number(x)
-    if isinstance(x, float):
-        return x if math.isfinite(x) else format_number(x)
-    if isinstance(x, complex):
-        return format_number(x)
-    return str(x)  # a symbolic expression, as sympy writes it
 
 
 def _json_array(a: np.ndarray) -> Any:
@@ -425,7 +408,7 @@ _PIECES: dict[Format, Callable[[np.ndarray], Iterator[str]]] = {
 def _result_json(result: Result) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": result.op.value}
     if result.options is not None and result.op in (Op.CONVOLVE, Op.CORRELATE):
-        doc.update(_options_json(result.options))
+        doc.update(result.options.describe())
     doc["kind"] = result.kind.value
     doc["a_shape"] = list(result.a_shape)
     doc["b_shape"] = list(result.b_shape)
@@ -472,7 +455,7 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
                     results[op.value]["products"] = _json_array(res.products)
             else:
                 results[op.value] = {"error": res.reason}
-        doc = {"op": "compare", **_options_json(cmp.options)}
+        doc = {"op": "compare", **cmp.options.describe()}
         doc.update(
             kind=cmp.kind.value,
             a_shape=list(cmp.a_shape),
@@ -525,16 +508,8 @@ def _answer_text(cmp: Comparison, fmt: Format) -> str:
 def _steps_header(steps: Steps) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": steps.op.value}
     if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
-        doc.update(_options_json(steps.options))
+        doc.update(steps.options.describe())
     doc.update(a_shape=list(steps.a_shape), b_shape=list(steps.b_shape), shape=list(steps.out_shape))
-    return doc
-
-
-def _options_json(options: OpOptions) -> dict[str, Any]:
-    doc = options.describe()
-    doc["fillvalue"] = json_value(options.fillvalue)
-    if "bias" in doc:
-        doc["bias"] = [json_value(b) for b in options.bias]
     return doc
 
 
@@ -690,7 +665,7 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
                 else:
                     entry[op.value] = {"error": res.reason}
             conventions[row.convention.value] = entry
-        doc = {"op": "compare", **_options_json(cmp.options)}
+        doc = {"op": "compare", **cmp.options.describe()}
         doc.pop("convention")
         doc.update(a_shape=list(cmp.a_shape), b_shape=list(cmp.b_shape), conventions=conventions)
         return _dumps(doc)
@@ -1263,7 +1238,7 @@ def format_grad_steps(view: GradSteps, fmt: Format) -> str:
         "steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)"
     )
     if fmt is Format.JSON:
-        doc: dict[str, Any] = {"op": title, "layer": result.op.value, **_options_json(result.options)}
+        doc: dict[str, Any] = {"op": title, "layer": result.op.value, **result.options.describe()}
         doc.update(x_shape=list(result.x_shape), w_shape=list(result.w_shape), shape=list(view.shape))
         doc.update(upstream_given=result.upstream_given, kind=result.kind.value, definition=definition)
         doc.update(total_cells=view.total_cells, shown=len(view.steps))
@@ -1326,7 +1301,7 @@ def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt
             for s, lines in zip(derivation.steps if derivation is not None else (), derived, strict=True)
         ]
         doc = _verdict_json(grad_title(of), report, texts)
-        doc.update(_options_json(result.options), layer=result.op.value, kind=result.kind.value)
+        doc.update(result.options.describe(), layer=result.op.value, kind=result.kind.value)
         doc["upstream_given"] = result.upstream_given
         return _dumps(doc)
     return _verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)

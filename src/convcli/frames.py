@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from . import ops
+from .explanations import Step, Steps
 from .model import Op, OpOptions
 from .steps import MAX_TERMS as DERIVED_TERMS
-from .steps import Step, Steps, cell_name, definition, derive, factor_text, step_lines
+from .steps import cell_name, definition, derive, factor_text, step_lines
 from .text import SCATTER_RULE, display_number, options_text, shape_text, transpose_options_text
 
 if TYPE_CHECKING:
+    from .explanations import PoolGradStep, PoolStep, PoolSteps, ScatterStep, TransposeSteps
     from .gradsteps import GradStep, GradSteps
-    from .steps import PoolGradStep, PoolStep, PoolSteps
-    from .transpose import ScatterStep, TransposeOptions, TransposeSteps
+    from .model import TransposeOptions
 
 __all__ = [
     "Board",

@@ -30,6 +30,8 @@ __all__ = [
     "Undefined",
     "GradOf",
     "GradResult",
+    "TransposeOptions",
+    "TransposeResult",
 ]
 
 
@@ -219,11 +221,13 @@ class OpOptions:
         return self.padding is not None or any(s != 1 for s in self.stride + self.dilation)
 
     def describe(self) -> dict[str, Any]:
-        """The options as plain values, for JSON; the CNN-layer ones only when they are in use."""
+        """The options as JSON values; the CNN-layer ones only when they are in use."""
+        from .text import json_value  # text.py writes numbers and imports this module
+
         out: dict[str, Any] = {
             "mode": self.mode.value,
             "boundary": self.boundary.value,
-            "fillvalue": self.fillvalue,
+            "fillvalue": json_value(self.fillvalue),
             "convention": self.convention.value,
         }
         if any(s != 1 for s in self.stride):
@@ -237,7 +241,7 @@ class OpOptions:
         if self.groups != 1:
             out["groups"] = self.groups
         if self.bias:
-            out["bias"] = list(self.bias)
+            out["bias"] = [json_value(b) for b in self.bias]
         if self.activation is not Activation.NONE:
             out["activation"] = self.activation.value
         return out
@@ -352,3 +356,57 @@ class GradResult:
     def parts(self) -> tuple[GradOf, ...]:
         """The gradients to show: the one ``--of`` names, or all three."""
         return (GradOf.INPUT, GradOf.WEIGHT, GradOf.BIAS) if self.of is GradOf.ALL else (self.of,)
+
+
+# conv-transpose's command name, in its errors and JSON
+TRANSPOSE_NAME = "conv-transpose"
+
+
+@dataclass(frozen=True)
+class TransposeOptions:
+    """Per-axis geometry as torch names it; a 1-tuple applies to every axis.
+
+    With ``channels``, A is C_in x H x W and B is C_in x C_out x kh x kw (torch's weight layout
+    for conv_transpose2d; a 3-D B is C_in x kh x kw, one output channel). With ``groups`` G, B is
+    C_in x C_out/G x kh x kw: the input channels of group g scatter only into its C_out/G output
+    channels.
+    """
+
+    stride: tuple[int, ...] = (1,)
+    padding: tuple[int, ...] = (0,)
+    output_padding: tuple[int, ...] = (0,)
+    dilation: tuple[int, ...] = (1,)
+    channels: bool = False
+    groups: int = 1
+
+    def describe(self) -> dict[str, Any]:
+        """The options as plain values, for JSON."""
+        out: dict[str, Any] = {
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+            "output_padding": list(self.output_padding),
+            "dilation": list(self.dilation),
+        }
+        if self.channels:
+            out["channels"] = True
+        if self.groups != 1:
+            out["groups"] = self.groups
+        return out
+
+
+@dataclass(frozen=True)
+class TransposeResult:
+    """The outcome of ``conv_transpose``. ``value`` is C_out x H' x W' with channels (H' x W'
+    when there is one output channel), else the shape of the operands' axes."""
+
+    value: np.ndarray
+    kind: Kind
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    options: TransposeOptions
+    notes: tuple[str, ...] = field(default=())
+    name: ClassVar[str] = TRANSPOSE_NAME
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.value.shape)

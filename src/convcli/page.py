@@ -31,7 +31,7 @@ from .model import Format
 from .text import display_number, options_text, shape_text
 
 if TYPE_CHECKING:
-    from .diagnose import CheckReport
+    from .explanations import CheckReport
     from .model import Comparison
 
 __all__ = ["PageContext", "CheckView", "steps_page", "check_page", "compare_page", "MAX_NUMBERS"]

@@ -21,23 +21,28 @@ from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
-from .comparison import ConventionComparison, ConventionRow
-from .diagnose import CheckReport, PoolCheckReport
-from .frames import OUTPUT, Frame, Mark, Scene
-from .gradcheck import GradCheckReport
-from .gradsteps import GradStep, GradSteps, grad_definition, grad_step_lines, grad_title
-from .kernels import KernelInfo
-from .layers import HEADERS, RULES, Explanation, Network
-from .model import Comparison, Convention, Op, OpOptions, Result, Undefined
-from .pool import PoolResult, rules
-from .shapes import ShapeReport
-from .steps import (
+from .explanations import (
+    CheckReport,
+    ConventionComparison,
+    ConventionRow,
     Im2col,
+    PoolCheckReport,
     PoolGradStep,
     PoolStep,
     PoolSteps,
     Step,
     Steps,
+    TransposeSteps,
+)
+from .frames import OUTPUT, Frame, Mark, Scene
+from .gradcheck import GradCheckReport
+from .gradsteps import GradStep, GradSteps, grad_definition, grad_step_lines, grad_title
+from .kernels import KernelInfo
+from .layers import HEADERS, RULES, Explanation, Network
+from .model import Comparison, Convention, Op, OpOptions, Result, TransposeResult, Undefined
+from .pool import PoolResult, rules
+from .shapes import ShapeReport
+from .steps import (
     cap_note,
     cell_label,
     definition,
@@ -56,7 +61,6 @@ from .text import (
     transpose_options_text,
 )
 from .text import options_text as _options_text
-from .transpose import TransposeResult, TransposeSteps
 
 __all__ = [
     "matrix_grid",

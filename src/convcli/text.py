@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Op, OpOptions, PoolKind
+from .model import Op, OpOptions, PoolKind, TransposeOptions
 
 if TYPE_CHECKING:
     from .pool import Geometry
-    from .transpose import TransposeOptions
 
 __all__ = [
     "int_text",
@@ -25,6 +24,7 @@ __all__ = [
     "options_text",
     "transpose_options_text",
     "pool_options_text",
+    "json_value",
     "SCATTER_RULE",
 ]
 
@@ -178,3 +178,26 @@ def pool_options_text(g: Geometry, one_row: bool, kind: PoolKind) -> str:
     if kind is PoolKind.AVG and not g.count_pad:
         parts.append("padding not counted")
     return " · ".join(parts)
+
+
+# json.dumps writes ints with str(), which refuses more than 4300 digits: longer ones are strings
+_JSON_BITS = 10_000
+
+
+def json_value(x: Any) -> Any:
+    """One entry as JSON: numbers as numbers, fractions as "p/q", nan/inf/complex as strings."""
+    x = _python(x)
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, Fraction) and x.denominator == 1:
+        x = x.numerator
+    if isinstance(x, int):
+        # a string when too long for a JSON number (json.dumps refuses more than 4300 digits)
+        return x if x.bit_length() <= _JSON_BITS else int_text(x)
+    if isinstance(x, Fraction):
+        return format_number(x)
+    if isinstance(x, float):
+        return x if math.isfinite(x) else format_number(x)
+    if isinstance(x, complex):
+        return format_number(x)
+    return str(x)  # a symbolic expression, as sympy writes it

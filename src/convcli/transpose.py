@@ -9,78 +9,24 @@ the kernel turned 180°: ``scatter_steps`` returns both views for an explanation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import engine, geometry, numeric
 from .errors import ShapeError, UsageError
-from .model import Kind
+from .explanations import ScatterStep, TransposeSteps
+from .model import TRANSPOSE_NAME, Kind, TransposeOptions, TransposeResult
 from .numeric import check_allocation, shrink_int
 from .text import shape_text
 
 __all__ = [
-    "TransposeOptions",
-    "TransposeResult",
-    "ScatterStep",
-    "TransposeSteps",
     "conv_transpose",
     "scatter_steps",
     "check_output_padding",
 ]
 
-NAME = "conv-transpose"
-
-
-@dataclass(frozen=True)
-class TransposeOptions:
-    """Per-axis geometry as torch names it; a 1-tuple applies to every axis.
-
-    With ``channels``, A is C_in x H x W and B is C_in x C_out x kh x kw (torch's weight layout
-    for conv_transpose2d; a 3-D B is C_in x kh x kw, one output channel). With ``groups`` G, B is
-    C_in x C_out/G x kh x kw: the input channels of group g scatter only into its C_out/G output
-    channels.
-    """
-
-    stride: tuple[int, ...] = (1,)
-    padding: tuple[int, ...] = (0,)
-    output_padding: tuple[int, ...] = (0,)
-    dilation: tuple[int, ...] = (1,)
-    channels: bool = False
-    groups: int = 1
-
-    def describe(self) -> dict[str, Any]:
-        """The options as plain values, for JSON."""
-        out: dict[str, Any] = {
-            "stride": list(self.stride),
-            "padding": list(self.padding),
-            "output_padding": list(self.output_padding),
-            "dilation": list(self.dilation),
-        }
-        if self.channels:
-            out["channels"] = True
-        if self.groups != 1:
-            out["groups"] = self.groups
-        return out
-
-
-@dataclass(frozen=True)
-class TransposeResult:
-    """The outcome of ``conv_transpose``. ``value`` is C_out x H' x W' with channels (H' x W'
-    when there is one output channel), else the shape of the operands' axes."""
-
-    value: np.ndarray
-    kind: Kind
-    a_shape: tuple[int, ...]
-    b_shape: tuple[int, ...]
-    options: TransposeOptions
-    notes: tuple[str, ...] = field(default=())
-    name: ClassVar[str] = NAME
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.value.shape)
+NAME = TRANSPOSE_NAME
 
 
 @dataclass(frozen=True)
@@ -339,58 +285,6 @@ def conv_transpose(a: np.ndarray, b: np.ndarray, options: TransposeOptions | Non
 
 # ---------------------------------------------------------------------------------------------
 # explanation as data
-
-
-@dataclass(frozen=True)
-class ScatterStep:
-    """One input cell's share of the result.
-
-    ``cell`` indexes A as given (with channels: channel first). ``contribution`` is ``value``
-    times the dilated kernel (C_out x ... with several output channels); its corner lands at
-    ``origin`` (cell times stride) in the uncropped output.
-    """
-
-    cell: tuple[int, ...]
-    value: Any
-    origin: tuple[int, ...]
-    contribution: np.ndarray
-
-
-@dataclass(frozen=True)
-class TransposeSteps:
-    """A transposed convolution explained two ways.
-
-    Scatter view: ``steps`` (capped: ``shown < total_cells``) add up to ``uncropped``, from which
-    ``crop`` (before, after) per axis is cut to give ``result``.
-
-    Gather view: ``stuffed`` is A with s-1 zeros between entries; ``pads`` is the (before, after)
-    zero padding d*(k-1)-p and d*(k-1)-p+a per axis (a negative amount crops instead), giving
-    ``padded``; a valid-mode correlation of ``padded`` with ``turned`` (B dilated, then turned
-    180° on its spatial axes; summed over C_in with channels) gives ``result``.
-    """
-
-    a_shape: tuple[int, ...]
-    b_shape: tuple[int, ...]
-    options: TransposeOptions
-    kind: Kind
-    stride: tuple[int, ...]
-    padding: tuple[int, ...]
-    output_padding: tuple[int, ...]
-    dilation: tuple[int, ...]
-    steps: tuple[ScatterStep, ...]
-    total_cells: int
-    kernel: np.ndarray
-    uncropped: np.ndarray
-    crop: tuple[tuple[int, int], ...]
-    stuffed: np.ndarray
-    pads: tuple[tuple[int, int], ...]
-    padded: np.ndarray
-    turned: np.ndarray
-    result: np.ndarray
-
-    @property
-    def capped(self) -> bool:
-        return len(self.steps) < self.total_cells
 
 
 def _objects(x: np.ndarray) -> np.ndarray:
