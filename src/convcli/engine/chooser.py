@@ -38,7 +38,7 @@ from .toeplitz import (
     toeplitz_rows,
 )
 
-__all__ = ["Candidate", "choose", "choose_layer"]
+__all__ = ["Contender", "choose", "choose_layer"]
 
 _SMALL_WORK = 1 << 15  # as engine.SMALL_WORK (not imported: the package imports this module)
 
@@ -56,8 +56,9 @@ _CALL_FFT = 3e-5  # fixed cost of one transform call and its arrays
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A method, how it will run, its estimated time, and the work to run it."""
+class Contender:
+    """One way to compute a sliding sum, in the running for the fastest: a method, how it will
+    run, its estimated time, and the work to run it."""
 
     method: Method
     how: str
@@ -142,11 +143,11 @@ def _blocks_seconds(
     return units * _FFT["scipy" if scipy_fft else "numpy"] + copies + importing, scipy_fft
 
 
-# --- the candidates -------------------------------------------------------------------------------
+# --- the contenders -------------------------------------------------------------------------------
 
 
 class _Problem:
-    """The operands and what every candidate needs to know about them."""
+    """The operands and what every contender needs to know about them."""
 
     def __init__(self, a: np.ndarray, k: np.ndarray) -> None:
         self.a, self.k = a, k
@@ -178,10 +179,10 @@ class _Problem:
         return self.k_l1 if lim >= self.k_max else lim * self.k_nonzero
 
 
-def _tap_candidate(pr: _Problem) -> Candidate:
+def _tap_contender(pr: _Problem) -> Contender:
     seconds = _taps_seconds(pr.out_size, pr.taps(), pr.kind)
     how = f"the tap loop ({pr.taps()} vectorised multiply-add passes)"
-    return Candidate(Method.DIRECT, how, seconds, lambda: correlate_taps(pr.a, pr.k), faithful=True)
+    return Contender(Method.DIRECT, how, seconds, lambda: correlate_taps(pr.a, pr.k), faithful=True)
 
 
 def _with_limbs(
@@ -213,18 +214,18 @@ def _exact_note(limbs: exact.Limbs, bound: str) -> str:
     return f"exact: {bound}" + (f", with {split}" if split else "")
 
 
-def _direct_candidates(pr: _Problem) -> list[Candidate]:
-    candidates = [_tap_candidate(pr)]
+def _direct_contenders(pr: _Problem) -> list[Contender]:
+    contenders = [_tap_contender(pr)]
     if pr.kind == "O":
-        return candidates
+        return contenders
     if pr.a.ndim == 1:
         # numpy's own 1-D correlate: a compiled dot product per output, exact for int64 (it
         # conjugates its second operand, so a complex kernel goes in conjugated)
         kernel = np.conj(pr.k) if pr.cplx else pr.k
         seconds = pr.work * _NUMPY_CORRELATE + 1e-5
         run = lambda: np.correlate(pr.a, kernel, mode="valid")  # noqa: E731
-        candidates.append(
-            Candidate(Method.DIRECT, "numpy.correlate (a compiled 1-D sum)", seconds, run, faithful=True)
+        contenders.append(
+            Contender(Method.DIRECT, "numpy.correlate (a compiled 1-D sum)", seconds, run, faithful=True)
         )
     out3 = tuple(1 for _ in range(3 - len(pr.out_shape))) + pr.out_shape
     k3 = tuple(1 for _ in range(3 - pr.k.ndim)) + pr.k.shape
@@ -235,23 +236,23 @@ def _direct_candidates(pr: _Problem) -> list[Candidate]:
         return correlate_toeplitz(_as3(a), _as3(k)).reshape(pr.out_shape)
 
     if not pr.integer:
-        candidates.append(Candidate(Method.DIRECT, how, one, lambda: float_run(pr.a, pr.k), faithful=True))
-        return candidates
+        contenders.append(Contender(Method.DIRECT, how, one, lambda: float_run(pr.a, pr.k), faithful=True))
+        return contenders
     limbs = exact.plan_limbs(pr.a_max, pr.k_max, exact.direct_fits(pr.k_l1_of))
     if limbs is not None:
         note = _exact_note(limbs, "max|A|·sum|B| < 2**53 keeps every float64 partial sum an exact integer")
-        candidates.append(
-            Candidate(
+        contenders.append(
+            Contender(
                 Method.DIRECT,
                 f"{how}; {note}",
                 _limb_cost(pr, limbs, one),
                 _with_limbs(pr, limbs, float_run, rounded=False),
             )
         )
-    return candidates
+    return contenders
 
 
-def _separable_candidates(pr: _Problem) -> list[Candidate]:
+def _separable_contenders(pr: _Problem) -> list[Contender]:
     factors = pr.factors
     if factors is None or pr.kind == "O":
         return []
@@ -286,11 +287,11 @@ def _separable_candidates(pr: _Problem) -> list[Candidate]:
         return x
 
     if not pr.integer:
-        return [Candidate(Method.SEPARABLE, how, seconds, lambda: run_passes(pr.a, passes))]
+        return [Contender(Method.SEPARABLE, how, seconds, lambda: run_passes(pr.a, passes))]
 
     # integers: the float passes are exact while max|a|·sum|k| < 2**53 (sum|k| = product of the
     # factors' sums); otherwise the passes run as exact int64 tap loops
-    candidates = []
+    contenders = []
     int_taps = sum(v.shape[0] for _, v in passes)
     int_seconds = _taps_seconds(pr.out_size, int_taps, "i") * 1.3
 
@@ -300,7 +301,7 @@ def _separable_candidates(pr: _Problem) -> list[Candidate]:
             x = correlate_taps(x, pass_kernel(ax, v))
         return x
 
-    candidates.append(Candidate(Method.SEPARABLE, how + " as exact int64 tap loops", int_seconds, int_run))
+    contenders.append(Contender(Method.SEPARABLE, how + " as exact int64 tap loops", int_seconds, int_run))
     if pr.a_max * pr.k_l1 < exact.FLOAT_EXACT:
         note = "exact: max|A|·sum|B| < 2**53 keeps every float64 partial sum an exact integer"
         limbs = exact.Limbs(max(pr.a_max.bit_length(), 1), 1, max(pr.k_max.bit_length(), 1), 1)
@@ -309,18 +310,18 @@ def _separable_candidates(pr: _Problem) -> list[Candidate]:
             # one limb each: al is the whole input in float64, and the factors are exact
             return run_passes(al, [(ax, v.astype(np.float64)) for ax, v in passes])
 
-        candidates.append(
-            Candidate(
+        contenders.append(
+            Contender(
                 Method.SEPARABLE,
                 f"{how}; {note}",
                 _limb_cost(pr, limbs, seconds),
                 _with_limbs(pr, limbs, limb_run, rounded=False),
             )
         )
-    return candidates
+    return contenders
 
 
-def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
+def _fft_contenders(pr: _Problem, method: Method) -> list[Contender]:
     if pr.kind == "O":
         return []
     a_shape, k_shape = tuple(pr.a.shape), tuple(pr.k.shape)
@@ -348,7 +349,7 @@ def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
 
         count = math.prod(min(length, m) for length, m in zip(lengths, a_shape, strict=True))
     if not pr.integer:
-        return [Candidate(method, how, one, lambda: float_run(pr.a, pr.k))]
+        return [Contender(method, how, one, lambda: float_run(pr.a, pr.k))]
     factor = fft_error_factor(math.prod(lengths))
     limbs = exact.plan_limbs(pr.a_max, pr.k_max, exact.fft_fits(factor, count, pr.k_l1_of))
     if limbs is None:
@@ -360,7 +361,7 @@ def _fft_candidates(pr: _Problem, method: Method) -> list[Candidate]:
     )
     note = _exact_note(limbs, f"FFT error bound {worst:.2g} < 1/4, so rounding gives the exact integers")
     return [
-        Candidate(
+        Contender(
             method,
             f"{how}; {note}",
             _limb_cost(pr, limbs, one),
@@ -373,41 +374,41 @@ def _refuse(method: Method, why: str) -> UsageError:
     return UsageError(f"--method {method.value} cannot be used here: {why}; use --method auto or direct")
 
 
-def choose(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[Candidate, str]:
-    """The candidate to run for ``correlate_valid(a, k, method)`` and the reason to show for it."""
+def choose(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[Contender, str]:
+    """The contender to run for ``correlate_valid(a, k, method)`` and the reason to show for it."""
     pr = _Problem(a, k)
     what = operands_text(tuple(a.shape), tuple(k.shape), pr.dtype)
     if method is Method.AUTO:
         if pr.kind == "O":
             reason = "exact numbers (integers beyond int64, fractions, symbols): the tap loop"
-            return _tap_candidate(pr), f"{what}: {reason}"
+            return _tap_contender(pr), f"{what}: {reason}"
         if pr.work <= _SMALL_WORK:
-            return _tap_candidate(pr), f"{what}: {pr.work} multiply-adds: the tap loop"
-        candidates = _direct_candidates(pr) + _separable_candidates(pr) + _fft_candidates(pr, Method.FFT)
-        candidates += _fft_candidates(pr, Method.OVERLAP_ADD)
-        candidates.sort(key=lambda p: p.seconds)
-        best = candidates[0]
-        runner = next((p for p in candidates[1:] if p.method is not best.method), None)
+            return _tap_contender(pr), f"{what}: {pr.work} multiply-adds: the tap loop"
+        contenders = _direct_contenders(pr) + _separable_contenders(pr) + _fft_contenders(pr, Method.FFT)
+        contenders += _fft_contenders(pr, Method.OVERLAP_ADD)
+        contenders.sort(key=lambda p: p.seconds)
+        best = contenders[0]
+        runner = next((p for p in contenders[1:] if p.method is not best.method), None)
         why = f"{what}: {best.method.value}, {best.how} (est. {_ms(best.seconds)}"
         if runner is not None:
             why += f"; {runner.method.value} est. {_ms(runner.seconds)}"
         return best, why + ")"
 
     if method is Method.DIRECT:
-        candidates = _direct_candidates(pr)
+        contenders = _direct_contenders(pr)
     elif pr.kind == "O":
         raise _refuse(method, "exact numbers beyond int64, fractions or symbols are summed directly")
     elif method is Method.SEPARABLE:
-        candidates = _separable_candidates(pr)
-        if not candidates:
+        contenders = _separable_contenders(pr)
+        if not contenders:
             raise _refuse(
                 method, f"the {dims_text(tuple(k.shape))} kernel is not separable (its rank is above 1)"
             )
     else:
-        candidates = _fft_candidates(pr, method)
-        if not candidates:
+        contenders = _fft_contenders(pr, method)
+        if not contenders:
             raise _refuse(method, "no limb split keeps the FFT of these integers within its error bound")
-    best = min(candidates, key=lambda p: p.seconds)
+    best = min(contenders, key=lambda p: p.seconds)
     return best, f"{what}: {best.method.value} as asked, {best.how} (est. {_ms(best.seconds)})"
 
 
@@ -453,7 +454,7 @@ class _Layer:
         return f"layer of {o} {cg}x{kh}x{kw} filters on {c}x{h}x{wd} {kind}{tail}"
 
 
-def _layer_float_candidates(
+def _layer_float_contenders(
     ly: _Layer,
 ) -> list[tuple[str, float, Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
     """(how, seconds, run(x, w)) for the floating-point layer methods."""
@@ -461,7 +462,7 @@ def _layer_float_candidates(
 
     scale = 4.0 if ly.cplx else 1.0
     st, dl, g = ly.stride, ly.dilation, ly.groups
-    candidates = []
+    contenders = []
     blocks = max(1, math.ceil(g * ly.k * ly.n * 8 / COLS_BYTES))
     transposed = ly.og >= 8
     seconds = (
@@ -469,7 +470,7 @@ def _layer_float_candidates(
         + g * ly.k * ly.n * _GATHER
         + blocks * _CALL * 3
     )
-    candidates.append(
+    contenders.append(
         (
             f"im2col and one matrix product (BLAS) per block of rows: {g} x ({ly.og} x {ly.k}) times "
             f"({ly.k} x {ly.n}) in {blocks} block{'s' if blocks > 1 else ''}",
@@ -494,7 +495,7 @@ def _layer_float_candidates(
             + ly.o * wide * ly.taps * _TAP_ENTRY
             + ly.taps * _CALL * max(1, ly.o * wd * 32 // COLS_BYTES)
         )
-        candidates.append(
+        contenders.append(
             (
                 f"one matrix product (BLAS) per tap, {ly.taps} of {g} x ({ly.og} x {ly.cg}) times "
                 f"({ly.cg} x {wide}), on views of the input (no copies)",
@@ -502,7 +503,7 @@ def _layer_float_candidates(
                 lambda x, w: tap_gemms(x, w, dl, g),
             )
         )
-    return candidates
+    return contenders
 
 
 def choose_layer(
@@ -512,8 +513,8 @@ def choose_layer(
     dilation: tuple[int, int],
     groups: int,
     method: Method = Method.AUTO,
-) -> tuple[Candidate, str]:
-    """The candidate to run for ``layer.conv2d``, and the reason to show (every layer method is direct)."""
+) -> tuple[Contender, str]:
+    """The contender to run for ``layer.conv2d``, and the reason to show (every layer method is direct)."""
     from .layer import exact_taps
 
     if method not in (Method.AUTO, Method.DIRECT):
@@ -522,7 +523,7 @@ def choose_layer(
     what = ly.text()
     st, dl, g = stride, dilation, groups
     taps_seconds = ly.macs * (_TAP_OBJECT if ly.kind == "O" else 1.5e-9) + ly.taps * groups * _CALL
-    taps_candidate = Candidate(
+    taps_contender = Contender(
         Method.DIRECT,
         "a tap loop of tensor products over the channels",
         taps_seconds,
@@ -531,14 +532,14 @@ def choose_layer(
     )
     if ly.kind == "O":
         return (
-            taps_candidate,
+            taps_contender,
             f"{what}: exact numbers (integers beyond int64, fractions, symbols): the tap loop",
         )
-    candidates = []
+    contenders = []
     if ly.kind in "fc":
-        for how, seconds, run in _layer_float_candidates(ly):
-            candidates.append(
-                Candidate(Method.DIRECT, how, seconds, functools.partial(run, x, w), faithful=True)
+        for how, seconds, run in _layer_float_contenders(ly):
+            contenders.append(
+                Contender(Method.DIRECT, how, seconds, functools.partial(run, x, w), faithful=True)
             )
     else:
         # int64: a float64 method is exact while max|x|·sum|w[o]| < 2**53 for every filter o, else
@@ -554,10 +555,10 @@ def choose_layer(
             note = _exact_note(
                 limbs, "max|x|·sum|w| < 2**53 keeps every float64 partial sum an exact integer"
             )
-            for how, seconds, run in _layer_float_candidates(ly):
+            for how, seconds, run in _layer_float_contenders(ly):
                 convert = (limbs.a_count * x.size + limbs.products * ly.o * ly.n) * _CONVERT
-                candidates.append(
-                    Candidate(
+                contenders.append(
+                    Contender(
                         Method.DIRECT,
                         f"{how}; {note}",
                         limbs.products * seconds + convert,
@@ -565,9 +566,9 @@ def choose_layer(
                         faithful=True,
                     )
                 )
-        candidates.append(taps_candidate)
-    best = min(candidates, key=lambda p: p.seconds)
-    runner = min((p for p in candidates if p is not best), key=lambda p: p.seconds, default=None)
+        contenders.append(taps_contender)
+    best = min(contenders, key=lambda p: p.seconds)
+    runner = min((p for p in contenders if p is not best), key=lambda p: p.seconds, default=None)
     why = f"{what}: {best.how} (est. {_ms(best.seconds)}"
     if runner is not None:
         why += f"; next best est. {_ms(runner.seconds)}"
