@@ -129,14 +129,22 @@ def channel_operands(a: np.ndarray, b: np.ndarray, groups: int = 1) -> tuple[np.
     return a, b
 
 
-def per_axis(values: tuple[int, ...], n: int, name: str, minimum: int) -> tuple[int, ...]:
-    if any(v < minimum for v in values):
+def per_axis(
+    values: tuple[int, ...], n: int, name: str, minimum: int | None = None, *, axes: str | None = None
+) -> tuple[int, ...]:
+    """``--name`` given once for every axis, or once per axis: one value per axis of ``n``.
+
+    ``minimum`` is the smallest value allowed; ``axes`` names the axes in the refusal (by default
+    "these n-axis inputs").
+    """
+    if minimum is not None and any(v < minimum for v in values):
         raise UsageError(f"--{name} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
     if len(values) == 1:
         return values * n
     if len(values) == n:
         return values
-    raise UsageError(f"--{name} takes 1 or {n} numbers for these {n}-axis inputs, got {len(values)}")
+    axes = axes or f"these {n}-axis inputs"
+    raise UsageError(f"--{name} takes 1 or {n} numbers for {axes}, got {len(values)}")
 
 
 def padding_pairs(padding: tuple[int, ...], n: int) -> list[tuple[int, int]]:

@@ -292,14 +292,6 @@ class ShapeReport:
         return [(f"axis {ax.axis}", ax.formula, f"(full {ax.full}, same {ax.same})") for ax in self.axes]
 
 
-def _spread(values: tuple[int, ...], n: int, name: str) -> tuple[int, ...]:
-    if len(values) == 1:
-        return values * n
-    if len(values) == n:
-        return values
-    raise UsageError(f"{name} takes 1 or {n} numbers for {n} spatial axes, got {len(values)}")
-
-
 def report(
     input_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
@@ -323,11 +315,11 @@ def report(
         raise UsageError(
             f"the kernel {dims_text(kernel_shape)} has more axes than the input {dims_text(input_shape)}"
         )
-    kernel = _spread(tuple(kernel_shape), n, "--kernel")
-    strides = _spread(tuple(stride), n, "--stride")
-    pads = _spread(tuple(padding), n, "--padding")
-    dilations = _spread(tuple(dilation), n, "--dilation")
-    extra = _spread(tuple(output_padding), n, "--output-padding")
+    kernel = geometry.per_axis(tuple(kernel_shape), n, "kernel", axes=f"{n} spatial axes")
+    strides = geometry.per_axis(tuple(stride), n, "stride", axes=f"{n} spatial axes")
+    pads = geometry.per_axis(tuple(padding), n, "padding", axes=f"{n} spatial axes")
+    dilations = geometry.per_axis(tuple(dilation), n, "dilation", axes=f"{n} spatial axes")
+    extra = geometry.per_axis(tuple(output_padding), n, "output-padding", axes=f"{n} spatial axes")
     if not transposed and any(extra):
         raise UsageError("--output-padding applies to transposed convolutions only (add --transposed)")
     spatial = tuple(input_shape[-n:])

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolOptions, PoolResult
 
 __all__ = [
+    "cell_at",
+    "check_max_steps",
     "derive",
     "derive_sliding",
     "im2col",
@@ -95,13 +97,21 @@ def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, tot
     return f"{pairs} = {values} = {display_number(total)}"
 
 
-def _parse_at(at: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+def cell_at(at: tuple[int, ...], shape: tuple[int, ...], *, sized: str, outside: str) -> tuple[int, ...]:
+    """``--at I,J``: the cell of an array of ``shape`` it names (negative indices count from the
+    end). ``sized`` and ``outside`` name the array in a refusal ("a 3x3 result", "the result")."""
     if len(at) != len(shape):
-        raise UsageError(f"--at takes {len(shape)} indices for a {shape_text(shape)} result, got {len(at)}")
+        raise UsageError(f"--at takes {len(shape)} indices for {sized}, got {len(at)}")
     for i, (k, n) in enumerate(zip(at, shape, strict=True)):
         if not -n <= k < n:
-            raise UsageError(f"--at: index {k} on axis {i} is outside the result (0 to {n - 1})")
+            raise UsageError(f"--at: index {k} on axis {i} is outside {outside} (0 to {n - 1})")
     return tuple(k % n for k, n in zip(at, shape, strict=True))
+
+
+def check_max_steps(max_steps: int) -> None:
+    """--max-steps counts cells: at least one."""
+    if max_steps < 1:
+        raise UsageError(f"--max-steps takes a whole number >= 1, got {max_steps}")
 
 
 # The most products a derivation shows in all (--max-terms): a cell of a 1001x1001 kernel has a
@@ -124,9 +134,8 @@ def _cells(
             f"shows (--max-terms); --max-terms {terms} shows one"
         )
     if at is not None:
-        return [_parse_at(at, shape)], total
-    if max_steps < 1:
-        raise UsageError(f"--max-steps takes a whole number >= 1, got {max_steps}")
+        return [cell_at(at, shape, sized=f"a {shape_text(shape)} result", outside="the result")], total
+    check_max_steps(max_steps)
     count = min(max_steps, max_terms // terms)
     return list(itertools.islice(np.ndindex(*shape), count)), total
 
@@ -174,7 +183,7 @@ def _holds(dtype: np.dtype, v: Any) -> bool:
     if dtype.kind == "O":
         return True
     if dtype.kind == "i":
-        return type(v) is int and -(2**63) <= v < 2**63
+        return type(v) is int and -numeric.INT64_MAX - 1 <= v <= numeric.INT64_MAX
     if dtype.kind == "f":
         return isinstance(v, float)
     return dtype.kind == "c" and isinstance(v, complex)

@@ -18,6 +18,7 @@ from .errors import ShapeError, UsageError
 from .explanations import ScatterStep, TransposeSteps
 from .model import TRANSPOSE_NAME, Kind, TransposeOptions, TransposeResult
 from .numeric import check_allocation, shrink_int
+from .steps import cell_at, check_max_steps
 from .text import shape_text
 
 __all__ = [
@@ -299,18 +300,10 @@ def _input_cells(
 ) -> tuple[list[tuple[int, ...]], int]:
     total = int(np.prod(shape))
     if at is None:
-        if max_steps < 1:
-            raise UsageError(f"--max-steps takes a whole number >= 1, got {max_steps}")
+        check_max_steps(max_steps)
         cells = [tuple(int(i) for i in c) for _, c in zip(range(max_steps), np.ndindex(*shape), strict=False)]
         return cells, total
-    if len(at) != len(shape):
-        raise UsageError(
-            f"--at takes {len(shape)} indices for the {shape_text(shape)} input A, got {len(at)}"
-        )
-    for axis, (i, n) in enumerate(zip(at, shape, strict=True)):
-        if not -n <= i < n:
-            raise UsageError(f"--at: index {i} on axis {axis} is outside A (0 to {n - 1})")
-    return [tuple(i % n for i, n in zip(at, shape, strict=True))], total
+    return [cell_at(at, shape, sized=f"the {shape_text(shape)} input A", outside="A")], total
 
 
 def _pad_or_crop(x: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:

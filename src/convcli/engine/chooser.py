@@ -20,6 +20,7 @@ import numpy as np
 
 from convcli.errors import UsageError
 from convcli.model import Method
+from convcli.numeric import abs_max
 from convcli.text import dims_text
 
 from . import exact
@@ -160,8 +161,8 @@ class _Problem:
         self.work = self.out_size * k.size
         self._factors: list[tuple[int, np.ndarray]] | None | bool = False
         if self.integer:
-            self.a_max = exact.abs_max_int(a)
-            self.k_max = exact.abs_max_int(k)
+            self.a_max = abs_max(a)
+            self.k_max = abs_max(k)
             self.k_l1 = exact.l1_int(k)
             self.k_nonzero = int(np.count_nonzero(k))
 
@@ -544,7 +545,7 @@ def choose_layer(
     else:
         # int64: a float64 method is exact while max|x|·sum|w[o]| < 2**53 for every filter o, else
         # in limbs (the caller keeps the true sums inside int64)
-        x_max, w_max = exact.abs_max_int(x), exact.abs_max_int(w)
+        x_max, w_max = abs_max(x), abs_max(w)
         w_l1 = max((exact.l1_int(w[o]) for o in range(w.shape[0])), default=0)
 
         def l1_of(lim: int) -> int:

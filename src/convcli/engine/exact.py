@@ -39,16 +39,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Limbs", "plan_limbs", "split", "split_int", "combine", "abs_max_int", "l1_int"]
+from convcli.numeric import abs_max
+
+__all__ = ["Limbs", "plan_limbs", "split", "split_int", "combine", "l1_int"]
 
 FLOAT_EXACT = 2**53
-
-
-def abs_max_int(x: np.ndarray) -> int:
-    """max |x| as a Python int (safe for int64's most negative value)."""
-    if x.size == 0:
-        return 0
-    return max(int(x.max()), -int(x.min()))
 
 
 def l1_int(x: np.ndarray) -> int:
@@ -56,7 +51,7 @@ def l1_int(x: np.ndarray) -> int:
     if x.size == 0:
         return 0
     # |int64 min| does not fit int64; sum in Python ints row by row when values are large
-    if abs_max_int(x) * x.size < 2**62:
+    if abs_max(x) * x.size < 2**62:
         return int(np.abs(x).sum())
     return sum(abs(int(v)) for v in x.flat)
 
