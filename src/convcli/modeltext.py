@@ -451,12 +451,10 @@ def read_arguments(args: Sequence[str], stdin: IO[str] | None = None) -> list[En
 def read_model(arg: str, stdin: IO[str] | None = None) -> tuple[str, str]:
     """The text of a print(model) FILE or of standard input (``-``), and the name to cite it by."""
     if arg == "-":
+        from .parsing.source import is_terminal
+
         stream = sys.stdin if stdin is None else stdin
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError, OSError):
-            tty = False
-        if tty:
+        if is_terminal(stream):
             raise ConvcliError(
                 'nothing is piped to standard input; "-" reads the text of print(model) from a pipe, '
                 'e.g. python -c "print(model)" | convcli layers --input 3x224x224 -'

@@ -27,6 +27,7 @@ from .source import (
     Source,
     clean_bytes,
     decode,
+    is_terminal,
     normalise_text,
     os_reason,
     shown,
@@ -251,11 +252,7 @@ def _read_stdin(stream: IO[str] | None, name: str, exact: bool) -> np.ndarray:
         raise ConvcliError(
             f"nothing is piped to standard input for operand {name} (standard input is closed)"
         )
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        tty = False
-    if tty:
+    if is_terminal(stream):
         raise ConvcliError(
             f"nothing is piped to standard input for operand {name}; "
             '"-" reads a matrix from a pipe, e.g. echo "1 2; 3 4" | convcli ...'

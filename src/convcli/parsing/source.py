@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -197,3 +197,11 @@ def build_array(
                 "(--exact reads decimals exactly)",
             ) from None
     raise AssertionError("an OverflowError without an entry that overflows")  # pragma: no cover
+
+
+def is_terminal(stream: IO[Any]) -> bool:
+    """Whether ``stream`` is a terminal: then ``-`` has nothing piped to it to read."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed, detached, or not a file at all
+        return False
