@@ -266,6 +266,38 @@ def _param(name: str, default: Any, annotation: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
+# --stride, --dilation and the layer-size --padding and --output-padding, declared once: the
+# sliding commands, conv-transpose and shape all take them
+StrideOpt = Annotated[
+    str,
+    typer.Option(
+        "--stride",
+        metavar="S|SH,SW",
+        help="The kernel moves S cells at a time, per axis (conv-transpose: the forward one's stride).",
+    ),
+]
+DilationOpt = Annotated[
+    str,
+    typer.Option("--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart (D-1 gaps)."),
+]
+LayerPaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--padding",
+        metavar="P|PH,PW",
+        help="Zeros around the input, per axis (transposed: cells cropped from each side of the result).",
+    ),
+]
+OutputPaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--output-padding",
+        metavar="A|AH,AW",
+        help="Of a transposed convolution: extra cells at the end of each axis (less than the stride).",
+    ),
+]
+
+
 # Options every command has: where the output goes and how input numbers are read.
 _IO_PARAMS = [
     _param(
@@ -372,23 +404,8 @@ _OP_PARAMS = [
             ),
         ],
     ),
-    _param(
-        "stride",
-        "1",
-        Annotated[
-            str, typer.Option("--stride", metavar="S|SH,SW", help="Keep every S-th output cell per axis.")
-        ],
-    ),
-    _param(
-        "dilation",
-        "1",
-        Annotated[
-            str,
-            typer.Option(
-                "--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart (D-1 gaps)."
-            ),
-        ],
-    ),
+    _param("stride", "1", StrideOpt),
+    _param("dilation", "1", DilationOpt),
     _param(
         "padding",
         None,
@@ -1669,9 +1686,6 @@ def _grad_check(
         raise typer.Exit(ExitCode.WRONG_ANSWER)
 
 
-IntsOpt = Annotated[str, typer.Option(metavar="N|NH,NW")]
-
-
 @_command(
     "conv-transpose",
     "Transposed convolution (torch's conv_transpose2d): each cell of A scatters A[i,j]·B at its "
@@ -1686,21 +1700,10 @@ IntsOpt = Annotated[str, typer.Option(metavar="N|NH,NW")]
 def conv_transpose_command(
     a: AArg,
     b: BArg,
-    stride: Annotated[
-        str, typer.Option("--stride", metavar="S|SH,SW", help="The stride of the forward convolution.")
-    ] = "1",
-    padding: Annotated[
-        str, typer.Option("--padding", metavar="P|PH,PW", help="Cells cropped from each side of the result.")
-    ] = "0",
-    output_padding: Annotated[
-        str,
-        typer.Option(
-            "--output-padding", metavar="A|AH,AW", help="Extra cells at the end (less than the stride)."
-        ),
-    ] = "0",
-    dilation: Annotated[
-        str, typer.Option("--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart.")
-    ] = "1",
+    stride: StrideOpt = "1",
+    padding: LayerPaddingOpt = "0",
+    output_padding: OutputPaddingOpt = "0",
+    dilation: DilationOpt = "1",
     channels: Annotated[
         bool,
         typer.Option(
@@ -1921,13 +1924,13 @@ def shape_command(
             "--kernel", metavar="K|KHxKW|MATRIX", show_default=False, help="The kernel size, or a matrix."
         ),
     ],
-    stride: Annotated[str, typer.Option("--stride", metavar="S|SH,SW")] = "1",
-    padding: Annotated[str, typer.Option("--padding", metavar="P|PH,PW")] = "0",
-    dilation: Annotated[str, typer.Option("--dilation", metavar="D|DH,DW")] = "1",
+    stride: StrideOpt = "1",
+    padding: LayerPaddingOpt = "0",
+    dilation: DilationOpt = "1",
     transposed: Annotated[
         bool, typer.Option("--transposed", help="Size of a transposed convolution.")
     ] = False,
-    output_padding: Annotated[str, typer.Option("--output-padding", metavar="A|AH,AW")] = "0",
+    output_padding: OutputPaddingOpt = "0",
     convention: Annotated[
         Convention | None,
         typer.Option("--convention", case_sensitive=False, help="Show only this library's 'same' padding."),
