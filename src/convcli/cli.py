@@ -496,10 +496,12 @@ class Run:
 
 
 def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[Callable[..., None]], None]:
-    """Register ``func(a, b, ..., run=Run, options=OpOptions)`` with the shared options declared once.
+    """Register ``func`` as the command ``name``, with the options every command shares.
 
-    Typer reads parameters from the signature, so the shared ones are appended to it here and
-    folded back into a Run (and an OpOptions for the sliding commands) before the call.
+    Typer builds a command's options from its function's signature. So the registered function
+    is a wrapper whose signature is ``func``'s own parameters plus _IO_PARAMS (and _OP_PARAMS when
+    ``sliding``); it folds those shared values into ``run: Run`` (and ``options: OpOptions``) and
+    calls ``func(..., run=run, options=options)``: a command declares only what is its own.
     """
 
     def register(func: Callable[..., None]) -> None:
