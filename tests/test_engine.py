@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from convcli.engine import correlate_valid
+from convcli.engine import correlate_valid, toeplitz
 from convcli.engine import exact as exact_mod
 from convcli.engine.chooser import choose
 from convcli.engine.fft import correlate_fft, fast_length, fft_error_factor
@@ -319,3 +319,25 @@ def _smooth(m: int) -> bool:
         while m % p == 0:
             m //= p
     return m == 1
+
+
+def test_banded_product_workers_never_write_the_same_cells(monkeypatch) -> None:
+    # 188 output rows in blocks of 16 leave a last block that overlaps the one before it. Two
+    # workers writing those rows at once gave wrong sums (a product accumulates in its output), so
+    # every product must write cells no other product writes; the overlap is computed aside.
+    written: list[np.ndarray] = []
+    real = toeplitz._matmul_into
+
+    def recording(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
+        written.append(dest)
+        real(x, y, dest)
+
+    monkeypatch.setattr(toeplitz, "_matmul_into", recording)
+    rng = np.random.default_rng(5)
+    a, k = rng.standard_normal((1, 200, 150)), rng.standard_normal((1, 13, 1))
+    out = toeplitz.correlate_toeplitz(a, k)
+    close(out, reference(a, k))
+    assert len(written) >= 2
+    for i, first in enumerate(written):
+        for second in written[i + 1 :]:
+            assert not np.shares_memory(first, second)

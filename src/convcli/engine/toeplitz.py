@@ -191,12 +191,15 @@ def _correlate_band(a3: np.ndarray, k3: np.ndarray, out3: np.ndarray, parallel: 
             for b0 in range(0, full, batch):
                 jobs.append((z, b0 * rows, min(batch, full - b0), j0, c))
             if m % rows:
-                # the last rows: one block ending at the last row, overlapping the one before it
-                # (those rows are written twice with the same values)
+                # the last rows: one block ending at the last row, overlapping the one before it;
+                # it is computed aside and only its own rows are written, because another worker
+                # may be writing the overlap at the same time (a product accumulates in place)
                 jobs.append((z, m - rows, 1, j0, c))
 
     def job(buf: np.ndarray | None, z: int, i0: int, count: int, j0: int, c: int) -> None:
-        dest = out3[z, i0 : i0 + count * rows, j0 : j0 + c].reshape(count, rows, c)
+        overlap = rows - m % rows if i0 + count * rows == m and m % rows else 0
+        own = out3[z, i0 : i0 + count * rows, j0 : j0 + c].reshape(count, rows, c)
+        dest = np.empty_like(own) if overlap else own
         origin = a3[z, i0:, j0:]
         if copy_free:
             x = as_strided(origin, (count, h, c), (rows * s1, s1, s2), writeable=False)
@@ -213,6 +216,8 @@ def _correlate_band(a3: np.ndarray, k3: np.ndarray, out3: np.ndarray, parallel: 
                 r0 = i0 + b * rows
                 window = a3[z : z + kd, r0 : r0 + h, j0 : j0 + c + kw - 1]
                 dest[b] = correlate_taps(window, k3)[0]
+        if overlap:
+            own[:, overlap:] = dest[:, overlap:]
 
     def work(lo: int, hi: int) -> None:
         buf = None if copy_free else np.empty(batch * stacked * cols, dtype=dtype)
