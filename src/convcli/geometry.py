@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -270,7 +270,7 @@ def pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: BoundaryRule, fill
     return np.pad(a, pads, mode=_NUMPY_PAD[boundary])
 
 
-_NUMPY_PAD = {
+_NUMPY_PAD: dict[BoundaryRule, Literal["wrap", "symmetric", "reflect", "edge"]] = {
     BoundaryRule.WRAP: "wrap",
     BoundaryRule.SYMM: "symmetric",
     BoundaryRule.MIRROR: "reflect",

@@ -83,6 +83,10 @@ def _sigma(text: str, full: str, usage: str) -> float:
     )
 
 
+def _fixed(name: str) -> Callable[[], np.ndarray]:
+    return lambda: np.array(_FIXED[name], dtype=np.int64)
+
+
 def box(n: int = 3) -> np.ndarray:
     """The N x N mean filter: every entry the exact Fraction 1/N²."""
     out = np.empty((n, n), dtype=object)
@@ -158,14 +162,10 @@ class KernelInfo:
 
 
 _ORDER: list[tuple[str, str, Callable[[], np.ndarray]]] = [
-    ("identity", "identity", lambda: np.array(_FIXED["identity"], dtype=np.int64)),
+    ("identity", "identity", _fixed("identity")),
     ("box", "box:N", box),
     ("gaussian", "gaussian:SIZE:SIGMA", gaussian),
-] + [
-    (name, name, lambda name=name: np.array(_FIXED[name], dtype=np.int64))
-    for name in _FIXED
-    if name != "identity"
-]
+] + [(name, name, _fixed(name)) for name in _FIXED if name != "identity"]
 
 
 def catalogue() -> list[KernelInfo]:

@@ -10,6 +10,7 @@ the kernel turned 180°: ``scatter_steps`` returns both views for an explanation
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -235,8 +236,11 @@ def _scatter(p: _ScatterLayout, x: np.ndarray, k: np.ndarray, crop: bool = True)
             out[_placement(p, tap, in_shape)] += x * w
     if not crop:
         return out
-    window = tuple(slice(pad, pad + o) for pad, o in zip(p.padding, p.out_shape, strict=True))
-    return out[(Ellipsis, *window)]
+    window: tuple[Any, ...] = (
+        Ellipsis,
+        *(slice(pad, pad + o) for pad, o in zip(p.padding, p.out_shape, strict=True)),
+    )
+    return out[window]
 
 
 def _finish(p: _ScatterLayout, value: np.ndarray) -> np.ndarray:
@@ -360,13 +364,15 @@ def scatter_steps(
         steps.append(ScatterStep(cell, value, origin, contribution))
     spatial_stuffed = tuple((i - 1) * s + 1 for i, s in zip(p.a.shape[-n:], p.stride, strict=True))
     stuffed = np.zeros(p.a.shape[:-n] + spatial_stuffed, dtype=p.a.dtype)
-    stuffed[(Ellipsis, *(slice(None, None, s) for s in p.stride))] = p.a
+    every: tuple[Any, ...] = (Ellipsis, *(slice(None, None, s) for s in p.stride))
+    stuffed[every] = p.a
     pads = tuple(
         (e - 1 - pad, e - 1 - pad + x)
         for e, pad, x in zip(p.extent, p.padding, p.output_padding, strict=True)
     )
     padded = _pad_or_crop(stuffed, list(pads))
-    turned = geometry.dilate(p.b, p.dilation)[(Ellipsis, *(slice(None, None, -1),) * n)]
+    turn: tuple[Any, ...] = (Ellipsis, *(slice(None, None, -1),) * n)
+    turned = geometry.dilate(p.b, p.dilation)[turn]
     return TransposeSteps(
         a_shape=tuple(a.shape),
         b_shape=tuple(b.shape),

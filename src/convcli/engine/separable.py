@@ -12,6 +12,7 @@ from the plain sum by no more than the rounding the sum itself makes.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def _float_factors(core: np.ndarray) -> list[np.ndarray] | None:
     p = core[pivot]
     vectors = []
     for ax in range(core.ndim):
-        index = list(pivot)
+        index: list[Any] = list(pivot)
         index[ax] = slice(None)
         vec = core[tuple(index)].astype(np.result_type(core.dtype, np.float64))
         vectors.append(vec)
