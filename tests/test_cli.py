@@ -449,6 +449,37 @@ def test_conv_transpose_steps_show_scatter_and_stuffed_convolution():
     assert lines[-5:] == ["# result", "0 0 0 1", "0 0 2 3", "0 2 0 3", "4 6 6 9"]
 
 
+def test_conv_transpose_channels_steps_draw_each_output_channel():
+    # the table view of several output channels drew them into one 2-D canvas: exit 70
+    result = run(
+        "conv-transpose",
+        "[[[1,2],[3,4]]]",
+        "[[[[1,0],[0,1]],[[2,0],[0,2]]]]",
+        "--channels",
+        "--steps",
+        "-f",
+        "table",
+        "--max-steps",
+        "1",
+    )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    lines = result.stdout.splitlines()
+    start = lines.index("A[0, 0, 0] = 1  adds 1·B at (0, 0)")
+    assert lines[start + 1 : start + 11] == [
+        "[0]",
+        "     0    1   2",
+        "0  [1]  [0]  0 ",
+        "1  [0]  [1]  0 ",
+        "2   0    0   0 ",
+        "[1]",
+        "     0    1   2",
+        "0  [2]  [0]  0 ",
+        "1  [0]  [2]  0 ",
+        "2   0    0   0 ",
+    ]
+    assert "showing 1 of 4 input cells" in lines
+
+
 def test_conv_transpose_output_padding_rule():
     result = run("conv-transpose", "0 1; 2 3", "0 1; 2 3", "--output-padding", "1")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT

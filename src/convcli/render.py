@@ -986,15 +986,23 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
         rows = contribution.shape[-2] if contribution.ndim >= 2 else 1
         cols = contribution.shape[-1]
         marks = {(origin[0] + r, origin[1] + c) for r in range(rows) for c in range(cols)}
-        canvas = np.zeros(
-            view.uncropped.shape[-2:] if view.uncropped.ndim >= 2 else (1, view.uncropped.shape[-1]),
-            dtype=object,
-        )
-        canvas[...] = 0
-        block = contribution if contribution.ndim == 2 else contribution.reshape(1, -1)
-        if block.ndim == 2:
+        if contribution.ndim == 3:
+            # with channels: the scaled kernel of every output channel, each on its own canvas
+            canvas = np.zeros(view.uncropped.shape, dtype=object)
+            canvas[...] = 0
+            canvas[:, origin[0] : origin[0] + rows, origin[1] : origin[1] + cols] = contribution
+            for channel, plane in enumerate(canvas):
+                parts.append(Text(f"[{channel}]", style="dim"))
+                parts.append(matrix_grid(plane, width=width, style="", highlight=marks))
+        else:
+            canvas = np.zeros(
+                view.uncropped.shape[-2:] if view.uncropped.ndim >= 2 else (1, view.uncropped.shape[-1]),
+                dtype=object,
+            )
+            canvas[...] = 0
+            block = contribution if contribution.ndim == 2 else contribution.reshape(1, -1)
             canvas[origin[0] : origin[0] + rows, origin[1] : origin[1] + cols] = block
-        parts.append(matrix_grid(canvas, width=width, style="", highlight=marks))
+            parts.append(matrix_grid(canvas, width=width, style="", highlight=marks))
         parts.append(Text(""))
     if view.capped:
         parts.append(Text(f"showing {len(view.steps)} of {view.total_cells} input cells", style="yellow"))
