@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, ops, render
-from convcli.model import Mode, Op, OpOptions
-from convcli.steps import derive, derive_cells
+from convcli import comparison, diagnose, kernels, layers, ops, render, shapes
+from convcli.model import Mode, Op, OpOptions, TransposeOptions
+from convcli.steps import derive, derive_cells, im2col
+from convcli.transpose import conv_transpose, scatter_steps
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
@@ -47,6 +48,24 @@ def _check(w):
     )
 
 
+def _check_right(w):
+    report = diagnose.check(
+        SEED_A, SEED_B, np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]]), Op.CONVOLVE, OpOptions()
+    )
+    return render.check_view(report, [], width=w)
+
+
+# conv-transpose with channels: A is C_in x H x W, B is C_in x C_out x kh x kw
+CHANNELS_A = np.array([[[1, 2], [3, 4]]])
+CHANNELS_B = np.array([[[[1, 0], [0, 1]], [[2, 0], [0, 2]]]])
+TWO = np.array([[0, 1], [2, 3]])
+
+
+def _layer_at(w):
+    network = layers.follow_calls((1, 32, 32), ["Conv2d(1, 6, 5)", "MaxPool2d(2)", "Conv2d(6, 16, 5)"])
+    return render.layer_at_view(layers.explain(network, 1), width=w)
+
+
 CASES = {
     "steps_60": (_steps, 60),
     "steps_80": (_steps, 80),
@@ -56,6 +75,53 @@ CASES = {
     "compare_seed_60": (lambda w: render.comparison_view(comparison.compare(SEED_A, SEED_B), width=w), 60),
     "compare_window_b2_80": (lambda w: render.comparison_view(comparison.compare(WINDOW, B2), width=w), 80),
     "elementwise_sum_80": (lambda w: render.result_view(ops.elementwise_sum(WINDOW, B2), width=w), 80),
+    "dot_80": (lambda w: render.result_view(ops.dot(WINDOW, B2), width=w), 80),
+    "correlate_channels_80": (
+        lambda w: render.result_view(
+            ops.correlate(np.stack([SEED_A, SEED_A]), np.stack([SEED_B, B2]), OpOptions(channels=True)),
+            width=w,
+        ),
+        80,
+    ),
+    "steps_dot_80": (lambda w: render.steps_view(derive(Op.DOT, WINDOW, B2, at=(0, 0)), width=w), 80),
+    "steps_elementwise_sum_80": (
+        lambda w: render.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2), width=w),
+        80,
+    ),
+    "conventions_80": (
+        lambda w: render.conventions_view(
+            comparison.compare_conventions(
+                np.array([1, 2, 3, 4, 5]), np.array([1, 2]), OpOptions(mode="same")
+            ),
+            width=w,
+        ),
+        80,
+    ),
+    "check_right_80": (_check_right, 80),
+    "conv_transpose_80": (
+        lambda w: render.transpose_view(conv_transpose(TWO, TWO, TransposeOptions(stride=(2,))), width=w),
+        80,
+    ),
+    "conv_transpose_steps_80": (
+        lambda w: render.scatter_view(
+            scatter_steps(TWO, TWO, TransposeOptions(stride=(2,)), max_steps=2), width=w
+        ),
+        80,
+    ),
+    "conv_transpose_channels_steps_60": (
+        lambda w: render.scatter_view(
+            scatter_steps(CHANNELS_A, CHANNELS_B, TransposeOptions(channels=True), max_steps=2), width=w
+        ),
+        60,
+    ),
+    "shape_transposed_80": (
+        lambda w: render.shape_view(
+            shapes.report((4, 4), (3,), (2,), (0,), (1,), transposed=True, output_padding=(1,)), width=w
+        ),
+        80,
+    ),
+    "kernels_80": (lambda w: render.kernels_view(kernels.catalogue(), width=w), 80),
+    "layer_at_80": (_layer_at, 80),
     "big_summary_60": (
         lambda w: render.result_view(ops.correlate(_ramp(), np.ones((1, 1), dtype=np.int64)), width=w),
         60,
@@ -75,7 +141,6 @@ def _every_step(w):
 
 
 def _im2col(w):
-    from convcli.steps import im2col
 
     return render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w)
 
@@ -187,7 +252,6 @@ def test_channels_and_filters_are_named_in_words():
 
 
 def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
-    from convcli.steps import im2col
 
     text = draw(render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
     lines = text.splitlines()
