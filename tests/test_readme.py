@@ -57,6 +57,7 @@ def run_line(line: str) -> str:
 
 
 EXAMPLES = examples()
+GATES = "ruff check src tests && ruff format --check src tests && mypy src && pytest --cov"
 
 
 def test_the_readme_has_examples():
@@ -66,7 +67,7 @@ def test_the_readme_has_examples():
     assert EXAMPLES[0][1].splitlines()[3].startswith("convolve and correlate agree because B is symmetric")
     assert README.index(TERMINAL) < 2500
     assert README.splitlines()[2].endswith("convcli compare samples/A.txt samples/B.txt")
-    assert README.splitlines()[3].endswith("pip install -e '.[test]' && pytest")
+    assert README.splitlines()[3].endswith("pip install -e '.[test]' && " + GATES)
 
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])

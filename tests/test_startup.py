@@ -40,6 +40,14 @@ def test_a_piped_run_loads_neither_rich_nor_scipy_nor_sympy(fmt: list[str]) -> N
     assert "convcli.render" not in modules
 
 
+def test_a_run_does_not_import_pydantic() -> None:
+    # the reason for typer's <0.29 pin in pyproject.toml: typer 0.29 validates options through
+    # pydantic, whose import is most of a homework-size run's start-up time
+    out, modules = loaded("convolve", "samples/A.txt", "samples/B.txt")
+    assert out == "4 3 4\n2 4 3\n2 3 4\n"
+    assert sorted(m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")) == []
+
+
 def test_notes_and_errors_reach_a_piped_stderr_without_rich() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, "correlate", "1 nan", "1", "-v"],
