@@ -105,7 +105,7 @@ def test_error_messages_say_what_was_wrong_and_what_would_be_accepted(args, wron
 
 
 def test_core_errors_are_convcli_errors():
-    """The parser raises nothing but ConvcliError subclasses (see also tests/test_roundtrip.py)."""
+    """The parser raises nothing but ConvcliError subclasses (see also tests/test_formats_roundtrip.py)."""
     for text in ["", "\x00", "1,,2", "[" * 70 + "]" * 70, "1e999", "0/0", "- -", "a b; c"]:
         try:
             parsing.parse_text(text, source="t")

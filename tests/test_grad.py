@@ -35,7 +35,7 @@ from convcli.model import (
 )
 from convcli.transpose import conv_transpose
 
-from .test_layer_engine import layers, loop_grads, make_layer
+from .test_engine_layer import layers, loop_grads, make_layer
 
 try:
     import torch

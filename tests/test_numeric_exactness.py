@@ -221,7 +221,7 @@ _WARNS = "float overflow warns (RuntimeWarning, an error under pytest) instead o
     ],
 )
 def test_float_overflow_in_sums_and_products_is_a_note(args):
-    # found by tests/test_fuzz.py: the overflow warned (exit 70 under -W error) before the note
+    # found by tests/test_cli_fuzz.py: the overflow warned (exit 70 under -W error) before the note
     result = run(*args, "-f", "plain")
     assert_ok(result)
     assert "inf" in result.stdout and "note:" in result.stderr and "inf" in result.stderr

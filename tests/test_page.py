@@ -1,5 +1,5 @@
 """-f html: one self-contained page for steps, check and compare, read here as text (the browser
-tests in test_browser.py drive it)."""
+tests in test_page_browser.py drive it)."""
 
 from __future__ import annotations
 

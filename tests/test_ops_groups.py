@@ -18,7 +18,7 @@ from convcli.errors import ShapeError, UsageError
 from convcli.model import Op, OpOptions
 from convcli.steps import derive, im2col, step_lines
 
-from .test_layer_engine import layers, loop_layer, make_layer
+from .test_engine_layer import layers, loop_layer, make_layer
 
 try:
     import torch

@@ -7,7 +7,7 @@ scientific notation, JSON, MATLAB rows) and read back as check reads them. A sli
 must be called wrong whenever it differs from the right one by more than the tolerance allows,
 and a diagnosis, when one is given, must name something that really equals the answer.
 
-``CONVCLI_FUZZ_PROBLEMS=2000 pytest tests/test_check_fuzz.py`` runs a longer search.
+``CONVCLI_FUZZ_PROBLEMS=2000 pytest tests/test_diagnose_fuzz.py`` runs a longer search.
 """
 
 from __future__ import annotations

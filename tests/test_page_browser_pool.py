@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from .test_browser import browser, window, write_page  # noqa: F401 (browser is a fixture)
+from .test_page_browser import browser, window, write_page  # noqa: F401 (browser is a fixture)
 
 
 def test_next_moves_the_window_and_fills_the_output(browser, tmp_path):  # noqa: F811
