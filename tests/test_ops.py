@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import signal
 
-from convcli import geometry, ops
+from convcli import ops
 from convcli.errors import ShapeError
 from convcli.model import BoundaryRule, Kind, Mode, Op, OpOptions
 
@@ -288,37 +288,99 @@ def test_full_convolution_commutes(a, b):
     assert np.array_equal(ops.convolve(a, b, full).value, ops.convolve(b, a, full).value)
 
 
-@settings(max_examples=150, deadline=None)
-@given(small_ints, st.sampled_from(list(Mode)))
-def test_identity_kernel(a, mode):
-    identity = np.array([[1]])
-    assert np.array_equal(ops.convolve(a, identity, OpOptions(mode=mode)).value, a)
-    assert np.array_equal(ops.correlate(a, identity, OpOptions(mode=mode)).value, a)
+CENTRED_DELTA = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]])
 
 
-@settings(max_examples=150, deadline=None)
-@given(small_ints, small_ints, st.integers(-5, 5), st.sampled_from([Mode.SAME, Mode.FULL]))
-def test_linearity(a, b, s, mode):
+@settings(max_examples=100, deadline=None)
+@given(small_ints, st.sampled_from(list(BoundaryRule)))
+def test_a_centred_delta_gives_the_input_back(a, boundary):
+    # a 3x3 kernel with its 1 in the middle: off by one in the alignment, or a kernel turned the
+    # wrong way round, would move the result; 'full' pads a zero border, 'valid' drops one
+    same = OpOptions(mode=Mode.SAME, boundary=boundary)
+    assert np.array_equal(ops.convolve(a, CENTRED_DELTA, same).value, a)
+    assert np.array_equal(ops.correlate(a, CENTRED_DELTA, same).value, a)
+    full = OpOptions(mode=Mode.FULL)
+    assert np.array_equal(ops.convolve(a, CENTRED_DELTA, full).value, np.pad(a, 1))
+    assert np.array_equal(ops.correlate(a, CENTRED_DELTA, full).value, np.pad(a, 1))
+    if min(a.shape) >= 3:
+        assert np.array_equal(ops.convolve(a, CENTRED_DELTA).value, a[1:-1, 1:-1])
+        assert np.array_equal(ops.correlate(a, CENTRED_DELTA).value, a[1:-1, 1:-1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(hnp.arrays(np.int64, (5, 6), elements=st.integers(-20, 20)))
+def test_a_corner_delta_shows_which_operation_turns_the_kernel(a):
+    corner = np.array([[1, 0, 0], [0, 0, 0], [0, 0, 0]])
+    # correlate reads the window's top-left entry; convolve, turning the kernel, its bottom-right
+    assert np.array_equal(ops.correlate(a, corner).value, a[:-2, :-2])
+    assert np.array_equal(ops.convolve(a, corner).value, a[2:, 2:])
+
+
+pairs_of_inputs = st.tuples(
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=4),
+).flatmap(
+    lambda shapes: st.tuples(
+        hnp.arrays(np.int64, shapes[0], elements=st.integers(-20, 20)),
+        hnp.arrays(np.int64, shapes[0], elements=st.integers(-20, 20)),
+        hnp.arrays(np.int64, shapes[1], elements=st.integers(-20, 20)),
+    )
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs_of_inputs, st.integers(-5, 5), st.sampled_from(list(Op)[:2]), st.sampled_from(list(Mode)))
+def test_linearity_in_the_input(inputs, s, op, mode):
+    # additivity over two inputs and scaling: f(s*x + y) = s*f(x) + f(y), exactly for integers
+    x, y, b = inputs
     options = OpOptions(mode=mode)
-    left = ops.convolve(s * a + a, b, options).value
-    right = s * ops.convolve(a, b, options).value + ops.convolve(a, b, options).value
+    try:
+        left = ops.run(op, s * x + y, b, options).value
+    except ShapeError:
+        return  # a kernel larger than the input in valid mode: nothing to compare
+    right = s * ops.run(op, x, b, options).value + ops.run(op, y, b, options).value
     assert np.array_equal(left, right)
 
 
-@settings(max_examples=150, deadline=None)
-@given(small_ints, small_ints, st.sampled_from(list(Mode)), st.sampled_from(list(BoundaryRule)))
-def test_convolve_is_correlate_with_turned_kernel(a, b, mode, boundary):
-    # 'same' aligns convolve at (k-1)//2 and correlate at k//2; they meet for odd kernels
-    if mode is Mode.SAME and any(k % 2 == 0 for k in b.shape):
-        return
+@settings(max_examples=100, deadline=None)
+@given(pairs_of_inputs, st.integers(-5, 5))
+def test_linearity_in_the_kernel(inputs, s):
+    kernel_one, kernel_two, a = inputs  # two kernels of one shape, slid over a
+    full = OpOptions(mode=Mode.FULL)
+    left = ops.convolve(a, s * kernel_one + kernel_two, full).value
+    right = s * ops.convolve(a, kernel_one, full).value + ops.convolve(a, kernel_two, full).value
+    assert np.array_equal(left, right)
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_ints, small_ints, st.sampled_from(list(Mode)), st.sampled_from(["fill", "wrap", "symm"]))
+def test_convolve_and_correlate_with_the_turned_kernel_match_scipy(a, b, mode, boundary):
+    # scipy's convolve2d is the reference for both sides of the flip relation: convolve(A, B)
+    # and correlate(A, rot180(B)) each equal it ('same' aligns correlate at k//2 and convolve at
+    # (k-1)//2, so for an even kernel only convolve is compared)
     options = OpOptions(mode=mode, boundary=boundary)
     try:
-        expected = ops.correlate(a, geometry.rot180(b), options).value
-    except ShapeError:
+        expected = signal.convolve2d(a, b, mode.value, boundary=boundary)
+    except ValueError:  # in valid mode, neither operand fits inside the other
         with pytest.raises(ShapeError):
             ops.convolve(a, b, options)
         return
     assert np.array_equal(ops.convolve(a, b, options).value, expected)
+    if mode is Mode.SAME and any(k % 2 == 0 for k in b.shape):
+        return
+    assert np.array_equal(ops.correlate(a, b[::-1, ::-1], options).value, expected)
+
+
+@pytest.mark.parametrize("boundary", [BoundaryRule.MIRROR, BoundaryRule.EDGE])
+def test_mirror_and_edge_boundaries_match_numpy_padding(boundary):
+    # numpy.pad's reflect and edge, then scipy's valid convolution: an independent 'full'
+    rng = np.random.default_rng(11)
+    a, b = rng.integers(-9, 10, (6, 7)), rng.integers(-9, 10, (3, 4))
+    padded = np.pad(a, [(2, 2), (3, 3)], mode="reflect" if boundary is BoundaryRule.MIRROR else "edge")
+    expected = signal.convolve2d(padded, b, "valid")
+    options = OpOptions(mode=Mode.FULL, boundary=boundary)
+    assert np.array_equal(ops.convolve(a, b, options).value, expected)
+    assert np.array_equal(ops.correlate(a, b[::-1, ::-1], options).value, expected)
 
 
 @pytest.mark.parametrize("op", [Op.CONVOLVE, Op.CORRELATE, Op.ELEMENTWISE_SUM, Op.DOT])
