@@ -150,6 +150,7 @@ def test_compare_exits_zero_with_undefined_ops():
 
 def test_compare_window_b2():
     result = run("compare", WINDOW, B2, "-f", "json")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     doc = json.loads(result.stdout)
     assert doc["results"]["convolve"]["result"] == [[4]]
     assert doc["results"]["correlate"]["result"] == [[3]]
@@ -524,6 +525,7 @@ def test_shape_from_a_matrix_and_transposed():
 
 def test_kernels_listed_and_usable():
     result = run("kernels", "-f", "json")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     names = [k["name"] for k in json.loads(result.stdout)]
     assert names[:3] == ["identity", "box", "gaussian"] and "sobel-x" in names
 

@@ -137,11 +137,14 @@ def test_padding_and_channels_reach_the_page():
 def test_a_large_input_ships_only_what_moves():
     big = np.arange(300 * 300).reshape(300, 300) % 7
     path = str(ROOT / "samples" / "A.txt")  # for the B operand
-    text = (
-        CliRunner()
-        .invoke(app, ["steps", json.dumps(big.tolist()), path, "--max-steps", "3", "-f", "html"])
-        .stdout
+    result = CliRunner().invoke(
+        app, ["steps", json.dumps(big.tolist()), path, "--max-steps", "3", "-f", "html"]
     )
+    assert (result.exit_code, result.stderr) == (
+        ExitCode.OK,
+        "note: showing 3 of 87616 cells; --max-steps 87616 shows them all, --at I,J one cell\n",
+    )
+    text = result.stdout
     data = data_of(text)
     board = data["boards"][0]
     assert board["of"] == [300, 300]
