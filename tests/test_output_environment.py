@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import random
+import select
 import signal
 import stat
 import subprocess
@@ -103,13 +104,23 @@ def slow_inputs(tmp_path_factory) -> tuple[Path, Path]:
 def test_ctrl_c_exits_130_without_a_traceback(slow_inputs):
     a, b = slow_inputs
     with subprocess.Popen(
-        [*CONVCLI, "correlate", str(a), str(b), "-f", "plain"],
+        [*CONVCLI, "correlate", str(a), str(b), "-f", "plain", "--verbose"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=subprocess_env(),
     ) as proc:
         try:
-            time.sleep(3)  # well past start-up: in the computation, which takes a minute or more
+            # --verbose says "method: ..." on stderr just before the computation starts: the
+            # signal is sent then, not after a guess at how long start-up takes
+            assert proc.stderr is not None
+            said = b""
+            deadline = time.monotonic() + 60
+            while not said.startswith(b"method: "):
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"no sign of the computation starting: {said!r}"
+                if select.select([proc.stderr], [], [], remaining)[0]:
+                    said = proc.stderr.readline()
+                    assert said, "stderr closed before the computation started"
             assert proc.poll() is None, "the computation ended before the signal; make it longer"
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=60)
