@@ -59,3 +59,46 @@ def test_ascii_numbers_of_every_kind_are_fine():
     assert json.loads(result.stdout)["result"] == [["3/2", "5/2"]]
     result = run("correlate", "1 2", "1 1", "--mode", "full", "--fillvalue", "\u22121", "-f", "json")
     assert json.loads(result.stdout)["result"] == [[0, 3, 1]]  # -1 1 2 -1, pairs summed
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "value", "rule"),
+    [
+        (["steps", A, B], "--max-steps", "1_0", "a whole number in ASCII digits"),
+        (["steps", A, B], "--max-steps", ARABIC_TWO, "a whole number in ASCII digits"),
+        (["steps", A, B], "--max-terms", "1_000", "a whole number in ASCII digits"),
+        (
+            ["layers", "--input", "1x32x32", str(SAMPLES / "lenet.txt")],
+            "--at",
+            "1_0",
+            "a whole number in ASCII digits",
+        ),
+        (
+            ["check", A, B, "--answer", "4 3 4; 2 4 3; 2 3 4"],
+            "--tolerance",
+            "1_0",
+            "a number such as 0.5 or 1e-9 in ASCII digits",
+        ),
+        (["steps", A, B, "--play"], "--delay", "0\u0662", "a number such as 0.5 or 1e-9 in ASCII digits"),
+    ],
+)
+def test_counting_and_measuring_options_are_ascii_digits(args, option, value, rule):
+    result = run(*args, option, value)
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert result.stdout == ""
+    command = args[0]
+    assert result.stderr == (
+        f"error: Invalid value for '{option}': expected {rule}, got \"{value}\"  (see 'convcli {command} --help')\n"
+    )
+
+
+def test_counting_and_measuring_options_read_plain_digits():
+    result = run("steps", A, B, "--max-steps", " 2 ", "-f", "plain")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.count("\nC[") == 2
+    assert result.stderr == "note: showing 2 of 9 cells; --max-steps 9 shows them all, --at I,J one cell\n"
+    result = run("check", "1.5 2.5", "1", "--answer", "1.5001 2.5", "--tolerance", "1e-3", "-f", "plain")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert result.stdout.startswith("right: ")
+    result = run("check", "1.5 2.5", "1", "--answer", "1.5001 2.5", "--tolerance", "1e-6", "-f", "plain")
+    assert result.exit_code == ExitCode.WRONG_ANSWER

@@ -47,6 +47,7 @@ from .model import (
 )
 from .numeric import kind_of_value
 from .parsing import parse_token
+from .parsing.tokens import decimal_number, whole_number
 
 if typing.TYPE_CHECKING:
     # rich is loaded only to draw: a piped plain run never imports it (start-up time)
@@ -538,23 +539,44 @@ def _command(name: str, help: str, epilog: str, *, sliding: bool) -> Callable[[C
     return register
 
 
-# ASCII digits only: int() would also read "1_0" as 10 and "\u0662" (an Arabic-Indic two) as 2
-_WHOLE = re.compile(r"[+-]?[0-9]+")
 _LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+")
 
 
 def _int_list(text: str, name: str) -> tuple[int, ...]:
-    parts = _LIST_SEPARATOR.split(text.strip())
-    if not all(_WHOLE.fullmatch(part) for part in parts):
-        raise UsageError(f'--{name} takes whole numbers separated by commas (like 2 or 2,1), got "{text}"')
-    return tuple(int(part) for part in parts)
+    try:
+        return tuple(whole_number(part) for part in _LIST_SEPARATOR.split(text.strip()))
+    except ValueError:
+        raise UsageError(
+            f'--{name} takes whole numbers separated by commas (like 2 or 2,1), got "{text}"'
+        ) from None
+
+
+def _whole_option(text: Any) -> int:
+    """A whole-number option's value, by the ASCII-digit rule of every number convcli reads."""
+    if isinstance(text, int):  # the default
+        return text
+    try:
+        return whole_number(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _decimal_option(text: Any) -> float:
+    """A decimal option's value, by the same rule."""
+    if isinstance(text, float | int):  # the default
+        return float(text)
+    try:
+        return decimal_number(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _whole(text: str, name: str) -> int:
     """One whole number, such as --groups 2."""
-    if not _WHOLE.fullmatch(text.strip()):
-        raise UsageError(f'--{name} takes one whole number (like 2), got "{text}"')
-    return int(text)
+    try:
+        return whole_number(text.strip())
+    except ValueError:
+        raise UsageError(f'--{name} takes one whole number (like 2), got "{text}"') from None
 
 
 def _number_list(text: str, name: str, exact: bool) -> tuple[Any, ...]:
@@ -1096,10 +1118,17 @@ AtOpt = Annotated[
     str | None,
     typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
 ]
-MaxStepsOpt = Annotated[int, typer.Option("--max-steps", metavar="N", help="Derive at most N cells.")]
+MaxStepsOpt = Annotated[
+    int, typer.Option("--max-steps", metavar="N", parser=_whole_option, help="Derive at most N cells.")
+]
 MaxTermsOpt = Annotated[
     int,
-    typer.Option("--max-terms", metavar="N", help="Show at most N products in all (a cell is shown whole)."),
+    typer.Option(
+        "--max-terms",
+        metavar="N",
+        parser=_whole_option,
+        help="Show at most N products in all (a cell is shown whole).",
+    ),
 ]
 PlayOpt = Annotated[
     bool,
@@ -1110,7 +1139,11 @@ PlayOpt = Annotated[
 DelayOpt = Annotated[
     float | None,
     typer.Option(
-        "--delay", metavar="SECONDS", help="Seconds per step of --play (default 0.6).", show_default=False
+        "--delay",
+        metavar="SECONDS",
+        parser=_decimal_option,
+        help="Seconds per step of --play (default 0.6).",
+        show_default=False,
     ),
 ]
 
@@ -1514,6 +1547,7 @@ ToleranceOpt = Annotated[
     typer.Option(
         "--tolerance",
         metavar="REL",
+        parser=_decimal_option,
         help="How far a float cell may be off, relative to its scale (the sum of its |products|); "
         "exact inputs need exact answers.",
     ),
@@ -1997,7 +2031,12 @@ def layers_command(
     ],
     at: Annotated[
         int | None,
-        typer.Option("--at", metavar="K", help="Explain layer K's numbers with the formulas filled in."),
+        typer.Option(
+            "--at",
+            metavar="K",
+            parser=_whole_option,
+            help="Explain layer K's numbers with the formulas filled in.",
+        ),
     ] = None,
     *,
     run: Run,

@@ -13,7 +13,7 @@ from convcli.numeric import EXACT_EXPONENT_LIMIT
 
 from .source import MINUS, shown
 
-__all__ = ["parse_number", "parse_token", "read_number"]
+__all__ = ["parse_number", "parse_token", "read_number", "whole_number", "decimal_number"]
 
 # Digits are ASCII digits only (re.ASCII): int() and float() would also read "٢" (an
 # Arabic-Indic two) as 2. Possessive quantifiers (++, *+) keep every match linear in the
@@ -26,6 +26,25 @@ _REAL = r"(?:(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?|nan|inf)"
 _SYMBOL = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_]*)\Z")
 _COMPLEX = re.compile(rf"[+-]?(?:{_REAL}[+-])?{_REAL}[jJ]\Z", re.IGNORECASE | re.ASCII)
 _EXPONENT = re.compile(r"[eE][+-]?0*(\d+)\Z", re.ASCII)
+
+
+def whole_number(text: str) -> int:
+    """A whole number in ASCII digits, with an optional sign: the rule of every option that counts
+    (int() alone would also read "1_0" as 10 and "\u0662" as 2)."""
+    token = text.strip()
+    if not _INT.match(token):
+        raise ValueError(f'expected a whole number in ASCII digits, got "{text}"')
+    return int(token)
+
+
+def decimal_number(text: str) -> float:
+    """A decimal such as 0.5 or 1e-9 in ASCII digits, or nan or inf (which the option itself may
+    refuse): the rule of every option that measures (float() alone would also read "1_0" and
+    "\u0662")."""
+    token = text.strip()
+    if not (_FLOAT.match(token) or _SPECIAL.match(token)):
+        raise ValueError(f'expected a number such as 0.5 or 1e-9 in ASCII digits, got "{text}"')
+    return float(token)
 
 
 class _NotANumber(ValueError):
