@@ -9,9 +9,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from convcli import comparison, ops
+from convcli import arraytext, comparison, ops
+from convcli.arraytext import matrix_plain
 from convcli.errors import UsageError
-from convcli.formats import format_comparison, format_result, matrix_plain
+from convcli.formats import format_comparison, format_result
 from convcli.model import Format, Mode, OpOptions
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
@@ -172,18 +173,17 @@ def _random_array(seed: int) -> np.ndarray:
 @pytest.mark.parametrize("seed", range(24))
 @pytest.mark.parametrize("fmt", [Format.PLAIN, Format.CSV, Format.JSON, Format.MARKDOWN, Format.LATEX])
 def test_a_streamed_document_is_the_document(seed, fmt, monkeypatch):
-    from convcli import formats
     from convcli.model import Kind, Op, Result
 
     a = _random_array(seed)
     result = Result(Op.CORRELATE, a, Kind.INTEGER, a.shape, (1,), OpOptions())
     whole = format_result(result, fmt)
     assert isinstance(whole, str)
-    monkeypatch.setattr(formats, "_STREAM_CELLS", 0)
-    monkeypatch.setattr(formats, "_ALIGN_CELLS", 0)  # alignment is for small results only
-    monkeypatch.setattr(formats, "_PIECE_CELLS", 2)  # many pieces, and rows split across them
+    monkeypatch.setattr(arraytext, "_STREAM_CELLS", 0)
+    monkeypatch.setattr(arraytext, "_ALIGN_CELLS", 0)  # alignment is for small results only
+    monkeypatch.setattr(arraytext, "_PIECE_CELLS", 2)  # many pieces, and rows split across them
     streamed = format_result(result, fmt)
-    assert isinstance(streamed, formats.TextStream)
+    assert isinstance(streamed, arraytext.TextStream)
     buffer = io.BytesIO()
     streamed.write_to(buffer)
     assert buffer.getvalue().decode() == streamed.text()
@@ -192,15 +192,14 @@ def test_a_streamed_document_is_the_document(seed, fmt, monkeypatch):
     else:
         assert streamed.text() == whole
     if fmt is Format.JSON:
-        assert json.loads(streamed.text())["result"] == formats._json_array(a)
+        assert json.loads(streamed.text())["result"] == arraytext.json_array(a)
 
 
 def test_a_large_result_is_a_stream_of_unaligned_rows():
-    from convcli import formats
 
     a = np.arange(600 * 600).reshape(600, 600) - 5
     out = format_result(ops.correlate(a, np.array([[1]])), Format.PLAIN)
-    assert isinstance(out, formats.TextStream)
+    assert isinstance(out, arraytext.TextStream)
     lines = out.text().splitlines()
     assert len(lines) == 600
     assert lines[0] == " ".join(str(v) for v in range(-5, 595))

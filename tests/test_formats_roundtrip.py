@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from convcli import formats, numeric, parsing, shapes
+from convcli import arraytext, formats, numeric, parsing, shapes
 from convcli.errors import ConvcliError, ShapeError, UsageError
 from convcli.model import Format, Kind, Mode, Op, OpOptions, Result, TransposeOptions
 from convcli.ops import convolve, correlate
@@ -180,7 +180,7 @@ def test_plain_output_pipes_into_stdin(a, exact):
 @given(values=st.lists(floats, min_size=1, max_size=8))
 def test_float_text_is_repr_exact(values):
     a = np.array(values, dtype=np.float64)
-    back = parsing.parse_text(formats.matrix_plain(a), source="r.txt")
+    back = parsing.parse_text(arraytext.matrix_plain(a), source="r.txt")
     assert back.dtype == np.float64
     assert back.shape == (1, len(values))
     assert back.tobytes() == a.tobytes() or np.isnan(a).any()  # nan payloads are not kept

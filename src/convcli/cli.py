@@ -23,7 +23,7 @@ import numpy as np
 import typer
 from typer.core import TyperGroup
 
-from . import __version__, formats, ops, output, parsing
+from . import __version__, arraytext, formats, ops, output, parsing
 from .closeness import TOLERANCE
 from .engine import progress
 from .errors import ConvcliError, UsageError
@@ -828,7 +828,7 @@ def _emit(
             output.write_file(run.output, data, inputs)
             _note(f"wrote {run.output} ({chosen})", style="dim")
         else:
-            if run.export is not None and isinstance(data, formats.TextStream):
+            if run.export is not None and isinstance(data, arraytext.TextStream):
                 raise UsageError(
                     "--export saves what the terminal shows, and a result this large is written as it is "
                     "formatted, never held whole; save it with --output FILE instead"

@@ -9,21 +9,32 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
-import math
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from .arraytext import (
+    MATRIX,
+    PIECES,
+    JsonArray,
+    Npy,
+    TextStream,
+    check_whole,
+    document,
+    dumps,
+    json_array,
+    json_pieces,
+    latex_number,
+    matrix_latex,
+    matrix_markdown,
+    matrix_npy,
+    matrix_plain,
+)
 from .errors import UsageError
 from .model import Comparison, Convention, Format, Kind, Op, Result
-from .numeric import as_kind, value_of
-from .text import format_number, int_text, json_value, matrix_text
+from .numeric import as_kind
+from .text import format_number, json_value, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .explanations import (
@@ -48,10 +59,7 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
 
 __all__ = [
     "format_result",
-    "Npy",
-    "TextStream",
     "format_comparison",
-    "matrix_plain",
     "format_steps",
     "format_im2col",
     "format_conventions",
@@ -73,276 +81,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# one array in each format
-
-
-def _cells(a: np.ndarray, text: Callable[[Any], str]) -> list[str]:
-    if a.dtype.kind in "iu":
-        return [str(v) for v in a.ravel().tolist()]
-    if a.dtype.kind == "f" and text is format_number:
-        # repr is format_number for a Python float (nan, inf, -inf included), without the checks
-        return list(map(repr, a.ravel().tolist()))
-    return [text(v) for v in a.ravel().tolist()]
-
-
-def _blocks(a: np.ndarray) -> list[np.ndarray]:
-    """An array as 2-D blocks: a 3-D array is one block per leading index."""
-    if a.ndim <= 2:
-        return [a]
-    return [block for sub in a for block in _blocks(sub)]
-
-
-# Columns are aligned for people up to this many cells; beyond it (a result bound for another
-# program) alignment would double the time taken to write the numbers, and the document is
-# streamed: formatted piece by piece as it is written, never held whole (TextStream).
-_ALIGN_CELLS = 250_000
-_STREAM_CELLS = _ALIGN_CELLS
-_PIECE_CELLS = 65_536  # numbers formatted per piece of a stream
-
-
-def _row_pieces(rows: np.ndarray, line: Callable[[int, list[str]], str]) -> Iterator[str]:
-    """``line(r, cells)`` for each row r of a 2-D array, a few thousand numbers per piece."""
-    nrows, ncols = rows.shape
-    step = max(1, _PIECE_CELLS // max(ncols, 1))
-    for r in range(0, nrows, step):
-        cells = _cells(rows[r : r + step], format_number)
-        yield "".join(line(r + k, cells[k * ncols : (k + 1) * ncols]) for k in range(min(step, nrows - r)))
-
-
-def _plain_pieces(a: np.ndarray, sep: str = " ", align: bool = True) -> Iterator[str]:
-    if a.ndim == 0:
-        yield format_number(a[()]) + "\n"
-        return
-    for n, block in enumerate(_blocks(a)):
-        if n:
-            yield "\n"
-        rows = block.reshape(1, -1) if block.ndim == 1 else block
-        if rows.shape[0] == 0:
-            yield "\n"
-        elif align and 1 < rows.shape[0] and rows.size <= _ALIGN_CELLS:
-            cells = _cells(rows, format_number)
-            ncols = rows.shape[1]
-            table = [cells[r * ncols : (r + 1) * ncols] for r in range(rows.shape[0])]
-            widths = [max(len(row[c]) for row in table) for c in range(ncols)]
-            yield "".join(
-                sep.join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + "\n" for row in table
-            )
-        elif rows.shape[1] > _PIECE_CELLS:
-            for row in rows:  # very long rows: in pieces too
-                for c in range(0, rows.shape[1], _PIECE_CELLS):
-                    yield (sep if c else "") + sep.join(_cells(row[c : c + _PIECE_CELLS], format_number))
-                yield "\n"
-        else:
-            yield from _row_pieces(rows, lambda _, cells: sep.join(cells) + "\n")
-
-
-def matrix_plain(a: np.ndarray, sep: str = " ", align: bool = True) -> str:
-    """Rows of space-separated entries, columns right-aligned; 3-D as blank-line separated blocks."""
-    return "".join(_plain_pieces(a, sep, align))
-
-
-def _csv_pieces(a: np.ndarray) -> Iterator[str]:
-    return _plain_pieces(a, sep=",", align=False)
-
-
-def _matrix_csv(a: np.ndarray) -> str:
-    return "".join(_csv_pieces(a))
-
-
-def _json_array(a: np.ndarray) -> Any:
-    if a.ndim == 0:
-        return json_value(a[()])
-    if a.dtype.kind in "iu" or (a.dtype.kind == "f" and np.isfinite(a).all()):
-        return a.tolist()  # json writes these numbers as json_value would, without a call per number
-
-    def convert(x: Any) -> Any:
-        return [convert(y) for y in x] if isinstance(x, list) else json_value(x)
-
-    return convert(a.tolist())
-
-
-def _latex_number(x: Any) -> str:
-    x = value_of(x)
-    if isinstance(x, Fraction) and x.denominator != 1:
-        sign = "-" if x < 0 else ""
-        return f"{sign}\\frac{{{int_text(abs(x.numerator))}}}{{{int_text(x.denominator)}}}"
-    if isinstance(x, float):
-        if math.isnan(x):
-            return r"\mathrm{NaN}"
-        if math.isinf(x):
-            return r"\infty" if x > 0 else r"-\infty"
-    if isinstance(x, complex):
-        return format_number(x).replace("j", "i")
-    if not isinstance(x, int | float | Fraction):
-        import sympy
-
-        return str(sympy.latex(x))
-    return format_number(x)
-
-
-def _latex_pieces(a: np.ndarray) -> Iterator[str]:
-    if a.ndim == 0:
-        yield _latex_number(a[()]) + "\n"
-        return
-    for n, block in enumerate(_blocks(a)):
-        rows = block.reshape(1, -1) if block.ndim == 1 else block
-        yield ("\n" if n else "") + "\\begin{bmatrix}\n"
-        step = max(1, _PIECE_CELLS // max(rows.shape[1], 1))
-        for r in range(0, rows.shape[0], step):
-            yield ("" if r == 0 else " \\\\\n") + " \\\\\n".join(
-                "  " + " & ".join(_latex_number(v) for v in row) for row in rows[r : r + step]
-            )
-        yield "\n\\end{bmatrix}\n"
-
-
-def _matrix_latex(a: np.ndarray) -> str:
-    return "".join(_latex_pieces(a))
-
-
-def _markdown_pieces(a: np.ndarray) -> Iterator[str]:
-    if a.ndim == 0:
-        yield format_number(a[()]) + "\n"
-        return
-    blocks = _blocks(a)
-    for n, block in enumerate(blocks):
-        rows = block.reshape(1, -1) if block.ndim == 1 else block
-        title = f"channel {n}\n\n" if len(blocks) > 1 else ""
-        head = "|   | " + " | ".join(str(j) for j in range(rows.shape[1])) + " |"
-        rule = "|---|" + "---:|" * rows.shape[1]
-        yield ("\n" if n else "") + title + head + "\n" + rule + "\n"
-        yield from _row_pieces(rows, lambda r, cells: f"| **{r}** | " + " | ".join(cells) + " |\n")
-
-
-def _matrix_markdown(a: np.ndarray) -> str:
-    return "".join(_markdown_pieces(a))
-
-
-class _Array:
-    """An array inside a JSON document that is written piece by piece (_json_pieces)."""
-
-    def __init__(self, a: np.ndarray) -> None:
-        self.array = a
-
-
-def _json_array_pieces(a: np.ndarray) -> Iterator[str]:
-    """json.dumps(_json_array(a)), a few thousand numbers per piece."""
-    if a.ndim == 0 or a.size <= _PIECE_CELLS:
-        yield json.dumps(_json_array(a), allow_nan=False)
-        return
-    yield "["
-    item = a.size // a.shape[0]  # numbers per entry along the first axis
-    if a.ndim > 1 and item > _PIECE_CELLS:
-        for n, sub in enumerate(a):
-            yield ", " if n else ""
-            yield from _json_array_pieces(sub)
-    else:
-        step = max(1, _PIECE_CELLS // max(item, 1))
-        for n in range(0, a.shape[0], step):
-            yield (", " if n else "") + json.dumps(_json_array(a[n : n + step]), allow_nan=False)[1:-1]
-    yield "]"
-
-
-def _json_pieces(doc: dict[str, Any]) -> Iterator[str]:
-    """A JSON document (one line) whose _Array values are written piece by piece."""
-    arrays = {}
-    plain = dict(doc)
-    for key, value in doc.items():
-        if isinstance(value, _Array):
-            arrays[f"\0{key}\0"] = value.array  # NUL: no text from the user holds one
-            plain[key] = f"\0{key}\0"
-    text = _dumps(plain)
-    for marker, array in arrays.items():
-        before, text = text.split(json.dumps(marker), 1)
-        yield before
-        yield from _json_array_pieces(array)
-    yield text
-
-
-@dataclass(frozen=True)
-class TextStream:
-    """A text document formatted as it is written: a large result is never held whole as text
-    (a hundred million numbers take gigabytes as Python strings; SPEC section 6)."""
-
-    pieces: Callable[[], Iterator[str]]
-
-    @property
-    def binary(self) -> bool:
-        return False
-
-    def write_to(self, handle: BinaryIO) -> None:
-        for piece in self.pieces():
-            handle.write(piece.encode())
-
-    def text(self) -> str:
-        return "".join(self.pieces())
-
-
-def _document(cells: int, pieces: Callable[[], Iterator[str]]) -> str | TextStream:
-    """A document of few numbers as one string; of many, as a stream."""
-    return TextStream(pieces) if cells > _STREAM_CELLS else "".join(pieces())
-
-
-# Documents that explain (compare, steps, im2col, check) are formatted whole, at about 100 bytes
-# of memory per number: past this many numbers they are refused before formatting begins.
-WHOLE_CELLS = 10_000_000
-WHOLE_CELLS_VARIABLE = "CONVCLI_MAX_TEXT_CELLS"
-
-
-def _whole_limit() -> int:
-    given = os.environ.get(WHOLE_CELLS_VARIABLE)
-    if given is None:
-        return WHOLE_CELLS
-    if not given.strip().isascii() or not given.strip().isdigit():
-        raise UsageError(f'{WHOLE_CELLS_VARIABLE} takes a whole number of numbers (cells), got "{given}"')
-    return int(given)
-
-
-def _check_whole(what: str, fmt: Format, arrays: Iterable[np.ndarray | None], instead: str) -> None:
-    """Refuse, before formatting it, a document held whole that would hold too many numbers."""
-    cells = sum(a.size for a in arrays if a is not None)
-    limit = _whole_limit()
-    if cells > limit:
-        raise UsageError(
-            f"{what} as {fmt} would format {cells:,} numbers at once, more than the {limit:,} convcli "
-            f"formats whole (about 100 bytes each while formatting); set {WHOLE_CELLS_VARIABLE} to raise "
-            f"the limit, or {instead}"
-        )
-
-
-@dataclass(frozen=True)
-class Npy:
-    """A .npy document, written straight into its file: a large result is never copied into a
-    bytes object first (peak memory, SPEC section 6)."""
-
-    array: np.ndarray
-
-    @property
-    def binary(self) -> bool:
-        return True
-
-    def write_to(self, handle: BinaryIO) -> None:
-        np.save(handle, self.array, allow_pickle=False)
-
-    def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.write_to(buffer)
-        return buffer.getvalue()
-
-
-def _matrix_npy(a: np.ndarray, kind: Kind) -> Npy:
-    if a.dtype == object:
-        if kind is Kind.INTEGER:
-            raise UsageError(
-                "npy: the result has integers too large for int64; write it as plain or json, "
-                "which keep every digit, or add --float64 to round them to float64"
-            )
-        if kind is Kind.SYMBOLIC:
-            raise UsageError("npy: a symbolic result has no .npy form; write it as plain or json")
-        raise UsageError(
-            f"npy: a {kind} result has no .npy form without losing exactness; write it as plain or json, "
-            "or add --float64 to round it to float64"
-        )
-    return Npy(a)
+# --float64
 
 
 _Rounded = TypeVar("_Rounded", "Result", "TransposeResult")
@@ -387,20 +126,6 @@ def float64_array(value: np.ndarray, kind: Kind) -> np.ndarray:
         ) from None
 
 
-_MATRIX: dict[Format, Callable[[np.ndarray], str]] = {
-    Format.PLAIN: matrix_plain,
-    Format.CSV: _matrix_csv,
-    Format.MARKDOWN: _matrix_markdown,
-    Format.LATEX: _matrix_latex,
-}
-_PIECES: dict[Format, Callable[[np.ndarray], Iterator[str]]] = {
-    Format.PLAIN: _plain_pieces,
-    Format.CSV: _csv_pieces,
-    Format.MARKDOWN: _markdown_pieces,
-    Format.LATEX: _latex_pieces,
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # documents
 
@@ -413,34 +138,30 @@ def _result_json(result: Result) -> dict[str, Any]:
     doc["a_shape"] = list(result.a_shape)
     doc["b_shape"] = list(result.b_shape)
     doc["shape"] = list(result.shape)
-    doc["result"] = _Array(result.value)
+    doc["result"] = JsonArray(result.value)
     if result.products is not None:
-        doc["products"] = _Array(result.products)
+        doc["products"] = JsonArray(result.products)
     if result.notes:
         doc["notes"] = list(result.notes)
     return doc
-
-
-def _dumps(doc: Any) -> str:
-    return json.dumps(doc, allow_nan=False) + "\n"
 
 
 def format_result(result: Result, fmt: Format) -> str | TextStream | Npy:
     """One operation's result in a machine format. plain and csv give only the value; a large
     value gives a TextStream."""
     if fmt is Format.NPY:
-        return _matrix_npy(result.value, result.kind)
+        return matrix_npy(result.value, result.kind)
     if fmt is Format.TABLE:
         raise ValueError("the table format is drawn by render.py")
     cells = result.value.size + (0 if result.products is None else result.products.size)
     if fmt is Format.JSON:
-        return _document(cells, lambda: _json_pieces(_result_json(result)))
-    return _document(cells, lambda: _PIECES[fmt](result.value))
+        return document(cells, lambda: json_pieces(_result_json(result)))
+    return document(cells, lambda: PIECES[fmt](result.value))
 
 
 def format_comparison(cmp: Comparison, fmt: Format) -> str:
     """compare in a machine format: json per SPEC §4, or one section per operation."""
-    _check_whole(
+    check_whole(
         "compare",
         fmt,
         (a for res in cmp.results.values() if isinstance(res, Result) for a in (res.value, res.products)),
@@ -450,9 +171,9 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
         results: dict[str, Any] = {}
         for op, res in cmp.results.items():
             if isinstance(res, Result):
-                results[op.value] = {"shape": list(res.shape), "result": _json_array(res.value)}
+                results[op.value] = {"shape": list(res.shape), "result": json_array(res.value)}
                 if res.products is not None:
-                    results[op.value]["products"] = _json_array(res.products)
+                    results[op.value]["products"] = json_array(res.products)
             else:
                 results[op.value] = {"error": res.reason}
         doc = {"op": "compare", **cmp.options.describe()}
@@ -466,7 +187,7 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
         )
         if cmp.try_next:
             doc["try_next"] = {"why": cmp.try_next[0], "command": cmp.try_next[1]}
-        return _dumps(doc)
+        return dumps(doc)
     if fmt in (Format.CSV, Format.NPY, Format.TABLE):
         raise UsageError(
             f"compare cannot be written as {fmt}; use table, plain, json, markdown, latex or html"
@@ -478,10 +199,10 @@ def format_comparison(cmp: Comparison, fmt: Format) -> str:
             body = matrix_plain(res.value) if isinstance(res, Result) else f"# undefined: {res.reason}\n"
         elif fmt is Format.MARKDOWN:
             head = f"### {op}\n"
-            body = _matrix_markdown(res.value) if isinstance(res, Result) else f"undefined: {res.reason}\n"
+            body = matrix_markdown(res.value) if isinstance(res, Result) else f"undefined: {res.reason}\n"
         else:
             head = f"% {op}"
-            body = _matrix_latex(res.value) if isinstance(res, Result) else f"% undefined: {res.reason}\n"
+            body = matrix_latex(res.value) if isinstance(res, Result) else f"% undefined: {res.reason}\n"
         sections.append(f"{head}\n{body}")
     if fmt is Format.MARKDOWN:
         sections.append("".join(f"- {fact.text}\n" for fact in cmp.facts))
@@ -518,9 +239,9 @@ def _step_json(steps: Steps, step: Step) -> dict[str, Any]:
 
     doc: dict[str, Any] = {
         "cell": list(step.cell),
-        "window": _json_array(step.window),
-        "kernel": _json_array(step.kernel),
-        "products": _json_array(step.products),
+        "window": json_array(step.window),
+        "kernel": json_array(step.kernel),
+        "products": json_array(step.products),
         "terms": terms_text(step.window, step.kernel, step.products, step.total),
         "sum": json_value(step.total),
     }
@@ -537,14 +258,14 @@ def _step_json(steps: Steps, step: Step) -> dict[str, Any]:
 
 def _latex_terms(step: Step) -> str:
     def factor(x: Any) -> str:
-        text = _latex_number(x)
+        text = latex_number(x)
         return f"\\left({text}\\right)" if text.startswith("-") or "frac" in text else text
 
     pairs = " + ".join(
         f"{factor(x)} \\cdot {factor(w)}" for x, w in zip(step.window.flat, step.kernel.flat, strict=True)
     )
     values = " + ".join(factor(p) for p in step.products.flat)
-    return f"{pairs} = {values} = {_latex_number(step.total)}"
+    return f"{pairs} = {values} = {latex_number(step.total)}"
 
 
 def format_steps(steps: Steps, fmt: Format) -> str:
@@ -552,7 +273,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
     markdown and latex for write-ups."""
     from .steps import cell_name, definition, step_lines
 
-    _check_whole(
+    check_whole(
         "steps",
         fmt,
         [steps.turned, *(a for s in steps.steps for a in (s.window, s.kernel, s.products))],
@@ -562,13 +283,13 @@ def format_steps(steps: Steps, fmt: Format) -> str:
         doc = _steps_header(steps)
         doc["definition"] = definition(steps.op, bool(steps.options and steps.options.channels), steps)
         if steps.turned is not None:
-            doc["kernel_turned"] = _json_array(steps.turned)
+            doc["kernel_turned"] = json_array(steps.turned)
         doc.update(
             total_cells=steps.total_cells,
             shown=len(steps.steps),
             steps=[_step_json(steps, s) for s in steps.steps],
         )
-        return _dumps(doc)
+        return dumps(doc)
     if fmt in (Format.CSV, Format.NPY):
         raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
     title = steps.op.value
@@ -588,7 +309,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
             "",
         ]
         if steps.turned is not None:
-            out += ["B turned 180°:", "", _matrix_markdown(steps.turned)]
+            out += ["B turned 180°:", "", matrix_markdown(steps.turned)]
         for lines in lines_of:
             out.append(f"- `{lines[0]}`")
             out += [f"  - `{line.strip()}`" for line in lines[1:]]
@@ -597,7 +318,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
     for step in steps.steps:
         name = cell_name(steps.op, step.cell).replace("[", "_{").replace("]", "}")
         if step.channel_sums:
-            rows.append(f"{name} &= " + " + ".join(_latex_number(t) for t in step.channel_sums))
+            rows.append(f"{name} &= " + " + ".join(latex_number(t) for t in step.channel_sums))
         else:
             rows.append(f"{name} &= {_latex_terms(step)}")
     return f"% {title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
@@ -607,24 +328,24 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
     """im2col: the patch matrix, the kernel rows and their product reshaped to the output."""
     from .steps import cell_label
 
-    _check_whole("im2col", fmt, [view.patches, view.kernel_rows, view.product], "give a smaller input")
+    check_whole("im2col", fmt, [view.patches, view.kernel_rows, view.product], "give a smaller input")
     taps = [view.tap_name(r) for r in range(view.patches.shape[0])]
     if fmt is Format.JSON:
-        return _dumps(
+        return dumps(
             {
                 "op": view.op.value,
-                "patches": _json_array(view.patches),
+                "patches": json_array(view.patches),
                 "rows": taps,
                 "columns": [list(label) for label in view.labels],
-                "kernel_row": _json_array(view.kernel_rows),
+                "kernel_row": json_array(view.kernel_rows),
                 **({"groups": view.groups} if view.groups > 1 else {}),
-                "result": _json_array(view.product),
+                "result": json_array(view.product),
                 "equals_direct": view.equal,
             }
         )
     if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
         raise UsageError(f"im2col cannot be written as {fmt}; use table, plain, json, markdown or latex")
-    matrix = _MATRIX[fmt]
+    matrix = MATRIX[fmt]
     mark = {Format.PLAIN: "# ", Format.MARKDOWN: "### ", Format.LATEX: "% "}[fmt]
     check = "equals" if view.equal else "DOES NOT equal"
     sections = [
@@ -645,7 +366,7 @@ def format_im2col(view: Im2col, fmt: Format) -> str:
 
 def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
     """compare --conventions: json with every convention's results, or one section each."""
-    _check_whole(
+    check_whole(
         "compare --conventions",
         fmt,
         (res.value for row in cmp.rows for res in row.results.values() if isinstance(res, Result)),
@@ -658,7 +379,7 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
             for op, res in row.results.items():
                 if isinstance(res, Result):
                     entry[op.value] = {
-                        "result": _json_array(res.value),
+                        "result": json_array(res.value),
                         "padding": [list(p) for p in row.pads[op]],
                         "differs_from_first": [list(c) for c in row.differs[op]],
                     }
@@ -668,7 +389,7 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
         doc = {"op": "compare", **cmp.options.describe()}
         doc.pop("convention")
         doc.update(a_shape=list(cmp.a_shape), b_shape=list(cmp.b_shape), conventions=conventions)
-        return _dumps(doc)
+        return dumps(doc)
     if fmt is not Format.PLAIN:
         raise UsageError(f"compare --conventions cannot be written as {fmt}; use table, plain or json")
     sections = []
@@ -698,8 +419,8 @@ def _verdict_json(
         "shape_mismatch": report.shape_mismatch,
         "diagnosis": None if diagnosis is None else {"key": diagnosis.key, "text": diagnosis.text},
         "worst": report.worst,
-        "expected": _json_array(report.expected.value),
-        "answer": _json_array(report.answer),
+        "expected": json_array(report.expected.value),
+        "answer": json_array(report.answer),
         "derivations": derived,
     }
 
@@ -708,7 +429,7 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     """check in a machine format: json per SPEC §4 ("match", "wrong", "diagnosis"), or lines."""
     from .steps import step_lines
 
-    _check_whole(
+    check_whole(
         "check",
         fmt,
         [
@@ -719,7 +440,7 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
         "write the operation's result with -o FILE (written as it is formatted) and compare the files",
     )
     if fmt is Format.JSON:
-        return _dumps(_check_json(report, derivations))
+        return dumps(_check_json(report, derivations))
     derived = [step_lines(d, s) for d in derivations for s in d.steps]
     return _verdict_text(str(report.expected.op), report, derived, fmt, page=True)
 
@@ -771,12 +492,12 @@ def format_transpose(result: TransposeResult, fmt: Format) -> str | TextStream |
             a_shape=list(result.a_shape),
             b_shape=list(result.b_shape),
             shape=list(result.shape),
-            result=_Array(result.value),
+            result=JsonArray(result.value),
         )
-        return _document(result.value.size, lambda: _json_pieces(doc))
+        return document(result.value.size, lambda: json_pieces(doc))
     if fmt is Format.NPY:
-        return _matrix_npy(result.value, result.kind)
-    return _document(result.value.size, lambda: _PIECES[fmt](result.value))
+        return matrix_npy(result.value, result.kind)
+    return document(result.value.size, lambda: PIECES[fmt](result.value))
 
 
 def scatter_lines(view: TransposeSteps) -> list[str]:
@@ -810,14 +531,14 @@ def scatter_lines(view: TransposeSteps) -> list[str]:
 def format_scatter(view: TransposeSteps, fmt: Format) -> str:
     from .transpose import NAME
 
-    _check_whole(
+    check_whole(
         "conv-transpose --steps",
         fmt,
         [view.uncropped, view.stuffed, view.turned, view.result, *(s.contribution for s in view.steps)],
         "show fewer cells (--max-steps N, or --at I,J for one)",
     )
     if fmt is Format.JSON:
-        return _dumps(
+        return dumps(
             {
                 "op": NAME,
                 **view.options.describe(),
@@ -826,17 +547,17 @@ def format_scatter(view: TransposeSteps, fmt: Format) -> str:
                         "cell": list(s.cell),
                         "value": json_value(s.value),
                         "origin": list(s.origin),
-                        "contribution": _json_array(s.contribution),
+                        "contribution": json_array(s.contribution),
                     }
                     for s in view.steps
                 ],
                 "total_cells": view.total_cells,
-                "uncropped": _json_array(view.uncropped),
+                "uncropped": json_array(view.uncropped),
                 "crop": [list(c) for c in view.crop],
-                "stuffed": _json_array(view.stuffed),
+                "stuffed": json_array(view.stuffed),
                 "pads": [list(p) for p in view.pads],
-                "kernel_turned": _json_array(view.turned),
-                "result": _json_array(view.result),
+                "kernel_turned": json_array(view.turned),
+                "result": json_array(view.result),
             }
         )
     if fmt is not Format.PLAIN:
@@ -875,7 +596,7 @@ def format_shape(
     report: ShapeReport, fmt: Format, conventions: tuple[Convention, ...] = tuple(Convention)
 ) -> str:
     if fmt is Format.JSON:
-        return _dumps(
+        return dumps(
             {
                 "input": list(report.input_shape),
                 "kernel": list(report.kernel_shape),
@@ -904,14 +625,14 @@ def format_shape(
 
 def format_kernels(kernels: list[KernelInfo], fmt: Format) -> str:
     if fmt is Format.JSON:
-        return _dumps(
+        return dumps(
             [
                 {
                     "name": k.name,
                     "usage": k.usage,
                     "description": k.description,
                     "symmetric": k.symmetric,
-                    "matrix": _json_array(k.matrix),
+                    "matrix": json_array(k.matrix),
                 }
                 for k in kernels
             ]
@@ -920,7 +641,7 @@ def format_kernels(kernels: list[KernelInfo], fmt: Format) -> str:
         raise UsageError(f"kernels cannot be written as {fmt}; use table, plain, json or markdown")
     if fmt is Format.MARKDOWN:
         return "".join(
-            f"### `{k.usage}`\n\n{k.description}\n\n{_matrix_markdown(k.matrix)}\n" for k in kernels
+            f"### `{k.usage}`\n\n{k.description}\n\n{matrix_markdown(k.matrix)}\n" for k in kernels
         )
     return "\n".join(f"# {k.usage}: {k.description}\n{matrix_plain(k.matrix)}" for k in kernels)
 
@@ -936,7 +657,7 @@ def format_layers(network: Network, fmt: Format) -> str:
     from .text import dims_text
 
     if fmt is Format.JSON:
-        return _dumps(network.describe())
+        return dumps(network.describe())
     totals = (("params", network.params), ("MACs", network.macs), ("FLOPs", network.flops))
     headers = ["index", "layer", "output", "params", "macs", "receptive_field", "jump", "start"]
     if fmt is Format.PLAIN:
@@ -1036,7 +757,7 @@ def format_layer_at(explanation: Explanation, network: Network, fmt: Format) -> 
     if fmt is Format.JSON:
         doc = {"input": list(network.input), **row.describe(network.spatial)}
         doc["formulas"] = [{"quantity": label, "text": text} for label, text in explanation.lines]
-        return _dumps(doc)
+        return dumps(doc)
     if fmt is Format.PLAIN:
         width = max(len(label) for label, _ in explanation.lines)
         lines = [explanation.title] + [f"  {label.ljust(width)}  {text}" for label, text in explanation.lines]
@@ -1073,12 +794,12 @@ def _pool_json(result: PoolResult) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
     doc.update(kind=result.value_kind.value, a_shape=list(result.a_shape), shape=list(result.shape))
     doc["of"] = result.of.value
-    doc["output"] = _Array(result.output)
+    doc["output"] = JsonArray(result.output)
     doc["output_kind"] = result.kind.value
     if result.grad_input is not None and result.upstream is not None:
-        doc["upstream"] = _Array(result.upstream)
+        doc["upstream"] = JsonArray(result.upstream)
         doc["upstream_given"] = result.upstream_given
-        doc["grad_input"] = _Array(result.grad_input)
+        doc["grad_input"] = JsonArray(result.grad_input)
         if result.options.kind.value == "max":
             doc["ties"] = [
                 {
@@ -1091,7 +812,7 @@ def _pool_json(result: PoolResult) -> dict[str, Any]:
                 for t in result.ties
             ]
             doc["tie_count"] = result.tie_count
-    doc["result"] = _Array(result.value)
+    doc["result"] = JsonArray(result.value)
     if result.notes:
         doc["notes"] = list(result.notes)
     return doc
@@ -1101,14 +822,14 @@ def format_pool(result: PoolResult, fmt: Format) -> str | TextStream | Npy:
     """pooling: json with the output, the gradient when computed, and the ties; every other
     format the value --of names (plain reads back as input)."""
     if fmt is Format.NPY:
-        return _matrix_npy(result.value, result.value_kind)
+        return matrix_npy(result.value, result.value_kind)
     if fmt is Format.TABLE:
         raise ValueError("the table format is drawn by render.py")
     if fmt is Format.JSON:
         arrays = (result.output, result.upstream, result.grad_input, result.value)
         cells = sum(a.size for a in arrays if a is not None)
-        return _document(cells, lambda: _json_pieces(_pool_json(result)))
-    return _document(result.value.size, lambda: _PIECES[fmt](result.value))
+        return document(cells, lambda: json_pieces(_pool_json(result)))
+    return document(result.value.size, lambda: PIECES[fmt](result.value))
 
 
 _LATEX_INDEX = re.compile(r"\b(d?[ACG])\[([^\]]*)\]")
@@ -1161,8 +882,8 @@ def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
         doc.update(a_shape=list(result.a_shape), shape=list(result.shape), of=result.of.value)
         doc.update(definition=definition, total_cells=steps.total_cells, shown=steps.shown)
         doc["steps"] = _pool_step_json(steps)
-        doc["result"] = _json_array(result.value)
-        return _dumps(doc)
+        doc["result"] = json_array(result.value)
+        return dumps(doc)
     if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
         raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
     lines = [pool_grad_lines(steps, g)[0] for g in steps.grad_steps]
@@ -1193,7 +914,7 @@ def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt
     from .steps import pool_grad_lines, pool_step_lines
 
     result = report.expected
-    _check_whole(
+    check_whole(
         "check",
         fmt,
         [result.value, report.answer],
@@ -1203,7 +924,7 @@ def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt
         derived = [] if derivation is None else _pool_step_json(derivation)
         doc = _verdict_json(result.name, report, derived)
         doc.update(result.geometry.describe(), of=result.of.value, kind=result.value_kind.value)
-        return _dumps(doc)
+        return dumps(doc)
     lines: list[list[str]] = []
     if derivation is not None:
         lines += [pool_grad_lines(derivation, g) for g in derivation.grad_steps]

@@ -21,7 +21,7 @@ __all__ = ["Document", "Payload", "write_file", "to_stdout", "stdout_is_terminal
 
 
 class Document(Protocol):
-    """A formatted output that writes itself into a file (formats.Npy, formats.TextStream), so
+    """A formatted output that writes itself into a file (arraytext.Npy, arraytext.TextStream), so
     that it is never held whole."""
 
     @property
