@@ -468,12 +468,12 @@ def test_conv_transpose_channels_steps_draw_each_output_channel():
     start = lines.index("A[0, 0, 0] = 1  adds 1·B at (0, 0)")
     assert lines[start + 1 : start + 11] == [
         "[0]",
-        "     0    1   2",
+        "    0    1   2 ",
         "0  [1]  [0]  0 ",
         "1  [0]  [1]  0 ",
         "2   0    0   0 ",
         "[1]",
-        "     0    1   2",
+        "    0    1   2 ",
         "0  [2]  [0]  0 ",
         "1  [0]  [2]  0 ",
         "2   0    0   0 ",

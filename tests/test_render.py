@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, kernels, layers, ops, render, shapes
+from convcli import comparison, diagnose, kernels, layers, ops, render, render_steps, shapes
 from convcli.model import Mode, Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells, im2col
 from convcli.transpose import conv_transpose, scatter_steps
@@ -36,14 +36,16 @@ def _ramp():
 
 
 def _steps(w):
-    return render.steps_view(derive(Op.CONVOLVE, SEED_A, B2, OpOptions(mode=Mode.SAME), at=(0, 1)), width=w)
+    return render_steps.steps_view(
+        derive(Op.CONVOLVE, SEED_A, B2, OpOptions(mode=Mode.SAME), at=(0, 1)), width=w
+    )
 
 
 def _check(w):
     report = diagnose.check(
         SEED_A, B2, np.array([[4, 3, 3], [2, 4, 2], [2, 2, 3]]), Op.CORRELATE, OpOptions()
     )
-    return render.check_view(
+    return render_steps.check_view(
         report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:2]), width=w
     )
 
@@ -52,7 +54,7 @@ def _check_right(w):
     report = diagnose.check(
         SEED_A, SEED_B, np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]]), Op.CONVOLVE, OpOptions()
     )
-    return render.check_view(report, [], width=w)
+    return render_steps.check_view(report, [], width=w)
 
 
 # conv-transpose with channels: A is C_in x H x W, B is C_in x C_out x kh x kw
@@ -83,9 +85,9 @@ CASES = {
         ),
         80,
     ),
-    "steps_dot_80": (lambda w: render.steps_view(derive(Op.DOT, WINDOW, B2, at=(0, 0)), width=w), 80),
+    "steps_dot_80": (lambda w: render_steps.steps_view(derive(Op.DOT, WINDOW, B2, at=(0, 0)), width=w), 80),
     "steps_elementwise_sum_80": (
-        lambda w: render.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2), width=w),
+        lambda w: render_steps.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2), width=w),
         80,
     ),
     "conventions_80": (
@@ -103,13 +105,13 @@ CASES = {
         80,
     ),
     "conv_transpose_steps_80": (
-        lambda w: render.scatter_view(
+        lambda w: render_steps.scatter_view(
             scatter_steps(TWO, TWO, TransposeOptions(stride=(2,)), max_steps=2), width=w
         ),
         80,
     ),
     "conv_transpose_channels_steps_60": (
-        lambda w: render.scatter_view(
+        lambda w: render_steps.scatter_view(
             scatter_steps(CHANNELS_A, CHANNELS_B, TransposeOptions(channels=True), max_steps=2), width=w
         ),
         60,
@@ -135,14 +137,14 @@ def _compare(w):
 
 def _every_step(w):
     # d2l's example, every cell derived, then the output assembled
-    return render.steps_view(
+    return render_steps.steps_view(
         derive(Op.CORRELATE, np.arange(9).reshape(3, 3), np.array([[0, 1], [2, 3]])), width=w
     )
 
 
 def _im2col(w):
 
-    return render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w)
+    return render_steps.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w)
 
 
 def _shape(w):
@@ -207,26 +209,26 @@ def test_check_colours_only_the_wrong_cells():
     answer = np.array([[4, 3, 4], [2, 5, 3], [2, 3, 4]])
     report = diagnose.check(SEED_A, SEED_B, answer, Op.CORRELATE, OpOptions())
     assert report.wrong == [(1, 1)]
-    view = render.check_view(report, [], width=80)
+    view = render_steps.check_view(report, [], width=80)
     assert _red_texts(view) == ["✗ wrong", "5"]
 
 
 def test_steps_end_with_the_output_assembled():
-    text = draw(render.steps_view(derive(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
+    text = draw(render_steps.steps_view(derive(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
     assert text.rstrip().endswith(
         "C, assembled from the steps\n   0  1  2\n0  4  3  3\n1  2  4  2\n2  2  2  3"
     )
     # only some cells derived (--max-steps): those, and · for the rest (never computed)
-    text = draw(render.steps_view(derive(Op.DOT, WINDOW, B2, None, max_steps=2), width=80), 80)
+    text = draw(render_steps.steps_view(derive(Op.DOT, WINDOW, B2, None, max_steps=2), width=80), 80)
     assert text.rstrip().endswith(
         "C with the 2 of its 9 cells derived above (· for the others)\n"
         "   0  1  2\n0  2  1  ·\n1  ·  ·  ·\n2  ·  ·  ·"
     )
     # the one cell asked for with --at is the whole answer
-    text = draw(render.steps_view(derive(Op.DOT, WINDOW, B2, None, at=(0, 1)), width=80), 80)
+    text = draw(render_steps.steps_view(derive(Op.DOT, WINDOW, B2, None, at=(0, 1)), width=80), 80)
     assert "C, " not in text and "C with" not in text
     # elementwise-sum is one number, shown with its step; its product matrix is labelled
-    text = draw(render.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2, None), width=80), 80)
+    text = draw(render_steps.steps_view(derive(Op.ELEMENTWISE_SUM, WINDOW, B2, None), width=80), 80)
     assert "sum(A*B) = 3\nthe products A*B, entry by entry\n   0  1  2\n0  1  0  0\n" in text
     assert "assembled" not in text
 
@@ -235,7 +237,7 @@ def test_channels_and_filters_are_named_in_words():
     a = np.arange(18).reshape(2, 3, 3)
     b = np.array([[[[1, 0], [0, 1]], [[1, 1], [0, 0]]], [[[0, 1], [1, 0]], [[2, 0], [0, 2]]]])
     options = OpOptions(channels=True)
-    text = draw(render.steps_view(derive(Op.CORRELATE, a, b, options, max_steps=1), width=80), 80)
+    text = draw(render_steps.steps_view(derive(Op.CORRELATE, a, b, options, max_steps=1), width=80), 80)
     labels = [line for line in text.splitlines() if line.startswith("channel ") and " · filter " in line]
     assert labels[:4] == [
         "channel 0 · filter 0",
@@ -253,7 +255,7 @@ def test_channels_and_filters_are_named_in_words():
 
 def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
 
-    text = draw(render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
+    text = draw(render_steps.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
     lines = text.splitlines()
     assert lines[1].rstrip() == "A 5x5 · B 3x3 → 3x3 · integer, exact"
     assert [line.split()[0] for line in lines if line.startswith("B[")] == [

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, kernels, layers, ops, render, shapes
+from convcli import comparison, diagnose, kernels, layers, ops, render, render_steps, shapes
 from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells, im2col
 from convcli.transpose import conv_transpose, scatter_steps
@@ -36,7 +36,7 @@ def draw(renderable, width: int) -> str:
 
 def _check(w):
     report = diagnose.check(SEED_A, B2, WRONG, Op.CORRELATE, OpOptions())
-    return render.check_view(
+    return render_steps.check_view(
         report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:1]), width=w
     )
 
@@ -60,10 +60,10 @@ VIEWS = {
         width=w,
     ),
     "check": _check,
-    "steps": lambda w: render.steps_view(
+    "steps": lambda w: render_steps.steps_view(
         derive(Op.CONVOLVE, SEED_A, B2, OpOptions(padding=(1,)), at=(0, 0)), width=w
     ),
-    "im2col": lambda w: render.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w),
+    "im2col": lambda w: render_steps.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=w),
     "shape": _shape,
     "result": lambda w: render.result_view(ops.correlate(SEED_A, SEED_B), width=w),
     "elementwise-sum": lambda w: render.result_view(ops.elementwise_sum(WINDOW, B2), width=w),
@@ -71,7 +71,7 @@ VIEWS = {
         conv_transpose(np.array([[0, 1], [2, 3]]), np.array([[0, 1], [2, 3]]), TransposeOptions(stride=(2,))),
         width=w,
     ),
-    "scatter": lambda w: render.scatter_view(
+    "scatter": lambda w: render_steps.scatter_view(
         scatter_steps(np.array([[0, 1], [2, 3]]), np.array([[0, 1], [2, 3]]), TransposeOptions(stride=(2,))),
         width=w,
     ),

@@ -723,6 +723,13 @@ def _views() -> Any:
     return render
 
 
+def _explanation_views() -> Any:
+    """The rich renderers of steps, im2col, check and the scatter-add, loaded as _views()."""
+    from . import render_steps
+
+    return render_steps
+
+
 class _Sink:
     """Where a view is drawn before it is written to stdout: rich's own writing would end the run
     with status 1 on a closed pipe, which for check means a wrong answer."""
@@ -1349,7 +1356,7 @@ def _pool_steps(
         run,
         inputs,
         machine,
-        lambda width: _views().pool_steps_view(derivation, width=width),
+        lambda width: _explanation_views().pool_steps_view(derivation, width=width),
         (_NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -1416,7 +1423,7 @@ def _grad_steps(
         run,
         inputs,
         machine,
-        lambda width: _views().grad_steps_view(derivation, width=width),
+        lambda width: _explanation_views().grad_steps_view(derivation, width=width),
         (_NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -1502,7 +1509,7 @@ def steps(
         run,
         [a, b],
         machine,
-        lambda width: _views().steps_view(derivation, width=width),
+        lambda width: _explanation_views().steps_view(derivation, width=width),
         (_NOT_PLAYED,) if play else (),
         machine_notes=(capped,) if derivation.capped else (),
         pages=True,
@@ -1529,7 +1536,7 @@ def im2col_command(
         run,
         [a, b],
         lambda f: formats.format_im2col(view, f),
-        lambda width: _views().im2col_view(view, width=width),
+        lambda width: _explanation_views().im2col_view(view, width=width),
     )
 
 
@@ -1627,7 +1634,7 @@ def check_command(
         run,
         [a, b, answer],
         machine,
-        lambda width: _views().check_view(report, derivations, width=width),
+        lambda width: _explanation_views().check_view(report, derivations, width=width),
         notes,
         pages=True,
     )
@@ -1666,7 +1673,7 @@ def _pool_check(
         run,
         inputs,
         machine,
-        lambda width: _views().pool_check_view(report, derivation, width=width),
+        lambda width: _explanation_views().pool_check_view(report, derivation, width=width),
         pages=True,
     )
     if not report.match:
@@ -1717,7 +1724,7 @@ def _grad_check(
         run,
         inputs,
         machine,
-        lambda width: _views().grad_check_view(report, derivation, width=width),
+        lambda width: _explanation_views().grad_check_view(report, derivation, width=width),
         machine_notes=report.expected.result.notes,
         pages=True,
     )
@@ -1814,7 +1821,7 @@ def conv_transpose_command(
             run,
             [a, b],
             machine,
-            lambda width: _views().scatter_view(view, width=width),
+            lambda width: _explanation_views().scatter_view(view, width=width),
             (_NOT_PLAYED,) if play else (),
             pages=True,
         )

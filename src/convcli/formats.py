@@ -956,7 +956,7 @@ def format_grad_steps(view: GradSteps, fmt: Format) -> str:
     result = view.result
     definition = grad_definition(view)
     title = grad_title(view.of)
-    _check_whole(
+    check_whole(
         "steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)"
     )
     if fmt is Format.JSON:
@@ -975,8 +975,8 @@ def format_grad_steps(view: GradSteps, fmt: Format) -> str:
             }
             for s in view.steps
         ]
-        doc["result"] = _json_array(result.value(view.of))
-        return _dumps(doc)
+        doc["result"] = json_array(result.value(view.of))
+        return dumps(doc)
     if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
         raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
     heading = f"{title} of {result.op.value}(X, W), {options_text(result.options, result.op)}"
@@ -1010,7 +1010,7 @@ def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt
     from .gradsteps import grad_step_lines, grad_title
 
     result, of = report.expected.result, report.expected.of
-    _check_whole(
+    check_whole(
         "check",
         fmt,
         [report.expected.value, report.answer],
@@ -1025,5 +1025,5 @@ def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt
         doc = _verdict_json(grad_title(of), report, texts)
         doc.update(result.options.describe(), layer=result.op.value, kind=result.kind.value)
         doc["upstream_given"] = result.upstream_given
-        return _dumps(doc)
+        return dumps(doc)
     return _verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)
