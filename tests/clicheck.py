@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from typer.testing import CliRunner
@@ -36,6 +37,12 @@ def assert_ok(result, stdout: str | None = None) -> None:
     assert "Traceback" not in result.stderr and "error:" not in result.stderr
     if stdout is not None:
         assert result.stdout == stdout
+
+
+def default_sigint() -> None:
+    """In a child process: Ctrl-C as on a terminal, even when this runner was started with SIGINT
+    ignored (as background jobs are), which Python would otherwise honour by never raising."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def subprocess_env() -> dict[str, str]:

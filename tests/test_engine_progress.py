@@ -18,13 +18,9 @@ from convcli.cli import ExitCode
 from convcli.engine import conv2d, correlate_valid, progress
 from convcli.model import Method
 
+from .clicheck import default_sigint
+
 CONVCLI = [sys.executable, "-m", "convcli"]
-
-
-def default_sigint() -> None:
-    """In the child: Ctrl-C as on a terminal, even when this runner was started with SIGINT
-    ignored (as background jobs are), which Python would otherwise honour by never raising."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Recorder:

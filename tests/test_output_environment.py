@@ -24,7 +24,7 @@ import pytest
 
 from convcli.cli import ExitCode
 
-from .clicheck import CONVCLI, assert_error, run, subprocess_env
+from .clicheck import CONVCLI, assert_error, default_sigint, run, subprocess_env
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,7 @@ def test_ctrl_c_exits_130_without_a_traceback(slow_inputs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=subprocess_env(),
+        preexec_fn=default_sigint,
     ) as proc:
         try:
             # --verbose says "method: ..." on stderr just before the computation starts: the

@@ -22,6 +22,7 @@ from convcli.cli import ExitCode
 from convcli.frames import animate_steps
 from convcli.model import Op
 
+from .clicheck import default_sigint
 from .conftest import B2, ROOT, SEED_A
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
@@ -42,9 +43,17 @@ def spawn(args: list[str], *, cols: int = 80, rows: int = 50, command: str | Non
             dimensions=(rows, cols),
             encoding="utf-8",
             timeout=30,
+            preexec_fn=default_sigint,
         )
     return pexpect.spawn(
-        "bash", ["-c", command], cwd=str(ROOT), env=env, dimensions=(rows, cols), encoding="utf-8", timeout=30
+        "bash",
+        ["-c", command],
+        cwd=str(ROOT),
+        env=env,
+        dimensions=(rows, cols),
+        encoding="utf-8",
+        timeout=30,
+        preexec_fn=default_sigint,
     )
 
 
