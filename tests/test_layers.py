@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from convcli import layers
+from convcli import fields, layers, torch_layers
 from convcli.errors import ConvcliError, ParseError, ShapeError, UsageError
 from convcli.modeltext import parse_model
 
@@ -139,15 +139,15 @@ def test_lenet_receptive_fields_by_hand():
     # conv 5: r = 5, start 2; pool 2: r = 5 + 1 = 6, j = 2, start = 2 + 1/2; conv 5: r = 6 + 4*2 = 14,
     # start = 2.5 + 2*2 = 6.5; pool 2: r = 14 + 1*2 = 16, j = 4, start = 6.5 + 1/2*2 = 7.5
     net = layers.follow_calls((3, 32, 32), LENET)
-    fields = [row.field[0] for row in net.rows[:4]]
-    assert [(f.size, f.jump, f.start) for f in fields] == [
+    firsts = [row.field[0] for row in net.rows[:4]]
+    assert [(f.size, f.jump, f.start) for f in firsts] == [
         (5, 1, 2),
         (6, 2, Fraction(5, 2)),
         (14, 2, Fraction(13, 2)),
         (16, 4, Fraction(15, 2)),
     ]
     assert all(row.field == (None, None) for row in net.rows[4:])  # Flatten onwards: the whole input
-    assert [layers.field_texts(row.field) for row in net.rows[3:5]] == [("16", "4", "7.5"), ("all", "-", "-")]
+    assert [fields.field_texts(row.field) for row in net.rows[3:5]] == [("16", "4", "7.5"), ("all", "-", "-")]
 
 
 def test_alexnet_by_formula():
@@ -189,7 +189,7 @@ def test_vgg16_by_formula():
     assert net.macs == macs == 15_470_264_320
     # the classic receptive field of VGG-16's last pool: 212 pixels
     pool5 = [row for row in net.rows if row.layer.kind == "MaxPool2d"][-1]
-    assert pool5.field[0] == layers.AxisField(Fraction(212), Fraction(32), Fraction(31, 2))
+    assert pool5.field[0] == fields.AxisField(Fraction(212), Fraction(32), Fraction(31, 2))
 
 
 def test_depthwise_separable_block_by_formula():
@@ -367,11 +367,11 @@ def test_short_form(text, short):
 
 
 def test_conv_start_is_a_pixel_index():
-    assert one((1, 32, 32), "Conv2d(1, 1, 5)").field[0] == layers.AxisField(5, 1, 2)
-    assert one((1, 32, 32), "Conv2d(1, 1, 5, padding=2)").field[0] == layers.AxisField(5, 1, 0)
-    assert one((1, 32, 32), "Conv2d(1, 1, 4, stride=2)").field[0] == layers.AxisField(4, 2, Fraction(3, 2))
+    assert one((1, 32, 32), "Conv2d(1, 1, 5)").field[0] == fields.AxisField(5, 1, 2)
+    assert one((1, 32, 32), "Conv2d(1, 1, 5, padding=2)").field[0] == fields.AxisField(5, 1, 0)
+    assert one((1, 32, 32), "Conv2d(1, 1, 4, stride=2)").field[0] == fields.AxisField(4, 2, Fraction(3, 2))
     # 'same' with an even kernel pads 1 before and 2 after (torch): the first unit is centred at 0.5
-    assert one((1, 32, 32), "Conv2d(1, 1, 4, padding='same')").field[0] == layers.AxisField(
+    assert one((1, 32, 32), "Conv2d(1, 1, 4, padding='same')").field[0] == fields.AxisField(
         4, 1, Fraction(1, 2)
     )
 
@@ -381,23 +381,23 @@ def test_transposed_convolution_makes_the_jump_fractional():
         (1, 16, 16), ["Conv2d(1, 1, 3, stride=2)", "ConvTranspose2d(1, 1, 3, stride=2)"]
     )
     before, after = net.rows[0].field[0], net.rows[1].field[0]
-    assert before == layers.AxisField(3, 2, 1)
+    assert before == fields.AxisField(3, 2, 1)
     # j = 2/2 = 1, r = 3 + 2*(3-1)*... with d(k-1) = 2 steps of the new jump 1, start = 1 + (0 - 1)*1
-    assert after == layers.AxisField(5, 1, 0)
+    assert after == fields.AxisField(5, 1, 0)
     alone = one((1, 4, 4), "ConvTranspose2d(1, 1, 2, stride=2)").field[0]
-    assert alone == layers.AxisField(Fraction(3, 2), Fraction(1, 2), Fraction(-1, 4))
-    assert layers.field_texts((alone, alone)) == ("1.5", "0.5", "-0.25")
+    assert alone == fields.AxisField(Fraction(3, 2), Fraction(1, 2), Fraction(-1, 4))
+    assert fields.field_texts((alone, alone)) == ("1.5", "0.5", "-0.25")
     thirds = one((1, 4, 4), "ConvTranspose2d(1, 1, 3, stride=3)").field[0]
-    assert layers.field_texts((thirds, thirds)) == ("5/3", "1/3", "-1/3")
+    assert fields.field_texts((thirds, thirds)) == ("5/3", "1/3", "-1/3")
 
 
 def test_adaptive_pool_fields():
     net = layers.follow_calls((1, 14, 9), ["AdaptiveAvgPool2d((7, 9))"])
     height, width = net.rows[0].field
-    assert height == layers.AxisField(2, 2, Fraction(1, 2))  # 14 -> 7 is a 2x2 pool, stride 2
-    assert width == layers.AxisField(1, 1, 0)  # 9 -> 9 is the identity
+    assert height == fields.AxisField(2, 2, Fraction(1, 2))  # 14 -> 7 is a 2x2 pool, stride 2
+    assert width == fields.AxisField(1, 1, 0)  # 9 -> 9 is the identity
     assert layers.follow_calls((1, 14, 9), ["AdaptiveAvgPool2d((5, 1))"]).rows[0].field == (None, None)
-    assert layers.field_texts(
+    assert fields.field_texts(
         layers.follow_calls((1, 14, 9), ["AdaptiveAvgPool2d((7, 1))"]).rows[0].field
     ) == (
         "2xall",
@@ -407,13 +407,13 @@ def test_adaptive_pool_fields():
 
 
 def test_softmax_over_a_spatial_axis():
-    assert one((3, 4, 4), "Softmax(dim=1)").field == (layers.AxisField(1, 1, 0),) * 2  # channels
-    assert one((3, 4, 4), "Softmax(dim=-1)").field == (layers.AxisField(1, 1, 0), None)  # width
+    assert one((3, 4, 4), "Softmax(dim=1)").field == (fields.AxisField(1, 1, 0),) * 2  # channels
+    assert one((3, 4, 4), "Softmax(dim=-1)").field == (fields.AxisField(1, 1, 0), None)  # width
 
 
 def test_rational_text():
     assert [
-        layers.rational_text(Fraction(n, d)) for n, d in [(5, 2), (-1, 4), (1, 3), (7, 1), (1, 1024)]
+        fields.rational_text(Fraction(n, d)) for n, d in [(5, 2), (-1, 4), (1, 3), (7, 1), (1, 1024)]
     ] == [
         "2.5",
         "-0.25",
@@ -421,7 +421,7 @@ def test_rational_text():
         "7",
         "0.0009765625",
     ]
-    assert layers.rational_text(Fraction(2 * 10**18 + 1, 2)) == "1000000000000000000.5"
+    assert fields.rational_text(Fraction(2 * 10**18 + 1, 2)) == "1000000000000000000.5"
 
 
 # --- against torch ----------------------------------------------------------------------------------
@@ -939,9 +939,9 @@ def test_unknown_layer_lists_the_known_ones():
         layers.follow_calls((3, 32, 32), ["conv2d(3, 6, 5)"])
     assert message(info) == (
         "layer 1, column 1: unknown layer conv2d; did you mean Conv2d? known layers: "
-        + ", ".join(layers.known_layers())
+        + ", ".join(torch_layers.known_layers())
     )
-    assert "Conv2d" in layers.known_layers() and "Softmax" in layers.known_layers()
+    assert "Conv2d" in torch_layers.known_layers() and "Softmax" in torch_layers.known_layers()
 
 
 def test_layer_errors_in_a_paste_name_the_line():
