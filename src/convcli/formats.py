@@ -956,9 +956,7 @@ def format_grad_steps(view: GradSteps, fmt: Format) -> str:
     result = view.result
     definition = grad_definition(view)
     title = grad_title(view.of)
-    check_whole(
-        "steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)"
-    )
+    check_whole("steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)")
     if fmt is Format.JSON:
         doc: dict[str, Any] = {"op": title, "layer": result.op.value, **result.options.describe()}
         doc.update(x_shape=list(result.x_shape), w_shape=list(result.w_shape), shape=list(view.shape))

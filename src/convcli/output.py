@@ -2,7 +2,7 @@
 
 Nothing here decides an exit status. A problem is a ConvcliError (an OutputError when the
 system refused: a full disk, a permission, a closed standard output), and a reader that went
-away early is reported back to cli.py, which decides what that means for the run.
+away early is reported back to the command line (the cli package), which decides what that means for the run.
 """
 
 from __future__ import annotations

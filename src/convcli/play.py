@@ -1,6 +1,6 @@
 """steps --play: an animation on the terminal, with keys to pause, step and stop.
 
-Part of the command line, like cli.py: it draws with rich and reads keys from the terminal. The
+Part of the command line, like the cli package: it draws with rich and reads keys from the terminal. The
 frames come from frames.py and are drawn by render_steps.play_frame; this module only keeps time,
 reads keys and leaves the terminal as it found it, however the run ends.
 """

@@ -448,7 +448,7 @@ def one_after_another(parts: list[tuple[str, RenderableType]]) -> RenderableType
     return Group(*out)
 
 
-MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  # as cli.py draws
+MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  # as the command line draws
 
 
 def result_lead(options: OpOptions | None, value: np.ndarray) -> tuple[str, ...]:
