@@ -38,6 +38,8 @@ def test_a_piped_run_loads_neither_rich_nor_scipy_nor_sympy(fmt: list[str]) -> N
     heavy = sorted(m for m in modules if m.split(".")[0] in ("rich", "scipy", "sympy"))
     assert heavy == []
     assert "convcli.render" not in modules
+    # the explaining commands' types and modules cost every run their import time
+    assert not modules & {"convcli.explanations", "convcli.steps", "convcli.diagnose", "convcli.transpose"}
 
 
 def test_a_run_does_not_import_pydantic() -> None:
