@@ -18,7 +18,7 @@ from convcli.diagnose import check_pool
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind, PoolOf
 from convcli.pool import PoolOptions, pool
-from convcli.steps import derive_pool_cells
+from convcli.steps_pool import derive_pool_cells
 
 from .test_pool import _array, cases, reference
 from .test_render import assert_golden, draw

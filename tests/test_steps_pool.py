@@ -17,7 +17,7 @@ from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind
 from convcli.pool import PoolOptions, pool
-from convcli.steps import derive_pool, pool_grad_lines, pool_step_lines
+from convcli.steps_pool import derive_pool, pool_grad_lines, pool_step_lines
 
 from .test_pool import _array, _same, cases
 from .test_render import assert_golden, draw

@@ -836,7 +836,7 @@ _LATEX_INDEX = re.compile(r"\b(d?[ACG])\[([^\]]*)\]")
 
 
 def _pool_step_json(steps: PoolSteps) -> list[dict[str, Any]]:
-    from .steps import pool_grad_lines, pool_step_lines
+    from .steps_pool import pool_grad_lines, pool_step_lines
 
     out: list[dict[str, Any]] = []
     for g in steps.grad_steps:
@@ -872,7 +872,7 @@ def _pool_step_json(steps: PoolSteps) -> list[dict[str, Any]]:
 def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
     """steps --op max-pool|avg-pool: each window (or, for the gradient, each cell of A) derived,
     as plain lines, json, markdown or latex."""
-    from .steps import pool_definition, pool_grad_lines, pool_step_lines
+    from .steps_pool import pool_definition, pool_grad_lines, pool_step_lines
     from .text import pool_options_text
 
     result = steps.result
@@ -911,7 +911,7 @@ def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
 
 def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt: Format) -> str:
     """check --op max-pool|avg-pool: json (the verdict, the pooling's options, "of"), or lines."""
-    from .steps import pool_grad_lines, pool_step_lines
+    from .steps_pool import pool_grad_lines, pool_step_lines
 
     result = report.expected
     check_whole(

@@ -557,7 +557,7 @@ def _crop_text(padding: tuple[int, ...]) -> str:
 def pool_scene(view: PoolSteps) -> Scene:
     """A pooling: A with its padding (-inf for max, 0 for avg) and the output; for the gradient,
     G and the gradient with respect to A."""
-    from .steps import pool_definition
+    from .steps_pool import pool_definition
     from .text import pool_options_text
 
     result = view.result
@@ -612,7 +612,7 @@ def _pool_board(view: PoolSteps) -> tuple[np.ndarray, np.ndarray]:
 
 def pool_frame(view: PoolSteps, step: PoolStep) -> Frame:
     """One window: its taps on A, the window as read, the cell it fills."""
-    from .steps import pool_step_lines
+    from .steps_pool import pool_step_lines
 
     g = view.result.geometry
     shape = tuple(view.result.output.shape)
@@ -636,7 +636,7 @@ def pool_frame(view: PoolSteps, step: PoolStep) -> Frame:
 
 def pool_grad_frame(view: PoolSteps, step: PoolGradStep) -> Frame:
     """One cell of the gradient: the cells of G that reach it, and the cell it fills."""
-    from .steps import pool_grad_lines
+    from .steps_pool import pool_grad_lines
 
     result = view.result
     where = place(step.cell, result.a_shape)

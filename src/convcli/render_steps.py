@@ -55,11 +55,9 @@ from .steps import (
     cell_label,
     definition,
     factor_text,
-    pool_definition,
-    pool_grad_lines,
-    pool_step_lines,
     step_lines,
 )
+from .steps_pool import pool_definition, pool_grad_lines, pool_step_lines
 from .text import (
     SCATTER_RULE,
     display_number,

@@ -267,7 +267,7 @@ def _pool_steps(
     """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived;
     ``caps`` are --max-steps and --max-terms."""
     from convcli.frames import animate_pool
-    from convcli.steps import derive_pool
+    from convcli.steps_pool import derive_pool
 
     animate = wants_play(play, delay, run)
     A, G = read_pooled(a, upstream, run.exact)
@@ -550,7 +550,7 @@ def _pool_check(
     """check --op max-pool|avg-pool: the verdict on a pooling (or its gradient), exit 0 or 1."""
     from convcli import diagnose
     from convcli.numeric import kind_of
-    from convcli.steps import derive_pool_cells
+    from convcli.steps_pool import derive_pool_cells
 
     if [a, answer, upstream].count("-") > 1:
         raise UsageError("only one of A, --upstream and --answer can be '-' (standard input)")
