@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from convcli import render_steps
 from convcli.cli import ExitCode, app
-from convcli.diagnose import check_pool
+from convcli.diagnose_pool import check_pool
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind, PoolOf
 from convcli.pool import PoolOptions, pool
@@ -370,10 +370,12 @@ def test_golden(name, make, width):
 def test_docstring_example():
     import doctest
 
-    from convcli import diagnose
+    from convcli import diagnose_pool
 
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner()
-    for test in finder.find(diagnose.check_pool, "check_pool", module=diagnose, globs=vars(diagnose).copy()):
+    for test in finder.find(
+        diagnose_pool.check_pool, "check_pool", module=diagnose_pool, globs=vars(diagnose_pool).copy()
+    ):
         runner.run(test)
     assert runner.failures == 0 and runner.tries >= 3

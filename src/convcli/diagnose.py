@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -32,26 +32,23 @@ from .closeness import (
     equal,
     exact_problem,
     inexact,
-    magnitudes,
     number_kind,
     right_result,
 )
 from .errors import ConvcliError, ShapeError, UsageError
-from .explanations import CheckReport, Diagnosis, PoolCheckReport
-from .model import Activation, Kind, Op, OpOptions, PoolKind, PoolOf, Result
-from .numeric import array_of, as_kind, kind_of, value_of
+from .explanations import CheckReport, Diagnosis
+from .model import Activation, Kind, Op, OpOptions, Result
+from .numeric import value_of
 from .steps import in_kind, operand_kind
 from .text import display_number, format_number, shape_text
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
-    from .pool import Geometry as PoolGeometry
-    from .pool import PoolOptions, PoolResult
+    from .pool import PoolResult
 
 __all__ = [
     "check",
     "read_answer",
     "read_answer_as",
-    "check_pool",
 ]
 
 # A float answer within this of 1 times the right one is inaccurate, not scaled by a factor.
@@ -68,7 +65,7 @@ _SLIDING = (Op.CONVOLVE, Op.CORRELATE)
 # words
 
 
-def _shape_words(shape: tuple[int, ...]) -> str:
+def shape_words(shape: tuple[int, ...]) -> str:
     return "a single number" if not core_shape(shape) and len(shape) <= 1 else shape_text(shape)
 
 
@@ -108,7 +105,7 @@ def _up(x: float) -> str:
 
 
 @dataclass(frozen=True)
-class _Search:
+class Search:
     """What every suspect is compared with: the answer, the right result and how to compare."""
 
     answer: np.ndarray
@@ -173,7 +170,7 @@ class _Search:
 # the suspects: other operations, modes, kernels, geometry (slips.py)
 
 
-def _from_suspects(search: _Search, suspects: Iterator[slips.Candidate]) -> Diagnosis | None:
+def _from_suspects(search: Search, suspects: Iterator[slips.Candidate]) -> Diagnosis | None:
     answer = search.answer
     for c in suspects:
         shape = slips.shape_of(c)
@@ -201,7 +198,7 @@ def _from_suspects(search: _Search, suspects: Iterator[slips.Candidate]) -> Diag
 # slips in writing the answer down
 
 
-def _writing_slips(search: _Search, op: Op, options: OpOptions) -> Diagnosis | None:
+def writing_slip(search: Search, op: Op, options: OpOptions) -> Diagnosis | None:
     """The right numbers transposed or in another shape, or (with channels) not summed over depth."""
     x, expected = search.answer, search.expected
     y = expected.value
@@ -215,8 +212,8 @@ def _writing_slips(search: _Search, op: Op, options: OpOptions) -> Diagnosis | N
         if search.matches(x.reshape(y.shape), search.cell, lambda: expected):
             return Diagnosis(
                 "reshaped",
-                f"your answer has the right numbers in the wrong shape: {_shape_words(x.shape)} "
-                f"instead of {_shape_words(y.shape)}",
+                f"your answer has the right numbers in the wrong shape: {shape_words(x.shape)} "
+                f"instead of {shape_words(y.shape)}",
                 None,
                 None,
             )
@@ -240,7 +237,7 @@ def _nice_tolerances(start: float) -> list[float]:
     return [t for t in out if start <= t <= _ROUNDED]
 
 
-def _rounded(search: _Search, mask: np.ndarray) -> Diagnosis | None:
+def _rounded(search: Search, mask: np.ndarray) -> Diagnosis | None:
     """An answer a little off in every wrong cell: rounded. The claim states the numbers found."""
     x, expected = search.answer.reshape(search.expected.value.shape), search.expected
     y = expected.value
@@ -307,7 +304,7 @@ def _whole(v: Fraction) -> Any:
     return v.numerator if v.denominator == 1 else v
 
 
-def _pivot(search: _Search) -> tuple[int, ...]:
+def _pivot(search: Search) -> tuple[int, ...]:
     """The wrong cell whose right value is largest (the most precise ratio or difference)."""
     y = search.expected.value
     best = search.hints[0]
@@ -325,7 +322,7 @@ def _real(v: Any) -> Any:
     return v.real if isinstance(v, complex) and v.imag == 0 else v
 
 
-def _measured(search: _Search, how: Callable[[Any, Any], Any]) -> Any:
+def _measured(search: Search, how: Callable[[Any, Any], Any]) -> Any:
     """``how(answer, right)`` at the most telling wrong cell, exactly for an exact problem; None
     when it cannot be measured (nan, a division by 0)."""
     x, y = search.answer.reshape(search.expected.value.shape), search.expected.value
@@ -340,7 +337,7 @@ def _measured(search: _Search, how: Callable[[Any, Any], Any]) -> Any:
     return measured if np.isfinite(measured) else None
 
 
-def _everywhere(search: _Search, how: Callable[[Any, Any], Any], c: Any) -> bool:
+def _everywhere(search: Search, how: Callable[[Any, Any], Any], c: Any) -> bool:
     """Whether the answer is ``how(right, c)`` in every cell (a cell's scale grows by |c| for an
     offset, |c| times for a factor): at a few cells first, the whole result only then."""
     x, y = search.answer.reshape(search.expected.value.shape), search.expected.value
@@ -358,7 +355,7 @@ def _everywhere(search: _Search, how: Callable[[Any, Any], Any], c: Any) -> bool
     return search.matches(x, at, whole)
 
 
-def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
+def _offset(search: Search, options: OpOptions) -> Diagnosis | None:
     """The answer is the right result plus one constant c != 0 in every cell."""
     expected = search.expected
     x = search.answer.reshape(expected.value.shape)
@@ -390,7 +387,7 @@ def _offset(search: _Search, options: OpOptions) -> Diagnosis | None:
     return Diagnosis("offset", f"every cell is off by {off}: {why}", None, None, offset=c)
 
 
-def _factor(search: _Search) -> Diagnosis | None:
+def _factor(search: Search) -> Diagnosis | None:
     """The answer is one factor s (not 0 or 1) times the right result."""
     x = search.answer.reshape(search.expected.value.shape)
     w = _pivot(search)
@@ -486,7 +483,9 @@ def _largest_difference(
     return best
 
 
-def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray, wrong: list[tuple[int, ...]], exact: bool) -> str:
+def worst_text(
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray, wrong: list[tuple[int, ...]], exact: bool
+) -> str:
     """How far off an unexplained answer is: how many cells (``wrong``), the largest difference
     and where. ``exact``: both sides are exact numbers."""
     if y.ndim == 0:
@@ -516,17 +515,17 @@ def _worst(x: np.ndarray, y: np.ndarray, mask: np.ndarray, wrong: list[tuple[int
 
 
 def _diagnose(
-    search: _Search, mask: np.ndarray | None, op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions
+    search: Search, mask: np.ndarray | None, op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions
 ) -> Diagnosis | None:
     """The simplest explanation first: one slip, a slip in writing the answer down, arithmetic on
     the right result; then two slips."""
-    found = _from_suspects(search, slips.candidates(op, a, b, options)) or _writing_slips(search, op, options)
+    found = _from_suspects(search, slips.candidates(op, a, b, options)) or writing_slip(search, op, options)
     if found is None and mask is not None:
-        found = _arithmetic(search, mask, options)
+        found = arithmetic_slip(search, mask, options)
     return found or _from_suspects(search, slips.pairs(op, a, b, options))
 
 
-def _arithmetic(search: _Search, mask: np.ndarray, options: OpOptions) -> Diagnosis | None:
+def arithmetic_slip(search: Search, mask: np.ndarray, options: OpOptions) -> Diagnosis | None:
     y = search.expected.value
     if core_shape(search.answer.shape) != core_shape(y.shape):
         return None
@@ -581,7 +580,7 @@ def _written_as_floats(mask: np.ndarray, answer: np.ndarray, y: np.ndarray, kind
     return mask
 
 
-def _answer(answer: Any, tolerance: float) -> tuple[np.ndarray, Kind]:
+def answer_array(answer: Any, tolerance: float) -> tuple[np.ndarray, Kind]:
     """The answer as an array, and its kind; refuses an empty one and a bad --tolerance."""
     if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0):
         raise UsageError(f"--tolerance takes a finite number >= 0, got {tolerance}")
@@ -592,7 +591,7 @@ def _answer(answer: Any, tolerance: float) -> tuple[np.ndarray, Kind]:
     return answer, answer_kind
 
 
-def _judged(
+def judged_report(
     answer: np.ndarray,
     answer_kind: Kind,
     expected: Expected,
@@ -656,344 +655,24 @@ def check(
     'flipped'
     """
     options = options or OpOptions()
-    answer, answer_kind = _answer(answer, tolerance)
+    answer, answer_kind = answer_array(answer, tolerance)
     result, expected = right_result(op, a, b, options)
     y = result.value
-    mask, wrong = _judged(answer, answer_kind, expected, result.kind, tolerance, written_as_floats)
+    mask, wrong = judged_report(answer, answer_kind, expected, result.kind, tolerance, written_as_floats)
     if mask is not None and bool(mask.all()):
         return CheckReport(True, result, answer, [], None, None, None)
     mismatch = None
     if mask is None:
         mismatch = (
-            f"your answer is {_shape_words(answer.shape)} but {slips.describe(op, options)} gives "
-            f"{_shape_words(y.shape)}"
+            f"your answer is {shape_words(answer.shape)} but {slips.describe(op, options)} gives "
+            f"{shape_words(y.shape)}"
         )
     kind = operand_kind(a, b, options if op in _SLIDING else OpOptions())
     a, b = in_kind(a, kind), in_kind(b, kind)
     exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
-    search = _Search(answer, answer_kind, result, expected, exact, kind, tolerance, wrong)
+    search = Search(answer, answer_kind, result, expected, exact, kind, tolerance, wrong)
     diagnosis = _diagnose(search, mask, op, a, b, options)
     worst = None
     if diagnosis is None and mask is not None:
-        worst = _worst(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and result.kind.exact)
+        worst = worst_text(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and result.kind.exact)
     return CheckReport(False, result, answer, wrong, mismatch, diagnosis, worst)
-
-
-# ---------------------------------------------------------------------------------------------
-# pooling: check --op max-pool|avg-pool, and the slips of pooling by hand
-
-
-@dataclass(frozen=True)
-class _PoolSuspect:
-    """A neighbouring answer: the pooling with other ``options`` (by torch's rules), or with one
-    of torch's rules broken by hand (``variant``)."""
-
-    key: str
-    text: str
-    options: PoolOptions
-    variant: str = ""  # "ties-all", "undivided", "zero-pad" or "full-count"
-
-
-_POOL_FIELDS = ("kind", "stride", "ceil_mode", "count_pad")
-
-
-def _pool_changes(options: PoolOptions, g: PoolGeometry, one_row: bool) -> list[_PoolSuspect]:
-    """The pooling with one of its options changed, as students change them."""
-
-    def axes(values: tuple[int, int]) -> str:
-        return str(values[1]) if one_row else ",".join(map(str, values))
-
-    size, stride = axes(g.size), axes(g.stride)
-    out = []
-    if g.stride != g.size:
-        text = f"the windows moved by their own size ({size}), torch's default stride, instead of by {stride}"
-        out.append(_PoolSuspect("stride-size", text, replace(options, stride=None)))
-    if any(s != 1 for s in g.stride):
-        default = " (torch's default, the window size)" if g.stride == g.size else ""
-        text = f"the windows moved one cell at a time (stride 1) instead of by {stride}{default}"
-        out.append(_PoolSuspect("stride-1", text, replace(options, stride=(1,))))
-    if g.ceil_mode:
-        text = (
-            "the output size rounded down (floor mode), dropping a last window that runs past the input: "
-            "with --ceil-mode torch keeps it"
-        )
-        out.append(_PoolSuspect("floor-mode", text, replace(options, ceil_mode=False)))
-    else:
-        text = (
-            "the output size rounded up (ceil mode), keeping a last window that runs past the input: "
-            "torch rounds down unless ceil_mode=True"
-        )
-        out.append(_PoolSuspect("ceil-mode", text, replace(options, ceil_mode=True)))
-    if g.kind is PoolKind.AVG and (any(g.padding) or g.ceil_mode):
-        if g.count_pad:
-            text = (
-                "the mean over the cells of A only, the padding not counted: torch's avg_pool2d counts "
-                "the padding cells too (count_include_pad)"
-            )
-        else:
-            text = (
-                "the mean over every tap of the window, the padding counted: --no-count-pad counts "
-                "A's cells only"
-            )
-        out.append(_PoolSuspect("count-pad", text, replace(options, count_pad=not g.count_pad)))
-    if g.kind is PoolKind.MAX and all(d == 1 for d in g.dilation):
-        text = "each window's mean instead of its maximum: average pooling, not max pooling"
-        out.append(_PoolSuspect("avg-for-max", text, replace(options, kind=PoolKind.AVG)))
-    elif g.kind is PoolKind.AVG:
-        text = "each window's maximum instead of its mean: max pooling, not average pooling"
-        out.append(_PoolSuspect("max-for-avg", text, replace(options, kind=PoolKind.MAX)))
-    return out
-
-
-def _pool_rules_broken(result: PoolResult) -> list[_PoolSuspect]:
-    """The pooling with one of torch's rules broken by hand."""
-    g, options = result.geometry, result.options
-    gradient = result.of is PoolOf.GRAD_INPUT
-    out = []
-    if gradient and g.kind is PoolKind.MAX and result.tie_count:
-        text = (
-            "the gradient sent to every tied maximum: torch sends each window's gradient to its first "
-            "maximum only, in row-major order"
-        )
-        out.append(_PoolSuspect("ties-all", text, options, "ties-all"))
-    if gradient and g.kind is PoolKind.AVG:
-        text = "G passed whole to every cell of its window, not divided by the window's count"
-        out.append(_PoolSuspect("undivided", text, options, "undivided"))
-    if not gradient and g.kind is PoolKind.MAX and any(g.padding):
-        text = (
-            "the padding read as 0 instead of -inf: max pooling pads with -inf, so a padding cell is "
-            "never a window's maximum"
-        )
-        out.append(_PoolSuspect("zero-pad", text, options, "zero-pad"))
-    if not gradient and g.kind is PoolKind.AVG and g.ceil_mode and g.count_pad:
-        text = (
-            f"each window divided by its full size {g.size[0] * g.size[1]}, also one that runs past the "
-            "padded edge: torch counts only the taps up to that edge"
-        )
-        out.append(_PoolSuspect("full-count", text, options, "full-count"))
-    return out
-
-
-def _pool_pairs(base: PoolOptions, changes: list[_PoolSuspect]) -> Iterator[_PoolSuspect]:
-    """Two option changes at once, each of another option."""
-
-    def changed(s: _PoolSuspect) -> dict[str, Any]:
-        return {f: getattr(s.options, f) for f in _POOL_FIELDS if getattr(s.options, f) != getattr(base, f)}
-
-    for i, first in enumerate(changes):
-        for second in changes[i + 1 :]:
-            one, two = changed(first), changed(second)
-            if set(one) & set(two):
-                continue
-            options = replace(base, **one, **two)
-            yield _PoolSuspect(f"{first.key}+{second.key}", f"{first.text}; and {second.text}", options)
-
-
-def _counts_like(result: PoolResult, shape: tuple[int, ...]) -> np.ndarray:
-    """avg's divisors, shaped to broadcast against the output (``shape``)."""
-    from .pool import divisors
-
-    counts = divisors(result.geometry)
-    return counts.reshape(-1) if len(shape) == 1 else counts.reshape((1,) * (len(shape) - 2) + counts.shape)
-
-
-def _ties_all(a: np.ndarray, result: PoolResult) -> np.ndarray:
-    """The max gradient with each window's G sent to every cell that equals its maximum."""
-    from .pool import as_batch, tap_slices
-
-    g = result.geometry
-    assert result.upstream is not None and result.grad_kind is not None
-    x = as_batch(as_kind(a, kind_of(a)))
-    G = as_kind(result.upstream, result.grad_kind).reshape(x.shape[0], *g.out_shape).astype(object)
-    top = result.output.reshape(G.shape)
-    out = np.zeros(x.shape, dtype=object)
-    out.fill(0)
-    for u, v in np.ndindex(*g.size):
-        where = tap_slices(g, u, v)
-        if where is None:
-            continue
-        rows_out, cols_out, rows, cols = where
-        with np.errstate(invalid="ignore"):
-            hit = np.asarray(x[:, rows, cols] == top[:, rows_out, cols_out], dtype=bool)
-        out[:, rows, cols] += np.where(hit, G[:, rows_out, cols_out], 0)
-    return as_kind(array_of(out.ravel().tolist(), out.shape), result.grad_kind).reshape(a.shape)
-
-
-def _zero_padded(a: np.ndarray, result: PoolResult) -> np.ndarray:
-    """The max output with the padding read as 0: windows that hold padding are at least 0."""
-    g = result.geometry
-    (h, w), (ph, pw) = g.in_shape, g.padding
-    rows = np.array(
-        [any(-ph <= r < 0 or h <= r < h + ph for r in g.taps(0, i)) for i in range(g.out_shape[0])]
-    )
-    cols = np.array(
-        [any(-pw <= c < 0 or w <= c < w + pw for c in g.taps(1, j)) for j in range(g.out_shape[1])]
-    )
-    padded = np.logical_or.outer(rows, cols)
-    y = result.output
-    mask = padded.reshape(-1) if y.ndim == 1 else padded
-    zero = 0.0 if y.dtype.kind == "f" else 0
-    with np.errstate(invalid="ignore"):
-        negative = np.asarray(y < zero, dtype=bool)
-    return np.where(mask & negative, zero, y).astype(y.dtype)
-
-
-def _pool_suspect_value(s: _PoolSuspect, a: np.ndarray, result: PoolResult) -> np.ndarray:
-    """A suspect computed whole."""
-    from .pool import pool
-
-    given = result.upstream if result.upstream_given else None
-    if s.variant == "ties-all":
-        return _ties_all(a, result)
-    if s.variant == "undivided":
-        assert result.upstream is not None
-        scaled = result.upstream * _counts_like(result, tuple(result.upstream.shape)).astype(object)
-        return pool(
-            a, s.options, upstream=array_of(scaled.ravel().tolist(), scaled.shape), of=result.of
-        ).value
-    if s.variant == "zero-pad":
-        return _zero_padded(a, result)
-    if s.variant == "full-count":
-        full = result.geometry.size[0] * result.geometry.size[1]
-        sums = result.output * _counts_like(result, tuple(result.output.shape))
-        if sums.dtype.kind in "fc":
-            return sums / full
-        return array_of([Fraction(v) / full for v in sums.ravel().tolist()], sums.shape)
-    return pool(a, s.options, upstream=given, of=result.of).value
-
-
-def _pool_sample(
-    s: _PoolSuspect, a: np.ndarray, result: PoolResult
-) -> Callable[[tuple[int, ...]], Any] | None:
-    """A suspect's value at one output cell, read from its window, when it can be (an output by
-    torch's rules with other options); None otherwise."""
-    from .pool import as_batch, batch_index, cell_value, geometry
-
-    if s.variant or result.of is PoolOf.GRAD_INPUT:
-        return None
-    g = geometry(tuple(a.shape), s.options)
-    x = as_batch(as_kind(a, kind_of(a)))
-    shape = (g.out_shape[1],) if a.ndim == 1 else (*a.shape[:-2], *g.out_shape)
-
-    def at(cell: tuple[int, ...]) -> Any:
-        n, i, j = batch_index(cell, shape)
-        return cell_value(g, x[n], (i, j))
-
-    return at
-
-
-def _pool_suspect_shape(s: _PoolSuspect, a: np.ndarray, result: PoolResult) -> tuple[int, ...] | None:
-    """The shape a suspect has (None when its options do not fit A, or G does not fit it)."""
-    from .pool import geometry
-
-    if result.of is PoolOf.GRAD_INPUT:
-        if s.variant or not result.upstream_given:
-            return tuple(a.shape)
-    try:
-        g = geometry(tuple(a.shape), s.options)
-    except ConvcliError:
-        return None
-    out = (g.out_shape[1],) if a.ndim == 1 else (*a.shape[:-2], *g.out_shape)
-    if result.of is PoolOf.GRAD_INPUT:
-        assert result.upstream is not None
-        return tuple(a.shape) if out == tuple(result.upstream.shape) else None
-    return out
-
-
-def _from_pool_suspects(
-    search: _Search, suspects: Iterable[_PoolSuspect], a: np.ndarray, result: PoolResult
-) -> Diagnosis | None:
-    """The first suspect the answer equals: compared at a few cells first where a cell can be
-    read on its own, then whole."""
-    answer = search.answer
-    for s in suspects:
-        shape = _pool_suspect_shape(s, a, result)
-        if shape is None or core_shape(shape) != core_shape(answer.shape):
-            continue
-        x = answer.reshape(shape)
-        try:
-            with np.errstate(all="ignore"):
-                at = None if search.kind is Kind.SYMBOLIC else _pool_sample(s, a, result)
-                if at is not None and not all(search.agrees(x[c], at(c), 0) for c in search.cells(shape)):
-                    continue
-                value = _pool_suspect_value(s, a, result)
-        except ConvcliError:
-            continue
-        if value.shape == shape and all_equal(x, value, search.tolerance):
-            return Diagnosis(s.key, s.text, None, None)
-    return None
-
-
-def _pool_expected(a: np.ndarray, result: PoolResult) -> Expected:
-    """The right result, with each float cell's scale: the maximum itself; the mean of |A| over
-    the window; for the gradient, |G| sent where G goes."""
-    from .pool import pool
-
-    y, kind = result.value, result.value_kind
-    if kind not in (Kind.FLOAT, Kind.COMPLEX):
-        return Expected(y, kind=kind)
-    if result.of is PoolOf.GRAD_INPUT:
-        assert result.upstream is not None
-        scale = magnitudes(pool(a, result.options, upstream=magnitudes(result.upstream), of=result.of).value)
-    elif result.options.kind is PoolKind.MAX:
-        scale = magnitudes(y)
-    else:
-        scale = magnitudes(pool(magnitudes(a), result.options).output)
-    return Expected(y, scale, kind=kind)
-
-
-def check_pool(
-    a: np.ndarray,
-    answer: Any,
-    options: PoolOptions,
-    *,
-    upstream: np.ndarray | None = None,
-    of: PoolOf = PoolOf.OUTPUT,
-    tolerance: float = TOLERANCE,
-    written_as_floats: bool = False,
-) -> PoolCheckReport:
-    """Is ``answer`` the pooling of A (``of`` output) or its gradient with respect to A for the
-    upstream gradient G (``of`` grad-input)? If not, which slip gives it.
-
-    The slips looked for: the stride left at the window size or at 1, floor and ceil mode
-    swapped, the padding counted in a mean or not, max for avg and the reverse; by hand, the
-    padding of max read as 0, a ceil-mode window divided by its full size, the gradient sent to
-    every tied maximum, an avg gradient not divided by the count; two option changes at once;
-    and, as for every check, the answer transposed, reshaped, rounded, offset or scaled. A slip is
-    named only when its result equals the answer by the closeness rule.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convcli.pool import PoolOptions
-    >>> a = np.arange(9).reshape(3, 3)
-    >>> check_pool(a, np.array([[4, 5], [7, 8]]), PoolOptions(size=(2,))).diagnosis.key
-    'stride-1'
-    """
-    from .pool import pool
-
-    answer, answer_kind = _answer(answer, tolerance)
-    result = pool(a, options, upstream=upstream, of=PoolOf(of))
-    expected = _pool_expected(a, result)
-    y = result.value
-    mask, wrong = _judged(answer, answer_kind, expected, result.value_kind, tolerance, written_as_floats)
-    if mask is not None and bool(mask.all()):
-        return PoolCheckReport(True, result, answer, [], None, None, None)
-    mismatch = None
-    if mask is None:
-        what = (
-            f"{result.name}'s gradient with respect to A" if result.of is PoolOf.GRAD_INPUT else result.name
-        )
-        mismatch = f"your answer is {_shape_words(answer.shape)} but {what} is {_shape_words(y.shape)}"
-    exact = result.value_kind in (Kind.INTEGER, Kind.RATIONAL)
-    search = _Search(answer, answer_kind, result, expected, exact, kind_of(a), tolerance, wrong)
-    changes = _pool_changes(options, result.geometry, a.ndim == 1)
-    diagnosis = _from_pool_suspects(search, [*changes, *_pool_rules_broken(result)], a, result)
-    diagnosis = diagnosis or _writing_slips(search, Op.CORRELATE, OpOptions())
-    if diagnosis is None and mask is not None:
-        diagnosis = _arithmetic(search, mask, OpOptions())
-    diagnosis = diagnosis or _from_pool_suspects(search, _pool_pairs(options, changes), a, result)
-    worst = None
-    if diagnosis is None and mask is not None:
-        worst = _worst(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and exact)
-    return PoolCheckReport(False, result, answer, wrong, mismatch, diagnosis, worst)

@@ -549,6 +549,7 @@ def _pool_check(
 ) -> None:
     """check --op max-pool|avg-pool: the verdict on a pooling (or its gradient), exit 0 or 1."""
     from convcli import diagnose
+    from convcli.diagnose_pool import check_pool
     from convcli.numeric import kind_of
     from convcli.steps_pool import derive_pool_cells
 
@@ -558,7 +559,7 @@ def _pool_check(
     inputs = [a, answer] + ([] if upstream is None else [upstream])
     exact_inputs = all(kind_of(x).exact and kind_of(x) is not Kind.SYMBOLIC for x in (A, G) if x is not None)
     X, written_as_floats = diagnose.read_answer_as(answer, exact_inputs, exact=run.exact)
-    report = diagnose.check_pool(
+    report = check_pool(
         A, X, options, upstream=G, of=of, tolerance=tolerance, written_as_floats=written_as_floats
     )
     derivation = None if report.match else derive_pool_cells(A, report.expected, report.wrong[:3])
