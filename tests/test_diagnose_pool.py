@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convcli import render_steps
+from convcli import render_pool
 from convcli.cli import ExitCode, app
 from convcli.diagnose_pool import check_pool
 from convcli.errors import ConvcliError
@@ -348,14 +348,14 @@ def _ties_view(width):
     report = check_pool(
         TIED, np.array([[1, 2, 0], [0, 0, 0]]), PoolOptions(size=(2,), stride=(1,)), of=PoolOf.GRAD_INPUT
     )
-    return render_steps.pool_check_view(
+    return render_pool.pool_check_view(
         report, derive_pool_cells(TIED, report.expected, report.wrong[:3]), width=width
     )
 
 
 def _avg_view(width):
     report = check_pool(D2L, np.array([[4, 5], [7, 8]]), PoolOptions("avg", size=(2,), stride=(1,)))
-    return render_steps.pool_check_view(
+    return render_pool.pool_check_view(
         report, derive_pool_cells(D2L, report.expected, report.wrong[:3]), width=width
     )
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convcli import render_steps
+from convcli import render_pool
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind
@@ -359,7 +359,7 @@ GOLDEN = {
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden(name):
     make, width = GOLDEN[name]
-    assert_golden(name, draw(render_steps.pool_steps_view(make(), width=width), width), width)
+    assert_golden(name, draw(render_pool.pool_steps_view(make(), width=width), width), width)
 
 
 def test_lines_of_one_step_are_one_line_each():

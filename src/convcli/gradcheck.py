@@ -24,7 +24,16 @@ from typing import Any
 import numpy as np
 
 from .closeness import TOLERANCE, Expected, all_equal, core_shape, magnitudes
-from .diagnose import Diagnosis, _answer, _arithmetic, _judged, _Search, _shape_words, _worst, _writing_slips
+from .diagnose import (
+    Diagnosis,
+    Search,
+    answer_array,
+    arithmetic_slip,
+    judged_report,
+    shape_words,
+    worst_text,
+    writing_slip,
+)
 from .errors import ConvcliError
 from .geometry import lay_out
 from .grad import grad
@@ -226,7 +235,7 @@ def _whole(s: _Suspect, op: Op) -> np.ndarray:
     return value if s.after is None else s.after(value)
 
 
-def _from_suspects(search: _Search, suspects: Iterator[_Suspect], op: Op) -> Diagnosis | None:
+def _from_suspects(search: Search, suspects: Iterator[_Suspect], op: Op) -> Diagnosis | None:
     answer = search.answer
     for s in suspects:
         try:
@@ -286,30 +295,28 @@ def check_grad(
     'weights-not-turned'
     """
     options = options or OpOptions()
-    answer, answer_kind = _answer(answer, tolerance)
+    answer, answer_kind = answer_array(answer, tolerance)
     result = grad(x, w, upstream, op, options, of)
     expected = _expected(x, w, result, of)
     y = expected.value
-    mask, wrong = _judged(answer, answer_kind, expected, result.kind, tolerance, written_as_floats)
+    mask, wrong = judged_report(answer, answer_kind, expected, result.kind, tolerance, written_as_floats)
     right = GradExpected(result.value(of), result, of)
     if mask is not None and bool(mask.all()):
         return GradCheckReport(True, right, answer, [], None, None, None)
     mismatch = None
     if mask is None:
-        mismatch = (
-            f"your answer is {_shape_words(answer.shape)} but grad-{of.value} is {_shape_words(y.shape)}"
-        )
+        mismatch = f"your answer is {shape_words(answer.shape)} but grad-{of.value} is {shape_words(y.shape)}"
     exact = result.kind in (Kind.INTEGER, Kind.RATIONAL)
-    search = _Search(answer, answer_kind, right, expected, exact, kind_of(x), tolerance, wrong)  # type: ignore[arg-type]
+    search = Search(answer, answer_kind, right, expected, exact, kind_of(x), tolerance, wrong)  # type: ignore[arg-type]
     g = result.upstream
     diagnosis = _from_suspects(search, _suspects(x, w, g, result, of), op)
-    diagnosis = diagnosis or _writing_slips(search, Op.CORRELATE, OpOptions())
+    diagnosis = diagnosis or writing_slip(search, Op.CORRELATE, OpOptions())
     if diagnosis is None and mask is not None:
-        diagnosis = _arithmetic(search, mask, OpOptions())
+        diagnosis = arithmetic_slip(search, mask, OpOptions())
     diagnosis = diagnosis or _from_suspects(search, _pairs(x, w, g, result, of), op)
     worst = None
     if diagnosis is None and mask is not None:
-        worst = _worst(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and exact)
+        worst = worst_text(answer.reshape(y.shape), y, mask, wrong, answer_kind.exact and exact)
     if right.value.ndim == 0 and wrong:
         wrong = [()]
     return GradCheckReport(False, right, answer, wrong, mismatch, diagnosis, worst)

@@ -29,7 +29,7 @@ from .geometry import lay_out_shapes
 from .grad import grad, upstream_for
 from .model import GradOf, GradResult, Kind, Op, OpOptions
 from .numeric import check_allocation, common_kind, kind_of
-from .steps import MAX_TERMS, CellWindows, _cells, cell_windows, factor_text, in_kind, operand_kind
+from .steps import MAX_TERMS, CellWindows, cell_windows, cells_to_derive, factor_text, in_kind, operand_kind
 from .text import display_number
 
 __all__ = [
@@ -391,7 +391,7 @@ def derive_grad(
             f"--at picks a cell of the gradient, but {_gradient_name(of)} is a single number here (one "
             "filter); leave --at out"
         )
-    cells, total = _cells(shape, at, max_steps, max(_terms(layer, of), 1), max_terms)
+    cells, total = cells_to_derive(shape, at, max_steps, max(_terms(layer, of), 1), max_terms)
     stopped = max_terms if at is None and len(cells) < min(max_steps, total) else None
     return _steps(result, windows, of, cells, total, at is not None, stopped)
 

@@ -39,6 +39,7 @@ from .emit import (
     note_symbols,
     page_context,
     play_animation,
+    pool_views,
     read_layer,
     read_pair,
     read_pooled,
@@ -292,7 +293,7 @@ def _pool_steps(
         run,
         inputs,
         machine,
-        lambda width: explanation_views().pool_steps_view(derivation, width=width),
+        lambda width: pool_views().pool_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -576,7 +577,7 @@ def _pool_check(
         run,
         inputs,
         machine,
-        lambda width: explanation_views().pool_check_view(report, derivation, width=width),
+        lambda width: pool_views().pool_check_view(report, derivation, width=width),
         pages=True,
     )
     if not report.match:

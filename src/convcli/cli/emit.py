@@ -127,6 +127,13 @@ def explanation_views() -> Any:
     return render_steps
 
 
+def pool_views() -> Any:
+    """The rich renderers of pooling's steps and check, loaded as views()."""
+    from convcli import render_pool
+
+    return render_pool
+
+
 class _Sink:
     """Where a view is drawn before it is written to stdout: rich's own writing would end the run
     with status 1 on a closed pipe, which for check means a wrong answer."""
