@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
         ConventionComparison,
         Im2col,
         PoolCheckReport,
-        PoolSteps,
         Step,
         Steps,
         TransposeSteps,
@@ -74,9 +73,9 @@ __all__ = [
     "rounded_to_float64",
     "float64_array",
     "rounded_pool_to_float64",
-    "format_pool",
-    "format_pool_steps",
-    "format_pool_check",
+    "latex_text",
+    "verdict_json",
+    "verdict_text",
 ]
 
 
@@ -402,12 +401,12 @@ def format_conventions(cmp: ConventionComparison, fmt: Format) -> str:
 
 
 def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]:
-    return _verdict_json(
+    return verdict_json(
         report.expected.op.value, report, [_step_json(d, s) for d in derivations for s in d.steps]
     )
 
 
-def _verdict_json(
+def verdict_json(
     name: str, report: CheckReport | PoolCheckReport | GradCheckReport, derived: list[Any]
 ) -> dict[str, Any]:
     """A check's verdict as JSON (SPEC section 4): "match", "wrong", "diagnosis"..."""
@@ -442,10 +441,10 @@ def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> 
     if fmt is Format.JSON:
         return dumps(_check_json(report, derivations))
     derived = [step_lines(d, s) for d in derivations for s in d.steps]
-    return _verdict_text(str(report.expected.op), report, derived, fmt, page=True)
+    return verdict_text(str(report.expected.op), report, derived, fmt, page=True)
 
 
-def _verdict_text(
+def verdict_text(
     name: str,
     report: CheckReport | PoolCheckReport | GradCheckReport,
     derived: list[list[str]],
@@ -703,7 +702,7 @@ def format_layers(network: Network, fmt: Format) -> str:
     if fmt is Format.LATEX:
 
         def cell(i: int, text: str) -> str:
-            return f"\\texttt{{{_latex_text(text)}}}" if i == 1 else _latex_text(text).replace(",", "{,}")
+            return f"\\texttt{{{latex_text(text)}}}" if i == 1 else latex_text(text).replace(",", "{,}")
 
         def count(n: int) -> str:
             return f"{n:,}".replace(",", "{,}")
@@ -720,7 +719,7 @@ def format_layers(network: Network, fmt: Format) -> str:
             "\n".join(
                 [
                     r"\begin{tabular}{rlrrrrrr}",
-                    " & ".join(_latex_text(h) for h in HEADERS) + r" \\",
+                    " & ".join(latex_text(h) for h in HEADERS) + r" \\",
                     r"\hline",
                     *body,
                     r"\hline",
@@ -747,7 +746,7 @@ _LATEX_SPECIAL = {
 }
 
 
-def _latex_text(text: str) -> str:
+def latex_text(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
@@ -784,153 +783,6 @@ def format_html(view: Animation | CheckView | Comparison, context: PageContext |
     if isinstance(view, page.CheckView):
         return page.check_page(view.report, view.animation, context)
     return page.steps_page(view, context)
-
-
-# ---------------------------------------------------------------------------------------------
-# pooling
-
-
-def _pool_json(result: PoolResult) -> dict[str, Any]:
-    doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
-    doc.update(kind=result.value_kind.value, a_shape=list(result.a_shape), shape=list(result.shape))
-    doc["of"] = result.of.value
-    doc["output"] = JsonArray(result.output)
-    doc["output_kind"] = result.kind.value
-    if result.grad_input is not None and result.upstream is not None:
-        doc["upstream"] = JsonArray(result.upstream)
-        doc["upstream_given"] = result.upstream_given
-        doc["grad_input"] = JsonArray(result.grad_input)
-        if result.options.kind.value == "max":
-            doc["ties"] = [
-                {
-                    "cell": list(t.cell),
-                    "count": t.count,
-                    "value": json_value(t.value),
-                    "to": list(t.to),
-                    "nan": t.nan,
-                }
-                for t in result.ties
-            ]
-            doc["tie_count"] = result.tie_count
-    doc["result"] = JsonArray(result.value)
-    if result.notes:
-        doc["notes"] = list(result.notes)
-    return doc
-
-
-def format_pool(result: PoolResult, fmt: Format) -> str | TextStream | Npy:
-    """pooling: json with the output, the gradient when computed, and the ties; every other
-    format the value --of names (plain reads back as input)."""
-    if fmt is Format.NPY:
-        return matrix_npy(result.value, result.value_kind)
-    if fmt is Format.TABLE:
-        raise ValueError("the table format is drawn by render.py")
-    if fmt is Format.JSON:
-        arrays = (result.output, result.upstream, result.grad_input, result.value)
-        cells = sum(a.size for a in arrays if a is not None)
-        return document(cells, lambda: json_pieces(_pool_json(result)))
-    return document(result.value.size, lambda: PIECES[fmt](result.value))
-
-
-_LATEX_INDEX = re.compile(r"\b(d?[ACG])\[([^\]]*)\]")
-
-
-def _pool_step_json(steps: PoolSteps) -> list[dict[str, Any]]:
-    from .steps_pool import pool_grad_lines, pool_step_lines
-
-    out: list[dict[str, Any]] = []
-    for g in steps.grad_steps:
-        sources = [
-            {"cell": list(s.cell), "g": json_value(s.g), "count": s.count, "share": json_value(s.share)}
-            for s in g.sources
-        ]
-        out.append(
-            {
-                "cell": list(g.cell),
-                "sources": sources,
-                "value": json_value(g.value),
-                "terms": pool_grad_lines(steps, g)[0],
-            }
-        )
-    for step in steps.steps:
-        doc: dict[str, Any] = {
-            "cell": list(step.cell),
-            "taps": [list(t) for t in step.taps],
-            "window": [None if v is None else json_value(v) for v in step.window],
-            "padding": list(step.padding),
-            "value": json_value(step.value),
-        }
-        if step.best is not None:
-            doc.update(at=list(step.taps[step.best]), ties=step.ties)
-        else:
-            doc.update(sum=json_value(step.total), count=step.count)
-        doc["terms"] = pool_step_lines(steps, step)[0]
-        out.append(doc)
-    return out
-
-
-def format_pool_steps(steps: PoolSteps, fmt: Format) -> str:
-    """steps --op max-pool|avg-pool: each window (or, for the gradient, each cell of A) derived,
-    as plain lines, json, markdown or latex."""
-    from .steps_pool import pool_definition, pool_grad_lines, pool_step_lines
-    from .text import pool_options_text
-
-    result = steps.result
-    definition = pool_definition(steps)
-    if fmt is Format.JSON:
-        doc: dict[str, Any] = {"op": result.name, **result.geometry.describe()}
-        doc.update(a_shape=list(result.a_shape), shape=list(result.shape), of=result.of.value)
-        doc.update(definition=definition, total_cells=steps.total_cells, shown=steps.shown)
-        doc["steps"] = _pool_step_json(steps)
-        doc["result"] = json_array(result.value)
-        return dumps(doc)
-    if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
-        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
-    lines = [pool_grad_lines(steps, g)[0] for g in steps.grad_steps]
-    lines += [pool_step_lines(steps, s)[0] for s in steps.steps]
-    title = (
-        f"{result.name}, {pool_options_text(result.geometry, len(result.a_shape) == 1, result.options.kind)}"
-    )
-    if fmt is Format.PLAIN:
-        return "\n".join([f"# {title}", f"# {definition}", *lines]) + "\n"
-    if fmt is Format.MARKDOWN:
-        return (
-            "\n".join([f"### {title}", "", f"`{definition}`", "", *(f"- `{line}`" for line in lines)]) + "\n"
-        )
-    rows = []
-    for line in lines:
-        name, _, rest = line.partition(": ")
-        formula, _, where = rest.partition(" at ")
-        subscripted = _LATEX_INDEX.sub(r"\1_{\2}", formula)
-        formula = subscripted.replace("-inf", r"-\infty").replace("max(", r"\max(")
-        tail = rf" \quad \text{{at {_latex_text(where)}}}" if where else ""
-        name = _LATEX_INDEX.sub(r"\1_{\2}", name)
-        rows.append(f"{name} &= {formula}{tail}")
-    return f"% {title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
-
-
-def format_pool_check(report: PoolCheckReport, derivation: PoolSteps | None, fmt: Format) -> str:
-    """check --op max-pool|avg-pool: json (the verdict, the pooling's options, "of"), or lines."""
-    from .steps_pool import pool_grad_lines, pool_step_lines
-
-    result = report.expected
-    check_whole(
-        "check",
-        fmt,
-        [result.value, report.answer],
-        "write the pooling with convcli pool -o FILE (written as it is formatted) and compare the files",
-    )
-    if fmt is Format.JSON:
-        derived = [] if derivation is None else _pool_step_json(derivation)
-        doc = _verdict_json(result.name, report, derived)
-        doc.update(result.geometry.describe(), of=result.of.value, kind=result.value_kind.value)
-        return dumps(doc)
-    lines: list[list[str]] = []
-    if derivation is not None:
-        lines += [pool_grad_lines(derivation, g) for g in derivation.grad_steps]
-        lines += [pool_step_lines(derivation, s) for s in derivation.steps]
-    name = f"{result.name}'s gradient with respect to A" if result.of.value == "grad-input" else result.name
-    return _verdict_text(name, report, lines, fmt, page=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1020,8 +872,8 @@ def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt
             {"cell": list(s.cell), "value": json_value(s.value), "text": lines[0]}
             for s, lines in zip(derivation.steps if derivation is not None else (), derived, strict=True)
         ]
-        doc = _verdict_json(grad_title(of), report, texts)
+        doc = verdict_json(grad_title(of), report, texts)
         doc.update(result.options.describe(), layer=result.op.value, kind=result.kind.value)
         doc["upstream_given"] = result.upstream_given
         return dumps(doc)
-    return _verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)
+    return verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)

@@ -287,7 +287,9 @@ def _pool_steps(
     def machine(f: Format) -> str:
         if f is Format.HTML:
             return formats.format_html(animate_pool(derivation), page_context(delay, **sources))
-        return formats.format_pool_steps(derivation, f)
+        from convcli.formats_pool import format_pool_steps
+
+        return format_pool_steps(derivation, f)
 
     emit(
         run,
@@ -571,7 +573,9 @@ def _pool_check(
                 "check --op max-pool or avg-pool cannot be written as html; use table, plain, json or "
                 "markdown"
             )
-        return formats.format_pool_check(report, derivation, f)
+        from convcli.formats_pool import format_pool_check
+
+        return format_pool_check(report, derivation, f)
 
     emit(
         run,

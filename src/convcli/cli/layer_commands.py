@@ -200,6 +200,7 @@ def pool_command(
     *,
     run: Run,
 ) -> None:
+    from convcli.formats_pool import format_pool
     from convcli.pool import pool
 
     options = pool_options(
@@ -219,7 +220,7 @@ def pool_command(
     emit(
         run,
         inputs,
-        lambda f: formats.format_pool(result, f),
+        lambda f: format_pool(result, f),
         lambda width: views().pool_view(result, width=width),
         machine_notes=result.notes,
     )
