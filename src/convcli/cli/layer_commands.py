@@ -37,6 +37,9 @@ from .emit import (
     wants_play,
 )
 from .options import (
+    LAYER,
+    OPERATION,
+    OUTPUT,
     AArg,
     AtOpt,
     BArg,
@@ -57,6 +60,7 @@ from .options import (
     Run,
     StrideOpt,
     UpstreamOpt,
+    choices,
     define_command,
     int_list,
     pool_options,
@@ -86,7 +90,9 @@ def conv_transpose_command(
     channels: Annotated[
         bool,
         typer.Option(
-            "--channels", help="A is C_in x H x W and B is C_in x C_out x kh x kw (torch's layout)."
+            "--channels",
+            help="A is C_in x H x W and B is C_in x C_out x kh x kw (torch's layout).",
+            rich_help_panel=LAYER,
         ),
     ] = False,
     groups: Annotated[
@@ -96,11 +102,16 @@ def conv_transpose_command(
             metavar="G",
             help="With --channels, torch's groups: B is C_in x C_out/G x kh x kw, and each group of "
             "input channels scatters only into its own output channels.",
+            rich_help_panel=LAYER,
         ),
     ] = "1",
     show_steps: Annotated[
         bool,
-        typer.Option("--steps", help="Show the scatter-add and the equivalent zero-stuffed convolution."),
+        typer.Option(
+            "--steps",
+            help="Show the scatter-add and the equivalent zero-stuffed convolution.",
+            rich_help_panel=OPERATION,
+        ),
     ] = False,
     at: AtOpt = None,
     max_steps: MaxStepsOpt = 25,
@@ -110,6 +121,7 @@ def conv_transpose_command(
             "--play",
             help="With --steps, on a terminal: animate the scatter-add (space pauses, the arrow keys "
             "step, q stops).",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     delay: DelayOpt = None,
@@ -262,24 +274,36 @@ def shape_command(
             metavar="HxW|MATRIX",
             show_default=False,
             help="The input size, or a matrix to take it from.",
+            rich_help_panel=OPERATION,
         ),
     ],
     kernel: Annotated[
         str,
         typer.Option(
-            "--kernel", metavar="K|KHxKW|MATRIX", show_default=False, help="The kernel size, or a matrix."
+            "--kernel",
+            metavar="K|KHxKW|MATRIX",
+            show_default=False,
+            help="The kernel size, or a matrix.",
+            rich_help_panel=OPERATION,
         ),
     ],
     stride: StrideOpt = "1",
     padding: LayerPaddingOpt = "0",
     dilation: DilationOpt = "1",
     transposed: Annotated[
-        bool, typer.Option("--transposed", help="Size of a transposed convolution.")
+        bool,
+        typer.Option("--transposed", help="Size of a transposed convolution.", rich_help_panel=OPERATION),
     ] = False,
     output_padding: OutputPaddingOpt = "0",
     convention: Annotated[
         Convention | None,
-        typer.Option("--convention", case_sensitive=False, help="Show only this library's 'same' padding."),
+        typer.Option(
+            "--convention",
+            metavar="LIBRARY",
+            case_sensitive=False,
+            help=f"{choices(Convention)}: show only this library's 'same' padding.",
+            rich_help_panel=OPERATION,
+        ),
     ] = None,
     *,
     run: Run,
@@ -334,6 +358,7 @@ def layers_command(
             metavar="CxHxW|N",
             show_default=False,
             help="The input of one sample, without the batch axis: 3x32x32, or N for a flat vector.",
+            rich_help_panel=OPERATION,
         ),
     ],
     at: Annotated[
@@ -343,6 +368,7 @@ def layers_command(
             metavar="K",
             parser=whole_option,
             help="Explain layer K's numbers with the formulas filled in.",
+            rich_help_panel=OUTPUT,
         ),
     ] = None,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import shutil
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from convcli.errors import UsageError
 from convcli.model import (
@@ -40,6 +42,75 @@ if typing.TYPE_CHECKING:
     pass
 
 from .emit import reading_notes, watching
+
+# The panels of a command's --help, in this order; an option names its panel where it is declared.
+OPERATION = "Operation"
+LAYER = "Layer"
+NUMBERS = "Numbers"
+OUTPUT = "Output"
+ADVANCED = "Advanced"
+PANELS = (OPERATION, LAYER, NUMBERS, OUTPUT, ADVANCED)
+
+
+def _panel_rank(param: inspect.Parameter) -> int:
+    """Where an option's panel comes in PANELS (arguments and unpanelled options first)."""
+    info = getattr(param.annotation, "__metadata__", (None,))[0]
+    panel = getattr(info, "rich_help_panel", None)
+    return PANELS.index(panel) + 1 if panel in PANELS else 0
+
+
+_PANELS_FROM = 50  # columns from which --help draws panels
+
+
+class _Command(TyperCommand):
+    """A command whose usage reads ``convcli compare [OPTIONS] A B``: typer would write the
+    arguments as {A} {B}, and their type as <str> in the help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                kind = type(param.type)
+                param.type.__class__ = type(kind.__name__, (kind,), {"get_metavar": _no_metavar})
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Panels of options on a terminal of 50 columns or more; on a narrower one, each option
+        on its own line with its help below it, as rich's columns would crop the names."""
+        columns = shutil.get_terminal_size().columns
+        if columns >= _PANELS_FROM:
+            return super().format_help(ctx, formatter)
+        formatter.width = columns - 2  # click's own formatter never goes below 50
+        formatter.write_dl = lambda rows, *args, **kwargs: _stacked(formatter, rows)
+        markup, self.rich_markup_mode = self.rich_markup_mode, None
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self.rich_markup_mode = markup
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+def _stacked(formatter: Any, rows: Any) -> None:
+    """Each option (or argument) on a line of its own, its help indented below it."""
+    for term, text in rows:
+        formatter.write(f"{'':>{formatter.current_indent}}{term}\n")
+        if text:
+            with formatter.indentation():
+                formatter.write_text(text)
+
+
+def _no_metavar(self: Any, param: Any, ctx: Any = None) -> str:
+    return ""
+
+
+def choices(kind: type[Any]) -> str:
+    """An option's choices for its help, in words: ``valid, same or full``. The option shows a
+    metavar such as MODE instead of listing them, which a narrow terminal would break mid-word."""
+    words = [member.value for member in kind]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
 
 MATRIX_HELP = (
     "a text/CSV grid file, .json or .npy file, '-' for standard input, or an inline matrix such "
@@ -79,13 +150,19 @@ StrideOpt = Annotated[
         "--stride",
         metavar="S|SH,SW",
         help="The kernel moves S cells at a time, per axis (conv-transpose: the forward one's stride).",
+        rich_help_panel=LAYER,
     ),
 ]
 
 
 DilationOpt = Annotated[
     str,
-    typer.Option("--dilation", metavar="D|DH,DW", help="Spread the kernel's taps D apart (D-1 gaps)."),
+    typer.Option(
+        "--dilation",
+        metavar="D|DH,DW",
+        help="Spread the kernel's taps D apart (D-1 gaps).",
+        rich_help_panel=LAYER,
+    ),
 ]
 
 
@@ -95,6 +172,7 @@ LayerPaddingOpt = Annotated[
         "--padding",
         metavar="P|PH,PW",
         help="Zeros around the input, per axis (transposed: cells cropped from each side of the result).",
+        rich_help_panel=LAYER,
     ),
 ]
 
@@ -105,6 +183,7 @@ OutputPaddingOpt = Annotated[
         "--output-padding",
         metavar="A|AH,AW",
         help="Of a transposed convolution: extra cells at the end of each axis (less than the stride).",
+        rich_help_panel=LAYER,
     ),
 ]
 
@@ -119,9 +198,11 @@ _IO_PARAMS = [
             typer.Option(
                 "--format",
                 "-f",
+                metavar="FORMAT",
                 case_sensitive=False,
-                help="Output format. Default: table on a terminal, plain when piped, "
+                help=f"{choices(Format)}. Default: table on a terminal, plain when piped, "
                 "or from --output's extension.",
+                rich_help_panel=OUTPUT,
             ),
         ],
     ),
@@ -136,6 +217,7 @@ _IO_PARAMS = [
                 metavar="FILE",
                 dir_okay=False,
                 help="Write the result to FILE (.txt .csv .json .md .tex .npy .html), whole or not at all.",
+                rich_help_panel=OUTPUT,
             ),
         ],
     ),
@@ -149,19 +231,30 @@ _IO_PARAMS = [
                 metavar="FILE",
                 dir_okay=False,
                 help="Also save what the terminal shows as FILE.html, FILE.svg or FILE.txt.",
+                rich_help_panel=OUTPUT,
             ),
         ],
     ),
     _param(
         "exact",
         False,
-        Annotated[bool, typer.Option("--exact", help="Read decimals as exact fractions (0.1 is 1/10).")],
+        Annotated[
+            bool,
+            typer.Option(
+                "--exact", help="Read decimals as exact fractions (0.1 is 1/10).", rich_help_panel=NUMBERS
+            ),
+        ],
     ),
     _param(
         "debug",
         False,
         Annotated[
-            bool, typer.Option("--debug", help="Show the traceback of an internal error (for bug reports).")
+            bool,
+            typer.Option(
+                "--debug",
+                help="Show the traceback of an internal error (for bug reports).",
+                rich_help_panel=ADVANCED,
+            ),
         ],
     ),
 ]
@@ -177,8 +270,10 @@ _OP_PARAMS = [
             typer.Option(
                 "--mode",
                 "-m",
+                metavar="MODE",
                 case_sensitive=False,
                 help="valid: only where B fits inside A (CNN layers); same: A's shape; full: every overlap.",
+                rich_help_panel=OPERATION,
             ),
         ],
     ),
@@ -189,10 +284,11 @@ _OP_PARAMS = [
             str,
             typer.Option(
                 "--boundary",
-                metavar="fill|wrap|symm|mirror|edge",
+                metavar="RULE",
                 autocompletion=lambda: [b.value for b in BoundaryRule],
                 help="What lies outside A when it is padded: fill (--fillvalue), wrap (periodic), symm "
                 "(mirror with the edge repeated), mirror (without), edge (the edge repeated).",
+                rich_help_panel=OPERATION,
             ),
         ],
     ),
@@ -201,7 +297,12 @@ _OP_PARAMS = [
         "0",
         Annotated[
             str,
-            typer.Option("--fillvalue", metavar="NUMBER", help="The value outside A for --boundary fill."),
+            typer.Option(
+                "--fillvalue",
+                metavar="NUMBER",
+                help="The value outside A for --boundary fill.",
+                rich_help_panel=OPERATION,
+            ),
         ],
     ),
     _param(
@@ -211,8 +312,11 @@ _OP_PARAMS = [
             Convention,
             typer.Option(
                 "--convention",
+                metavar="LIBRARY",
                 case_sensitive=False,
-                help="Whose 'same' alignment to use for even kernels (and tensorflow's SAME with a stride).",
+                help=f"{choices(Convention)}: whose 'same' alignment to use for even kernels (and "
+                "tensorflow's SAME with a stride).",
+                rich_help_panel=OPERATION,
             ),
         ],
     ),
@@ -227,6 +331,7 @@ _OP_PARAMS = [
                 "--padding",
                 metavar="P|PH,PW|T,B,L,R",
                 help="Pad A by P on each side (per --boundary), then use valid mode, as torch's conv2d.",
+                rich_help_panel=LAYER,
             ),
         ],
     ),
@@ -239,6 +344,7 @@ _OP_PARAMS = [
                 "--channels",
                 help="A is C x H x W and B is C x kh x kw (or O x C x kh x kw): "
                 "sum the 2-D op over channels.",
+                rich_help_panel=LAYER,
             ),
         ],
     ),
@@ -252,6 +358,7 @@ _OP_PARAMS = [
                 metavar="G",
                 help="With --channels, torch's groups: filter o reads only the C/G channels of its group "
                 "(B is O x C/G x kh x kw; G = C is depthwise).",
+                rich_help_panel=LAYER,
             ),
         ],
     ),
@@ -261,7 +368,10 @@ _OP_PARAMS = [
         Annotated[
             str | None,
             typer.Option(
-                "--bias", metavar="B|B1,B2,...", help="Add a bias (one, or one per filter) to every cell."
+                "--bias",
+                metavar="B|B1,B2,...",
+                help="Add a bias (one, or one per filter) to every cell.",
+                rich_help_panel=LAYER,
             ),
         ],
     ),
@@ -270,7 +380,13 @@ _OP_PARAMS = [
         Activation.NONE,
         Annotated[
             Activation,
-            typer.Option("--activation", case_sensitive=False, help="Apply f in y = f(x·w + b)."),
+            typer.Option(
+                "--activation",
+                metavar="FUNCTION",
+                case_sensitive=False,
+                help=f"{choices(Activation)}: the f in y = f(x·w + b).",
+                rich_help_panel=LAYER,
+            ),
         ],
     ),
     _param(
@@ -280,8 +396,10 @@ _OP_PARAMS = [
             Method,
             typer.Option(
                 "--method",
+                metavar="METHOD",
                 case_sensitive=False,
                 help="How to compute: auto chooses; direct, separable, fft or overlap-add force one.",
+                rich_help_panel=ADVANCED,
             ),
         ],
     ),
@@ -290,7 +408,12 @@ _OP_PARAMS = [
         False,
         Annotated[
             bool,
-            typer.Option("--verbose", "-v", help="Say on stderr which method computed the result, and why."),
+            typer.Option(
+                "--verbose",
+                "-v",
+                help="Say on stderr which method computed the result, and why.",
+                rich_help_panel=OUTPUT,
+            ),
         ],
     ),
 ]
@@ -339,14 +462,17 @@ def define_command(
             with watching(run):
                 func(run=run, **kwargs)
 
-        params = own + shared
+        # keyword-only, so that they may be ordered by panel (typer passes them by name)
+        params = sorted(
+            (p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own + shared), key=_panel_rank
+        )
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         command.__annotations__ = {p.name: p.annotation for p in params}
         command.__doc__ = help
         command.__name__ = func.__name__
         from . import app  # the package defines it, and imports this module
 
-        app.command(name, epilog=epilog)(command)
+        app.command(name, epilog=epilog, cls=_Command)(command)
 
     return register
 
@@ -445,6 +571,7 @@ Float64Opt = Annotated[
         "--float64",
         help="Round an exact result (fractions, integers) to float64: how .npy takes fractions and "
         "integers beyond int64.",
+        rich_help_panel=NUMBERS,
     ),
 ]
 
@@ -453,9 +580,11 @@ CodeOpt = Annotated[
     CodeLibrary | None,
     typer.Option(
         "--code",
+        metavar="LIBRARY",
         case_sensitive=False,
         help="Print instead a short Python script that computes this result with numpy, scipy or torch "
         "(the inputs inline) and prints it as convcli does.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 
@@ -465,6 +594,7 @@ ConventionsOpt = Annotated[
     typer.Option(
         "--conventions",
         help="Instead: convolve and correlate in 'same' mode under every library's alignment, side by side.",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -472,7 +602,11 @@ ConventionsOpt = Annotated[
 OpArg = Annotated[
     Op,
     typer.Option(
-        "--op", case_sensitive=False, help="The operation to explain (correlate is what CNN layers compute)."
+        "--op",
+        metavar="OP",
+        case_sensitive=False,
+        help=f"{choices(Op)}: the operation to explain (correlate is what CNN layers compute).",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -480,19 +614,35 @@ OpArg = Annotated[
 SlidingOpArg = Annotated[
     SlidingOp,
     typer.Option(
-        "--op", case_sensitive=False, help="convolve (kernel turned 180°) or correlate (as CNN layers)."
+        "--op",
+        metavar="OP",
+        case_sensitive=False,
+        help="convolve (kernel turned 180°) or correlate (as CNN layers).",
+        rich_help_panel=OPERATION,
     ),
 ]
 
 
 AtOpt = Annotated[
     str | None,
-    typer.Option("--at", metavar="I,J", help="Derive only this output cell (0-based, as the table labels)."),
+    typer.Option(
+        "--at",
+        metavar="I,J",
+        help="Derive only this output cell (0-based, as the table labels).",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 
 
 MaxStepsOpt = Annotated[
-    int, typer.Option("--max-steps", metavar="N", parser=whole_option, help="Derive at most N cells.")
+    int,
+    typer.Option(
+        "--max-steps",
+        metavar="N",
+        parser=whole_option,
+        help="Derive at most N cells.",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 
 
@@ -503,6 +653,7 @@ MaxTermsOpt = Annotated[
         metavar="N",
         parser=whole_option,
         help="Show at most N products in all (a cell is shown whole).",
+        rich_help_panel=OUTPUT,
     ),
 ]
 
@@ -510,7 +661,9 @@ MaxTermsOpt = Annotated[
 PlayOpt = Annotated[
     bool,
     typer.Option(
-        "--play", help="On a terminal, animate the steps: space pauses, the arrow keys step, q stops."
+        "--play",
+        help="On a terminal, animate the steps: space pauses, the arrow keys step, q stops.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 
@@ -523,44 +676,73 @@ DelayOpt = Annotated[
         parser=_decimal_option,
         help="Seconds per step of --play (default 0.6).",
         show_default=False,
+        rich_help_panel=OUTPUT,
     ),
 ]
 
 
 PoolKindOpt = Annotated[
-    PoolKind, typer.Option("--kind", case_sensitive=False, help="max_pool2d or avg_pool2d.")
+    PoolKind,
+    typer.Option(
+        "--kind",
+        metavar="KIND",
+        case_sensitive=False,
+        help="max (max_pool2d) or avg (avg_pool2d).",
+        rich_help_panel=OPERATION,
+    ),
 ]
 
 
 PoolSizeOpt = Annotated[
-    str, typer.Option("--size", metavar="K|KH,KW", help="The window: K x K, or KH rows by KW columns.")
+    str,
+    typer.Option(
+        "--size",
+        metavar="K|KH,KW",
+        help="The window: K x K, or KH rows by KW columns.",
+        rich_help_panel=LAYER,
+    ),
 ]
 
 
 PoolStrideOpt = Annotated[
     str | None,
-    typer.Option("--stride", metavar="S|SH,SW", help="The distance between windows (default: the size)."),
+    typer.Option(
+        "--stride",
+        metavar="S|SH,SW",
+        help="The distance between windows (default: the size).",
+        rich_help_panel=LAYER,
+    ),
 ]
 
 
 PoolPaddingOpt = Annotated[
     str,
     typer.Option(
-        "--padding", metavar="P|PH,PW", help="Cells added on each side (-inf for max), at most half the size."
+        "--padding",
+        metavar="P|PH,PW",
+        help="Cells added on each side (-inf for max), at most half the size.",
+        rich_help_panel=LAYER,
     ),
 ]
 
 
 PoolDilationOpt = Annotated[
     str,
-    typer.Option("--dilation", metavar="D|DH,DW", help="The distance between a window's taps (max only)."),
+    typer.Option(
+        "--dilation",
+        metavar="D|DH,DW",
+        help="The distance between a window's taps (max only).",
+        rich_help_panel=LAYER,
+    ),
 ]
 
 
 CeilModeOpt = Annotated[
     bool,
     typer.Option(
-        "--ceil-mode", help="Round the output size up, keeping a last window that runs past the input."
+        "--ceil-mode",
+        help="Round the output size up, keeping a last window that runs past the input.",
+        rich_help_panel=LAYER,
     ),
 ]
 
@@ -572,6 +754,7 @@ CountPadOpt = Annotated[
         help="avg: divide by the taps inside the padded input (torch's count_include_pad, the default) "
         "or only those inside A.",
         show_default=False,
+        rich_help_panel=LAYER,
     ),
 ]
 
@@ -583,6 +766,7 @@ UpstreamOpt = Annotated[
         metavar="G",
         help="The gradient of the loss with respect to the output (its shape), in any form a matrix "
         "takes; without it G is all ones.",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -590,7 +774,11 @@ UpstreamOpt = Annotated[
 PoolOfOpt = Annotated[
     PoolOf,
     typer.Option(
-        "--of", case_sensitive=False, help="The value to give: the pooled output, or the gradient wrt A."
+        "--of",
+        metavar="VALUE",
+        case_sensitive=False,
+        help="output (the pooled output) or grad-input (the gradient wrt A): the value to give.",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -599,9 +787,11 @@ ExplainedOpArg = Annotated[
     ExplainedOp,
     typer.Option(
         "--op",
+        metavar="OP",
         case_sensitive=False,
-        help="The operation to explain (correlate is what CNN layers compute; max-pool and avg-pool "
-        "pool A alone).",
+        help=f"{choices(ExplainedOp)}: the operation to explain (correlate is what CNN layers "
+        "compute; max-pool and avg-pool pool A alone).",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -613,6 +803,7 @@ AnswerOpt = Annotated[
         metavar="X",
         show_default=False,
         help="Your answer, in any form a matrix takes (a file, '-', or inline like \"4 3 4; 2 4 3; 2 3 4\").",
+        rich_help_panel=OPERATION,
     ),
 ]
 
@@ -625,6 +816,7 @@ ToleranceOpt = Annotated[
         parser=_decimal_option,
         help="How far a float cell may be off, relative to its scale (the sum of its |products|); "
         "exact inputs need exact answers.",
+        rich_help_panel=NUMBERS,
     ),
 ]
 
