@@ -142,6 +142,8 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
         parts.append(f"padding {','.join(map(str, options.padding))}")
     if options.channels:
         parts.append("channels")
+    if options.groups != 1:
+        parts.append(f"groups {options.groups}")
     if options.bias:
         parts.append("bias " + ",".join(display_number(b) for b in options.bias))
     if options.activation != "none":
