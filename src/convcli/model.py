@@ -320,6 +320,11 @@ class GradOf(StrEnum):
         """The JSON key of the one gradient named: ``grad_input``, ``grad_weight``, ``grad_bias``."""
         return f"grad_{self.value}"
 
+    @property
+    def symbol(self) -> str:
+        """The gradient as a sheet writes it: ``dX``, ``dW`` or ``db``."""
+        return {"input": "dX", "weight": "dW", "bias": "db"}[self.value]
+
 
 @dataclass(frozen=True)
 class GradResult:

@@ -1,11 +1,11 @@
-"""The commands of CNN layers: conv-transpose, pool, shape, layers and kernels. Each reads its
+"""The commands of CNN layers: conv-transpose, grad, pool, shape, layers and kernels. Each reads its
 operands, calls the core, and hands the result to emit."""
 
 from __future__ import annotations
 
 import os
 import typing
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,8 +14,12 @@ from convcli.errors import ConvcliError, UsageError
 from convcli.model import (
     Convention,
     Format,
+    GradOf,
+    Op,
+    OpOptions,
     PoolKind,
     PoolOf,
+    SlidingOp,
 )
 
 if typing.TYPE_CHECKING:
@@ -30,6 +34,7 @@ from .emit import (
     explanation_views,
     page_context,
     play_animation,
+    read_layer,
     read_pair,
     read_pooled,
     step_cap,
@@ -48,6 +53,7 @@ from .options import (
     DelayOpt,
     DilationOpt,
     Float64Opt,
+    GradOfOpt,
     LayerPaddingOpt,
     MaxStepsOpt,
     OutputPaddingOpt,
@@ -58,8 +64,11 @@ from .options import (
     PoolSizeOpt,
     PoolStrideOpt,
     Run,
+    SlidingOpArg,
     StrideOpt,
     UpstreamOpt,
+    WArg,
+    XArg,
     choices,
     define_command,
     int_list,
@@ -183,6 +192,52 @@ def conv_transpose_command(
         lambda width: views().transpose_view(result, width=width),
         result.notes,
     )
+
+
+@define_command(
+    "grad",
+    "The gradients of a layer Y = correlate(X, W) (+ bias; or convolve, --op) for the loss "
+    "L = sum(G * Y): dX, dW and db, as torch's autograd gives them, and the rules that form them.",
+    examples(
+        'convcli grad "0 1 2 3; 4 5 6 7; 8 9 10 11; 12 13 14 15" "1 2; 3 4" --upstream "1 2; 3 4" --stride 2',
+        "convcli grad samples/A.txt samples/B.txt --of weight",
+        "convcli grad samples/A.txt samples/B.txt --of weight | convcli check samples/A.txt samples/B.txt "
+        "--op grad-weight --answer -",
+    ),
+    sliding=True,
+)
+def grad_command(
+    x: XArg,
+    w: WArg,
+    upstream: UpstreamOpt = None,
+    layer: SlidingOpArg = SlidingOp.CORRELATE,
+    of: GradOfOpt = GradOf.ALL,
+    float64: Float64Opt = False,
+    *,
+    run: Run,
+    options: OpOptions,
+) -> None:
+    from convcli.formats_grad import format_grad, rounded_grad_to_float64
+    from convcli.grad import grad
+
+    X, W, G = read_layer(x, w, upstream, run.exact)
+    result = grad(X, W, G, Op(layer.value), options, of)
+    if float64:
+        result = rounded_grad_to_float64(result)
+    emit(
+        run,
+        [x, w] if upstream is None else [x, w, upstream],
+        lambda f: format_grad(result, f),
+        lambda width: _grad_views().grad_view(result, width=width),
+        machine_notes=result.notes,  # the table view shows them under the gradients: said once
+    )
+
+
+def _grad_views() -> Any:
+    """grad's table view, loaded only when it is drawn."""
+    from convcli import render_grad
+
+    return render_grad
 
 
 @define_command(

@@ -23,6 +23,7 @@ from convcli.model import (
     Convention,
     ExplainedOp,
     Format,
+    GradOf,
     Kind,
     Method,
     Mode,
@@ -766,6 +767,25 @@ UpstreamOpt = Annotated[
         metavar="G",
         help="The gradient of the loss with respect to the output (its shape), in any form a matrix "
         "takes; without it G is all ones.",
+        rich_help_panel=OPERATION,
+    ),
+]
+
+
+XArg = Annotated[
+    str, typer.Argument(metavar="X", help=f"The layer's input: {MATRIX_HELP}.", show_default=False)
+]
+WArg = Annotated[
+    str, typer.Argument(metavar="W", help="The layer's weights, in the same forms as X.", show_default=False)
+]
+GradOfOpt = Annotated[
+    GradOf,
+    typer.Option(
+        "--of",
+        metavar="GRADIENT",
+        case_sensitive=False,
+        help=f"The gradient to give ({choices(GradOf)}): all three, or dX (input), dW (weight) or "
+        "db (bias) alone.",
         rich_help_panel=OPERATION,
     ),
 ]
