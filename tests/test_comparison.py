@@ -185,6 +185,10 @@ def test_a_layer_says_how_its_backward_pass_relates() -> None:
     facts = {f.topic: f.text for f in comparison.compare(a, b, OpOptions(channels=True)).facts}
     assert facts["backward"] == (
         "Backward (upstream G): dA is a transposed convolution of G with B, dB a correlation of A "
-        "with G; convcli steps A B --op grad-input|grad-weight --upstream G."
+        "with G: convcli grad A B --channels --upstream G."
+    )
+    grouped = comparison.compare(np.arange(36).reshape(4, 3, 3), b, OpOptions(channels=True, groups=2))
+    assert {f.topic: f.text for f in grouped.facts}["backward"].endswith(
+        "convcli grad A B --channels --groups 2 --upstream G."
     )
     assert "backward" not in {f.topic for f in comparison.compare(a[0], b[0]).facts}

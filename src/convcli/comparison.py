@@ -359,10 +359,11 @@ def _backward_fact(options: OpOptions) -> Fact | None:
     """A layer (--channels): how its backward pass relates to the operations compared."""
     if not options.channels:
         return None
+    layer = "--channels" + (f" --groups {options.groups}" if options.groups != 1 else "")
     return Fact(
         "backward",
         "Backward (upstream G): dA is a transposed convolution of G with B, dB a correlation of A "
-        "with G; convcli steps A B --op grad-input|grad-weight --upstream G.",
+        f"with G: convcli grad A B {layer} --upstream G.",
     )
 
 
