@@ -687,7 +687,7 @@ def grad_scene(view: GradSteps) -> Scene:
 
     result = view.result
     layout = view.windows.layout
-    name = {"input": "dX", "weight": "dW", "bias": "db"}[view.of.value]
+    name = view.of.symbol
     channels = result.options.channels
     if view.of.value == "weight":
         assert view.padded is not None and view.pad_mask is not None

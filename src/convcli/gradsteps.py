@@ -388,7 +388,7 @@ def derive_grad(
     shape = tuple(result.value(of).shape)
     if not shape and at:
         raise UsageError(
-            f"--at picks a cell of the gradient, but {_gradient_name(of)} is a single number here (one "
+            f"--at picks a cell of the gradient, but {of.symbol} is a single number here (one "
             "filter); leave --at out"
         )
     cells, total = cells_to_derive(shape, at, max_steps, max(_terms(layer, of), 1), max_terms)
@@ -522,14 +522,10 @@ def _terms_text(step: GradStep, of: GradOf) -> str:
     return f"{names} = {pairs} = {values} = {total}"
 
 
-def _gradient_name(of: GradOf) -> str:
-    return {GradOf.INPUT: "dX", GradOf.WEIGHT: "dW", GradOf.BIAS: "db"}[of]
-
-
 def grad_step_lines(view: GradSteps, step: GradStep) -> list[str]:
     """One cell of a gradient in words: the products and their sum, then (with channels) which
     channel and filters take part, and terms that go through the padding."""
-    head = _name(_gradient_name(view.of), step.cell)
+    head = _name(view.of.symbol, step.cell)
     lines = [f"{head}: {_terms_text(step, view.of)}"]
     groups = view.windows.layout.options.groups
     if view.of is GradOf.WEIGHT and step.channel is not None and step.filters is not None:

@@ -795,7 +795,7 @@ def grad_steps_view(view: GradSteps, *, width: int = 80) -> RenderableType:
     """steps --op grad-input|grad-weight|grad-bias: each cell of the gradient with the cells that
     make it marked (the window of X for dW, the cells of G for dX), the products and the sum."""
     result = view.result
-    name = {"input": "dX", "weight": "dW", "bias": "db"}[view.of.value]
+    name = view.of.symbol
     out_shape = shape_text(view.shape) if view.shape else "scalar"
     shapes = (
         f"X {shape_text(result.x_shape)} · W {shape_text(result.w_shape)} · G "
