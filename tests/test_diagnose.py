@@ -535,6 +535,21 @@ def test_worst_names_count_largest_difference_and_cell():
     assert report.worst == "3 of 9 cells are wrong; the largest difference is 2 at [1, 2]"
 
 
+def test_wrong_cells_of_a_layer_are_listed_filter_by_filter_in_row_major_order():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 6, 7)), rng.standard_normal((3, 2, 2, 2))
+    right = ops.correlate(a, b, OpOptions(channels=True)).value
+    assert right.shape == (3, 5, 6)
+    answer = right.copy()
+    off = [(2, 0, 5), (0, 4, 1), (1, 1, 1), (0, 0, 3), (2, 4, 0)]
+    for cell in off:
+        answer[cell] += 1.0
+    report = run_check(a, b, answer, channels=True)
+    want = [(f, i, j) for f in range(3) for i in range(5) for j in range(6) if (f, i, j) in off]
+    assert report.wrong == want
+    assert all(type(i) is int for cell in report.wrong for i in cell)
+
+
 def test_worst_with_fractions():
     box = fractions([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9)
     answer = fractions([[6, 7, 6], [4, 7, 7], [4, 6, 6]], 9)

@@ -605,7 +605,11 @@ def judged_report(
         return None, []
     if written_as_floats:
         mask = _written_as_floats(mask, answer, expected.value, kind)
-    return mask, [()] if mask.ndim == 0 else [tuple(idx) for idx in np.argwhere(~mask).tolist()]
+    if mask.ndim == 0:
+        return mask, [()]
+    # flat indices, then coordinates: argwhere on a 2-D mask costs as much as the comparison itself
+    where = np.unravel_index(np.flatnonzero(~mask), mask.shape)
+    return mask, list(zip(*(axis.tolist() for axis in where), strict=True))
 
 
 def check(
