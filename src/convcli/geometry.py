@@ -390,8 +390,16 @@ def lay_out_shapes(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], o
         fillvalue=0.0 if _is_zero(options.fillvalue) else 1.0,
         bias=(0.0,) * len(options.bias),
     )
-    zero = np.float64(0)
-    return lay_out(op, np.broadcast_to(zero, a_shape), np.broadcast_to(zero, b_shape), stand_in)
+    return lay_out(op, _zeros_stand_in(a_shape), _zeros_stand_in(b_shape), stand_in)
+
+
+_ZERO = bytes(8)
+
+
+def _zeros_stand_in(shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only float64 array of zeros of ``shape`` holding one number, as ``broadcast_to``
+    makes it at a tenth of its cost (check lays out dozens of suspects)."""
+    return np.ndarray(shape, dtype=np.float64, buffer=_ZERO, strides=(0,) * len(shape))
 
 
 def _is_zero(v: Any) -> bool:
