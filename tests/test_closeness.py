@@ -277,3 +277,19 @@ def test_infinite_cells_never_accept_a_finite_answer_before_the_scale_is_compute
     assert equal(answer, expected, tolerance=1e-9).tolist() == [[False, True, True, True]]
     answer = np.array([[np.inf, -np.inf, 3.0, np.nan]])
     assert equal(answer, expected, tolerance=1e-9).tolist() == [[True, False, False, True]]
+
+
+def test_the_scale_at_a_few_cells_read_again_and_again_is_each_cells_whole_scale() -> None:
+    # the windows are laid out once and read for each request: every request still gets its own cells
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal((9, 12)), rng.standard_normal((3, 2))
+    options = OpOptions(mode=Mode.FULL, bias=(-0.75,), dilation=(2,), stride=(1, 2))
+    _, expected = right_result(Op.CORRELATE, a, b, options)
+    whole = scale_of(Op.CORRELATE, a, b, options)
+    assert whole.shape == expected.value.shape == (13, 7)
+    for cells in ([(0, 0)], [(12, 6), (5, 3), (0, 1)], [(7, 2), (7, 2)]):
+        got = expected.scale_where(cells)
+        assert got.tolist() == pytest.approx([whole[c] for c in cells], rel=1e-12)
+    # the cell at the corner reads one tap of A: its scale is that product and the bias
+    assert expected.scale_where([(0, 0)])[0] == pytest.approx(abs(a[0, 0] * b[2, 1]) + 0.75, rel=1e-15)
+    assert expected.lazy is not None  # still never computed whole

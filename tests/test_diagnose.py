@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import ops
+from convcli import ops, slips
 from convcli.cli import ExitCode, app
+from convcli.closeness import scale_of
 from convcli.diagnose import check
 from convcli.errors import ShapeError, UsageError
 from convcli.explanations import CheckReport, Diagnosis
-from convcli.model import Convention, Mode, Op, OpOptions
+from convcli.model import Convention, Kind, Mode, Op, OpOptions
 
 from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW
 
@@ -548,6 +549,42 @@ def test_wrong_cells_of_a_layer_are_listed_filter_by_filter_in_row_major_order()
     want = [(f, i, j) for f in range(3) for i in range(5) for j in range(6) if (f, i, j) in off]
     assert report.wrong == want
     assert all(type(i) is int for cell in report.wrong for i in cell)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        OpOptions(),
+        OpOptions(mode=Mode.SAME, convention=Convention.NUMPY),
+        OpOptions(padding=(1,), stride=(2,), bias=(0.5,)),
+    ],
+)
+@pytest.mark.parametrize("op", [Op.CORRELATE, Op.CONVOLVE])
+def test_every_suspects_shape_and_sampled_cells_are_those_of_the_suspect_computed_whole(op, options):
+    # a suspect's geometry is laid out once, for its shape and its sampled cells alike
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((7, 8)), rng.standard_normal((3, 2))
+    suspects = [*slips.candidates(op, a, b, options), *slips.pairs(op, a, b, options)]
+    sliding = [c for c in suspects if c.op in (Op.CORRELATE, Op.CONVOLVE)]
+    assert len(sliding) >= 10
+    for c in sliding:
+        shape = slips.shape_of(c)
+        try:
+            value, _ = slips.compute(c)
+        except (ShapeError, UsageError):
+            assert shape is None, c.key
+            continue
+        assert shape == value.shape, c.key
+        scale = scale_of(c.op, c.a, c.b, c.options)
+        cells = list(
+            dict.fromkeys(
+                tuple(int(i) for i in np.unravel_index(f, shape))
+                for f in (0, value.size // 2, value.size - 1)
+            )
+        )
+        for cell, (v, size) in zip(cells, slips.sample(c, cells, Kind.FLOAT), strict=True):
+            assert v == pytest.approx(value[cell], rel=1e-12, abs=1e-12), (c.key, cell)
+            assert size == pytest.approx(scale[cell], rel=1e-12), (c.key, cell)
 
 
 def test_worst_with_fractions():

@@ -247,15 +247,14 @@ def _lazy_scale(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, kind: 
 
     @functools.cache
     def windows() -> Any:
-        from .slips import Candidate
-        from .steps import in_kind
+        from .steps import cell_windows, in_kind
 
-        return Candidate("scale", "", op, in_kind(a, kind), in_kind(b, kind), options)
+        return cell_windows(op, in_kind(a, kind), in_kind(b, kind), options, kind=kind)
 
     def at(cells: list[tuple[int, ...]]) -> np.ndarray:
-        from .slips import sample
+        from .slips import sample_windows
 
-        sizes = [size for _, size in sample(windows(), cells, kind)] if cells else []
+        sizes = [size for _, size in sample_windows(windows(), cells)] if cells else []
         return np.minimum(np.array(sizes, dtype=np.float64), _LARGEST)
 
     return LazyScale(at, lambda: scale_of(op, a, b, options), max(16, size >> 14))

@@ -24,12 +24,12 @@ import numpy as np
 from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
-from .geometry import lay_out_shapes
+from .geometry import Layout, lay_out_shapes
 from .model import Convention, Kind, Mode, Op, OpOptions
 from .numeric import value_of
-from .steps import cell_step, cell_windows
+from .steps import CellWindows, cell_step, cell_windows
 
-__all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "compute", "describe"]
+__all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "sample_windows", "compute", "describe"]
 
 _SLIDING = (Op.CONVOLVE, Op.CORRELATE)
 
@@ -56,6 +56,13 @@ class Candidate:
     b: np.ndarray
     options: OpOptions | None = None
     changed: bool = False  # whether a or b differ from the operands the user gave
+
+    @functools.cached_property
+    def layout(self) -> Layout:
+        """The geometry of a sliding candidate (``lay_out_shapes``), laid out once: its shape and
+        its sampled cells both read it."""
+        assert self.op is not None and self.options is not None
+        return lay_out_shapes(self.op, self.a.shape, self.b.shape, self.options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,7 +522,7 @@ def shape_of(c: Candidate) -> tuple[int, ...] | None:
     if c.op in _SLIDING:
         assert c.op is not None and c.options is not None
         try:
-            return lay_out_shapes(c.op, c.a.shape, c.b.shape, c.options).result_shape(c.a.shape, c.b.shape)
+            return c.layout.result_shape(c.a.shape, c.b.shape)
         except (ShapeError, UsageError):
             return None
     if c.op is Op.DOT:
@@ -544,15 +551,7 @@ def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[t
     disagrees). ``kind`` is the result's kind, the operands already in it."""
     if c.op in _SLIDING:
         assert c.op is not None
-        g = cell_windows(c.op, c.a, c.b, c.options, kind=kind)
-        bias = g.options.bias
-        for cell in cells:
-            step = cell_step(g, cell)
-            terms = step.products.ravel().tolist()
-            if bias:
-                f, _ = g.filter_and_place(cell)
-                terms.append(bias[f if len(bias) > 1 else 0])
-            yield step.value, _size(terms, kind)
+        yield from sample_windows(cell_windows(c.op, c.a, c.b, c.options, kind=kind, layout=c.layout), cells)
     elif c.op is Op.DOT:
         a2 = c.a.reshape(1, -1) if c.a.ndim == 1 else c.a
         b2 = c.b.reshape(-1, 1) if c.b.ndim == 1 else c.b
@@ -567,6 +566,19 @@ def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[t
     else:
         for cell in cells:
             yield _sum_and_size([value_of(c.a[cell]) * value_of(c.b[cell])], kind)
+
+
+def sample_windows(g: CellWindows, cells: list[tuple[int, ...]]) -> Iterator[tuple[Any, float]]:
+    """The value and scale of convolve or correlate at each of ``cells``, from its cell windows
+    (laid out once for any number of cells), one cell at a time."""
+    bias = g.options.bias
+    for cell in cells:
+        step = cell_step(g, cell)
+        terms = step.products.ravel().tolist()
+        if bias:
+            f, _ = g.filter_and_place(cell)
+            terms.append(bias[f if len(bias) > 1 else 0])
+        yield step.value, _size(terms, g.kind)
 
 
 def compute(c: Candidate) -> tuple[np.ndarray, Expected]:

@@ -256,15 +256,22 @@ def operand_kind(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
 
 
 def cell_windows(
-    op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None, *, kind: Kind | None = None
+    op: Op,
+    a: np.ndarray,
+    b: np.ndarray,
+    options: OpOptions | None = None,
+    *,
+    kind: Kind | None = None,
+    layout: geometry.Layout | None = None,
 ) -> CellWindows:
     """The cell windows of convolve or correlate on A and B: as cheap as laying it out, whatever A holds.
 
     ``kind``, when the caller knows it, is the result's kind, with A and B already in it (or
-    integers, for an exact result): then nothing is scanned or converted.
+    integers, for an exact result): then nothing is scanned or converted. ``layout``, when the
+    caller has it, is ``geometry.lay_out_shapes`` of these shapes and options.
     """
     options = options or OpOptions()
-    p = geometry.lay_out_shapes(op, a.shape, b.shape, options)
+    p = layout or geometry.lay_out_shapes(op, a.shape, b.shape, options)
     fill = 0 if p.boundary is BoundaryRule.FILL and p.fill == 0 else options.fillvalue
     if kind is None:
         kind = operand_kind(a, b, options)
