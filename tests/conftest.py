@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,24 @@ SEED_A = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 
 SEED_B = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
 WINDOW = np.array([[1, 1, 1], [0, 1, 1], [0, 0, 1]])
 B2 = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1]])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _build_the_command_line_once():
+    """typer's CliRunner turns the app into a click command on every invoke: some 20 ms, most of
+    the cost of a small in-process run, paid by over a thousand runs. The app is not changed after
+    import, so build its command once. (A typer without this hook only makes the runs slower.)"""
+    import typer.testing
+
+    build = getattr(typer.testing, "_get_command", None)
+    if build is None:
+        yield
+        return
+    typer.testing._get_command = functools.cache(build)
+    try:
+        yield
+    finally:
+        typer.testing._get_command = build
 
 
 @pytest.fixture
