@@ -22,7 +22,7 @@ from convcli.cli import ExitCode
 from convcli.frames import animate_steps
 from convcli.model import Op
 
-from .clicheck import default_sigint
+from .clicheck import default_sigint, run
 from .conftest import B2, ROOT, SEED_A
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
@@ -87,13 +87,8 @@ def rightmost_grid(frame: str, title: str) -> list[list[str]]:
 
 
 def seed_steps() -> list[dict]:
-    out = subprocess.run(
-        [sys.executable, "-m", "convcli", *SEED[:-1], "-f", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = run(*SEED[:-1], "-f", "json")
+    assert (out.exit_code, out.stderr) == (ExitCode.OK, "")
     return json.loads(out.stdout)["steps"]
 
 
@@ -135,12 +130,12 @@ def test_arrows_step_space_pauses_and_q_stops_on_the_current_frame():
 
 
 def test_space_pauses_and_resumes():
-    child = spawn([*SEED, "--delay", "0.3"])
+    child = spawn([*SEED, "--delay", "0.15"])
     child.expect("step 2 of 10 · playing")
     child.send(" ")
     child.expect(r"step (\d+) of 10 · paused")
     paused_at = int(child.match.group(1))
-    time.sleep(1.2)  # four delays: a playing animation would have moved on
+    time.sleep(0.6)  # four delays: a playing animation would have moved on
     assert f"step {paused_at + 1} of 10" not in ANSI.sub("", child.read_nonblocking(100_000, timeout=0.5))
     child.send(" ")
     child.expect(f"step {paused_at + 1} of 10 · playing")
@@ -227,19 +222,20 @@ def test_every_op_plays_to_its_result(args, title, expected):
 
 
 def test_a_narrow_terminal_gets_a_frame_that_fits():
-    raw, status = finish(spawn([*SEED, "--delay", "0", "--mode", "same"], cols=40, rows=30))
+    # the widest frame, with A padded for --mode same; one cell and the result, not all 25
+    raw, status = finish(spawn([*SEED, "--delay", "0", "--mode", "same", "--at", "0,0"], cols=40, rows=30))
     assert status == ExitCode.OK
     frame = last_frame(raw)
     assert max(len(line) for line in frame.splitlines()) <= 40
-    assert "step 26 of 26" in frame
+    assert "step 2 of 2" in frame
 
 
 def test_a_large_input_starts_at_once(tmp_path):
-    np.save(tmp_path / "big.npy", np.random.default_rng(1).integers(-9, 10, (3000, 3000)))
+    np.save(tmp_path / "big.npy", np.random.default_rng(1).integers(-9, 10, (2000, 2000)))
     child = spawn(
         ["steps", str(tmp_path / "big.npy"), "sobel-x", "--play", "--delay", "60", "--max-steps", "10000000"]
     )
-    child.expect("step 1 of 8988005 · playing", timeout=20)
+    child.expect("step 1 of 3992005 · playing", timeout=20)
     child.send("q")
     raw, status = finish(child)
     assert status == ExitCode.OK
@@ -255,10 +251,9 @@ def test_off_a_terminal_the_static_steps_are_printed():
         stdin=subprocess.DEVNULL,
     )
     assert out.returncode == ExitCode.OK
-    plain = subprocess.run(
-        [sys.executable, "-m", "convcli", *SEED[:-1]], cwd=ROOT, capture_output=True, text=True
-    ).stdout
-    assert out.stdout == plain
+    plain = run(*SEED[:-1])  # the steps without --play, in-process
+    assert (plain.exit_code, plain.stderr) == (ExitCode.OK, "")
+    assert out.stdout == plain.stdout
     assert out.stderr == "note: --play animates only on a terminal; the steps are printed instead\n"
 
 
@@ -285,22 +280,10 @@ def test_off_a_terminal_the_static_steps_are_printed():
         (["--play", "--export", "x.png"], 'error: --export saves .html, .svg or .txt, not "x.png"'),
     ],
 )
-def test_play_refuses_what_it_cannot_do(extra, message, tmp_path):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "convcli",
-            "steps",
-            str(ROOT / "samples/A.txt"),
-            str(ROOT / "samples/B.txt"),
-            *extra,
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == ExitCode.USAGE_OR_INPUT
+def test_play_refuses_what_it_cannot_do(extra, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = run("steps", str(ROOT / "samples/A.txt"), str(ROOT / "samples/B.txt"), *extra)
+    assert out.exit_code == ExitCode.USAGE_OR_INPUT
     assert out.stdout == ""
     assert out.stderr.startswith(message) and out.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
