@@ -60,7 +60,7 @@ def _panel_rank(param: inspect.Parameter) -> int:
     return PANELS.index(panel) + 1 if panel in PANELS else 0
 
 
-_PANELS_FROM = 50  # columns from which --help draws panels
+_PANELS_FROM = 70  # columns from which --help draws panels; below, rich crops long option names
 
 
 class _Command(TyperCommand):
@@ -75,8 +75,9 @@ class _Command(TyperCommand):
                 param.type.__class__ = type(kind.__name__, (kind,), {"get_metavar": _no_metavar})
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        """Panels of options on a terminal of 50 columns or more; on a narrower one, each option
-        on its own line with its help below it, as rich's columns would crop the names."""
+        """Panels of options on a terminal of 70 columns or more; on a narrower one, each option
+        on its own line with its help below it, as rich's columns would crop the names (at 60,
+        --no-count-pad and count_include_pad)."""
         columns = shutil.get_terminal_size().columns
         if columns >= _PANELS_FROM:
             return super().format_help(ctx, formatter)
@@ -87,6 +88,23 @@ class _Command(TyperCommand):
             return super().format_help(ctx, formatter)
         finally:
             self.rich_markup_mode = markup
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """On a narrow terminal: the arguments, then the options under their panels' names, in
+        the panels' order, as the panels show them on a wide one."""
+        sections: dict[str, list[Any]] = {"Arguments": [], "Options": [], **{p: [] for p in PANELS}}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                sections["Arguments"].append(record)
+            else:
+                sections[getattr(param, "rich_help_panel", None) or "Options"].append(record)
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
