@@ -102,6 +102,28 @@ def test_markdown_typed_by_hand(tmp_path):
     assert read(tmp_path, three).shape == (2, 2, 2)
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_a_table_pasted_as_an_argument_reads_as_from_a_file(fmt):
+    # check ... --answer "$(cat r.tex)": the table convcli wrote, given back inline
+    written = run("correlate", A, str(SAMPLES / "B.txt"), "-f", fmt)
+    assert written.exit_code == ExitCode.OK
+    right = run("check", A, str(SAMPLES / "B.txt"), "--answer", written.stdout, "-f", "plain")
+    assert (right.exit_code, right.stdout, right.stderr) == (
+        ExitCode.OK,
+        "right: your answer equals correlate\n",
+        "",
+    )
+    wrong = run(
+        "check", A, str(SAMPLES / "B.txt"), "--answer", written.stdout.replace("3", "7"), "-f", "plain"
+    )
+    assert wrong.exit_code == ExitCode.WRONG_ANSWER
+    assert wrong.stdout.splitlines()[0] == "wrong"
+    # a one-line argument that merely starts with | is not a table: a plain inline error
+    bar = run("correlate", "| 1 | 2 |", "1")
+    assert bar.exit_code == ExitCode.USAGE_OR_INPUT
+    assert bar.stderr.startswith('error: A (inline), column 1: expected a number, found "|"')
+
+
 def test_latex_as_sympy_writes_it():
     latex = "\\begin{bmatrix}\n  a w + b x & - \\frac{3 a}{4} \\\\\n  \\left(a + 1\\right)^{2} b & 2 w_{1}\n\\end{bmatrix}"
     got = parsing.read_matrix("-", stdin=io.StringIO(latex))

@@ -82,6 +82,12 @@ def read_matrix(
         raise ParseError(_unknown_word(arg), source=name)
     if _surely_a_path(arg):
         raise missing  # "data/A" in an existing folder data is a file, not the expression data/A
+    table = table_kind(arg) if "\n" in arg else None
+    if table is not None:
+        # a Markdown or LaTeX table pasted as an argument (--answer "$(cat r.tex)"), read as
+        # from a file
+        pasted = Source(f"{name} (inline)")
+        return read_table(normalise_text(arg, pasted), pasted, exact, table)
     try:
         return parse_inline(arg, source=f"{name} (inline)", exact=exact)
     except ParseError:
