@@ -160,11 +160,20 @@ def test_the_textbooks_dot_product_is_the_flattened_inner_product():
     )
 
 
+def test_the_dot_of_two_vectors_is_the_neuron_s_dot_product():
+    # the seed's other reading of "dot product": a fully connected layer, not a convolution
+    assert facts(np.array([1, 2, 3]), np.array([4, 5, 6]))["dot"] == (
+        "dot(A, B) = 32: the inner product of two vectors, as a fully connected neuron takes it of its "
+        "input and weights (y = f(x·w + b))."
+    )
+
+
 def test_every_bullet_is_short():
     # supporting facts, not a wall of paragraphs: at most two lines of 80 columns each
     for a, b, options in [
         (SEED_A, SEED_B, None),
         (WINDOW, B2, None),
+        (np.array([1, 2, 3]), np.array([4, 5, 6]), None),
         (np.array([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]), np.array([[[1]], [[2]]]), OpOptions(channels=True)),
     ]:
         for text in facts(a, b, options).values():

@@ -344,7 +344,11 @@ def _dot_fact(a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined
     if not isinstance(d, Result):
         return None  # the answer says why it is undefined
     if a.ndim == 1 and b.ndim == 1:
-        return Fact("dot", f"dot(A, B) = {format_number(d.value[()])}: the inner product of two vectors.")
+        return Fact(
+            "dot",
+            f"dot(A, B) = {format_number(d.value[()])}: the inner product of two vectors, as a fully "
+            "connected neuron takes it of its input and weights (y = f(x·w + b)).",
+        )
     if d.value.ndim == 0:
         return Fact("dot", f"dot(A, B) = {format_number(d.value[()])}.")
     at = _zeros(d.value.ndim)
