@@ -30,6 +30,8 @@ from convcli.ops import convolve, correlate
 from convcli.transpose import conv_transpose
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# the round trip runs once per format and kind of number (24 cases): 30 examples each
+ROUND_TRIP_SETTINGS = settings(SETTINGS, max_examples=30)
 
 # ---------------------------------------------------------------------------------------------
 # 1. round trips
@@ -149,7 +151,7 @@ def _read_back(data: str | bytes, fmt: Format) -> list[np.ndarray]:
     "fmt", [Format.PLAIN, Format.CSV, Format.JSON, Format.NPY, Format.MARKDOWN, Format.LATEX]
 )
 @pytest.mark.parametrize("kind", list(KINDS))
-@SETTINGS
+@settings(ROUND_TRIP_SETTINGS)
 @given(data=st.data())
 def test_every_readable_format_reads_back_the_same_matrix(fmt, kind, data):
     a = data.draw(arrays(kind))

@@ -345,7 +345,7 @@ def _array(rows):
     return out
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_matches_the_loops(case, data):
     kind, a, size, stride, padding, dilation, ceil, count_pad = case
