@@ -7,7 +7,7 @@ classes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -226,17 +226,20 @@ class Diagnosis:
     factor: Any = None
 
 
-@dataclass(frozen=True)
-class CheckReport:
-    """The verdict on one answer.
+RightAnswer = TypeVar("RightAnswer")
 
-    ``wrong`` lists the cells (indices into ``expected.value``; ``()`` for a scalar) where the
+
+@dataclass(frozen=True)
+class Verdict(Generic[RightAnswer]):
+    """The verdict on one answer, against ``expected``: what the right answer came from.
+
+    ``wrong`` lists the cells (indices into the right value; ``()`` for a scalar) where the
     answer differs; it is empty when the shapes differ, and ``shape_mismatch`` says how. ``worst``
     says how far off the answer is when no diagnosis explains it and the shapes agree.
     """
 
     match: bool
-    expected: Result
+    expected: RightAnswer
     answer: np.ndarray
     wrong: list[tuple[int, ...]]
     shape_mismatch: str | None
@@ -244,18 +247,13 @@ class CheckReport:
     worst: str | None
 
 
-@dataclass(frozen=True)
-class PoolCheckReport:
+class CheckReport(Verdict[Result]):
+    """The verdict on an answer to convolve, correlate, elementwise-sum or dot."""
+
+
+class PoolCheckReport(Verdict["PoolResult"]):
     """The verdict on an answer to a pooling (its output, or with ``expected.of`` grad-input its
-    gradient with respect to A), with the fields of :class:`CheckReport`."""
-
-    match: bool
-    expected: PoolResult
-    answer: np.ndarray
-    wrong: list[tuple[int, ...]]
-    shape_mismatch: str | None
-    diagnosis: Diagnosis | None
-    worst: str | None
+    gradient with respect to A)."""
 
 
 @dataclass(frozen=True)

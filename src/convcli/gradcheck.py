@@ -35,6 +35,7 @@ from .diagnose import (
     writing_slip,
 )
 from .errors import ConvcliError
+from .explanations import Verdict
 from .geometry import lay_out
 from .grad import grad
 from .gradsteps import sample_cells
@@ -53,18 +54,8 @@ class GradExpected:
     of: GradOf
 
 
-@dataclass(frozen=True)
-class GradCheckReport:
-    """The verdict on an answer to one gradient of a layer, with the fields of
-    :class:`convcli.diagnose.CheckReport`."""
-
-    match: bool
-    expected: GradExpected
-    answer: np.ndarray
-    wrong: list[tuple[int, ...]]
-    shape_mismatch: str | None
-    diagnosis: Diagnosis | None
-    worst: str | None
+class GradCheckReport(Verdict[GradExpected]):
+    """The verdict on an answer to one gradient of a layer."""
 
 
 @dataclass(frozen=True)
