@@ -9,7 +9,7 @@ from rich.text import Text
 
 from .formats_grad import grad_label
 from .grad import ONES_NOTE
-from .model import BoundaryRule, Convention, GradOf, GradResult, Mode, Op, OpOptions
+from .model import GradOf, GradResult, Op
 from .render import (
     CHANNELS,
     FILTERS_AND_CHANNELS,
@@ -20,7 +20,7 @@ from .render import (
     shell_lines,
     wrap_prose,
 )
-from .text import display_number, options_text, shape_text
+from .text import options_flags, options_text, shape_text
 
 __all__ = ["grad_view"]
 
@@ -72,7 +72,7 @@ def _derived(result: GradResult, width: int) -> list[RenderableType]:
     layer: a convolve layer is one with W turned 180°)."""
     of = GradOf.INPUT if result.of is GradOf.ALL else result.of
     upstream = " --upstream G" if result.upstream_given else ""
-    flags = _layer_flags(result.options)
+    flags = options_flags(result.options)
     command = f"convcli steps X W --op grad-{of.value}{upstream}{flags}"
     others = " (grad-weight, grad-bias likewise)" if result.of is GradOf.ALL else ""
     lead = f"each cell derived as a sum of products{others}:"
@@ -85,26 +85,3 @@ def _derived(result: GradResult, width: int) -> list[RenderableType]:
         Text(wrap_prose(lead, width), style="dim"),
         Padding(Text(shell_lines(command, width - 2), style="cyan"), (0, 0, 0, 2)),
     ]
-
-
-def _layer_flags(options: OpOptions) -> str:
-    """The layer options that differ from their defaults, as the command line gives them."""
-    flags = []
-    if options.mode is not Mode.VALID:
-        flags.append(f"--mode {options.mode}")
-    if options.boundary is not BoundaryRule.FILL:
-        flags.append(f"--boundary {options.boundary}")
-    elif options.fillvalue != 0:
-        flags.append(f"--fillvalue {display_number(options.fillvalue)}")
-    if options.convention is not Convention.SCIPY:
-        flags.append(f"--convention {options.convention}")
-    for name, values in (("stride", options.stride), ("dilation", options.dilation)):
-        if any(v != 1 for v in values):
-            flags.append(f"--{name} {','.join(map(str, values))}")
-    if options.padding is not None:
-        flags.append(f"--padding {','.join(map(str, options.padding))}")
-    if options.channels:
-        flags.append("--channels")
-    if options.groups != 1:
-        flags.append(f"--groups {options.groups}")
-    return "".join(f" {flag}" for flag in flags)

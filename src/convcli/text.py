@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Op, OpOptions, PoolKind, TransposeOptions
+from .model import BoundaryRule, Convention, Mode, Op, OpOptions, PoolKind, TransposeOptions
 
 if TYPE_CHECKING:
     from .pool import Geometry
@@ -149,6 +149,30 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
     if options.activation != "none":
         parts.append(str(options.activation))
     return " · ".join(parts)
+
+
+def options_flags(options: OpOptions) -> str:
+    """The layer options that differ from their defaults, as the command line gives them (each
+    with a leading space): `` --stride 2 --channels``; options_text says the same in words."""
+    flags = []
+    if options.mode is not Mode.VALID:
+        flags.append(f"--mode {options.mode}")
+    if options.boundary is not BoundaryRule.FILL:
+        flags.append(f"--boundary {options.boundary}")
+    elif options.fillvalue != 0:
+        flags.append(f"--fillvalue {display_number(options.fillvalue)}")
+    if options.convention is not Convention.SCIPY:
+        flags.append(f"--convention {options.convention}")
+    for name, values in (("stride", options.stride), ("dilation", options.dilation)):
+        if any(v != 1 for v in values):
+            flags.append(f"--{name} {','.join(map(str, values))}")
+    if options.padding is not None:
+        flags.append(f"--padding {','.join(map(str, options.padding))}")
+    if options.channels:
+        flags.append("--channels")
+    if options.groups != 1:
+        flags.append(f"--groups {options.groups}")
+    return "".join(f" {flag}" for flag in flags)
 
 
 def transpose_options_text(options: TransposeOptions) -> str:
