@@ -188,6 +188,15 @@ def test_channel_mismatch_flips_only_spatial_axes():
     )
 
 
+def test_the_backward_command_is_the_same_layer() -> None:
+    # a strided, padded layer: grad must be asked of that layer, not of a plain one
+    a = np.arange(32).reshape(2, 4, 4)
+    b = np.ones((2, 2, 2), dtype=np.int64)
+    options = OpOptions(channels=True, stride=(2,), padding=(1,))
+    text = {f.topic: f.text for f in comparison.compare(a, b, options).facts}["backward"]
+    assert text.endswith("convcli grad A B --stride 2 --padding 1 --channels --upstream G.")
+
+
 def test_a_layer_says_how_its_backward_pass_relates() -> None:
     a = np.arange(18).reshape(2, 3, 3)
     b = np.ones((2, 2, 2), dtype=np.int64)

@@ -15,7 +15,7 @@ from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
 from .numeric import common_kind, kind_of
-from .text import dims_text, format_number, matrix_text, shape_text
+from .text import dims_text, format_number, matrix_text, options_flags, shape_text
 
 if TYPE_CHECKING:  # built by compare --conventions only: convolve's note loads this module
     from .explanations import ConventionComparison
@@ -363,11 +363,10 @@ def _backward_fact(options: OpOptions) -> Fact | None:
     """A layer (--channels): how its backward pass relates to the operations compared."""
     if not options.channels:
         return None
-    layer = "--channels" + (f" --groups {options.groups}" if options.groups != 1 else "")
     return Fact(
         "backward",
         "Backward (upstream G): dA is a transposed convolution of G with B, dB a correlation of A "
-        f"with G: convcli grad A B {layer} --upstream G.",
+        f"with G: convcli grad A B{options_flags(options)} --upstream G.",
     )
 
 
