@@ -319,11 +319,12 @@ def test_floats_align_on_the_decimal_point():
 def test_stacked_grids_share_one_cell_width():
     # filter 1 holds a wider number than filter 0: both grids give their columns its width
     result = np.array([[[8, 10], [14, 16]], [[-2, 2], [2, -20]]])
-    lines = [
-        line.rstrip()
-        for line in draw(render.matrix_grid(result, width=80, lead=render.FILTERS), 80).splitlines()
-    ]
-    assert lines == [
+
+    def lines(width: int) -> list[str]:
+        drawn = draw(render.matrix_grid(result, width=width, lead=render.FILTERS), width)
+        return [line.rstrip() for line in drawn.splitlines()]
+
+    assert lines(80) == [
         "filter 0",
         "     0    1",
         "0    8   10",
@@ -334,11 +335,7 @@ def test_stacked_grids_share_one_cell_width():
         "1    2  -20",
     ]
     # where the common width would not fit, each grid keeps its own
-    narrow = [
-        line.rstrip()
-        for line in draw(render.matrix_grid(result, width=12, lead=render.FILTERS), 12).splitlines()
-    ]
-    assert narrow == [
+    assert lines(12) == [
         "filter 0",
         "    0   1",
         "0   8  10",
