@@ -394,7 +394,7 @@ def _inline(a) -> str:
 
 def _options(flags: list[str]) -> OpOptions:
     """The OpOptions these flags give (the reference takes options, not flags)."""
-    from convcli.cli.options import _options as from_flags
+    from convcli.cli.option_values import op_options as from_flags
 
     given = {
         "mode": "valid",

@@ -1,7 +1,8 @@
 """The command line: the Typer app, its exit statuses and the one error boundary.
 
-The modules of this package are the only ones that import typer: options.py declares the
-options and reads them, emit.py reads the operands and prints or writes what a command made,
+The modules of this package are the only ones that import typer: options.py and
+shared_options.py declare the options (help_panels.py lays out their --help, option_values.py
+reads their values), emit.py reads the operands and prints or writes what a command made,
 commands.py and layer_commands.py hold the commands. No arithmetic in any of them."""
 
 from __future__ import annotations

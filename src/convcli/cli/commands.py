@@ -47,6 +47,7 @@ from .emit import (
     views,
     wants_play,
 )
+from .option_values import int_list, pool_options
 from .options import (
     AArg,
     AnswerOpt,
@@ -65,14 +66,11 @@ from .options import (
     PlayOpt,
     PoolOfOpt,
     PoolSizeOpt,
-    Run,
     SlidingOpArg,
     ToleranceOpt,
     UpstreamOpt,
-    define_command,
-    int_list,
-    pool_options,
 )
+from .shared_options import Run, define_command
 
 
 def _print_code(

@@ -31,7 +31,7 @@ if typing.TYPE_CHECKING:
 
 
 if typing.TYPE_CHECKING:
-    from .options import Run
+    from .shared_options import Run
 
 _EXTENSIONS = {
     ".txt": Format.PLAIN,

@@ -41,10 +41,9 @@ from .emit import (
     views,
     wants_play,
 )
+from .help_panels import LAYER, OPERATION, OUTPUT, choices
+from .option_values import int_list, pool_options, whole_count, whole_option
 from .options import (
-    LAYER,
-    OPERATION,
-    OUTPUT,
     AArg,
     AtOpt,
     BArg,
@@ -63,19 +62,13 @@ from .options import (
     PoolPaddingOpt,
     PoolSizeOpt,
     PoolStrideOpt,
-    Run,
     SlidingOpArg,
     StrideOpt,
     UpstreamOpt,
     WArg,
     XArg,
-    choices,
-    define_command,
-    int_list,
-    pool_options,
-    whole_count,
-    whole_option,
 )
+from .shared_options import Run, define_command
 
 
 @define_command(
