@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from convcli import frames
-from convcli.frames import OUTPUT, Animation, Progress, animate_scatter, animate_steps, lazily
+from convcli.frames import OUTPUT, Animation, Progress, animate_steps, lazily
+from convcli.frames_transpose import animate_scatter
 from convcli.model import Mode, Op, OpOptions, TransposeOptions
 
 from .conftest import B2, SEED_A, SEED_B

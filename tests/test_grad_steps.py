@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from convcli import ops, render_steps
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
-from convcli.frames import animate_grad
+from convcli.frames_grad import animate_grad
 from convcli.gradsteps import derive_grad, grad_step_lines
 from convcli.model import GradOf, Op, OpOptions
 

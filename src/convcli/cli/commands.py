@@ -265,7 +265,7 @@ def _pool_steps(
 ) -> None:
     """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived;
     ``caps`` are --max-steps and --max-terms."""
-    from convcli.frames import animate_pool
+    from convcli.frames_pool import animate_pool
     from convcli.steps_pool import derive_pool
 
     animate = wants_play(play, delay, run)
@@ -324,7 +324,7 @@ def _grad_steps(
 ) -> None:
     """steps --op grad-input|grad-weight|grad-bias: each cell of one gradient of the layer
     correlate(X, W) derived; ``caps`` are --max-steps and --max-terms."""
-    from convcli.frames import animate_grad
+    from convcli.frames_grad import animate_grad
     from convcli.gradsteps import derive_grad
 
     animate = wants_play(play, delay, run)

@@ -147,7 +147,7 @@ def conv_transpose_command(
         groups=whole_count(groups, "groups"),
     )
     if animate:
-        from convcli.frames import animate_scatter
+        from convcli.frames_transpose import animate_scatter
 
         cell = None if at is None else int_list(at, "at")
         play_animation(
@@ -160,7 +160,7 @@ def conv_transpose_command(
 
         def machine(f: Format) -> str:
             if f is Format.HTML:
-                from convcli.frames import animate_scatter
+                from convcli.frames_transpose import animate_scatter
 
                 animation = animate_scatter(A, B, options, at=cell, max_steps=step_cap(max_steps))
                 return formats.format_html(animation, page_context(delay, A=a, B=b))
