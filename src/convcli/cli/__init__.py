@@ -3,7 +3,8 @@
 The modules of this package are the only ones that import typer: options.py and
 shared_options.py declare the options (help_panels.py lays out their --help, option_values.py
 reads their values), emit.py reads the operands and prints or writes what a command made,
-commands.py and layer_commands.py hold the commands. No arithmetic in any of them."""
+commands.py, explain_commands.py and layer_commands.py hold the commands. No arithmetic in any
+of them."""
 
 from __future__ import annotations
 
@@ -232,4 +233,4 @@ def main() -> None:
 
 
 # registers the commands on app (they need app, so they are imported last)
-from . import commands, layer_commands  # noqa: E402, F401
+from . import commands, explain_commands, layer_commands  # noqa: E402, F401
