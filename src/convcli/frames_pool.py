@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import ops
 from .frames import (
     Animation,
     Board,
@@ -23,7 +22,7 @@ from .frames import (
     output_mark,
     place,
 )
-from .text import display_number
+from .text import display_number, shape_text
 
 if TYPE_CHECKING:
     from .explanations import PoolGradStep, PoolStep, PoolSteps
@@ -46,7 +45,7 @@ def pool_scene(view: PoolSteps) -> Scene:
         return Scene(
             f"steps · {result.name} · grad-input",
             options,
-            f"A {ops.shape_text(result.a_shape)} → grad-input {ops.shape_text(result.a_shape)}",
+            f"A {shape_text(result.a_shape)} → grad-input {shape_text(result.a_shape)}",
             pool_definition(view),
             (Board("G", as_layers(result.upstream), layer_label=layer_label),),
             Outline("dA", layers_shape(result.a_shape), layer_label),
@@ -56,7 +55,7 @@ def pool_scene(view: PoolSteps) -> Scene:
     return Scene(
         f"steps · {result.name}",
         options,
-        f"A {ops.shape_text(result.a_shape)} → {ops.shape_text(tuple(result.output.shape))}",
+        f"A {shape_text(result.a_shape)} → {shape_text(tuple(result.output.shape))}",
         pool_definition(view),
         (
             Board(

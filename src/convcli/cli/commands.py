@@ -4,7 +4,6 @@ reads its operands, calls the core, and hands the result to emit."""
 from __future__ import annotations
 
 import dataclasses
-import typing
 
 import numpy as np
 
@@ -16,11 +15,6 @@ from convcli.model import (
     Op,
     OpOptions,
 )
-
-if typing.TYPE_CHECKING:
-    # rich is loaded only to draw: a piped plain run never imports it (start-up time)
-
-    pass
 
 from . import examples
 from .emit import (

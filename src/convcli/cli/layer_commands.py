@@ -4,7 +4,6 @@ operands, calls the core, and hands the result to emit."""
 from __future__ import annotations
 
 import os
-import typing
 from typing import Annotated, Any
 
 import typer
@@ -21,11 +20,6 @@ from convcli.model import (
     PoolOf,
     SlidingOp,
 )
-
-if typing.TYPE_CHECKING:
-    # rich is loaded only to draw: a piped plain run never imports it (start-up time)
-
-    pass
 
 from . import examples
 from .emit import (
