@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+
+# The suite starts about a hundred real convcli processes (pipes, signals, terminals). Where the
+# environment asks Python not to write bytecode, each of them compiled every convcli module again
+# (about 0.1 s of CPU each); the processes this suite starts may cache it, as Python does by default.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 SEED_A = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]])
 SEED_B = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
