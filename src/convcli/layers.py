@@ -39,15 +39,9 @@ from .errors import ShapeError, UsageError
 from .fields import AxisField, Field, field_json, field_texts
 from .modeltext import Branch, Entry, parse_call
 from .text import dims_text
-from .torch_layers import (
-    AvgPool2d,
-    Flatten,
-    Given,
-    Layer,
-    Linear,
-    Mismatch,
-    layer_of,
-)
+from .torch_layer_base import Given, Layer, Mismatch
+from .torch_layers import Flatten, Linear, layer_of
+from .torch_layers_pool import AvgPool2d
 
 __all__ = [
     "LayerRow",
