@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from convcli import render
 from convcli.cli import ExitCode, app
-from convcli.pool import PoolOptions, pool
+from convcli.pool import pool
+from convcli.pool_geometry import PoolOptions
 
 from .test_render import assert_golden, draw
 

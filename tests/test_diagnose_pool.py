@@ -17,7 +17,8 @@ from convcli.cli import ExitCode, app
 from convcli.diagnose_pool import check_pool
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind, PoolOf
-from convcli.pool import PoolOptions, pool
+from convcli.pool import pool
+from convcli.pool_geometry import PoolOptions
 from convcli.steps_pool import derive_pool_cells
 
 from .test_pool import _array, cases, reference

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convcli.errors import ShapeError, UsageError
-from convcli.model import Kind
-from convcli.pool import WORK_LIMIT, PoolKind, PoolOf, PoolOptions, geometry, pool
+from convcli.model import Kind, PoolKind, PoolOf
+from convcli.pool import pool
+from convcli.pool_geometry import WORK_LIMIT, PoolOptions, geometry
 
 # --- the reference: torch's definition as plain loops over nested lists --------------------------
 

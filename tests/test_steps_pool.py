@@ -16,7 +16,8 @@ from convcli import render_pool
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 from convcli.model import PoolKind
-from convcli.pool import PoolOptions, pool
+from convcli.pool import pool
+from convcli.pool_geometry import PoolOptions
 from convcli.steps_pool import derive_pool, pool_grad_lines, pool_step_lines
 
 from .test_pool import _array, _same, cases

@@ -33,7 +33,7 @@ _PUBLIC = {
     "check": "diagnose",
     "conv_transpose": "transpose",
     "pool": "pool",
-    "PoolOptions": "pool",
+    "PoolOptions": "pool_geometry",
     "grad": "grad",
     "GradOf": "model",
     "GradResult": "model",

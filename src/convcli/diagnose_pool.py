@@ -24,8 +24,9 @@ from .model import Kind, Op, OpOptions, PoolKind, PoolOf
 from .numeric import array_of, as_kind, kind_of
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
-    from .pool import Geometry as PoolGeometry
-    from .pool import PoolOptions, PoolResult
+    from .pool import PoolResult
+    from .pool_geometry import Geometry as PoolGeometry
+    from .pool_geometry import PoolOptions
 
 from .diagnose import (
     Search,
@@ -151,7 +152,7 @@ def _pool_pairs(base: PoolOptions, changes: list[_PoolSuspect]) -> Iterator[_Poo
 
 def _counts_like(result: PoolResult, shape: tuple[int, ...]) -> np.ndarray:
     """avg's divisors, shaped to broadcast against the output (``shape``)."""
-    from .pool import divisors
+    from .pool_avg import divisors
 
     counts = divisors(result.geometry)
     return counts.reshape(-1) if len(shape) == 1 else counts.reshape((1,) * (len(shape) - 2) + counts.shape)
@@ -159,7 +160,7 @@ def _counts_like(result: PoolResult, shape: tuple[int, ...]) -> np.ndarray:
 
 def _ties_all(a: np.ndarray, result: PoolResult) -> np.ndarray:
     """The max gradient with each window's G sent to every cell that equals its maximum."""
-    from .pool import as_batch, tap_slices
+    from .pool_geometry import as_batch, tap_slices
 
     g = result.geometry
     assert result.upstream is not None and result.grad_kind is not None
@@ -227,7 +228,8 @@ def _pool_sample(
 ) -> Callable[[tuple[int, ...]], Any] | None:
     """A suspect's value at one output cell, read from its window, when it can be (an output by
     torch's rules with other options); None otherwise."""
-    from .pool import as_batch, batch_index, cell_value, geometry
+    from .pool import cell_value
+    from .pool_geometry import as_batch, batch_index, geometry
 
     if s.variant or result.of is PoolOf.GRAD_INPUT:
         return None
@@ -244,7 +246,7 @@ def _pool_sample(
 
 def _pool_suspect_shape(s: _PoolSuspect, a: np.ndarray, result: PoolResult) -> tuple[int, ...] | None:
     """The shape a suspect has (None when its options do not fit A, or G does not fit it)."""
-    from .pool import geometry
+    from .pool_geometry import geometry
 
     if result.of is PoolOf.GRAD_INPUT:
         if s.variant or not result.upstream_given:
@@ -325,7 +327,7 @@ def check_pool(
     Examples
     --------
     >>> import numpy as np
-    >>> from convcli.pool import PoolOptions
+    >>> from convcli.pool_geometry import PoolOptions
     >>> a = np.arange(9).reshape(3, 3)
     >>> check_pool(a, np.array([[4, 5], [7, 8]]), PoolOptions(size=(2,))).diagnosis.key
     'stride-1'

@@ -181,7 +181,7 @@ class PoolSteps:
 
     def channel(self, cell: tuple[int, ...], of_input: bool = False) -> int:
         """Which of the batch's channels a cell of the output (or of A) lies in."""
-        from .pool import batch_index
+        from .pool_geometry import batch_index
 
         return batch_index(cell, self.result.a_shape if of_input else tuple(self.result.output.shape))[0]
 

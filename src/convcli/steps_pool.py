@@ -16,7 +16,8 @@ from .text import display_number
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .model import PoolOf
-    from .pool import PoolOptions, PoolResult
+    from .pool import PoolResult
+    from .pool_geometry import PoolOptions
 
 from .steps import MAX_TERMS, cell_name, cells_to_derive, factor_text, index_text
 
@@ -34,7 +35,8 @@ __all__ = [
 
 def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> PoolStep:
     from .model import PoolKind
-    from .pool import batch_index, first_maximum
+    from .pool_geometry import batch_index
+    from .pool_max import first_maximum
 
     g = result.geometry
     n, i, j = batch_index(cell, result.output.shape)
@@ -65,7 +67,7 @@ def _pool_grad_step(result: PoolResult, cell: tuple[int, ...]) -> PoolGradStep:
     from fractions import Fraction
 
     from .model import PoolKind
-    from .pool import batch_index
+    from .pool_geometry import batch_index
 
     g = result.geometry
     assert result.upstream is not None and result.grad_input is not None and result.grad_kind is not None

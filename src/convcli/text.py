@@ -12,7 +12,7 @@ import numpy as np
 from .model import BoundaryRule, Convention, Mode, Op, OpOptions, PoolKind, TransposeOptions
 
 if TYPE_CHECKING:
-    from .pool import Geometry
+    from .pool_geometry import Geometry
 
 __all__ = [
     "int_text",

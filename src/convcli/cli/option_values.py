@@ -111,7 +111,7 @@ def pool_options(
     ceil_mode: bool,
     count_pad: bool | None,
 ) -> Any:
-    from convcli.pool import PoolOptions
+    from convcli.pool_geometry import PoolOptions
 
     if count_pad is not None and kind is PoolKind.MAX:
         flag = "--count-pad" if count_pad else "--no-count-pad"
