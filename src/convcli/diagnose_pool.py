@@ -28,15 +28,8 @@ if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool_geometry import Geometry as PoolGeometry
     from .pool_geometry import PoolOptions
 
-from .diagnose import (
-    Search,
-    answer_array,
-    arithmetic_slip,
-    judged_report,
-    shape_words,
-    worst_text,
-    writing_slip,
-)
+from .answer_slips import Search, arithmetic_slip, shape_words, worst_text, writing_slip
+from .diagnose import answer_array, judged_report
 
 __all__ = ["check_pool"]
 

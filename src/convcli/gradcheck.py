@@ -23,19 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from .answer_slips import Search, arithmetic_slip, shape_words, worst_text, writing_slip
 from .closeness import TOLERANCE, Expected, all_equal, core_shape, magnitudes
-from .diagnose import (
-    Diagnosis,
-    Search,
-    answer_array,
-    arithmetic_slip,
-    judged_report,
-    shape_words,
-    worst_text,
-    writing_slip,
-)
+from .diagnose import answer_array, judged_report
 from .errors import ConvcliError
-from .explanations import Verdict
+from .explanations import Diagnosis, Verdict
 from .geometry import lay_out
 from .grad import grad
 from .gradsteps import sample_cells
