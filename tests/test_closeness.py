@@ -194,7 +194,7 @@ def test_compare_says_convolve_and_correlate_agree_when_only_rounding_differs():
 
 
 def test_im2col_compares_by_the_rule():
-    from convcli.steps import im2col
+    from convcli.im2col import im2col
 
     a = np.array([[0.1, 0.2, -0.3, 0.4]])
     view = im2col(Op.CORRELATE, a, np.array([[1.0, 1.0, 1.0]]))

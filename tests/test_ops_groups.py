@@ -15,8 +15,9 @@ from convcli import ops
 from convcli.cli import ExitCode, app
 from convcli.comparison import compare
 from convcli.errors import ShapeError, UsageError
+from convcli.im2col import im2col
 from convcli.model import Op, OpOptions
-from convcli.steps import derive, im2col, step_lines
+from convcli.steps import derive, step_lines
 
 from .test_engine_layer import layers, loop_layer, make_layer
 

@@ -16,8 +16,9 @@ import pytest
 from rich.console import Console
 
 from convcli import comparison, diagnose, kernels, layers, ops, render, render_steps, shapes
+from convcli.im2col import im2col
 from convcli.model import Mode, Op, OpOptions, TransposeOptions
-from convcli.steps import derive, derive_cells, im2col
+from convcli.steps import derive, derive_cells
 from convcli.transpose import conv_transpose, scatter_steps
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from convcli import numeric, ops
 from convcli.cli import ExitCode, app
 from convcli.errors import ShapeError, UsageError
+from convcli.im2col import im2col
 from convcli.model import Activation, BoundaryRule, Convention, Kind, Mode, Op, OpOptions
-from convcli.steps import cap_note, derive, im2col, step_lines, terms_text
+from convcli.steps import cap_note, derive, step_lines, terms_text
 
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 

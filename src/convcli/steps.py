@@ -1,4 +1,5 @@
-"""Explanations as data: every output cell derived, and the im2col view of a whole convolution.
+"""Explanations as data: every output cell derived (im2col.py builds the whole-convolution view
+from the same windows).
 
 A Step holds what one output cell reads (the window of the padded input, which of its cells are
 padding), the kernel as applied, the products and the sum. Renderers decide how it looks; the
@@ -15,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from . import geometry, numeric, ops
-from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
-from .explanations import Im2col, Step, Steps
+from .explanations import Step, Steps
 from .model import Activation, BoundaryRule, Kind, Op, OpOptions
 from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
 from .text import display_number, shape_text
@@ -27,7 +27,6 @@ __all__ = [
     "check_max_steps",
     "derive",
     "derive_sliding",
-    "im2col",
     "factor_text",
     "terms_text",
     "cells_to_derive",
@@ -145,7 +144,7 @@ def _sum(products: np.ndarray) -> Any:
     return sum(values[1:], start=values[0])
 
 
-def _activate(value: Any, activation: Activation) -> Any:
+def activate_cell(value: Any, activation: Activation) -> Any:
     """One cell's activation, exactly as ops applies it to a whole result."""
     if activation is Activation.NONE:
         return value
@@ -165,7 +164,8 @@ def in_kind(x: np.ndarray, kind: Kind) -> np.ndarray:
     return as_kind(x, kind)
 
 
-def _numberin_kind(v: Any, kind: Kind) -> Any:
+def number_in_kind(v: Any, kind: Kind) -> Any:
+    """One number in the result's kind, as ``in_kind`` converts an array."""
     one = np.empty(1, dtype=object)
     one[0] = v
     return value_of(in_kind(one, kind)[0])
@@ -289,7 +289,7 @@ def cell_windows(
         maps.append(np.asarray(padded[line], dtype=np.int64))
     result_shape = p.result_shape(a.shape, b.shape)
     b2 = b.reshape(p.b.shape)
-    fill = _numberin_kind(fill, kind)
+    fill = number_in_kind(fill, kind)
     return CellWindows(
         p, options, a.reshape(p.a.shape), b2, p.kernel(b2), fill, kind, tuple(maps), result_shape
     )
@@ -320,8 +320,8 @@ def cell_step(g: CellWindows, cell: tuple[int, ...]) -> Step:
     total = _sum(products)
     value = total
     if options.bias:
-        value = value + _numberin_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
-    value = _activate(value, options.activation)
+        value = value + number_in_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
+    value = activate_cell(value, options.activation)
     origin = tuple(int(p[0]) for p in positions)
     return Step(
         tuple(cell), window, k, products, total, value, origin, np.array(padding), channel_sums, first
@@ -339,7 +339,7 @@ def _sliding_steps(
 ) -> Steps:
     p = g.layout
     if padded is None:
-        padded = _padded(g)
+        padded = padded_input(g)
     return Steps(
         op=op,
         options=g.options,
@@ -360,7 +360,8 @@ def _sliding_steps(
     )
 
 
-def _padded(g: CellWindows) -> tuple[np.ndarray, np.ndarray]:
+def padded_input(g: CellWindows) -> tuple[np.ndarray, np.ndarray]:
+    """A padded as the windows read it, and which of its cells are padding (refused when too large)."""
     check_allocation(
         g.a.shape[: g.a.ndim - g.spatial] + tuple(len(m) for m in g.maps), g.kind, "the padded input"
     )
@@ -448,88 +449,6 @@ def derive(
         op, None, tuple(a.shape), tuple(b.shape), out_shape, tuple(steps), total_cells, chosen=at is not None
     )
     return replace(derivation, max_terms=_terms_cap(derivation, max_steps, max_terms))
-
-
-def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = None) -> Im2col:
-    """The patch matrix of A (one column per window), the kernel as a row, and their product.
-
-    For convolve the row holds the kernel turned 180°, which is why convolve equals correlate
-    with the turned kernel. Bias and activation, when given, are applied after the product. The
-    patch matrix is refused, before anything is computed, when it would not fit in memory.
-    """
-    options = options or OpOptions()
-    if op not in (Op.CONVOLVE, Op.CORRELATE):
-        raise UsageError("im2col applies to convolve and correlate")
-    g = cell_windows(op, a, b, options)
-    p = g.layout
-    kernel = g.kernel
-    spatial = g.spatial
-    k_spatial = kernel.shape[-spatial:]
-    # a row per tap of each channel of A (with --groups, more than one filter reads)
-    taps = p.a.shape[0] * math.prod(k_spatial) if options.channels else terms_per_cell(g)
-    windows = math.prod(p.out_shape)
-    check_allocation((taps, windows), g.kind, "im2col's patch matrix (a row per tap, a column per window)")
-    padded, _ = _padded(g)
-    slabs = []
-    for tap in np.ndindex(*k_spatial):
-        index = tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, p.dilation, p.out_shape, p.stride, strict=True)
-        )
-        where: tuple[Any, ...] = (Ellipsis, *index)
-        slabs.append(padded[where])
-    # rows in the kernel's own order: channel first, then the spatial taps
-    patches = np.stack(slabs, axis=padded.ndim - spatial).reshape(taps, windows)
-    labels = tuple(np.ndindex(*p.out_shape))
-    rows = kernel.reshape(p.filters, -1) if options.channels else kernel.reshape(1, -1)
-    result, expected = right_result(op, a, b, options)
-    if patches.dtype.kind in "iu" or rows.dtype.kind in "iu":  # Python ints: the product cannot wrap around
-        patches, rows = patches.astype(object), rows.astype(object)
-    groups = options.groups if options.channels else 1
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is inf, as in the operation
-        if groups == 1:
-            product = np.dot(rows, patches)
-        else:
-            # one product per group (a zero weight times an inf of another group is no product)
-            rows, product = _group_blocks(rows, patches, groups)
-    if options.bias:
-        bias = [_numberin_kind(v, g.kind) for v in options.bias]
-        product = product + np.array(bias, dtype=object).reshape(-1, 1)
-    product = np.array([_activate(v, options.activation) for v in product.flat], dtype=object).reshape(
-        product.shape
-    )
-    shaped = product.reshape(result.value.shape)
-    same = all_equal(shaped, expected, TOLERANCE)
-    return Im2col(
-        op,
-        patches,
-        labels,
-        rows,
-        shaped,
-        result.value,
-        same,
-        (p.a.shape[0], *k_spatial) if options.channels else tuple(k_spatial),
-        groups,
-        tuple(a.shape),
-        tuple(b.shape),
-        result.kind,
-        options,
-    )
-
-
-def _group_blocks(rows: np.ndarray, patches: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """The block-diagonal kernel matrix of a grouped layer (filters of group g on the patch rows of
-    its channels, zeros elsewhere) and its product with the patches, one block at a time."""
-    filters, per_group = rows.shape[0] // groups, rows.shape[1]
-    blocks = np.zeros((rows.shape[0], patches.shape[0]), dtype=rows.dtype)
-    if blocks.dtype == object:
-        blocks[...] = 0
-    product = np.empty((rows.shape[0], patches.shape[1]), dtype=np.result_type(rows.dtype, patches.dtype))
-    for g in range(groups):
-        f, t = slice(g * filters, (g + 1) * filters), slice(g * per_group, (g + 1) * per_group)
-        blocks[f, t] = rows[f]
-        product[f] = np.dot(rows[f], patches[t])
-    return blocks, product
 
 
 def cell_label(cell: tuple[int, ...]) -> str:
@@ -648,6 +567,6 @@ def derive_cells(
         return [derive(op, a, b, options, at=cell or None, max_terms=max_terms) for cell in chosen]
     g = cell_windows(op, a, b, options)
     shapes = (tuple(a.shape), tuple(b.shape))
-    padded = _padded(g)
+    padded = padded_input(g)
     total = math.prod(g.shape)
     return [_sliding_steps(g, op, shapes, [cell], total, True, padded) for cell in chosen]

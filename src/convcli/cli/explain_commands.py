@@ -302,7 +302,7 @@ def steps(
 def im2col_command(
     a: AArg, b: BArg, op: SlidingOpArg = SlidingOp.CORRELATE, *, run: Run, options: OpOptions
 ) -> None:
-    from convcli.steps import im2col
+    from convcli.im2col import im2col
 
     A, B = read_pair(a, b, run.exact)
     view = im2col(Op(op.value), A, B, options)
