@@ -215,7 +215,10 @@ def test_help_has_examples():
         ),
         ([D2L, "--size", "0"], "--size takes whole numbers >= 1, got 0"),
         ([D2L, "--size", "2x2"], '--size takes whole numbers separated by commas (like 2 or 2,1), got "2x2"'),
-        ([D2L, "--size", "2,2,2"], "--size takes 1 or 2 values (rows,columns), got 3: 2,2,2"),
+        (
+            [D2L, "--size", "2,2,2"],
+            "--size takes 1 or 2 numbers for a window's rows and columns, got 3: 2,2,2",
+        ),
         ([D2L, "--stride", "0"], "--stride takes whole numbers >= 1, got 0"),
         ([D2L, "--padding", "-1"], "--padding takes whole numbers >= 0, got -1"),
         (

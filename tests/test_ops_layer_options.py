@@ -183,7 +183,7 @@ def test_padding_with_other_modes_is_a_usage_error():
         (OpOptions(stride=(0,)), "--stride takes whole numbers >= 1, got 0"),
         (OpOptions(dilation=(-1,)), "--dilation takes whole numbers >= 1, got -1"),
         (OpOptions(padding=(-1,)), "--padding takes whole numbers >= 0, got -1"),
-        (OpOptions(stride=(1, 2, 3)), "--stride takes 1 or 2 numbers for these 2-axis inputs, got 3"),
+        (OpOptions(stride=(1, 2, 3)), "--stride takes 1 or 2 numbers for these 2-axis inputs, got 3: 1,2,3"),
         (OpOptions(padding=(1, 2, 3)), "--padding takes 1, 2 or 4 numbers for these 2-axis inputs"),
     ],
 )
@@ -191,6 +191,12 @@ def test_bad_geometry_options(options, message):
     with pytest.raises(UsageError) as err:
         ops.correlate(np.ones((4, 4)), np.ones((2, 2)), options)
     assert err.value.message.startswith(message)
+
+
+def test_a_1d_input_takes_one_number_per_option():
+    with pytest.raises(UsageError) as err:
+        ops.correlate(np.ones(4), np.ones(2), OpOptions(stride=(1, 2)))
+    assert err.value.message == "--stride takes one number for a 1-D input, got 2: 1,2"
 
 
 def test_kernel_larger_than_padded_input_is_an_error_with_geometry():

@@ -196,7 +196,7 @@ def test_one_d_input_pools_its_one_axis():
     result = pool(np.array([1, 5, 2, 4, 3]), opts(size=2, stride=1))
     assert result.output.tolist() == [5, 5, 4, 4]
     assert result.output.ndim == 1
-    with pytest.raises(UsageError, match="one value for a 1-D input"):
+    with pytest.raises(UsageError, match="--size takes one number for a 1-D input, got 2: 1,2"):
         pool(np.array([1, 5, 2]), opts(size=(1, 2)))
 
 
@@ -497,7 +497,7 @@ def test_window_larger_than_the_padded_input():
         ("stride", (0,), "--stride takes whole numbers >= 1, got 0"),
         ("padding", (-1,), "--padding takes whole numbers >= 0, got -1"),
         ("dilation", (0,), "--dilation takes whole numbers >= 1, got 0"),
-        ("size", (2, 2, 2), r"--size takes 1 or 2 values \(rows,columns\), got 3: 2,2,2"),
+        ("size", (2, 2, 2), "--size takes 1 or 2 numbers for a window's rows and columns, got 3: 2,2,2"),
     ],
 )
 def test_bad_sizes(field, value, message):

@@ -166,7 +166,7 @@ def test_report_same_pads_per_convention():
 
 
 def test_report_errors():
-    with pytest.raises(UsageError, match=r"^--stride takes 1 or 2 numbers for 2 spatial axes, got 3$"):
+    with pytest.raises(UsageError, match=r"^--stride takes 1 or 2 numbers for 2 spatial axes, got 3: 1,2,3$"):
         shapes.report((8, 8), (3,), (1, 2, 3))
     with pytest.raises(UsageError, match=r"^the kernel 3x3x3 has more axes than the input 8x8$"):
         shapes.report((8, 8), (3, 3, 3))

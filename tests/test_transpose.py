@@ -366,7 +366,7 @@ def test_output_padding_must_be_below_stride_or_dilation():
         (opts(a=-1), "--output-padding takes whole numbers >= 0, got -1"),
         (
             TransposeOptions(stride=(1, 2, 3)),
-            "--stride takes 1 or 2 numbers for these 2-axis inputs, got 3",
+            "--stride takes 1 or 2 numbers for these 2-axis inputs, got 3: 1,2,3",
         ),
     ],
 )

@@ -135,7 +135,7 @@ def per_axis(
     """``--name`` given once for every axis, or once per axis: one value per axis of ``n``.
 
     ``minimum`` is the smallest value allowed; ``axes`` names the axes in the refusal (by default
-    "these n-axis inputs").
+    "these n-axis inputs", or "a 1-D input").
     """
     if minimum is not None and any(v < minimum for v in values):
         raise UsageError(f"--{name} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
@@ -143,8 +143,11 @@ def per_axis(
         return values * n
     if len(values) == n:
         return values
-    axes = axes or f"these {n}-axis inputs"
-    raise UsageError(f"--{name} takes 1 or {n} numbers for {axes}, got {len(values)}")
+    if n == 1:
+        wanted = f"one number for {axes or 'a 1-D input'}"
+    else:
+        wanted = f"1 or {n} numbers for {axes or f'these {n}-axis inputs'}"
+    raise UsageError(f"--{name} takes {wanted}, got {len(values)}: {','.join(map(str, values))}")
 
 
 def padding_pairs(padding: tuple[int, ...], n: int) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import shapes
 from .errors import ConvcliError, ShapeError, UsageError
+from .geometry import per_axis
 from .model import PoolKind
 from .numeric import value_of
 from .text import shape_text
@@ -155,14 +156,11 @@ _AXES = ("rows", "columns")
 
 
 def _spatial(values: tuple[int, ...], n: int, option: str, minimum: int) -> tuple[int, ...]:
-    if any(isinstance(v, bool) or not isinstance(v, int | np.integer) or v < minimum for v in values):
+    """``--option`` for each of the n pooled axes; whole numbers only (PoolOptions is public)."""
+    if any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in values):
         raise UsageError(f"--{option} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
-    if len(values) == 1:
-        return tuple(values) * n
-    if len(values) == n:
-        return tuple(values)
-    axes = "one value for a 1-D input" if n == 1 else "1 or 2 values (rows,columns)"
-    raise UsageError(f"--{option} takes {axes}, got {len(values)}: {','.join(map(str, values))}")
+    axes = None if n == 1 else "a window's rows and columns"
+    return per_axis(tuple(values), n, option, minimum, axes=axes)
 
 
 def geometry(a_shape: tuple[int, ...], options: PoolOptions) -> Geometry:
