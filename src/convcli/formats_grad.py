@@ -1,19 +1,43 @@
 """grad's documents in the machine formats: the three gradients of a layer, each under its
-label, around the arrays arraytext.py writes. None of these passes through rich."""
+label, and steps and check --op grad-input|grad-weight|grad-bias, around the arrays arraytext.py
+writes. None of these passes through rich."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .arraytext import PIECES, JsonArray, Npy, TextStream, document, json_pieces, matrix_npy
+from .arraytext import (
+    PIECES,
+    JsonArray,
+    Npy,
+    TextStream,
+    check_whole,
+    document,
+    dumps,
+    json_array,
+    json_pieces,
+    matrix_npy,
+)
 from .errors import UsageError
 from .formats import float64_array
+from .formats_check import verdict_json, verdict_text
 from .model import Format, GradOf, GradResult, Kind
-from .text import shape_text
+from .text import json_value, shape_text
 
-__all__ = ["format_grad", "grad_label", "rounded_grad_to_float64"]
+if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
+    from .gradcheck import GradCheckReport
+    from .gradsteps import GradSteps
+
+__all__ = [
+    "format_grad",
+    "format_grad_steps",
+    "format_grad_check",
+    "grad_label",
+    "rounded_grad_to_float64",
+]
 
 
 def rounded_grad_to_float64(result: GradResult) -> GradResult:
@@ -97,3 +121,93 @@ def format_grad(result: GradResult, fmt: Format) -> str | TextStream | Npy:
     if fmt is Format.CSV or (fmt is Format.PLAIN and single):
         return document(parts[0].size, lambda: PIECES[fmt](parts[0]))
     return document(sum(a.size for a in parts), lambda: _grad_pieces(result, fmt))
+
+
+def _grad_term_json(term: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"g_cell": list(term.g_cell), "g": json_value(term.g)}
+    if term.other is not None or term.factor != 1:
+        doc.update(other=None if term.other is None else list(term.other), factor=json_value(term.factor))
+    doc["product"] = json_value(term.product)
+    if term.padding:
+        doc["padding"] = True
+    return doc
+
+
+def format_grad_steps(view: GradSteps, fmt: Format) -> str:
+    """steps --op grad-input|grad-weight|grad-bias: each cell of the gradient as G·X or G·W
+    products and their sum, as plain lines, json, markdown or latex."""
+    from .gradsteps import grad_definition, grad_step_lines, grad_title
+    from .text import options_text
+
+    result = view.result
+    definition = grad_definition(view)
+    title = grad_title(view.of)
+    check_whole("steps", fmt, [view.result.value(view.of)], "derive fewer cells (--max-steps N, or --at I,J)")
+    if fmt is Format.JSON:
+        doc: dict[str, Any] = {"op": title, "layer": result.op.value, **result.options.describe()}
+        doc.update(x_shape=list(result.x_shape), w_shape=list(result.w_shape), shape=list(view.shape))
+        doc.update(upstream_given=result.upstream_given, kind=result.kind.value, definition=definition)
+        doc.update(total_cells=view.total_cells, shown=len(view.steps))
+        doc["steps"] = [
+            {
+                "cell": list(s.cell),
+                "terms": [_grad_term_json(t) for t in s.terms],
+                "value": json_value(s.value),
+                "text": grad_step_lines(view, s)[0],
+                **({} if s.channel is None else {"channel": s.channel}),
+                **({} if s.filters is None else {"filters": [s.filters.start, s.filters.stop - 1]}),
+            }
+            for s in view.steps
+        ]
+        doc["result"] = json_array(result.value(view.of))
+        return dumps(doc)
+    if fmt not in (Format.PLAIN, Format.MARKDOWN, Format.LATEX):
+        raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown or latex")
+    heading = f"{title} of {result.op.value}(X, W), {options_text(result.options, result.op)}"
+    lines_of = [grad_step_lines(view, s) for s in view.steps]
+    if fmt is Format.PLAIN:
+        return (
+            "\n".join([f"# {heading}", f"# {definition}", *(line for lines in lines_of for line in lines)])
+            + "\n"
+        )
+    if fmt is Format.MARKDOWN:
+        out = [f"### {heading}", "", f"`{definition}`", ""]
+        for lines in lines_of:
+            out.append(f"- `{lines[0]}`")
+            out += [f"  - {line.strip()}" for line in lines[1:]]
+        return "\n".join(out) + "\n"
+    rows = []
+    for lines in lines_of:
+        name, _, rest = lines[0].partition(": ")
+        formula = _LATEX_GRAD_INDEX.sub(r"\1_{\2}", rest).replace("*", r" \cdot ")
+        subscripted = _LATEX_GRAD_INDEX.sub(r"\1_{\2}", name)
+        rows.append(f"{subscripted} &= {formula}")
+    return f"% {heading}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+_LATEX_GRAD_INDEX = re.compile(r"\b(d?[XWGb])\[([^\]]*)\]")
+
+
+def format_grad_check(report: GradCheckReport, derivation: GradSteps | None, fmt: Format) -> str:
+    """check --op grad-input|grad-weight|grad-bias: json (the verdict, the layer's options, "of"),
+    or lines."""
+    from .gradsteps import grad_step_lines, grad_title
+
+    result, of = report.expected.result, report.expected.of
+    check_whole(
+        "check",
+        fmt,
+        [report.expected.value, report.answer],
+        "write the gradient with convcli steps -f json and compare the files",
+    )
+    derived = [] if derivation is None else [grad_step_lines(derivation, s) for s in derivation.steps]
+    if fmt is Format.JSON:
+        texts = [
+            {"cell": list(s.cell), "value": json_value(s.value), "text": lines[0]}
+            for s, lines in zip(derivation.steps if derivation is not None else (), derived, strict=True)
+        ]
+        doc = verdict_json(grad_title(of), report, texts)
+        doc.update(result.options.describe(), layer=result.op.value, kind=result.kind.value)
+        doc["upstream_given"] = result.upstream_given
+        return dumps(doc)
+    return verdict_text(f"{grad_title(of)} of {result.op.value}(X, W)", report, derived, fmt, page=False)

@@ -3,6 +3,7 @@ check of a pooling, around the arrays arraytext.py writes. None of these passes 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,9 @@ from .arraytext import (
     matrix_npy,
 )
 from .errors import UsageError
-from .model import Format
+from .formats import float64_array, latex_text
+from .formats_check import verdict_json, verdict_text
+from .model import Format, Kind
 from .text import json_value
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
@@ -29,13 +32,22 @@ if TYPE_CHECKING:  # the explaining modules load only with the commands that use
     )
     from .pool import PoolResult
 
-from .formats import latex_text, verdict_json, verdict_text
-
-__all__ = ["format_pool", "format_pool_steps", "format_pool_check"]
+__all__ = ["format_pool", "format_pool_steps", "format_pool_check", "rounded_pool_to_float64"]
 
 
 # ---------------------------------------------------------------------------------------------
 # pooling
+
+
+def rounded_pool_to_float64(result: PoolResult) -> PoolResult:
+    """A pooling's exact output and gradient rounded to float64 (--float64)."""
+    output = float64_array(result.output, result.kind)
+    kind = Kind.FLOAT if result.kind.exact else result.kind
+    if result.grad_input is None or result.grad_kind is None:
+        return dataclasses.replace(result, output=output, kind=kind)
+    grad = float64_array(result.grad_input, result.grad_kind)
+    grad_kind = Kind.FLOAT if result.grad_kind.exact else result.grad_kind
+    return dataclasses.replace(result, output=output, kind=kind, grad_input=grad, grad_kind=grad_kind)
 
 
 def _pool_json(result: PoolResult) -> dict[str, Any]:

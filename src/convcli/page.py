@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import UsageError
-from .formats import format_check
+from .formats_check import format_check
 from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
 from .model import Format
 from .text import display_number, options_text, shape_text

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from convcli import formats
+from convcli import formats, formats_check, formats_grad, formats_steps
 from convcli.closeness import TOLERANCE
 from convcli.errors import UsageError
 from convcli.model import ExplainedOp, Format, GradOf, Kind, Op, OpOptions, PoolOf, SlidingOp
@@ -196,7 +196,7 @@ def _grad_steps(
     def machine(f: Format) -> str:
         if f is Format.HTML:
             return formats.format_html(animate_grad(derivation), page_context(delay, **sources))
-        return formats.format_grad_steps(derivation, f)
+        return formats_grad.format_grad_steps(derivation, f)
 
     emit(
         run,
@@ -277,7 +277,7 @@ def steps(
                 op, A, B, options, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms
             )
             return formats.format_html(animation, page_context(delay, A=a, B=b))
-        return formats.format_steps(derivation, f)
+        return formats_steps.format_steps(derivation, f)
 
     emit(
         run,
@@ -309,7 +309,7 @@ def im2col_command(
     emit(
         run,
         [a, b],
-        lambda f: formats.format_im2col(view, f),
+        lambda f: formats_steps.format_im2col(view, f),
         lambda width: explanation_views().im2col_view(view, width=width),
     )
 
@@ -383,7 +383,7 @@ def check_command(
             return formats.format_html(
                 CheckView(report, animation), page_context(None, A=a, B=b, answer=answer)
             )
-        return formats.format_check(report, derivations, f)
+        return formats_check.format_check(report, derivations, f)
 
     emit(
         run,
@@ -476,7 +476,7 @@ def _grad_check(
             raise UsageError(
                 f"check --op grad-{of.value} cannot be written as html; use table, plain, json or markdown"
             )
-        return formats.format_grad_check(report, derivation, f)
+        return formats_grad.format_grad_check(report, derivation, f)
 
     emit(
         run,

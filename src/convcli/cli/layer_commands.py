@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from convcli import formats, parsing
+from convcli import formats, formats_layers, formats_steps, parsing
 from convcli.errors import ConvcliError, UsageError
 from convcli.model import (
     Convention,
@@ -158,7 +158,7 @@ def conv_transpose_command(
 
                 animation = animate_scatter(A, B, options, at=cell, max_steps=step_cap(max_steps))
                 return formats.format_html(animation, page_context(delay, A=a, B=b))
-            return formats.format_scatter(view, f)
+            return formats_steps.format_scatter(view, f)
 
         emit(
             run,
@@ -254,7 +254,7 @@ def pool_command(
     *,
     run: Run,
 ) -> None:
-    from convcli.formats_pool import format_pool
+    from convcli.formats_pool import format_pool, rounded_pool_to_float64
     from convcli.pool import pool
 
     options = pool_options(
@@ -269,7 +269,7 @@ def pool_command(
     A, G = read_pooled(a, upstream, run.exact)
     result = pool(A, options, upstream=G, of=of)
     if float64:
-        result = formats.rounded_pool_to_float64(result)
+        result = rounded_pool_to_float64(result)
     inputs = [a] if upstream is None else [a, upstream]
     emit(
         run,
@@ -365,7 +365,7 @@ def shape_command(
     emit(
         run,
         [input, kernel],
-        lambda f: formats.format_shape(report, f, shown),
+        lambda f: formats_layers.format_shape(report, f, shown),
         lambda width: views().shape_view(report, width=width, conventions=shown),
     )
 
@@ -425,14 +425,14 @@ def layers_command(
         emit(
             run,
             layer,
-            lambda f: formats.format_layer_at(explanation, network, f),
+            lambda f: formats_layers.format_layer_at(explanation, network, f),
             lambda width: views().layer_at_view(explanation, width=width),
         )
         return
     emit(
         run,
         layer,
-        lambda f: formats.format_layers(network, f),
+        lambda f: formats_layers.format_layers(network, f),
         lambda width: views().layers_view(network, width=width),
         machine_notes=network.notes,
     )
