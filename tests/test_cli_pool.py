@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import render
+from convcli import render_pool
 from convcli.cli import ExitCode, app
 from convcli.pool import pool
 from convcli.pool_geometry import PoolOptions
@@ -307,4 +307,4 @@ GOLDEN = {
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden(name):
     make, width = GOLDEN[name]
-    assert_golden(name, draw(render.pool_view(make(), width=width), width), width)
+    assert_golden(name, draw(render_pool.pool_view(make(), width=width), width), width)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from convcli import layers, render
+from convcli import layers, render_layers
 from convcli.cli import ExitCode, app
 from convcli.modeltext import parse_model
 
@@ -311,7 +311,7 @@ GOLDEN = {
 @pytest.mark.parametrize("name", list(GOLDEN))
 def test_golden(name):
     make, width = GOLDEN[name]
-    text = draw(render.layers_view(make(), width=width), width)
+    text = draw(render_layers.layers_view(make(), width=width), width)
     path = GOLDEN_DIR / f"{name}.txt"
     if os.environ.get("CONVCLI_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
@@ -322,7 +322,7 @@ def test_golden(name):
 @pytest.mark.parametrize("width", [30, 40, 50, 60, 70, 80, 100, 140])
 def test_numbers_are_never_wrapped(width):
     net = layers.follow((3, 224, 224), parse_model(Path(RESNET).read_text(encoding="utf-8"), RESNET))
-    text = draw(render.layers_view(net, width=width), width)
+    text = draw(render_layers.layers_view(net, width=width), width)
     table = text.split("total ")[0]
     for cells in net.cells(grouped=True):
         for number in cells[3:5]:
@@ -333,7 +333,7 @@ def test_numbers_are_never_wrapped(width):
 
 def test_at_view():
     net = layers.follow_calls((3, 32, 32), LENET)
-    text = draw(render.layer_at_view(layers.explain(net, 1), width=120), 120)
+    text = draw(render_layers.layer_at_view(layers.explain(net, 1), width=120), 120)
     assert [line.rstrip() for line in text.splitlines()[:3]] == [
         "layer 1: Conv2d(3, 6, 5) · input 3x32x32 -> output 6x28x28",
         "channels  C_out = out_channels = 6",

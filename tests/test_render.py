@@ -15,7 +15,18 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, kernels, layers, ops, render, render_steps, shapes
+from convcli import (
+    comparison,
+    diagnose,
+    kernels,
+    layers,
+    ops,
+    render,
+    render_grid,
+    render_layers,
+    render_steps,
+    shapes,
+)
 from convcli.im2col import im2col
 from convcli.model import Mode, Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells
@@ -66,7 +77,7 @@ TWO = np.array([[0, 1], [2, 3]])
 
 def _layer_at(w):
     network = layers.follow_calls((1, 32, 32), ["Conv2d(1, 6, 5)", "MaxPool2d(2)", "Conv2d(6, 16, 5)"])
-    return render.layer_at_view(layers.explain(network, 1), width=w)
+    return render_layers.layer_at_view(layers.explain(network, 1), width=w)
 
 
 CASES = {
@@ -118,7 +129,7 @@ CASES = {
         60,
     ),
     "shape_transposed_80": (
-        lambda w: render.shape_view(
+        lambda w: render_layers.shape_view(
             shapes.report((4, 4), (3,), (2,), (0,), (1,), transposed=True, output_padding=(1,)), width=w
         ),
         80,
@@ -151,7 +162,7 @@ def _im2col(w):
 def _shape(w):
     from convcli import shapes
 
-    return render.shape_view(shapes.report((32, 32), (5,), (2,), (1,), (1,)), width=w)
+    return render_layers.shape_view(shapes.report((32, 32), (5,), (2,), (1,), (1,)), width=w)
 
 
 # the views a student meets first, at 80, 60 and 40 columns
@@ -290,7 +301,7 @@ def test_shape_fits_and_never_splits_a_pair(width):
     from convcli import shapes
 
     report = shapes.report((32, 32), (5,), (2,), (1,), (1,))
-    text = draw(render.shape_view(report, width=width), width)
+    text = draw(render_layers.shape_view(report, width=width), width)
     assert max(len(line) for line in text.splitlines()) <= width
     # a (before, after) pair and the other modes' sizes are each on one line
     assert not re.search(r"\(\d+,\s*\n", text) and not re.search(r"\(full \d+,\s*\n", text)
@@ -304,7 +315,7 @@ def test_shape_fits_and_never_splits_a_pair(width):
 
 def test_floats_align_on_the_decimal_point():
     a = np.array([[0.5, 1e20], [10.25, np.nan], [6.0, 2.0], [13.0625, 1.5]])
-    lines = draw(render.matrix_grid(a, width=80), 80).splitlines()
+    lines = draw(render_grid.matrix_grid(a, width=80), 80).splitlines()
     assert [line.rstrip() for line in lines] == [
         "         0      1",
         "0   0.5     1e+20",
@@ -313,7 +324,7 @@ def test_floats_align_on_the_decimal_point():
         "3  13.0625    1.5",
     ]
     # marked cells keep their brackets around the number, the points in line
-    marked = draw(render.matrix_grid(a[:2, :1], width=80, highlight={(0, 0)}), 80).splitlines()
+    marked = draw(render_grid.matrix_grid(a[:2, :1], width=80, highlight={(0, 0)}), 80).splitlines()
     assert [line.rstrip() for line in marked] == ["       0", "0  [0.5]", "1  10.25"]
 
 
@@ -322,7 +333,7 @@ def test_stacked_grids_share_one_cell_width():
     result = np.array([[[8, 10], [14, 16]], [[-2, 2], [2, -20]]])
 
     def lines(width: int) -> list[str]:
-        drawn = draw(render.matrix_grid(result, width=width, lead=render.FILTERS), width)
+        drawn = draw(render_grid.matrix_grid(result, width=width, lead=render_grid.FILTERS), width)
         return [line.rstrip() for line in drawn.splitlines()]
 
     assert lines(80) == [

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, kernels, layers, ops, render, render_steps, shapes
+from convcli import comparison, diagnose, kernels, layers, ops, render, render_layers, render_steps, shapes
 from convcli.im2col import im2col
 from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells
@@ -51,7 +51,7 @@ def _lenet():
 
 def _shape(w):
     report = shapes.report((32, 32), (5,), (1,), (0,), (1,), transposed=False, output_padding=(0,))
-    return render.shape_view(report, width=w)
+    return render_layers.shape_view(report, width=w)
 
 
 VIEWS = {
@@ -77,8 +77,8 @@ VIEWS = {
         width=w,
     ),
     "kernels": lambda w: render.kernels_view(kernels.catalogue()[:3], width=w),
-    "layers": lambda w: render.layers_view(_lenet(), width=w),
-    "layer-at": lambda w: render.layer_at_view(layers.explain(_lenet(), 1), width=w),
+    "layers": lambda w: render_layers.layers_view(_lenet(), width=w),
+    "layer-at": lambda w: render_layers.layer_at_view(layers.explain(_lenet(), 1), width=w),
 }
 
 # rows that must be found whole in the view, each as its label followed by its numbers

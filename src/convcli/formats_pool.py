@@ -84,7 +84,7 @@ def format_pool(result: PoolResult, fmt: Format) -> str | TextStream | Npy:
     if fmt is Format.NPY:
         return matrix_npy(result.value, result.value_kind)
     if fmt is Format.TABLE:
-        raise ValueError("the table format is drawn by render.py")
+        raise ValueError("the table format is drawn by render_pool.py")
     if fmt is Format.JSON:
         arrays = (result.output, result.upstream, result.grad_input, result.value)
         cells = sum(a.size for a in arrays if a is not None)

@@ -10,16 +10,8 @@ from rich.text import Text
 from .formats_grad import grad_label
 from .grad import ONES_NOTE
 from .model import GradOf, GradResult, Op
-from .render import (
-    CHANNELS,
-    FILTERS_AND_CHANNELS,
-    bullets,
-    header,
-    matrix_grid,
-    result_lead,
-    shell_lines,
-    wrap_prose,
-)
+from .render_grid import CHANNELS, FILTERS_AND_CHANNELS, matrix_grid, result_lead
+from .render_prose import bullets, header, shell_lines, wrap_prose
 from .text import options_flags, options_text, shape_text
 
 __all__ = ["grad_view"]

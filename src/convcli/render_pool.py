@@ -1,12 +1,14 @@
-"""Rich renderables for pooling explained: steps --op max-pool|avg-pool and check of a pooling.
-Every function returns; nothing here prints. Grids and headers are render.py's, the verdict's
-parts render_steps.py's."""
+"""Rich renderables for pooling: pool's result, steps --op max-pool|avg-pool and check of a
+pooling. Every function returns; nothing here prints. Grids are render_grid.py's, headers
+render_prose.py's, the verdict's parts render_steps.py's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.styled import Styled
+from rich.table import Table
 from rich.text import Text
 
 from .explanations import (
@@ -15,11 +17,9 @@ from .explanations import (
     PoolStep,
     PoolSteps,
 )
-from .render import (
-    bullets,
-    header,
-    wrapped_terms,
-)
+from .pool import PoolResult, rules
+from .render_grid import matrix_grid
+from .render_prose import bullets, header, wrapped_terms
 from .render_steps import MARGIN, marked_cells, marked_grid, verdict_parts
 from .steps_pool import pool_definition, pool_grad_lines, pool_step_lines
 from .text import (
@@ -28,11 +28,50 @@ from .text import (
     shape_text,
 )
 
-__all__ = ["pool_steps_view", "pool_check_view"]
+__all__ = ["pool_view", "pool_steps_view", "pool_check_view"]
 
 
 # ---------------------------------------------------------------------------------------------
 # pooling
+
+
+def pool_view(result: PoolResult, *, width: int = 80) -> RenderableType:
+    """pool: the output, its size formula per axis; with a gradient, G, grad-input and the rules."""
+    g = result.geometry
+    gradient = result.grad_input is not None
+    head = header(
+        result.name,
+        pool_options_text(result.geometry, len(result.a_shape) == 1, result.options.kind),
+        f"A {shape_text(result.a_shape)} → {shape_text(result.output.shape)} · {result.kind.label}",
+        width=width,
+    )
+    main = "bold green"
+    parts: list[RenderableType] = [head, Text("")]
+    if gradient:
+        parts.append(Text("output", style="dim"))
+    parts.append(matrix_grid(result.output, width=width, style=main if not gradient else "bold"))
+    axes = ["columns"] if len(result.a_shape) == 1 else ["rows", "columns"]
+    sizes = Table.grid(padding=(0, 1))
+    sizes.add_column(no_wrap=True)
+    sizes.add_column()
+    for axis, formula in zip(axes, g.formulas[-len(axes) :], strict=True):
+        sizes.add_row(f"{axis}:", Text(formula))
+    parts.append(Styled(sizes, "dim"))
+    if gradient and result.grad_input is not None and result.upstream is not None:
+        given = "upstream G" if result.upstream_given else "G: all ones (no --upstream)"
+        assert result.grad_kind is not None
+        parts += [
+            Text(""),
+            Text(given, style="dim"),
+            matrix_grid(result.upstream, width=width, style=""),
+            Text(""),
+            Text(f"grad-input (the gradient with respect to A) · {result.grad_kind.label}", style="dim"),
+            matrix_grid(result.grad_input, width=width, style=main),
+        ]
+    parts += [Text(""), bullets(rules(result.options.kind, g.count_pad, gradient))]
+    if result.notes:
+        parts.append(bullets(list(result.notes)))
+    return Group(*parts)
 
 
 def _pool_window(steps: PoolSteps, step: PoolStep) -> Text:

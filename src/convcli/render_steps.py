@@ -1,7 +1,7 @@
 """Rich renderables for the explanations: steps and im2col, check, conv-transpose's scatter-add,
 the frames of --play, pooling's steps and check, and a layer's gradients. Every function returns;
-nothing here prints. The grids, headers and the narrow-terminal fallbacks they are drawn with are
-render.py's.
+nothing here prints. The grids and the narrow-terminal fallbacks they are drawn with are
+render_grid.py's, the headers and wrapped text render_prose.py's.
 """
 
 from __future__ import annotations
@@ -29,24 +29,21 @@ from .frames import OUTPUT, Frame, Mark, Scene
 from .gradcheck import GradCheckReport
 from .gradsteps import GradStep, GradSteps, grad_definition, grad_step_lines, grad_title
 from .model import Op
-from .render import (
+from .render_grid import (
     CHANNELS,
     ELLIPSIS,
     FILTERS_AND_CHANNELS,
     MEASURE,
     aligned_column,
     axis_picks,
-    bullets,
     fits,
     grid_fits,
-    header,
     matrix_grid,
     one_after_another,
     plain_rows,
     result_lead,
-    shapes_line,
-    wrapped_terms,
 )
+from .render_prose import bullets, header, shapes_line, wrapped_terms
 from .steps import (
     cap_note,
     cell_label,

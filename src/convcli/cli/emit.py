@@ -128,10 +128,17 @@ def explanation_views() -> Any:
 
 
 def pool_views() -> Any:
-    """The rich renderers of pooling's steps and check, loaded as views()."""
+    """The rich renderers of pooling (its result, steps and check), loaded as views()."""
     from convcli import render_pool
 
     return render_pool
+
+
+def layer_views() -> Any:
+    """The rich renderers of layers, layers --at and shape, loaded as views()."""
+    from convcli import render_layers
+
+    return render_layers
 
 
 class _Sink:

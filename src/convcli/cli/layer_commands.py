@@ -26,8 +26,10 @@ from .emit import (
     NOT_PLAYED,
     emit,
     explanation_views,
+    layer_views,
     page_context,
     play_animation,
+    pool_views,
     read_layer,
     read_pair,
     read_pooled,
@@ -275,7 +277,7 @@ def pool_command(
         run,
         inputs,
         lambda f: format_pool(result, f),
-        lambda width: views().pool_view(result, width=width),
+        lambda width: pool_views().pool_view(result, width=width),
         machine_notes=result.notes,
     )
 
@@ -366,7 +368,7 @@ def shape_command(
         run,
         [input, kernel],
         lambda f: formats_layers.format_shape(report, f, shown),
-        lambda width: views().shape_view(report, width=width, conventions=shown),
+        lambda width: layer_views().shape_view(report, width=width, conventions=shown),
     )
 
 
@@ -426,14 +428,14 @@ def layers_command(
             run,
             layer,
             lambda f: formats_layers.format_layer_at(explanation, network, f),
-            lambda width: views().layer_at_view(explanation, width=width),
+            lambda width: layer_views().layer_at_view(explanation, width=width),
         )
         return
     emit(
         run,
         layer,
         lambda f: formats_layers.format_layers(network, f),
-        lambda width: views().layers_view(network, width=width),
+        lambda width: layer_views().layers_view(network, width=width),
         machine_notes=network.notes,
     )
 
