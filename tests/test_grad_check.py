@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from convcli import render_steps
+from convcli import render_grad
 from convcli.cli import ExitCode, app
 from convcli.gradcheck import check_grad
 from convcli.model import GradOf, OpOptions
@@ -154,7 +154,7 @@ def test_markdown_and_table() -> None:
         GradOf.INPUT,
         upstream=np.array([[1]]),
     )
-    text = draw(render_steps.grad_check_view(report, None, width=80), 80)
+    text = draw(render_grad.grad_check_view(report, None, width=80), 80)
     assert "✗ wrong" in text and "diagnosis: dX computed with W as it is" in text
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convcli import ops, render_steps
+from convcli import ops, render_grad
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError
 from convcli.frames_grad import animate_grad
@@ -265,7 +265,7 @@ def stride_2_weights(**kw):
 
 def test_table_view() -> None:
     view = stride_2_weights(at=(0, 1))
-    text = draw(render_steps.grad_steps_view(view, width=80), 80)
+    text = draw(render_grad.grad_steps_view(view, width=80), 80)
     assert "dW[0, 1] = 78" in text
     assert "0    0     [1]     2     [3] " in text  # the taps one stride apart, marked on X
     assert text.rstrip().endswith("= 78")

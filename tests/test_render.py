@@ -22,6 +22,7 @@ from convcli import (
     layers,
     ops,
     render,
+    render_check,
     render_grid,
     render_layers,
     render_steps,
@@ -57,7 +58,7 @@ def _check(w):
     report = diagnose.check(
         SEED_A, B2, np.array([[4, 3, 3], [2, 4, 2], [2, 2, 3]]), Op.CORRELATE, OpOptions()
     )
-    return render_steps.check_view(
+    return render_check.check_view(
         report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:2]), width=w
     )
 
@@ -66,7 +67,7 @@ def _check_right(w):
     report = diagnose.check(
         SEED_A, SEED_B, np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]]), Op.CONVOLVE, OpOptions()
     )
-    return render_steps.check_view(report, [], width=w)
+    return render_check.check_view(report, [], width=w)
 
 
 # conv-transpose with channels: A is C_in x H x W, B is C_in x C_out x kh x kw
@@ -221,7 +222,7 @@ def test_check_colours_only_the_wrong_cells():
     answer = np.array([[4, 3, 4], [2, 5, 3], [2, 3, 4]])
     report = diagnose.check(SEED_A, SEED_B, answer, Op.CORRELATE, OpOptions())
     assert report.wrong == [(1, 1)]
-    view = render_steps.check_view(report, [], width=80)
+    view = render_check.check_view(report, [], width=80)
     assert _red_texts(view) == ["✗ wrong", "5"]
 
 

@@ -16,7 +16,18 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from convcli import comparison, diagnose, kernels, layers, ops, render, render_layers, render_steps, shapes
+from convcli import (
+    comparison,
+    diagnose,
+    kernels,
+    layers,
+    ops,
+    render,
+    render_check,
+    render_layers,
+    render_steps,
+    shapes,
+)
 from convcli.im2col import im2col
 from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells
@@ -37,7 +48,7 @@ def draw(renderable, width: int) -> str:
 
 def _check(w):
     report = diagnose.check(SEED_A, B2, WRONG, Op.CORRELATE, OpOptions())
-    return render_steps.check_view(
+    return render_check.check_view(
         report, derive_cells(Op.CORRELATE, SEED_A, B2, OpOptions(), report.wrong[:1]), width=w
     )
 

@@ -1,7 +1,7 @@
 """steps --play: an animation on the terminal, with keys to pause, step and stop.
 
 Part of the command line, like the cli package: it draws with rich and reads keys from the terminal. The
-frames come from frames.py and are drawn by render_steps.play_frame; this module only keeps time,
+frames come from frames.py and are drawn by render_frames.play_frame; this module only keeps time,
 reads keys and leaves the terminal as it found it, however the run ends.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.console import Console, RenderableType
 from rich.live import Live
 
-from . import render_steps
+from . import render_frames
 from .frames import DEFAULT_DELAY, Animation, Frame, Progress
 
 __all__ = ["play", "views", "keyboard", "parse_keys"]
@@ -137,7 +137,7 @@ class _Player:
             f"{state} · {HELP}" if not ended else state if self.last() else ended
         )
         index = self.index
-        return render_steps.play_frame(
+        return render_frames.play_frame(
             self.animation.scene,
             frame,
             lambda cell: self.progress.value(index, cell),

@@ -2,8 +2,9 @@
 conv-transpose's result and the named kernels. Every function returns; nothing here prints.
 
 The grids these are drawn with are render_grid.py's, their headers and wrapped text
-render_prose.py's; the explanations' views (and check's) are render_steps.py's, the network
-arithmetic's render_layers.py's, pooling's render_pool.py's and grad's render_grad.py's.
+render_prose.py's; the explanations' views are render_steps.py's, check's render_check.py's,
+--play's frames render_frames.py's, the network arithmetic's render_layers.py's, pooling's
+render_pool.py's and grad's render_grad.py's.
 """
 
 from __future__ import annotations

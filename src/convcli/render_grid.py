@@ -1,6 +1,7 @@
 """Grids for people (rich): arrays drawn as aligned grids, how many rows and columns fit a width,
-and the narrow-terminal fallbacks (plain rows, parts one under another). Every function returns;
-nothing here prints.
+the narrow-terminal fallbacks (plain rows, parts one under another), and parts of a grid with
+some cells marked (a window, the cells a step reads). Every function returns; nothing here
+prints.
 
 Large arrays are summarised the way numpy prints them: the first and last few rows and columns
 with an ellipsis between, so only the cells that will be shown are ever formatted.
@@ -8,6 +9,7 @@ with an ellipsis between, so only the cells that will be shown are ever formatte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,10 @@ __all__ = [
     "CHANNELS",
     "FILTERS",
     "FILTERS_AND_CHANNELS",
+    "marked_grid",
+    "marked_cells",
+    "taps_drawn",
+    "MARGIN",
 ]
 
 
@@ -278,3 +284,112 @@ MEASURE = Console(width=10_000, color_system=None, markup=False, emoji=False)  #
 def result_lead(options: OpOptions | None, value: np.ndarray) -> tuple[str, ...]:
     """The names of a result's leading axis: one map per filter with --channels."""
     return FILTERS if options is not None and options.channels and value.ndim == 3 else ()
+
+
+MARGIN = 2  # cells of context drawn around a window
+
+
+def taps_drawn(
+    grid: np.ndarray, pad_mask: np.ndarray, taps: set[tuple[int, int]], before: Any, width: int, name: str
+) -> Text:
+    """A padded input around some of its cells (``taps``, in [brackets]), padding cells dim and
+    marked ·, rows and columns numbered from A's (or X's) first cell (``before`` padding first)."""
+    r0 = max(min(r for r, _ in taps) - MARGIN, 0)
+    c0 = max(min(c for _, c in taps) - MARGIN, 0)
+    r1 = min(max(r for r, _ in taps) + 1 + MARGIN, grid.shape[0])
+    c1 = min(max(c for _, c in taps) + 1 + MARGIN, grid.shape[1])
+    cropped = r0 > 0 or c0 > 0 or r1 < grid.shape[0] or c1 < grid.shape[1]
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(grid[r, c]), ("mark" if (r, c) in taps else "") + (
+            "pad" if pad_mask[r, c] else ""
+        )
+
+    out = marked_grid(
+        range(r0, r1),
+        range(c0, c1),
+        cell,
+        lambda r: str(r - before[0]),
+        lambda c: str(c - before[1]),
+        width=width,
+    )
+    if cropped:
+        out.append(f"\n({name} continues beyond the rows and columns drawn)", style="dim")
+    return out
+
+
+def marked_grid(
+    rows: range,
+    cols: range,
+    cell: Callable[[int, int], tuple[str, str]],
+    row_label: Callable[[int], str],
+    col_label: Callable[[int], str],
+    mark_style: str = "reverse bold",
+    width: int | None = None,
+) -> Text:
+    """Part of a grid with dim row and column labels, some cells marked.
+
+    ``cell(r, c)`` gives the text of an entry and how it is drawn: "mark" in [brackets] (and
+    ``mark_style``), "pad" dim with a · after it (a padding cell), "markpad" both, "dim" dim.
+    The brackets and the · make the picture read the same without colour; wider than ``width``,
+    the rows become plain text (plain_rows). Drawn as one Text,
+    not a rich Table: steps may draw a thousand of these, and a Table per grid costs tens of
+    milliseconds to lay out.
+    """
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
+    for r in rows:
+        for c in cols:
+            number, kind = cell(r, c)
+            pad = "pad" in kind
+            if "mark" in kind:
+                cells[r, c] = (f"[{number}]" + ("·" if pad else " "), "mark")
+            else:
+                cells[r, c] = (f" {number}" + ("· " if pad else "  "), "dim" if pad or kind == "dim" else "")
+    labels = [row_label(r) for r in rows]
+    label_w = max((len(label) for label in labels), default=0)
+    widths = {c: max([len(col_label(c)) + 2] + [len(cells[r, c][0]) for r in rows]) for c in cols}
+    if width is not None and label_w + sum(widths[c] + 2 for c in cols) > width:
+        styles = {"mark": mark_style, "dim": "dim", "": ""}
+        return plain_rows(
+            ["column", *labels],
+            [
+                [Text(col_label(c), style="dim") for c in cols],
+                *([Text(cells[r, c][0].strip(), style=styles[cells[r, c][1]]) for c in cols] for r in rows),
+            ],
+            width,
+        )
+    out = Text(" " * label_w, style="dim")
+    for c in cols:
+        out.append(("  " + col_label(c) + "  ").rjust(widths[c] + 2), style="dim")
+    for r, label in zip(rows, labels, strict=True):
+        out.append("\n" + label.rjust(label_w), style="dim")
+        for c in cols:
+            text, kind = cells[r, c]
+            out.append(" " * (widths[c] + 2 - len(text)))
+            if kind == "mark":
+                out.append("[")
+                out.append(text[1 : text.index("]")], style=mark_style)
+                out.append(text[text.index("]") :])
+            else:
+                out.append(text, style=kind)
+    return out
+
+
+def marked_cells(grid: np.ndarray, marked: set[tuple[int, int]]) -> Text:
+    """A 2-D grid with some cells in [brackets]: all of a small one (up to 12x12), else the marked
+    cells and a margin around them."""
+    n_rows, n_cols = grid.shape
+    if marked and grid.size > 144:
+        rows = range(
+            max(min(r for r, _ in marked) - MARGIN, 0), min(max(r for r, _ in marked) + MARGIN + 1, n_rows)
+        )
+        cols = range(
+            max(min(c for _, c in marked) - MARGIN, 0), min(max(c for _, c in marked) + MARGIN + 1, n_cols)
+        )
+    else:
+        rows, cols = range(min(n_rows, 12)), range(min(n_cols, 12))
+
+    def cell(r: int, c: int) -> tuple[str, str]:
+        return display_number(grid[r, c]), "mark" if (r, c) in marked else ""
+
+    return marked_grid(rows, cols, cell, str, str)

@@ -1,6 +1,6 @@
 """Rich renderables for pooling: pool's result, steps --op max-pool|avg-pool and check of a
 pooling. Every function returns; nothing here prints. Grids are render_grid.py's, headers
-render_prose.py's, the verdict's parts render_steps.py's."""
+render_prose.py's, the verdict's parts render_check.py's."""
 
 from __future__ import annotations
 
@@ -11,22 +11,13 @@ from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
-from .explanations import (
-    PoolCheckReport,
-    PoolGradStep,
-    PoolStep,
-    PoolSteps,
-)
+from .explanations import PoolCheckReport, PoolGradStep, PoolStep, PoolSteps
 from .pool import PoolResult, rules
-from .render_grid import matrix_grid
+from .render_check import verdict_parts
+from .render_grid import MARGIN, marked_cells, marked_grid, matrix_grid
 from .render_prose import bullets, header, wrapped_terms
-from .render_steps import MARGIN, marked_cells, marked_grid, verdict_parts
 from .steps_pool import pool_definition, pool_grad_lines, pool_step_lines
-from .text import (
-    display_number,
-    pool_options_text,
-    shape_text,
-)
+from .text import display_number, pool_options_text, shape_text
 
 __all__ = ["pool_view", "pool_steps_view", "pool_check_view"]
 

@@ -121,10 +121,24 @@ def views() -> Any:
 
 
 def explanation_views() -> Any:
-    """The rich renderers of steps, im2col, check and the scatter-add, loaded as views()."""
+    """The rich renderers of steps, im2col and the scatter-add, loaded as views()."""
     from convcli import render_steps
 
     return render_steps
+
+
+def check_views() -> Any:
+    """The rich renderer of check's verdict, loaded as views()."""
+    from convcli import render_check
+
+    return render_check
+
+
+def grad_views() -> Any:
+    """The rich renderers of grad (its result, steps and check), loaded as views()."""
+    from convcli import render_grad
+
+    return render_grad
 
 
 def pool_views() -> Any:

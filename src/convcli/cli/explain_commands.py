@@ -16,8 +16,10 @@ from convcli.model import ExplainedOp, Format, GradOf, Kind, Op, OpOptions, Pool
 from . import ExitCode, examples
 from .emit import (
     NOT_PLAYED,
+    check_views,
     emit,
     explanation_views,
+    grad_views,
     note_symbols,
     page_context,
     play_animation,
@@ -202,7 +204,7 @@ def _grad_steps(
         run,
         inputs,
         machine,
-        lambda width: explanation_views().grad_steps_view(derivation, width=width),
+        lambda width: grad_views().grad_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -389,7 +391,7 @@ def check_command(
         run,
         [a, b, answer],
         machine,
-        lambda width: explanation_views().check_view(report, derivations, width=width),
+        lambda width: check_views().check_view(report, derivations, width=width),
         notes,
         pages=True,
     )
@@ -482,7 +484,7 @@ def _grad_check(
         run,
         inputs,
         machine,
-        lambda width: explanation_views().grad_check_view(report, derivation, width=width),
+        lambda width: grad_views().grad_check_view(report, derivation, width=width),
         machine_notes=report.expected.result.notes,
         pages=True,
     )

@@ -4,7 +4,7 @@ operands, calls the core, and hands the result to emit."""
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -26,6 +26,7 @@ from .emit import (
     NOT_PLAYED,
     emit,
     explanation_views,
+    grad_views,
     layer_views,
     page_context,
     play_animation,
@@ -217,16 +218,9 @@ def grad_command(
         run,
         [x, w] if upstream is None else [x, w, upstream],
         lambda f: format_grad(result, f),
-        lambda width: _grad_views().grad_view(result, width=width),
+        lambda width: grad_views().grad_view(result, width=width),
         machine_notes=result.notes,  # the table view shows them under the gradients: said once
     )
-
-
-def _grad_views() -> Any:
-    """grad's table view, loaded only when it is drawn."""
-    from convcli import render_grad
-
-    return render_grad
 
 
 @define_command(
