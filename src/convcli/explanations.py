@@ -1,6 +1,6 @@
 """Plain data of the explanations: steps and im2col (of the sliding operations and of pooling),
 check's verdict, compare --conventions and conv-transpose's scatter-add. Each is built by the
-module that explains (steps, diagnose, comparison, transpose) and drawn by render.py or formats.py.
+module that explains (steps, diagnose, comparison, transpose) and drawn by the render_* or formats_* modules.
 Kept apart from model.py, which every run imports, so that a plain run does not build these
 classes."""
 

@@ -3,7 +3,7 @@
 A Scene holds the grids drawn once (A with its padding; B for dot) and the shape of the output.
 Each Frame marks cells on them, carries the small grids of its own step (the kernel as applied,
 the products), the lines of its derivation and the output cells it fills in; the last frame holds
-the complete result. The terminal (render.py and play.py) and the page (page.py) draw the same
+the complete result. The terminal (render_frames.py and play.py) and the page (page.py) draw the same
 frames, so they show the same numbers in the same words.
 
 Frames are made one at a time, when they are first shown: a large input starts at once. This
