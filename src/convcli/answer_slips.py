@@ -20,7 +20,7 @@ import numpy as np
 
 from .closeness import Expected, all_equal, core_shape
 from .explanations import Diagnosis
-from .model import Activation, Kind, Op, OpOptions, Result
+from .model import SLIDING, Activation, Kind, Op, OpOptions, Result
 from .numeric import value_of
 from .text import display_number, format_number, shape_text
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolResult
 
 __all__ = [
-    "SLIDING",
     "Search",
     "shape_words",
     "writing_slip",
@@ -36,7 +35,6 @@ __all__ = [
     "worst_text",
 ]
 
-SLIDING = (Op.CONVOLVE, Op.CORRELATE)
 
 # A float answer within this of 1 times the right one is inaccurate, not scaled by a factor.
 _NOT_A_FACTOR = 1e-6

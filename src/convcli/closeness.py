@@ -31,7 +31,7 @@ import numpy as np
 
 from . import ops
 from .errors import UsageError
-from .model import Activation, Kind, Method, Op, OpOptions, Result
+from .model import SLIDING, Activation, Kind, Method, Op, OpOptions, Result
 from .numeric import as_kind, common_kind, kind_of, kind_of_value, value_of
 
 __all__ = [
@@ -195,7 +195,7 @@ def scale_of(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = N
     A scale beyond float64's range is taken as the largest float64 (it can only make the
     tolerance stricter)."""
     options = options or OpOptions()
-    if op in (Op.CONVOLVE, Op.CORRELATE):
+    if op in SLIDING:
         size = replace(
             options,
             fillvalue=_magnitude(options.fillvalue),
@@ -212,7 +212,7 @@ def scale_of(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = N
 def _faithful(op: Op, options: OpOptions, kind: Kind) -> OpOptions:
     """Float results by the direct sum, whose rounding is relative to each cell's scale (a
     transform's is relative to the largest cell), unless a method was asked for."""
-    if kind in (Kind.FLOAT, Kind.COMPLEX) and op in (Op.CONVOLVE, Op.CORRELATE):
+    if kind in (Kind.FLOAT, Kind.COMPLEX) and op in SLIDING:
         if options.method is Method.AUTO:
             return replace(options, method=Method.DIRECT)
     return options
@@ -227,15 +227,15 @@ def right_result(
     kind = _result_kind(op, a, b, options)
     computing = _faithful(op, options, kind)
     result = ops.run(op, a, b, computing)
-    result = replace(result, options=options) if op in (Op.CONVOLVE, Op.CORRELATE) else result
+    result = replace(result, options=options) if op in SLIDING else result
     if result.kind not in (Kind.FLOAT, Kind.COMPLEX):
         return result, Expected(result.value, kind=result.kind)
-    if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is Activation.NONE:
+    if op in SLIDING and options.activation is Activation.NONE:
         lazy = _lazy_scale(op, a, b, options, result.kind, result.value.size)
         return result, Expected(result.value, kind=result.kind, lazy=lazy)
     scale = scale_of(op, a, b, options)
     before = None
-    if op in (Op.CONVOLVE, Op.CORRELATE) and options.activation is not Activation.NONE:
+    if op in SLIDING and options.activation is not Activation.NONE:
         before = ops.run(op, a, b, replace(computing, activation=Activation.NONE)).value
     return result, Expected(result.value, scale, before, options.activation, result.kind)
 
@@ -262,7 +262,7 @@ def _lazy_scale(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, kind: 
 
 def _result_kind(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Kind:
     kinds = [number_kind(a, "A"), number_kind(b, "B")]
-    if op in (Op.CONVOLVE, Op.CORRELATE):
+    if op in SLIDING:
         kinds += [kind_of_value(options.fillvalue), *(kind_of_value(v) for v in options.bias)]
     return common_kind(kinds)
 

@@ -24,7 +24,7 @@ import numpy as np
 from . import geometry
 from .errors import UsageError
 from .geometry import Layout
-from .model import Activation, BoundaryRule, CodeLibrary, Convention, Kind, Mode, Op, OpOptions
+from .model import SLIDING, Activation, BoundaryRule, CodeLibrary, Convention, Kind, Mode, Op, OpOptions
 from .numeric import as_kind, result_kind, value_of
 from .text import dims_text, int_text, options_text
 
@@ -95,7 +95,7 @@ def script(
             f"{a.size + b.size:,} (save them with -f npy and load them with numpy.load instead)"
         )
     writer = _Script(library)
-    if op in (Op.CONVOLVE, Op.CORRELATE):
+    if op in SLIDING:
         _sliding(writer, op, a, b, options, float64)
     else:
         _product(writer, op, a, b, float64)

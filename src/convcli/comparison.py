@@ -13,7 +13,7 @@ import numpy as np
 from . import geometry, ops
 from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
-from .model import Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
+from .model import SLIDING, Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
 from .numeric import common_kind, kind_of
 from .text import dims_text, format_number, matrix_text, options_flags, shape_text
 
@@ -419,7 +419,7 @@ def compare_conventions(
         opts = replace(base, convention=convention)
         results: dict[Op, Result | Undefined] = {}
         pads: dict[Op, tuple[tuple[int, int], ...]] = {}
-        for op in (Op.CONVOLVE, Op.CORRELATE):
+        for op in SLIDING:
             try:
                 results[op] = ops.run(op, a, b, opts)
                 pads[op] = geometry.lay_out(op, a, b, opts).pads

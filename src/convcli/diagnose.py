@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import parsing, slips
-from .answer_slips import SLIDING, Search, arithmetic_slip, shape_words, worst_text, writing_slip
+from .answer_slips import Search, arithmetic_slip, shape_words, worst_text, writing_slip
 from .closeness import (
     TOLERANCE,
     Expected,
@@ -36,7 +36,7 @@ from .closeness import (
 )
 from .errors import ConvcliError, ShapeError, UsageError
 from .explanations import CheckReport, Diagnosis
-from .model import Kind, Op, OpOptions
+from .model import SLIDING, Kind, Op, OpOptions
 from .steps import in_kind, operand_kind
 
 __all__ = [

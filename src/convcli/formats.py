@@ -31,7 +31,7 @@ from .arraytext import (
     matrix_plain,
 )
 from .errors import UsageError
-from .model import Comparison, Format, Kind, Op, Result
+from .model import SLIDING, Comparison, Format, Kind, Result
 from .numeric import as_kind
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
@@ -95,7 +95,7 @@ def float64_array(value: np.ndarray, kind: Kind) -> np.ndarray:
 
 def _result_json(result: Result) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": result.op.value}
-    if result.options is not None and result.op in (Op.CONVOLVE, Op.CORRELATE):
+    if result.options is not None and result.op in SLIDING:
         doc.update(result.options.describe())
     doc["kind"] = result.kind.value
     doc["a_shape"] = list(result.a_shape)

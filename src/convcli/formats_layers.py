@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .arraytext import dumps
 from .errors import UsageError
 from .formats import latex_text
-from .model import Convention, Format, Op
+from .model import SLIDING, Convention, Format
 
 if TYPE_CHECKING:  # layers and shapes load only with the commands that use them
     from .layers import Explanation, Network
@@ -39,7 +39,7 @@ def same_padding_lines(
     lines = ["'same' padding (before, after) per axis:"]
     for convention in conventions:
         parts = []
-        for op in (Op.CONVOLVE, Op.CORRELATE):
+        for op in SLIDING:
             pads = [axis.same_pads[(convention, op)] for axis in report.axes]
             pairs = [p for p in pads if not isinstance(p, str)]  # a str is a library's refusal
             if len(pairs) < len(pads):

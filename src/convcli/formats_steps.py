@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .arraytext import MATRIX, check_whole, dumps, json_array, latex_number, matrix_markdown, matrix_plain
 from .errors import UsageError
-from .model import Format, Op
+from .model import SLIDING, Format, Op
 from .text import format_number, json_value, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
@@ -25,7 +25,7 @@ __all__ = [
 
 def _steps_header(steps: Steps) -> dict[str, Any]:
     doc: dict[str, Any] = {"op": steps.op.value}
-    if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
+    if steps.options is not None and steps.op in SLIDING:
         doc.update(steps.options.describe())
     doc.update(a_shape=list(steps.a_shape), b_shape=list(steps.b_shape), shape=list(steps.out_shape))
     return doc
@@ -90,7 +90,7 @@ def format_steps(steps: Steps, fmt: Format) -> str:
     if fmt in (Format.CSV, Format.NPY):
         raise UsageError(f"steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html")
     title = steps.op.value
-    if steps.options is not None and steps.op in (Op.CONVOLVE, Op.CORRELATE):
+    if steps.options is not None and steps.op in SLIDING:
         title += f", mode {steps.options.mode}"
     lines_of = [step_lines(steps, s) for s in steps.steps]
     if fmt is Format.PLAIN:

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import ops
 from .explanations import Step, Steps
-from .model import Op, OpOptions
+from .model import SLIDING, Op, OpOptions
 from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import cell_name, definition, derive, step_lines
 from .text import display_number, options_text, shape_text
@@ -363,7 +363,7 @@ FRAMES: dict[Op, Callable[[Steps, Step], Frame]] = {
 
 
 def _scene(steps: Steps, a: np.ndarray, b: np.ndarray) -> Scene:
-    return sliding_scene(steps) if steps.op in (Op.CONVOLVE, Op.CORRELATE) else operand_scene(steps, a, b)
+    return sliding_scene(steps) if steps.op in SLIDING else operand_scene(steps, a, b)
 
 
 T = TypeVar("T")

@@ -25,7 +25,7 @@ import numpy as np
 from . import engine
 from .errors import ShapeError, UsageError
 from .geometry import Layout, lay_out, window_adjoint, window_input
-from .model import Activation, BoundaryRule, GradOf, GradResult, Kind, Method, Mode, Op, OpOptions
+from .model import SLIDING, Activation, BoundaryRule, GradOf, GradResult, Kind, Method, Mode, Op, OpOptions
 from .numeric import (
     INT64_MAX,
     abs_max,
@@ -139,7 +139,7 @@ _NAMES = ("grad_input", "grad_weight", "grad_bias")
 
 
 def _refuse(op: Op, options: OpOptions) -> None:
-    if op not in (Op.CONVOLVE, Op.CORRELATE):
+    if op not in SLIDING:
         raise UsageError(f"grad differentiates a layer of convolve or correlate, not {op}")
     if options.activation is not Activation.NONE:
         raise UsageError(

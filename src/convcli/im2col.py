@@ -11,7 +11,7 @@ import numpy as np
 from .closeness import TOLERANCE, all_equal, right_result
 from .errors import UsageError
 from .explanations import Im2col
-from .model import Op, OpOptions
+from .model import SLIDING, Op, OpOptions
 from .numeric import check_allocation
 from .steps import activate_cell, cell_windows, number_in_kind, padded_input, terms_per_cell
 
@@ -26,7 +26,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     patch matrix is refused, before anything is computed, when it would not fit in memory.
     """
     options = options or OpOptions()
-    if op not in (Op.CONVOLVE, Op.CORRELATE):
+    if op not in SLIDING:
         raise UsageError("im2col applies to convolve and correlate")
     g = cell_windows(op, a, b, options)
     p = g.layout

@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "Op",
+    "SLIDING",
     "Mode",
     "SlidingOp",
     "BoundaryRule",
@@ -40,6 +41,10 @@ class Op(StrEnum):
     CORRELATE = "correlate"
     ELEMENTWISE_SUM = "elementwise-sum"
     DOT = "dot"
+
+
+# the operations that slide a kernel over A: the ones with modes, layers, steps by window and slips
+SLIDING = (Op.CONVOLVE, Op.CORRELATE)
 
 
 class SlidingOp(StrEnum):

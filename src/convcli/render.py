@@ -18,7 +18,7 @@ from rich.text import Text
 
 from .explanations import ConventionComparison, ConventionRow
 from .kernels import KernelInfo
-from .model import Comparison, Op, Result, TransposeResult, Undefined
+from .model import SLIDING, Comparison, Op, Result, TransposeResult, Undefined
 from .render_grid import MEASURE, fits, matrix_grid, one_after_another, result_lead
 from .render_prose import bullets, header, shapes_line, shell_lines, wrap_prose
 from .text import display_number, shape_text, transpose_options_text
@@ -128,12 +128,12 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
 
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("convention", style="bold", no_wrap=True, vertical="top")
-    for op in (Op.CONVOLVE, Op.CORRELATE):
+    for op in SLIDING:
         table.add_column(op.value, vertical="top")
     for i, row in enumerate(cmp.rows):
         table.add_row(
             row.convention.value,
-            *(cell(row, op, width) for op in (Op.CONVOLVE, Op.CORRELATE)),
+            *(cell(row, op, width) for op in SLIDING),
             end_section=i < len(cmp.rows) - 1,
         )
     shown: RenderableType = table
@@ -143,7 +143,7 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
         table.add_column("operation", no_wrap=True, vertical="top")
         table.add_column("result (same mode)")
         for i, row in enumerate(cmp.rows):
-            for op in (Op.CONVOLVE, Op.CORRELATE):
+            for op in SLIDING:
                 first = op is Op.CONVOLVE
                 table.add_row(
                     row.convention.value if first else "",
@@ -154,11 +154,7 @@ def conventions_view(cmp: ConventionComparison, *, width: int = 80) -> Renderabl
         shown = table
         if width - 26 < _NARROWEST or not fits(table, width):
             listed = one_after_another(
-                [
-                    (f"{row.convention} · {op}", cell(row, op, width))
-                    for row in cmp.rows
-                    for op in (Op.CONVOLVE, Op.CORRELATE)
-                ]
+                [(f"{row.convention} · {op}", cell(row, op, width)) for row in cmp.rows for op in SLIDING]
             )
             shown = Group(listed, Text(""))
     return Group(head, shown, bullets([row.rule for row in cmp.rows]))

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .layers import HEADERS, RULES, Explanation, Network
-from .model import Convention, Op
+from .model import SLIDING, Convention
 from .render_grid import fits, plain_rows
 from .render_prose import bullets, header, wrap_prose
 from .shapes import ShapeReport
@@ -45,7 +45,7 @@ def shape_view(
         table.add_column("correlate", no_wrap=True)
         for convention in conventions:
             cells = []
-            for op in (Op.CONVOLVE, Op.CORRELATE):
+            for op in SLIDING:
                 pads = [axis.same_pads[(convention, op)] for axis in report.axes]
                 if any(isinstance(p, str) for p in pads):
                     cells.append(Text("refused with a stride", style="yellow"))
@@ -79,7 +79,7 @@ def _shape_rows(
     pair per axis, each pair one unbreakable cell."""
     labels, rows = [], []
     for convention in conventions:
-        for op in (Op.CONVOLVE, Op.CORRELATE):
+        for op in SLIDING:
             pads = [axis.same_pads[(convention, op)] for axis in report.axes]
             labels.append(f"{convention} {op}")
             if any(isinstance(p, str) for p in pads):

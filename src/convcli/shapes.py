@@ -22,7 +22,7 @@ import numpy as np
 
 from . import geometry
 from .errors import ShapeError, UsageError
-from .model import Convention, Op
+from .model import SLIDING, Convention, Op
 from .text import dims_text
 from .transpose import check_output_padding
 
@@ -338,7 +338,7 @@ def report(
         same_pads = {
             (convention, op): same_padding(convention, op, i, k, s, d)
             for convention in Convention
-            for op in (Op.CONVOLVE, Op.CORRELATE)
+            for op in SLIDING
         }
         axes.append(AxisReport(axis, i, k, s, p, d, a, size, formula, full, same, same_pads))
     return ShapeReport(

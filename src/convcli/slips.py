@@ -25,13 +25,12 @@ from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
 from .geometry import Layout, lay_out_shapes
-from .model import Convention, Kind, Mode, Op, OpOptions
+from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
 from .numeric import value_of
 from .steps import CellWindows, cell_step, cell_windows
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "sample_windows", "compute", "describe"]
 
-_SLIDING = (Op.CONVOLVE, Op.CORRELATE)
 
 _MODE_MEANS = {
     Mode.VALID: "valid keeps only the positions where the kernel lies inside A",
@@ -75,7 +74,7 @@ def _ints(values: tuple[int, ...]) -> str:
 
 def describe(op: Op, options: OpOptions) -> str:
     """``correlate (valid)`` or ``correlate (same, numpy's alignment, stride 2)``."""
-    if op not in _SLIDING:
+    if op not in SLIDING:
         return str(op)
     parts = [str(options.mode)]
     if options.mode is Mode.SAME and options.convention is not Convention.SCIPY:
@@ -426,7 +425,7 @@ def _sliding_candidates(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions
 def pairs(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Iterator[Candidate]:
     """Two slips of different kinds at once (check tries them after every single explanation, so
     a slip that changes nothing for these inputs never appears in a pair)."""
-    if op not in _SLIDING:
+    if op not in SLIDING:
         return
     slips = _slips(op, a, b, options)
     for one, two in itertools.combinations(slips, 2):
@@ -452,7 +451,7 @@ _PRODUCTS_TEXT = "your answer is the element-wise products A*B: they still have 
 def candidates(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Iterator[Candidate]:
     """The neighbours of the right answer to ``op`` on A and B that one slip makes, most likely
     first."""
-    if op in _SLIDING:
+    if op in SLIDING:
         yield from _sliding_candidates(op, a, b, options)
         yield Candidate("dot", _dot_text(op), Op.DOT, a, b)
         if a.shape == b.shape:
@@ -519,7 +518,7 @@ def shape_of(c: Candidate) -> tuple[int, ...] | None:
     """The candidate's shape from the geometry alone, or None when its operation refuses."""
     if c.a.size == 0 or c.b.size == 0:
         return None
-    if c.op in _SLIDING:
+    if c.op in SLIDING:
         assert c.op is not None and c.options is not None
         try:
             return c.layout.result_shape(c.a.shape, c.b.shape)
@@ -549,7 +548,7 @@ def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[t
     """The candidate's value at each of ``cells`` and its scale (the sum of |products|), computed
     from the operands directly, one cell at a time (a caller may stop at the first that
     disagrees). ``kind`` is the result's kind, the operands already in it."""
-    if c.op in _SLIDING:
+    if c.op in SLIDING:
         assert c.op is not None
         yield from sample_windows(cell_windows(c.op, c.a, c.b, c.options, kind=kind, layout=c.layout), cells)
     elif c.op is Op.DOT:

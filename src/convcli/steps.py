@@ -18,7 +18,7 @@ import numpy as np
 from . import geometry, numeric, ops
 from .errors import UsageError
 from .explanations import Step, Steps
-from .model import Activation, BoundaryRule, Kind, Op, OpOptions
+from .model import SLIDING, Activation, BoundaryRule, Kind, Op, OpOptions
 from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
 from .text import display_number, shape_text
 
@@ -418,7 +418,7 @@ def derive(
     """The derivation of any operation: sliding ops cell by cell, elementwise-sum as one step,
     dot as row times column for each entry. At most ``max_steps`` cells, and at most
     ``max_terms`` products in all."""
-    if op in (Op.CONVOLVE, Op.CORRELATE):
+    if op in SLIDING:
         return derive_sliding(op, a, b, options, at=at, max_steps=max_steps, max_terms=max_terms)
     if op is Op.ELEMENTWISE_SUM:
         cells_to_derive((), None, 1, a.size, max_terms)
@@ -563,7 +563,7 @@ def derive_cells(
     chosen = cells[: max_terms // cell_terms(op, a, b, options)]
     if not chosen:
         return []
-    if op not in (Op.CONVOLVE, Op.CORRELATE):
+    if op not in SLIDING:
         return [derive(op, a, b, options, at=cell or None, max_terms=max_terms) for cell in chosen]
     g = cell_windows(op, a, b, options)
     shapes = (tuple(a.shape), tuple(b.shape))
