@@ -3,8 +3,8 @@
 The modules of this package are the only ones that import typer: options.py and
 shared_options.py declare the options (help_panels.py lays out their --help, option_values.py
 reads their values), emit.py reads the operands and prints or writes what a command made,
-commands.py, explain_commands.py and layer_commands.py hold the commands. No arithmetic in any
-of them."""
+commands.py, explain_commands.py and layer_commands.py hold the commands, status.py the exit
+statuses. No arithmetic in any of them."""
 
 from __future__ import annotations
 
@@ -25,24 +25,9 @@ from convcli.engine import progress
 from convcli.errors import ConvcliError
 
 from .emit import print_note, stop_watching
+from .status import ExitCode
 
 __all__ = ["app", "main", "ExitCode"]
-
-
-class ExitCode:
-    """Exit statuses: grep's and diff's convention, and sysexits' EX_SOFTWARE for a bug."""
-
-    OK = 0
-    WRONG_ANSWER = 1
-    USAGE_OR_INPUT = 2
-    INTERNAL = 70
-    INTERRUPTED = 130
-    TERMINATED = 143  # 128 + SIGTERM: what a shell reports for a process ended by SIGTERM
-
-
-def examples(*lines: str) -> str:
-    """A help epilog: one example per line."""
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 # typer's own copy of click's base exception (a usage error, a bad option value)

@@ -16,7 +16,6 @@ from convcli.model import (
     OpOptions,
 )
 
-from . import examples
 from .emit import (
     emit,
     emit_result,
@@ -24,6 +23,7 @@ from .emit import (
     read_pair,
     views,
 )
+from .help_panels import examples
 from .options import (
     AArg,
     BArg,

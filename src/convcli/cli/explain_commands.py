@@ -13,7 +13,6 @@ from convcli.closeness import TOLERANCE
 from convcli.errors import UsageError
 from convcli.model import ExplainedOp, Format, GradOf, Kind, Op, OpOptions, PoolOf, SlidingOp
 
-from . import ExitCode, examples
 from .emit import (
     NOT_PLAYED,
     check_views,
@@ -30,6 +29,7 @@ from .emit import (
     step_cap,
     wants_play,
 )
+from .help_panels import examples
 from .option_values import int_list, pool_options
 from .options import (
     AArg,
@@ -51,6 +51,7 @@ from .options import (
     UpstreamOpt,
 )
 from .shared_options import Run, define_command
+from .status import ExitCode
 
 # the options that only the sliding operations take, and those that only pooling takes
 _SLIDING_ONLY = ("mode", "boundary", "fillvalue", "convention", "channels", "bias", "activation", "method")

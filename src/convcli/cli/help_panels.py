@@ -1,5 +1,5 @@
-"""How a command's --help is laid out: the panels its options fall into, in order, and the command
-class that draws them (each option on its own line on a narrow terminal)."""
+"""How a command's --help is laid out: the panels its options fall into, in order, the command
+class that draws them (each option on its own line on a narrow terminal), and the examples below."""
 
 from __future__ import annotations
 
@@ -94,3 +94,8 @@ def choices(kind: type[Any]) -> str:
     metavar such as MODE instead of listing them, which a narrow terminal would break mid-word."""
     words = [member.value for member in kind]
     return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def examples(*lines: str) -> str:
+    """A help epilog: one example per line."""
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)

@@ -21,7 +21,6 @@ from convcli.model import (
     SlidingOp,
 )
 
-from . import examples
 from .emit import (
     NOT_PLAYED,
     emit,
@@ -38,7 +37,7 @@ from .emit import (
     views,
     wants_play,
 )
-from .help_panels import LAYER, OPERATION, OUTPUT, choices
+from .help_panels import LAYER, OPERATION, OUTPUT, choices, examples
 from .option_values import int_list, pool_options, whole_count, whole_option
 from .options import (
     AArg,
