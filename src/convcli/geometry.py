@@ -23,6 +23,7 @@ from .numeric import (
     abs_max,
     as_kind,
     check_allocation,
+    is_zero,
     kind_of,
     result_kind,
     scalar_as_kind,
@@ -390,7 +391,7 @@ def lay_out_shapes(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], o
     fill that is not 0 stays so, to show when the layout puts 0 in its place)."""
     stand_in = replace(
         options,
-        fillvalue=0.0 if _is_zero(options.fillvalue) else 1.0,
+        fillvalue=0.0 if is_zero(options.fillvalue) else 1.0,
         bias=(0.0,) * len(options.bias),
     )
     return lay_out(op, _zeros_stand_in(a_shape), _zeros_stand_in(b_shape), stand_in)
@@ -403,13 +404,6 @@ def _zeros_stand_in(shape: tuple[int, ...]) -> np.ndarray:
     """A read-only float64 array of zeros of ``shape`` holding one number, as ``broadcast_to``
     makes it at a tenth of its cost (check lays out dozens of suspects)."""
     return np.ndarray(shape, dtype=np.float64, buffer=_ZERO, strides=(0,) * len(shape))
-
-
-def _is_zero(v: Any) -> bool:
-    try:
-        return bool(v == 0)
-    except TypeError:
-        return False
 
 
 def _materialised(m: int, pads: tuple[int, int], extent: int, stride: int, out: int) -> int:

@@ -32,7 +32,7 @@ from .geometry import lay_out
 from .grad import grad
 from .gradsteps import sample_cells
 from .model import BoundaryRule, GradOf, GradResult, Kind, Mode, Op, OpOptions
-from .numeric import kind_of
+from .numeric import is_zero, kind_of
 
 __all__ = ["GradExpected", "GradCheckReport", "check_grad"]
 
@@ -150,7 +150,7 @@ def _suspects(
             lambda a: _spatial_turn(a, spatial),
         )
     padded = any(before or after for before, after in p.pads)
-    if of is GradOf.INPUT and padded and p.boundary is BoundaryRule.FILL and _is_zero(p.fill):
+    if of is GradOf.INPUT and padded and p.boundary is BoundaryRule.FILL and is_zero(p.fill):
         big = p.padded()
         if big.ndim > x.ndim and all(n == 1 for n in big.shape[: big.ndim - x.ndim]):
             big = big.reshape(big.shape[big.ndim - x.ndim :])
@@ -158,7 +158,7 @@ def _suspects(
         of is GradOf.INPUT
         and padded
         and p.boundary is BoundaryRule.FILL
-        and _is_zero(p.fill)
+        and is_zero(p.fill)
         and big.ndim == x.ndim
     ):
         yield _Suspect(
@@ -182,13 +182,6 @@ def _suspects(
             of,
             lambda a: np.array(sum(a.ravel().tolist()[1:], start=a.ravel().tolist()[0]), dtype=object),
         )
-
-
-def _is_zero(v: Any) -> bool:
-    try:
-        return bool(v == 0)
-    except TypeError:
-        return False
 
 
 def _pairs(x: np.ndarray, w: np.ndarray, g: np.ndarray, result: GradResult, of: GradOf) -> Iterator[_Suspect]:

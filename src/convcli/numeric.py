@@ -168,6 +168,14 @@ def value_of(x: Any) -> Any:
     return _python(x)
 
 
+def is_zero(v: Any) -> bool:
+    """Whether ``v`` equals zero; False for what cannot be compared with 0."""
+    try:
+        return bool(v == 0)
+    except TypeError:
+        return False
+
+
 def abs_max(a: np.ndarray) -> int:
     """max |a| as a Python int, for an integer array (safe for int64's most negative value)."""
     if a.size == 0:

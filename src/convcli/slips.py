@@ -26,7 +26,7 @@ from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
 from .geometry import Layout, lay_out_shapes
 from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
-from .numeric import value_of
+from .numeric import is_zero, value_of
 from .steps import CellWindows, cell_step, cell_windows
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "sample_windows", "compute", "describe"]
@@ -348,7 +348,7 @@ def _padding_slips(op: Op, options: OpOptions) -> list[_Slip]:
 
 def _bias_slips(options: OpOptions) -> list[_Slip]:
     """A bias left out or added twice; alone, check finds these as constant offsets."""
-    if not options.bias or all(_is_zero(v) for v in options.bias):
+    if not options.bias or all(is_zero(v) for v in options.bias):
         return []
     shown = ",".join(str(v) for v in options.bias)
     return [
@@ -362,13 +362,6 @@ def _bias_slips(options: OpOptions) -> list[_Slip]:
             alone=False,
         ),
     ]
-
-
-def _is_zero(v: Any) -> bool:
-    try:
-        return bool(v == 0)
-    except TypeError:
-        return False
 
 
 # groups whose pairs are tried as single slips above (flip with a mode, flip with an alignment, a
