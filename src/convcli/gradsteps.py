@@ -30,7 +30,7 @@ from .grad import grad, upstream_for
 from .model import GradOf, GradResult, Kind, Op, OpOptions
 from .numeric import check_allocation, common_kind, kind_of
 from .steps import MAX_TERMS, CellWindows, cell_windows, cells_to_derive, factor_text, in_kind, operand_kind
-from .text import display_number
+from .text import display_number, value_of
 
 __all__ = [
     "GradTerm",
@@ -173,7 +173,7 @@ class _Layer:
         return _moved(layout, self.g_layout, self.y_shape)
 
     def g_value(self, o: int, where: Cell) -> Any:
-        return _python(self.upstream[(o, *where) if self.channels else where])
+        return value_of(self.upstream[(o, *where) if self.channels else where])
 
     def group_of_filter(self, o: int) -> int:
         return o // (self.filters // self.groups)
@@ -210,10 +210,6 @@ def sample_cells(
     return out
 
 
-def _python(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def _weight_step(layer: _Layer, cell: Cell) -> GradStep:
     """dW at ``cell`` (as given): the window of X that tap (u, v) meets, times G."""
     g = layer.g
@@ -239,7 +235,7 @@ def _weight_step(layer: _Layer, cell: Cell) -> GradStep:
         if min(source) >= 0:
             x_layout = (channel, *source) if layer.channels else source
             other = _moved(x_layout, tuple(g.a.shape), layer.x_shape)
-        gv, xv = _python(layer.g_value(o, where)), _python(values[where])
+        gv, xv = value_of(layer.g_value(o, where)), value_of(values[where])
         terms.append(GradTerm(layer.g_cell(o, where), other, gv, xv, xv * gv, bool(outside[where])))
     value = _sum([t.product for t in terms], layer.zero)
     if not layer.channels:
@@ -289,7 +285,7 @@ def _input_step(layer: _Layer, cell: Cell) -> GradStep:
             if g.layout.op is Op.CONVOLVE:
                 w_tap = tuple(k - 1 - u for u, k in zip(tap, layer.k_shape, strict=True))
             w_cell = _moved((o, per, *w_tap) if layer.channels else w_tap, w_layout, layer.w_shape)
-            gv, wv = _python(layer.g_value(o, out_at)), _python(g.kernel[k_index])
+            gv, wv = value_of(layer.g_value(o, out_at)), value_of(g.kernel[k_index])
             copied = any(c for _, _, c in combo)
             terms.append(GradTerm(layer.g_cell(o, out_at), w_cell, gv, wv, gv * wv, copied))
     value = _sum([t.product for t in terms], layer.zero)
@@ -301,7 +297,7 @@ def _bias_step(layer: _Layer, cell: Cell) -> GradStep:
     o = cell[0] if cell else 0
     terms = []
     for where in np.ndindex(*layer.out):
-        gv = _python(layer.g_value(o, where))
+        gv = value_of(layer.g_value(o, where))
         terms.append(GradTerm(layer.g_cell(o, where), None, gv, 1, gv))
     value = _sum([t.g for t in terms], layer.zero)
     return GradStep(cell, tuple(terms), value, None, range(o, o + 1) if layer.channels else None)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import ConvcliError, ShapeError
 from .model import Kind
-from .text import dims_text, format_number, int_text
+from .text import dims_text, format_number, int_text, value_of
 
 __all__ = [
     "INT64_MAX",
@@ -141,7 +141,7 @@ def as_kind(a: np.ndarray, kind: Kind) -> np.ndarray:
     if kind is Kind.SYMBOLIC:
         import sympy
 
-        return _object_array([sympy.sympify(_python(v)) for v in a.flat], a.shape)
+        return _object_array([sympy.sympify(value_of(v)) for v in a.flat], a.shape)
     raise TypeError(f"cannot convert {own} to {kind}")
 
 
@@ -155,17 +155,6 @@ def _widest_dtype(a: np.ndarray, kind: Kind) -> np.ndarray:
     if kind is Kind.COMPLEX and a.dtype != np.complex128 and a.dtype != object:
         return a.astype(np.complex128)
     return a
-
-
-def _python(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def value_of(x: Any) -> Any:
-    """A numpy scalar as the plain Python number it stands for."""
-    return _python(x)
 
 
 def is_zero(v: Any) -> bool:

@@ -25,6 +25,7 @@ __all__ = [
     "transpose_options_text",
     "pool_options_text",
     "json_value",
+    "value_of",
     "SCATTER_RULE",
 ]
 
@@ -34,8 +35,8 @@ SCATTER_RULE = (
 )
 
 
-def _python(v: Any) -> Any:
-    """A numpy scalar as the Python number it stands for."""
+def value_of(v: Any) -> Any:
+    """A numpy scalar as the plain Python number it stands for."""
     return v.item() if isinstance(v, np.generic) else v
 
 
@@ -69,7 +70,7 @@ def int_text(n: int) -> str:
 
 def format_number(x: Any) -> str:
     """The exact, re-readable text of one entry: ``4``, ``10/9``, ``0.1``, ``1+2j``, ``a*w + b*x``."""
-    x = _python(x)
+    x = value_of(x)
     if isinstance(x, bool):
         return str(int(x))
     if isinstance(x, int):
@@ -89,7 +90,7 @@ def format_number(x: Any) -> str:
 
 def display_number(x: Any, *, digits: int = 6) -> str:
     """A short text for people: floats to ``digits`` significant digits, exact values in full."""
-    x = _python(x)
+    x = value_of(x)
     if isinstance(x, float):
         text = repr(x)
         if len(text) <= digits + 3 or math.isnan(x) or math.isinf(x):
@@ -212,7 +213,7 @@ _JSON_BITS = 10_000
 
 def json_value(x: Any) -> Any:
     """One entry as JSON: numbers as numbers, fractions as "p/q", nan/inf/complex as strings."""
-    x = _python(x)
+    x = value_of(x)
     if isinstance(x, bool):
         return int(x)
     if isinstance(x, Fraction) and x.denominator == 1:
