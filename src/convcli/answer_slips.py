@@ -22,7 +22,7 @@ from .closeness import Expected, all_equal, core_shape
 from .explanations import Diagnosis
 from .model import SLIDING, Activation, Kind, Op, OpOptions, Result
 from .numeric import value_of
-from .text import display_number, format_number, shape_text
+from .text import cell_text, display_number, format_number, shape_text
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolResult
@@ -50,10 +50,6 @@ _SAMPLES = 6
 
 def shape_words(shape: tuple[int, ...]) -> str:
     return "a single number" if not core_shape(shape) and len(shape) <= 1 else shape_text(shape)
-
-
-def _cell(index: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(i) for i in index) + "]"
 
 
 def _nice(v: Any, exact: bool, digits: int = 6) -> str:
@@ -211,7 +207,7 @@ def _rounded(search: Search, mask: np.ndarray) -> Diagnosis | None:
         return Diagnosis(
             "rounded",
             f"your answer is the right one rounded (to a relative {_up(worst)}), but these inputs are "
-            f"exact, so the answer must be exact too: at {_cell(where)} it is "
+            f"exact, so the answer must be exact too: at {cell_text(where)} it is "
             f"{format_number(y[where])}, not {format_number(x[where])}",
             None,
             None,
@@ -473,8 +469,8 @@ def worst_text(
     head = f"{n} of {y.size} cells {'is' if n == 1 else 'are'} wrong; "
     if best is None:
         return head + (
-            f"at {_cell(first)} your answer is {display_number(value_of(x[first]))} but the right "
+            f"at {cell_text(first)} your answer is {display_number(value_of(x[first]))} but the right "
             f"value is {display_number(value_of(y[first]))}"
         )
     largest = "largest " if n > 1 else ""
-    return head + f"the {largest}difference is {_nice(best[0], exact)} at {_cell(best[1])}"
+    return head + f"the {largest}difference is {_nice(best[0], exact)} at {cell_text(best[1])}"

@@ -10,6 +10,7 @@ from .arraytext import check_whole, dumps, json_array, matrix_plain
 from .errors import UsageError
 from .formats_steps import step_json
 from .model import Format
+from .text import cell_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .explanations import CheckReport, PoolCheckReport, Steps
@@ -87,7 +88,7 @@ def verdict_text(
     if report.worst:
         lines.append(f"off by: {report.worst}")
     if report.wrong:
-        shown = ", ".join("[" + ", ".join(map(str, c)) + "]" for c in report.wrong[:10])
+        shown = ", ".join(cell_text(c) for c in report.wrong[:10])
         more = f" and {len(report.wrong) - 10} more" if len(report.wrong) > 10 else ""
         lines.append(f"wrong cells: {shown}{more}")
     for first, *rest in derived:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .arraytext import MATRIX, check_whole, dumps, json_array, latex_number, matrix_markdown, matrix_plain
 from .errors import UsageError
 from .model import SLIDING, Format, Op
-from .text import format_number, json_value, matrix_text
+from .text import cell_text, format_number, json_value, matrix_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .explanations import Im2col, Step, Steps, TransposeSteps
@@ -171,7 +171,7 @@ def scatter_lines(view: TransposeSteps) -> list[str]:
         "offset, summed; then the padding is cropped from each side"
     ]
     for step in view.steps:
-        where = "[" + ", ".join(map(str, step.cell)) + "]"
+        where = cell_text(step.cell)
         at = "(" + ", ".join(map(str, step.origin)) + ")"
         lines.append(f"A{where} = {format_number(step.value)}: adds {factor_text(step.value)}*B at {at}")
         lines.append(matrix_plain(step.contribution).rstrip("\n"))

@@ -22,7 +22,7 @@ from .frames import (
     output_mark,
     place,
 )
-from .text import display_number, shape_text
+from .text import cell_text, display_number, shape_text
 
 if TYPE_CHECKING:
     from .explanations import PoolGradStep, PoolStep, PoolSteps
@@ -101,7 +101,7 @@ def pool_frame(view: PoolSteps, step: PoolStep) -> Frame:
     window.ravel()[:] = ["" if v is None else v for v in step.window]
     _, _, terms = pool_step_lines(view, step)[0].partition(": ")
     return Frame(
-        "C[" + ", ".join(map(str, step.cell)) + "]",
+        "C" + cell_text(step.cell),
         display_number(step.value),
         (Mark(0, where[0], rows, cols), output_mark(where)),
         (Panel("the window as read", window),),
@@ -123,7 +123,7 @@ def pool_grad_frame(view: PoolSteps, step: PoolGradStep) -> Frame:
         marks.append(Mark(0, layer, range(r, r + 1), range(c, c + 1)))
     _, _, terms = pool_grad_lines(view, step)[0].partition(": ")
     return Frame(
-        "dA[" + ", ".join(map(str, step.cell)) + "]",
+        "dA" + cell_text(step.cell),
         display_number(step.value),
         (*marks, output_mark(where)),
         (),

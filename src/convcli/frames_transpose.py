@@ -25,7 +25,7 @@ from .frames import (
     small_panel,
 )
 from .steps import factor_text
-from .text import SCATTER_RULE, display_number, transpose_options_text
+from .text import SCATTER_RULE, cell_text, display_number, transpose_options_text
 
 if TYPE_CHECKING:
     from .explanations import ScatterStep, TransposeSteps
@@ -61,7 +61,7 @@ def scatter_frame(step: ScatterStep, a_shape: tuple[int, ...], canvas: np.ndarra
     factor = factor_text(step.value)
     at = ", ".join(map(str, step.origin))
     return Frame(
-        "A[" + ", ".join(map(str, step.cell)) + "]",
+        "A" + cell_text(step.cell),
         display_number(step.value),
         (
             Mark(0, where[0], range(where[1], where[1] + 1), range(where[2], where[2] + 1)),

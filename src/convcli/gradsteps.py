@@ -30,7 +30,7 @@ from .grad import grad, upstream_for
 from .model import GradOf, GradResult, Kind, Op, OpOptions
 from .numeric import check_allocation, common_kind, kind_of
 from .steps import MAX_TERMS, CellWindows, cell_windows, cells_to_derive, factor_text, in_kind, operand_kind
-from .text import display_number, value_of
+from .text import cell_text, display_number, value_of
 
 __all__ = [
     "GradTerm",
@@ -416,7 +416,7 @@ def derive_grad_cells(
 
 
 def _name(letter: str, cell: Cell | None) -> str:
-    return f"{letter}[" + ", ".join(map(str, cell or ())) + "]" if cell else letter
+    return letter + cell_text(cell) if cell else letter
 
 
 def grad_title(of: GradOf) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import ConvcliError, ShapeError
 from .model import Kind
-from .text import dims_text, format_number, int_text, value_of
+from .text import cell_text, dims_text, format_number, int_text, value_of
 
 __all__ = [
     "INT64_MAX",
@@ -339,7 +339,7 @@ def check_allocation(shape: tuple[int, ...], kind: Kind, what: str) -> None:
 def _index_text(name: str, shape: tuple[int, ...], k: int) -> str:
     if not shape:
         return name
-    return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(k, shape))}]"
+    return name + cell_text(np.unravel_index(k, shape))
 
 
 def _entries(value: Any) -> tuple[tuple[int, ...], list[Any]]:
@@ -491,7 +491,7 @@ def nonfinite_notes(value: np.ndarray) -> tuple[str, ...]:
         if value.ndim == 0:
             notes.append(f"the result is {label}")
             continue
-        cells = ", ".join("[" + ", ".join(str(int(i)) for i in idx) + "]" for idx in np.argwhere(mask)[:8])
+        cells = ", ".join(cell_text(idx) for idx in np.argwhere(mask)[:8])
         more = f" and {count - 8} more" if count > 8 else ""
         notes.append(f"{label} reached {count} cell{'s' if count > 1 else ''}: {cells}{more}")
     return tuple(notes)

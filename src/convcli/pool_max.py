@@ -18,6 +18,7 @@ from .errors import ShapeError, UsageError
 from .model import Kind
 from .numeric import format_number, value_of
 from .pool_geometry import Geometry, along, tap_range
+from .text import cell_text
 
 __all__ = ["max_pool", "first_maximum", "check_max_kind", "Tie", "TIE_LIMIT", "tied_windows", "tie_notes"]
 
@@ -184,7 +185,7 @@ def tie_notes(ties: tuple[Tie, ...], total: int) -> list[str]:
     """Where the gradient of each tied window went, in words (the first few, then a count)."""
     lines = []
     for tie in ties[:_TIES_NOTED]:
-        cell, to = _index_text(tie.cell), _index_text(tie.to)
+        cell, to = cell_text(tie.cell), cell_text(tie.to)
         if tie.nan:
             lines.append(
                 f"window {cell} holds nan, its maximum: its gradient goes to the last nan, A{to} "
@@ -198,7 +199,3 @@ def tie_notes(ties: tuple[Tie, ...], total: int) -> list[str]:
     if total > _TIES_NOTED:
         lines.append(f"and {total - _TIES_NOTED} more tied windows (-f json lists up to {TIE_LIMIT})")
     return lines
-
-
-def _index_text(index: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, index)) + "]"

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .model import OpOptions
-from .text import display_number
+from .text import cell_text, display_number
 
 __all__ = [
     "matrix_grid",
@@ -180,7 +180,7 @@ def block_label(names: tuple[str, ...], index: tuple[int, ...]) -> str:
     """The label of one 2-D block of a larger array: ``channel 0 · filter 1`` when its leading
     axes have names (innermost first, as one says it), else ``[1, 0]``."""
     if len(names) != len(index):
-        return "[" + ", ".join(map(str, index)) + "]"
+        return cell_text(index)
     return " · ".join(f"{name} {i}" for name, i in reversed(list(zip(names, index, strict=True))))
 
 

@@ -20,7 +20,7 @@ from .errors import UsageError
 from .explanations import Step, Steps
 from .model import SLIDING, Activation, BoundaryRule, Kind, Op, OpOptions
 from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
-from .text import display_number, shape_text
+from .text import cell_text, display_number, shape_text
 
 __all__ = [
     "cell_at",
@@ -460,7 +460,7 @@ def cell_name(op: Op, cell: tuple[int, ...]) -> str:
     """``C[0, 1]`` for a result cell; ``sum(A*B)`` for elementwise-sum's single step."""
     if op is Op.ELEMENTWISE_SUM:
         return "sum(A*B)"
-    return "C[" + ", ".join(str(i) for i in cell) + "]" if cell else "C"
+    return "C" + cell_text(cell) if cell else "C"
 
 
 def index_text(axis: str, tap: str, stride: int, dilation: int) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from .explanations import GradSource, PoolGradStep, PoolStep, PoolSteps
 from .model import Kind, Op
 from .numeric import as_kind, kind_of, value_of
-from .text import display_number
+from .text import cell_text, display_number
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .model import PoolOf
@@ -183,7 +183,7 @@ def pool_definition(steps: PoolSteps) -> str:
 
 
 def _a_name(cell: tuple[int, ...]) -> str:
-    return "A[" + ", ".join(map(str, cell)) + "]"
+    return "A" + cell_text(cell)
 
 
 def _a_cell(result: PoolResult, step: PoolStep, tap: int) -> tuple[int, ...]:
@@ -227,12 +227,7 @@ def pool_grad_lines(steps: PoolSteps, step: PoolGradStep) -> list[str]:
         return [f"{name}: 0 ({why})"]
 
     def g_name(source: GradSource) -> str:
-        return (
-            "G["
-            + ", ".join(map(str, source.cell))
-            + "]"
-            + ("" if source.count is None else f"/{source.count}")
-        )
+        return "G" + cell_text(source.cell) + ("" if source.count is None else f"/{source.count}")
 
     names = " + ".join(g_name(s) for s in step.sources)
     if step.sources[0].count is None:

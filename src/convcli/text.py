@@ -4,6 +4,7 @@ table views, the machine formats, the pages and the error messages."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "display_number",
     "shape_text",
     "dims_text",
+    "cell_text",
     "matrix_text",
     "options_text",
     "transpose_options_text",
@@ -117,6 +119,11 @@ def shape_text(shape: tuple[int, ...]) -> str:
     if len(shape) == 1:
         return f"1-D of length {shape[0]}"
     return dims_text(shape)
+
+
+def cell_text(index: Iterable[Any]) -> str:
+    """A cell's index as messages and views write it: ``[0, 1]``."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
 def matrix_text(a: np.ndarray) -> str:

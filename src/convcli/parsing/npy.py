@@ -12,7 +12,7 @@ import numpy as np
 from convcli import numeric
 from convcli.errors import ParseError
 from convcli.model import Kind
-from convcli.text import dims_text
+from convcli.text import cell_text, dims_text
 
 from .source import os_reason, shown
 
@@ -113,9 +113,7 @@ def _check_range(wide: np.ndarray, converted: np.ndarray, source: str) -> None:
     if not lost.any():
         return
     flat = int(np.flatnonzero(lost.ravel())[0])
-    where = (
-        "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat, wide.shape)) + "]" if wide.ndim else ""
-    )
+    where = cell_text(np.unravel_index(flat, wide.shape)) if wide.ndim else ""
     value = str(wide.ravel()[flat]).removeprefix("(").removesuffix(")")  # "(1e+4000+1j)"
     target = converted.dtype.name
     raise ParseError(
