@@ -31,7 +31,7 @@ from . import progress
 from ._text import operands_text
 from .layer import conv2d, conv2d_grad_input, conv2d_grad_weight
 from .limbs import exact_bilinear
-from .taps import correlate_taps, correlate_taps_strided
+from .taps import SMALL_WORK, correlate_taps, correlate_taps_strided
 
 __all__ = [
     "correlate_valid",
@@ -45,9 +45,6 @@ __all__ = [
     "progress",
     "SMALL_WORK",
 ]
-
-# Multiply-adds below which the tap loop is as fast as any method.
-SMALL_WORK = 1 << 15
 
 
 def correlate_valid(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[np.ndarray, Choice]:

@@ -29,7 +29,7 @@ from ._text import ms_text as _ms
 from ._text import operands_text
 from .fft import block_lengths, correlate_blocks, correlate_fft, fast_length, fft_error_factor
 from .separable import rank_one_factors
-from .taps import correlate_taps
+from .taps import SMALL_WORK, correlate_taps
 from .toeplitz import (
     PRODUCT_LIMIT,
     band_batch,
@@ -40,8 +40,6 @@ from .toeplitz import (
 )
 
 __all__ = ["Contender", "choose", "choose_layer"]
-
-_SMALL_WORK = 1 << 15  # as engine.SMALL_WORK (not imported: the package imports this module)
 
 # --- the cost model (seconds), measured with numpy 2.x, OpenBLAS and pocketfft ------------------
 _TAP = {"f": 1.1e-9, "c": 3.0e-9, "i": 1.2e-9}  # one multiply-add of the tap loop, per output entry
@@ -383,7 +381,7 @@ def choose(a: np.ndarray, k: np.ndarray, method: Method = Method.AUTO) -> tuple[
         if pr.kind == "O":
             reason = "exact numbers (integers beyond int64, fractions, symbols): the tap loop"
             return _tap_contender(pr), f"{what}: {reason}"
-        if pr.work <= _SMALL_WORK:
+        if pr.work <= SMALL_WORK:
             return _tap_contender(pr), f"{what}: {pr.work} multiply-adds: the tap loop"
         contenders = _direct_contenders(pr) + _separable_contenders(pr) + _fft_contenders(pr, Method.FFT)
         contenders += _fft_contenders(pr, Method.OVERLAP_ADD)

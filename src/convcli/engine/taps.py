@@ -9,7 +9,10 @@ import numpy as np
 from . import progress
 from ._parallel import run_split
 
-__all__ = ["correlate_taps"]
+__all__ = ["correlate_taps", "SMALL_WORK"]
+
+# Multiply-adds below which the tap loop is as fast as any method.
+SMALL_WORK = 1 << 15
 
 # Entries of output per block: the block, its temporary and the input rows it reads stay in L2.
 _BLOCK_ITEMS = 1 << 15
