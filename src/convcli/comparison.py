@@ -160,16 +160,12 @@ def _flip_answer(
     )
 
 
-def _inner_lengths(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
-    return a.shape[-1], (b.shape[-2] if b.ndim >= 2 else b.shape[0])
-
-
 def _other_answer(
     a: np.ndarray, b: np.ndarray, results: dict[Op, Result | Undefined], options: OpOptions
 ) -> str:
     """What elementwise-sum and dot are for these inputs, or why they are undefined."""
     esum, d = results[Op.ELEMENTWISE_SUM], results[Op.DOT]
-    n, m = _inner_lengths(a, b)
+    n, m = geometry.dot_inner(a.shape, b.shape)
     vectors = a.ndim == 1 and b.ndim == 1
     if isinstance(d, Result):
         if vectors:

@@ -51,6 +51,8 @@ __all__ = [
     "window_reads",
     "window_adjoint",
     "require_nonempty",
+    "dot_inner",
+    "dot_shape",
 ]
 
 
@@ -542,3 +544,17 @@ def require_nonempty(op: Op, a: np.ndarray, b: np.ndarray) -> None:
             raise ShapeError(
                 f"{op}: {name} is empty ({shape_text(tuple(x.shape))})", short=f"{name} is empty"
             )
+
+
+def dot_inner(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, int]:
+    """The two lengths dot multiplies along: A's last axis and B's second-to-last (a vector's
+    only one); they must be equal."""
+    return a_shape[-1], (b_shape[-2] if len(b_shape) >= 2 else b_shape[0])
+
+
+def dot_shape(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """numpy.dot's result shape, or None when the inner lengths differ."""
+    n, m = dot_inner(a_shape, b_shape)
+    if n != m:
+        return None
+    return a_shape[:-1] + b_shape[:-2] + b_shape[-1:]

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import engine
 from .errors import ShapeError, UsageError
-from .geometry import Layout, lay_out, require_nonempty, window_input
+from .geometry import Layout, dot_inner, dot_shape, lay_out, require_nonempty, window_input
 from .model import Activation, Choice, Kind, Op, OpOptions, Result
 from .numeric import (
     as_kind,
@@ -222,10 +222,6 @@ def elementwise_sum(a: np.ndarray, b: np.ndarray) -> Result:
     )
 
 
-def _inner(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, int]:
-    return a_shape[-1], (b_shape[-2] if len(b_shape) >= 2 else b_shape[0])
-
-
 def _vector_like(x: np.ndarray) -> bool:
     """A vector, or a matrix of one row or one column."""
     return x.ndim == 1 or (x.ndim == 2 and 1 in x.shape)
@@ -261,8 +257,9 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
            [3, 4]])
     """
     require_nonempty(Op.DOT, a, b)
-    n, m = _inner(a.shape, b.shape)
-    if n != m:
+    n, m = dot_inner(a.shape, b.shape)
+    out_shape = dot_shape(a.shape, b.shape)
+    if out_shape is None:
         # "1 2 3" is a 1x3 matrix, as written; the seed question's dot product is of vectors
         vectors = _as_vectors(a, b)
         hint = ""
@@ -277,7 +274,7 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
             short=f"inner dimensions {n} and {m} differ",
         )
     a2, b2, kind = unify(a, b, terms=n)
-    check_allocation(a.shape[:-1] + b.shape[:-2] + b.shape[-1:], kind, "the result")
+    check_allocation(out_shape, kind, "the result")
     value = engine.exact_bilinear(kind, a2, b2, None, n, lambda x, y, _f: np.dot(x, y))
     value = np.asarray(value)
     return Result(Op.DOT, value, kind, a.shape, b.shape, notes=nonfinite_notes(value))

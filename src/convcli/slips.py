@@ -24,7 +24,7 @@ import numpy as np
 from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
-from .geometry import Layout, lay_out_shapes
+from .geometry import Layout, dot_shape, lay_out_shapes
 from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
 from .numeric import is_zero, value_of
 from .steps import CellWindows, cell_step, cell_windows
@@ -499,14 +499,6 @@ def candidates(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> Iter
 # a candidate's shape, a few of its cells, the whole of it
 
 
-def _dot_shape(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, ...] | None:
-    """numpy.dot's result shape, or None when the inner dimensions differ."""
-    inner = b_shape[-2] if len(b_shape) >= 2 else b_shape[0]
-    if a_shape[-1] != inner:
-        return None
-    return a_shape[:-1] + b_shape[:-2] + b_shape[-1:]
-
-
 def shape_of(c: Candidate) -> tuple[int, ...] | None:
     """The candidate's shape from the geometry alone, or None when its operation refuses."""
     if c.a.size == 0 or c.b.size == 0:
@@ -518,7 +510,7 @@ def shape_of(c: Candidate) -> tuple[int, ...] | None:
         except (ShapeError, UsageError):
             return None
     if c.op is Op.DOT:
-        return _dot_shape(c.a.shape, c.b.shape)
+        return dot_shape(c.a.shape, c.b.shape)
     if c.a.shape != c.b.shape:
         return None
     return () if c.op is Op.ELEMENTWISE_SUM else tuple(c.a.shape)

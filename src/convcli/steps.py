@@ -397,14 +397,6 @@ def _terms_cap(steps: Steps, max_steps: int, max_terms: int) -> int | None:
     return max_terms if steps.capped and len(steps.steps) < max_steps else None
 
 
-def _dot_shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
-    """np.dot's result shape; ops.dot's error when the inner dimensions differ."""
-    inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
-    if a.shape[-1] != inner or a.size == 0 or b.size == 0:
-        ops.dot(a, b)  # raises its shape error before computing anything
-    return a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
-
-
 def derive(
     op: Op,
     a: np.ndarray,
@@ -429,7 +421,10 @@ def derive(
         )
         return Steps(op, None, tuple(a.shape), tuple(b.shape), (), (step,), 1)
     # dot: entry [i, j] is row i of A times column j of B
-    out_shape = _dot_shape(a, b)
+    out_shape = geometry.dot_shape(a.shape, b.shape)
+    if out_shape is None or a.size == 0 or b.size == 0:
+        ops.dot(a, b)  # raises its shape error before computing anything
+    assert out_shape is not None
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.ndim != 2 or b2.ndim != 2:
