@@ -24,6 +24,7 @@ import numpy as np
 
 from . import ops
 from .explanations import Step, Steps
+from .geometry import dot_matrices
 from .model import SLIDING, Op, OpOptions
 from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import cell_name, definition, derive, step_lines
@@ -297,16 +298,11 @@ def sliding_frame(steps: Steps, step: Step) -> Frame:
     )
 
 
-def _operands(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A and B as dot reads them: a vector A is one row, a vector B one column."""
-    return (a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
-
-
 def operand_scene(steps: Steps, a: np.ndarray, b: np.ndarray) -> Scene:
     """dot and elementwise-sum: A and B side by side, as dot reads them."""
     op = steps.op
     if op is Op.DOT:
-        a, b = _operands(a, b)
+        a, b = dot_matrices(a, b)
     return Scene(
         f"steps · {op}",
         "",

@@ -53,6 +53,7 @@ __all__ = [
     "require_nonempty",
     "dot_inner",
     "dot_shape",
+    "dot_matrices",
 ]
 
 
@@ -558,3 +559,8 @@ def dot_shape(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, 
     if n != m:
         return None
     return a_shape[:-1] + b_shape[:-2] + b_shape[-1:]
+
+
+def dot_matrices(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A and B as dot reads them: a vector A is one row, a vector B one column."""
+    return (a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)

@@ -24,7 +24,7 @@ import numpy as np
 from . import ops
 from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
-from .geometry import Layout, dot_shape, lay_out_shapes
+from .geometry import Layout, dot_matrices, dot_shape, lay_out_shapes
 from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
 from .numeric import is_zero, value_of
 from .steps import CellWindows, cell_step, cell_windows
@@ -537,8 +537,7 @@ def sample(c: Candidate, cells: list[tuple[int, ...]], kind: Kind) -> Iterator[t
         assert c.op is not None
         yield from sample_windows(cell_windows(c.op, c.a, c.b, c.options, kind=kind, layout=c.layout), cells)
     elif c.op is Op.DOT:
-        a2 = c.a.reshape(1, -1) if c.a.ndim == 1 else c.a
-        b2 = c.b.reshape(-1, 1) if c.b.ndim == 1 else c.b
+        a2, b2 = dot_matrices(c.a, c.b)
         for cell in cells:
             i = cell[0] if c.a.ndim == 2 and cell else 0
             j = cell[-1] if c.b.ndim == 2 and cell else 0

@@ -425,8 +425,7 @@ def derive(
     if out_shape is None or a.size == 0 or b.size == 0:
         ops.dot(a, b)  # raises its shape error before computing anything
     assert out_shape is not None
-    a2 = a.reshape(1, -1) if a.ndim == 1 else a
-    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    a2, b2 = geometry.dot_matrices(a, b)
     if a2.ndim != 2 or b2.ndim != 2:
         raise UsageError("steps for dot shows 1-D and 2-D operands; for more axes use `convcli dot`")
     cells, total_cells = cells_to_derive(out_shape, at, max_steps, a2.shape[1], max_terms)
