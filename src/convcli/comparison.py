@@ -14,7 +14,7 @@ from . import geometry, ops
 from .closeness import TOLERANCE, Expected, all_equal, scale_of
 from .errors import ShapeError, UsageError
 from .model import SLIDING, Comparison, Convention, Fact, Kind, Mode, Op, OpOptions, Result, Undefined
-from .numeric import common_kind, kind_of
+from .numeric import common_kind, kind_of, sum_as_written
 from .text import dims_text, format_number, matrix_text, options_flags, shape_text
 
 if TYPE_CHECKING:  # built by compare --conventions only: convolve's note loads this module
@@ -286,7 +286,7 @@ def _depth_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None
     kh, kw = k.shape[-2:]
     per_channel = [ops.elementwise_sum(x[i, :kh, :kw], k[i]).value[()] for i in range(c)]
     sums = " + ".join(format_number(v) for v in per_channel)
-    total = format_number(sum(per_channel[1:], start=per_channel[0]))
+    total = format_number(sum_as_written(per_channel))
     groups = options.groups if options.channels else 1
     if groups == 1:
         return Fact(

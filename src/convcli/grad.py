@@ -39,6 +39,7 @@ from .numeric import (
     nonfinite_notes,
     scalar_as_kind,
     shrink_int,
+    sum_as_written,
     to_python_ints,
 )
 from .text import shape_text
@@ -285,7 +286,7 @@ def _bias_gradient(p: Layout, g: np.ndarray, per_filter: bool) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             sums = rows.sum(axis=1)
         return sums if per_filter else sums[0]
-    totals = [sum(row[1:], start=row[0]) for row in rows.tolist()]
+    totals = [sum_as_written(row) for row in rows.tolist()]
     return array_of(totals, (len(totals),) if per_filter else ())
 
 

@@ -32,7 +32,7 @@ from .geometry import lay_out
 from .grad import grad
 from .gradsteps import sample_cells
 from .model import BoundaryRule, GradOf, GradResult, Kind, Mode, Op, OpOptions
-from .numeric import is_zero, kind_of
+from .numeric import is_zero, kind_of, sum_as_written
 
 __all__ = ["GradExpected", "GradCheckReport", "check_grad"]
 
@@ -180,7 +180,7 @@ def _suspects(
             g,
             options,
             of,
-            lambda a: np.array(sum(a.ravel().tolist()[1:], start=a.ravel().tolist()[0]), dtype=object),
+            lambda a: np.array(sum_as_written(a.ravel().tolist()), dtype=object),
         )
 
 

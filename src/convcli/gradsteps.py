@@ -28,7 +28,7 @@ from .errors import UsageError
 from .geometry import lay_out_shapes
 from .grad import grad, upstream_for
 from .model import GradOf, GradResult, Kind, Op, OpOptions
-from .numeric import check_allocation, common_kind, kind_of
+from .numeric import check_allocation, common_kind, kind_of, sum_as_written
 from .steps import MAX_TERMS, CellWindows, cell_windows, cells_to_derive, factor_text, in_kind, operand_kind
 from .text import cell_text, display_number, value_of
 
@@ -138,10 +138,6 @@ def _moved(cell: Cell, source: tuple[int, ...], target: tuple[int, ...]) -> Cell
     return tuple(int(i) for i in np.unravel_index(flat, target))
 
 
-def _sum(values: list[Any], zero: Any) -> Any:
-    return sum(values[1:], start=values[0]) if values else zero
-
-
 class _Layer:
     """The operands in the layout's shapes, as Python numbers of the gradients' kind."""
 
@@ -237,7 +233,7 @@ def _weight_step(layer: _Layer, cell: Cell) -> GradStep:
             other = _moved(x_layout, tuple(g.a.shape), layer.x_shape)
         gv, xv = value_of(layer.g_value(o, where)), value_of(values[where])
         terms.append(GradTerm(layer.g_cell(o, where), other, gv, xv, xv * gv, bool(outside[where])))
-    value = _sum([t.product for t in terms], layer.zero)
+    value = sum_as_written([t.product for t in terms], layer.zero)
     if not layer.channels:
         return GradStep(cell, tuple(terms), value, None, None, tap)
     return GradStep(cell, tuple(terms), value, channel, range(o, o + 1), tap)
@@ -288,7 +284,7 @@ def _input_step(layer: _Layer, cell: Cell) -> GradStep:
             gv, wv = value_of(layer.g_value(o, out_at)), value_of(g.kernel[k_index])
             copied = any(c for _, _, c in combo)
             terms.append(GradTerm(layer.g_cell(o, out_at), w_cell, gv, wv, gv * wv, copied))
-    value = _sum([t.product for t in terms], layer.zero)
+    value = sum_as_written([t.product for t in terms], layer.zero)
     return GradStep(cell, tuple(terms), value, channel, filters)
 
 
@@ -299,7 +295,7 @@ def _bias_step(layer: _Layer, cell: Cell) -> GradStep:
     for where in np.ndindex(*layer.out):
         gv = value_of(layer.g_value(o, where))
         terms.append(GradTerm(layer.g_cell(o, where), None, gv, 1, gv))
-    value = _sum([t.g for t in terms], layer.zero)
+    value = sum_as_written([t.g for t in terms], layer.zero)
     return GradStep(cell, tuple(terms), value, None, range(o, o + 1) if layer.channels else None)
 
 

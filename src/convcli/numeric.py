@@ -10,7 +10,7 @@ import math
 import operator
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -155,6 +155,12 @@ def _widest_dtype(a: np.ndarray, kind: Kind) -> np.ndarray:
     if kind is Kind.COMPLEX and a.dtype != np.complex128 and a.dtype != object:
         return a.astype(np.complex128)
     return a
+
+
+def sum_as_written(values: Sequence[Any], empty: Any = 0) -> Any:
+    """The values added in order from the first one, not from 0 (so a lone -0.0 stays -0.0);
+    ``empty`` when there are none."""
+    return sum(values[1:], start=values[0]) if values else empty
 
 
 def is_zero(v: Any) -> bool:

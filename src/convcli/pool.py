@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .model import Kind, PoolKind, PoolOf
-from .numeric import as_kind, check_allocation, kind_of, nonfinite_notes
+from .numeric import as_kind, check_allocation, kind_of, nonfinite_notes, sum_as_written
 from .pool_avg import avg_pool
 from .pool_geometry import Geometry, PoolOptions, as_batch, geometry, pooled_shape
 from .pool_grad import avg_grad, gradient_kind, max_grad, upstream_or_ones
@@ -96,7 +96,7 @@ def cell_value(g: Geometry, x: np.ndarray, cell: tuple[int, int]) -> Any:
     if g.kind is PoolKind.MAX:
         return entries[first_maximum(entries)[0]]
     inside = [v for v in entries if v is not None]
-    total = sum(inside[1:], start=inside[0])
+    total = sum_as_written(inside)
     count = g.divisor(cell)
     if isinstance(total, float | complex):
         return total / count

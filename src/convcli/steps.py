@@ -19,7 +19,7 @@ from . import geometry, numeric, ops
 from .errors import UsageError
 from .explanations import Step, Steps
 from .model import SLIDING, Activation, BoundaryRule, Kind, Op, OpOptions
-from .numeric import as_kind, check_allocation, kind_of, kind_of_value, value_of
+from .numeric import as_kind, check_allocation, kind_of, kind_of_value, sum_as_written, value_of
 from .text import cell_text, display_number, shape_text
 
 __all__ = [
@@ -137,11 +137,6 @@ def _products(window: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     out = np.empty(window.shape, dtype=object)
     out.flat[:] = [x * w for x, w in zip(window.ravel().tolist(), kernel.ravel().tolist(), strict=True)]
     return out
-
-
-def _sum(products: np.ndarray) -> Any:
-    values = products.ravel().tolist()
-    return sum(values[1:], start=values[0])
 
 
 def activate_cell(value: Any, activation: Activation) -> Any:
@@ -316,8 +311,8 @@ def cell_step(g: CellWindows, cell: tuple[int, ...]) -> Step:
     products = _products(window, k)
     channel_sums: tuple[Any, ...] = ()
     if options.channels:
-        channel_sums = tuple(_sum(ch) for ch in products)
-    total = _sum(products)
+        channel_sums = tuple(sum_as_written(ch.ravel().tolist()) for ch in products)
+    total = sum_as_written(products.ravel().tolist())
     value = total
     if options.bias:
         value = value + number_in_kind(options.bias[f if len(options.bias) > 1 else 0], g.kind)
@@ -435,7 +430,7 @@ def derive(
         j = cell[-1] if b.ndim == 2 else 0
         row, column = a2[i], b2[:, j]
         products = _products(row, column)
-        value = _sum(products)
+        value = sum_as_written(products.ravel().tolist())
         steps.append(
             Step(cell=tuple(cell), window=row, kernel=column, products=products, total=value, value=value)
         )

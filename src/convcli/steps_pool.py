@@ -11,7 +11,7 @@ import numpy as np
 
 from .explanations import GradSource, PoolGradStep, PoolStep, PoolSteps
 from .model import Kind, Op
-from .numeric import as_kind, kind_of, value_of
+from .numeric import as_kind, kind_of, sum_as_written, value_of
 from .text import cell_text, display_number
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
@@ -57,7 +57,7 @@ def _pool_step(result: PoolResult, batch: np.ndarray, cell: tuple[int, ...]) -> 
     value = value_of(result.output[cell])
     if not is_max:
         read = [v for v in entries if v is not None]
-        total = sum(read[1:], start=read[0])
+        total = sum_as_written(read)
         return PoolStep(cell, taps, tuple(shown), padding, value, total=total, count=g.divisor((i, j)))
     best, ties = first_maximum(entries)
     return PoolStep(cell, taps, tuple(shown), padding, value, best=best, ties=ties)
