@@ -26,7 +26,7 @@ from .errors import UsageError
 from .geometry import Layout
 from .model import SLIDING, Activation, BoundaryRule, CodeLibrary, Convention, Kind, Mode, Op, OpOptions
 from .numeric import as_kind, result_kind, value_of
-from .text import dims_text, int_text, options_text
+from .text import dims_text, int_text, options_text, values_text
 
 __all__ = ["script", "MAX_NUMBERS"]
 
@@ -413,9 +413,9 @@ def _numpy_windows(writer: _Script, op: Op, p: Layout, extents: tuple[int, ...],
         window += "[" + ", ".join(index) + "]"
     words = [f"every {dims_text(extents)} window of Ap"]
     if any(s > 1 for s in p.stride):
-        words.append(f"windows {','.join(map(str, p.stride))} apart (stride)")
+        words.append(f"windows {values_text(p.stride)} apart (stride)")
     if any(d > 1 for d in p.dilation):
-        words.append(f"taps {','.join(map(str, p.dilation))} apart (dilation)")
+        words.append(f"taps {values_text(p.dilation)} apart (dilation)")
     writer.say("# " + ", ".join(words))
     writer.say(f"W = {window}")
     at, taps = "ijk"[:n], "uvw"[:n]
@@ -483,7 +483,7 @@ def _scipy_valid(writer: _Script, op: Op, p: Layout, extents: tuple[int, ...], s
             )
         index = ", ".join([":"] * lead + [f"::{d}" for d in p.dilation])
         shape = (*p.b.shape[:lead], *extents)
-        writer.say(f"# dilation {','.join(map(str, p.dilation))}: zeros between the kernel's taps")
+        writer.say(f"# dilation {values_text(p.dilation)}: zeros between the kernel's taps")
         writer.say(f"Bd = np.zeros({shape}, dtype=B.dtype)", f"Bd[{index}] = B")
     else:
         writer.say("Bd = B")

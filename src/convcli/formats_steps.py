@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .arraytext import MATRIX, check_whole, dumps, json_array, latex_number, matrix_markdown, matrix_plain
 from .errors import UsageError
 from .model import SLIDING, Format, Op
-from .text import cell_text, format_number, json_value, matrix_text
+from .text import cell_text, format_number, json_value, matrix_text, values_text
 
 if TYPE_CHECKING:  # the explaining modules load only with the commands that use them
     from .explanations import Im2col, Step, Steps, TransposeSteps
@@ -165,7 +165,7 @@ def scatter_lines(view: TransposeSteps) -> list[str]:
     """The scatter-add and the equivalent zero-stuffed convolution, as plain lines."""
     from .steps import factor_text
 
-    stride = ",".join(map(str, view.stride))
+    stride = values_text(view.stride)
     lines = [
         f"# conv-transpose, stride {stride}: each input cell times the kernel, placed at its stride "
         "offset, summed; then the padding is cropped from each side"

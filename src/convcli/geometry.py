@@ -30,7 +30,7 @@ from .numeric import (
     shrink_int,
     to_python_ints,
 )
-from .text import shape_text
+from .text import shape_text, values_text
 
 __all__ = [
     "Layout",
@@ -142,7 +142,7 @@ def per_axis(
     "these n-axis inputs", or "a 1-D input").
     """
     if minimum is not None and any(v < minimum for v in values):
-        raise UsageError(f"--{name} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
+        raise UsageError(f"--{name} takes whole numbers >= {minimum}, got {values_text(values)}")
     if len(values) == 1:
         return values * n
     if len(values) == n:
@@ -151,13 +151,13 @@ def per_axis(
         wanted = f"one number for {axes or 'a 1-D input'}"
     else:
         wanted = f"1 or {n} numbers for {axes or f'these {n}-axis inputs'}"
-    raise UsageError(f"--{name} takes {wanted}, got {len(values)}: {','.join(map(str, values))}")
+    raise UsageError(f"--{name} takes {wanted}, got {len(values)}: {values_text(values)}")
 
 
 def padding_pairs(padding: tuple[int, ...], n: int) -> list[tuple[int, int]]:
     """--padding P, P1,P2 (one per axis) or top,bottom,left,right as (before, after) per axis."""
     if any(p < 0 for p in padding):
-        raise UsageError(f"--padding takes whole numbers >= 0, got {','.join(map(str, padding))}")
+        raise UsageError(f"--padding takes whole numbers >= 0, got {values_text(padding)}")
     if len(padding) == 1:
         return [(padding[0], padding[0])] * n
     if len(padding) == n:

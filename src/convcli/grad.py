@@ -42,7 +42,7 @@ from .numeric import (
     sum_as_written,
     to_python_ints,
 )
-from .text import shape_text
+from .text import shape_text, values_text
 
 __all__ = ["grad", "upstream_for", "gradient_rules", "ONES_NOTE"]
 
@@ -295,7 +295,7 @@ def _bias_gradient(p: Layout, g: np.ndarray, per_filter: bool) -> np.ndarray:
 
 
 def _axes(values: tuple[int, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else ",".join(map(str, values))
+    return str(values[0]) if len(set(values)) == 1 else values_text(values)
 
 
 def _zeros(stride: tuple[int, ...]) -> str:

@@ -33,6 +33,7 @@ from .grad import grad
 from .gradsteps import sample_cells
 from .model import BoundaryRule, GradOf, GradResult, Kind, Mode, Op, OpOptions
 from .numeric import is_zero, kind_of, sum_as_written
+from .text import values_text
 
 __all__ = ["GradExpected", "GradCheckReport", "check_grad"]
 
@@ -112,7 +113,7 @@ def _suspects(
     if strided and of is not GradOf.BIAS:
         undilated = _undilated(x, w, g, options)
         if undilated is not None:
-            stride = ",".join(map(str, options.stride))
+            stride = values_text(options.stride)
             gaps = {s - 1 for s in p.stride}
             zeros = "s-1 zeros" if len(gaps) > 1 else f"{min(gaps)} zero" + ("s" if min(gaps) > 1 else "")
             meets = "X" if of is GradOf.WEIGHT else "W"

@@ -19,7 +19,7 @@ from .errors import ConvcliError, ShapeError, UsageError
 from .geometry import per_axis
 from .model import PoolKind
 from .numeric import value_of
-from .text import shape_text
+from .text import shape_text, values_text
 
 __all__ = [
     "PoolOptions",
@@ -158,7 +158,7 @@ _AXES = ("rows", "columns")
 def _spatial(values: tuple[int, ...], n: int, option: str, minimum: int) -> tuple[int, ...]:
     """``--option`` for each of the n pooled axes; whole numbers only (PoolOptions is public)."""
     if any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in values):
-        raise UsageError(f"--{option} takes whole numbers >= {minimum}, got {','.join(map(str, values))}")
+        raise UsageError(f"--{option} takes whole numbers >= {minimum}, got {values_text(values)}")
     axes = None if n == 1 else "a window's rows and columns"
     return per_axis(tuple(values), n, option, minimum, axes=axes)
 
@@ -186,7 +186,7 @@ def geometry(a_shape: tuple[int, ...], options: PoolOptions) -> Geometry:
     if options.kind is PoolKind.AVG and any(d != 1 for d in dilation):
         raise UsageError(
             f"avg pooling has no --dilation (torch's avg_pool2d takes none), got --dilation "
-            f"{','.join(map(str, options.dilation))}; use --kind max, or leave --dilation out"
+            f"{values_text(options.dilation)}; use --kind max, or leave --dilation out"
         )
     if n == 1:  # one row: the row axis pools nothing
         size, stride, padding, dilation = (1, *size), (1, *stride), (0, *padding), (1, *dilation)

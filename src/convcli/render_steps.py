@@ -33,7 +33,7 @@ from .render_grid import (
 )
 from .render_prose import header, shapes_line, wrapped_terms
 from .steps import cap_note, cell_label, definition, factor_text, step_lines
-from .text import SCATTER_RULE, display_number, shape_text
+from .text import SCATTER_RULE, display_number, shape_text, values_text
 from .text import options_text as _options_text
 
 __all__ = [
@@ -285,7 +285,7 @@ def scatter_view(view: TransposeSteps, *, width: int = 80) -> RenderableType:
     parts: list[RenderableType] = [
         header(
             "steps · conv-transpose",
-            f"stride {','.join(map(str, view.stride))} · padding {','.join(map(str, view.padding))}",
+            f"stride {values_text(view.stride)} · padding {values_text(view.padding)}",
             shapes_line(view.a_shape, view.b_shape, f" → {shape_text(tuple(view.result.shape))}"),
             width=width,
         ),

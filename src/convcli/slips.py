@@ -28,6 +28,7 @@ from .geometry import Layout, dot_matrices, dot_shape, lay_out_shapes
 from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
 from .numeric import is_zero, value_of
 from .steps import CellWindows, cell_step, cell_windows
+from .text import values_text
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "sample_windows", "compute", "describe"]
 
@@ -68,10 +69,6 @@ class Candidate:
 # words
 
 
-def _ints(values: tuple[int, ...]) -> str:
-    return ",".join(str(v) for v in values)
-
-
 def describe(op: Op, options: OpOptions) -> str:
     """``correlate (valid)`` or ``correlate (same, numpy's alignment, stride 2)``."""
     if op not in SLIDING:
@@ -80,11 +77,11 @@ def describe(op: Op, options: OpOptions) -> str:
     if options.mode is Mode.SAME and options.convention is not Convention.SCIPY:
         parts.append(f"{options.convention}'s alignment")
     if any(s != 1 for s in options.stride):
-        parts.append(f"stride {_ints(options.stride)}")
+        parts.append(f"stride {values_text(options.stride)}")
     if options.padding is not None:
-        parts.append(f"padding {_ints(options.padding)}")
+        parts.append(f"padding {values_text(options.padding)}")
     if any(d != 1 for d in options.dilation):
-        parts.append(f"dilation {_ints(options.dilation)}")
+        parts.append(f"dilation {values_text(options.dilation)}")
     return f"{op} ({', '.join(parts)})"
 
 
@@ -237,9 +234,10 @@ def _slips(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> list[_Sl
             _Slip(
                 "stride",
                 "stride",
-                f"your answer is {op} with stride {_ints(stride)}, not {_ints(options.stride)}: the window "
-                f"moved by {_ints(stride)} instead of {_ints(options.stride)}",
-                f"stride {_ints(stride)} instead of {_ints(options.stride)}",
+                f"your answer is {op} with stride {values_text(stride)}, "
+                f"not {values_text(options.stride)}: the window "
+                f"moved by {values_text(stride)} instead of {values_text(options.stride)}",
+                f"stride {values_text(stride)} instead of {values_text(options.stride)}",
                 changes={"stride": stride},
             )
         )
@@ -250,9 +248,10 @@ def _slips(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions) -> list[_Sl
             _Slip(
                 "dilation",
                 "dilation",
-                f"your answer is {op} with dilation {_ints(dilation)}, not {_ints(options.dilation)}: the "
-                f"kernel's taps were {_ints(dilation)} apart instead of {_ints(options.dilation)}",
-                f"dilation {_ints(dilation)} instead of {_ints(options.dilation)}",
+                f"your answer is {op} with dilation {values_text(dilation)}, "
+                f"not {values_text(options.dilation)}: the kernel's taps were {values_text(dilation)} "
+                f"apart instead of {values_text(options.dilation)}",
+                f"dilation {values_text(dilation)} instead of {values_text(options.dilation)}",
                 changes={"dilation": dilation},
             )
         )
@@ -332,16 +331,16 @@ def _padding_slips(op: Op, options: OpOptions) -> list[_Slip]:
     for padding in paddings:
         if not any(padding):
             text = (
-                f"your answer is {op} without padding, but padding {_ints(given)} was asked for: A was "
+                f"your answer is {op} without padding, but padding {values_text(given)} was asked for: A was "
                 "not padded"
             )
-            clause = f"no padding instead of {_ints(given)}"
+            clause = f"no padding instead of {values_text(given)}"
         else:
             text = (
-                f"your answer is {op} with padding {_ints(padding)}, not {_ints(given)}: "
-                f"A was padded by {_ints(padding)} on each side instead of {_ints(given)}"
+                f"your answer is {op} with padding {values_text(padding)}, not {values_text(given)}: "
+                f"A was padded by {values_text(padding)} on each side instead of {values_text(given)}"
             )
-            clause = f"padding {_ints(padding)} instead of {_ints(given)}"
+            clause = f"padding {values_text(padding)} instead of {values_text(given)}"
         slips.append(_Slip("padding", "padding", text, clause, changes={"padding": padding}))
     return slips
 
@@ -350,7 +349,7 @@ def _bias_slips(options: OpOptions) -> list[_Slip]:
     """A bias left out or added twice; alone, check finds these as constant offsets."""
     if not options.bias or all(is_zero(v) for v in options.bias):
         return []
-    shown = ",".join(str(v) for v in options.bias)
+    shown = values_text(options.bias)
     return [
         _Slip("bias", "bias", "", f"the bias {shown} left out", changes={"bias": ()}, alone=False),
         _Slip(

@@ -21,6 +21,7 @@ __all__ = [
     "display_number",
     "shape_text",
     "dims_text",
+    "values_text",
     "cell_text",
     "matrix_text",
     "options_text",
@@ -114,6 +115,11 @@ def dims_text(shape: tuple[int, ...]) -> str:
     return "x".join(str(n) for n in shape)
 
 
+def values_text(values: Iterable[Any]) -> str:
+    """An option's values as the command line takes them: ``2,1``."""
+    return ",".join(map(str, values))
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     """``5x5`` for a matrix, ``1-D of length 5`` for a vector."""
     if len(shape) == 1:
@@ -145,9 +151,9 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
     parts.append(f"convention {options.convention}")
     for name, values, plain in (("stride", options.stride, 1), ("dilation", options.dilation, 1)):
         if any(v != plain for v in values):
-            parts.append(f"{name} {','.join(map(str, values))}")
+            parts.append(f"{name} {values_text(values)}")
     if options.padding is not None:
-        parts.append(f"padding {','.join(map(str, options.padding))}")
+        parts.append(f"padding {values_text(options.padding)}")
     if options.channels:
         parts.append("channels")
     if options.groups != 1:
@@ -173,9 +179,9 @@ def options_flags(options: OpOptions) -> str:
         flags.append(f"--convention {options.convention}")
     for name, values in (("stride", options.stride), ("dilation", options.dilation)):
         if any(v != 1 for v in values):
-            flags.append(f"--{name} {','.join(map(str, values))}")
+            flags.append(f"--{name} {values_text(values)}")
     if options.padding is not None:
-        flags.append(f"--padding {','.join(map(str, options.padding))}")
+        flags.append(f"--padding {values_text(options.padding)}")
     if options.channels:
         flags.append("--channels")
     if options.groups != 1:
@@ -186,7 +192,7 @@ def options_flags(options: OpOptions) -> str:
 def transpose_options_text(options: TransposeOptions) -> str:
     """conv-transpose's geometry: ``stride 2 · padding 0 · output padding 0 · dilation 1``."""
     text = " · ".join(
-        f"{name} {','.join(map(str, value))}"
+        f"{name} {values_text(value)}"
         for name, value in (
             ("stride", options.stride),
             ("padding", options.padding),
@@ -202,7 +208,7 @@ def pool_options_text(g: Geometry, one_row: bool, kind: PoolKind) -> str:
     option for a 1-D input (``one_row``)."""
 
     def axes(values: tuple[int, int]) -> str:
-        return str(values[1]) if one_row else ",".join(map(str, values))
+        return str(values[1]) if one_row else values_text(values)
 
     parts = [f"size {axes(g.size)}", f"stride {axes(g.stride)}", f"padding {axes(g.padding)}"]
     if any(d != 1 for d in g.dilation):

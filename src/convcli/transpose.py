@@ -20,7 +20,7 @@ from .explanations import ScatterStep, TransposeSteps
 from .model import TRANSPOSE_NAME, Kind, TransposeOptions, TransposeResult
 from .numeric import check_allocation, shrink_int
 from .steps import cell_at, check_max_steps
-from .text import shape_text
+from .text import dims_text, shape_text, values_text
 
 __all__ = [
     "conv_transpose",
@@ -175,10 +175,11 @@ def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Scatte
     if any(o < 1 for o in out_shape):
         raise ShapeError(
             f"{NAME}: input {shape_text(in_shape)} with kernel {shape_text(k_shape)}, "
-            f"stride {_axes(stride)}, padding {_axes(padding)}, output padding {_axes(output_padding)} "
-            f"and dilation {_axes(dilation)} gives an output of {_axes(out_shape, 'x')}; "
+            f"stride {values_text(stride)}, padding {values_text(padding)}, "
+            f"output padding {values_text(output_padding)} "
+            f"and dilation {values_text(dilation)} gives an output of {dims_text(out_shape)}; "
             "(i-1)*s - 2p + d*(k-1) + a + 1 must be at least 1 on every axis (as in torch): lower --padding",
-            short=f"output size {_axes(out_shape, 'x')} is too small",
+            short=f"output size {dims_text(out_shape)} is too small",
         )
     out_channels = (b2.shape[1] * options.groups,) if options.channels else ()
     check_allocation(out_channels + uncropped, kind, "the result before cropping")
@@ -197,10 +198,6 @@ def _lay_out(a: np.ndarray, b: np.ndarray, options: TransposeOptions) -> _Scatte
         out_shape,
         tuple(notes),
     )
-
-
-def _axes(values: tuple[int, ...], sep: str = ",") -> str:
-    return sep.join(str(v) for v in values)
 
 
 def _placement(p: _ScatterLayout, tap: tuple[int, ...], in_shape: tuple[int, ...]) -> tuple[slice, ...]:
