@@ -22,7 +22,7 @@ from .errors import ConvcliError
 from .explanations import Diagnosis, PoolCheckReport
 from .model import Kind, Op, OpOptions, PoolKind, PoolOf
 from .numeric import array_of, as_kind, kind_of
-from .text import values_text
+from .text import pool_values_text
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolResult
@@ -56,7 +56,7 @@ def _pool_changes(options: PoolOptions, g: PoolGeometry, one_row: bool) -> list[
     """The pooling with one of its options changed, as students change them."""
 
     def axes(values: tuple[int, int]) -> str:
-        return str(values[1]) if one_row else values_text(values)
+        return pool_values_text(values, one_row)
 
     size, stride = axes(g.size), axes(g.stride)
     out = []

@@ -27,6 +27,7 @@ __all__ = [
     "options_text",
     "transpose_options_text",
     "pool_options_text",
+    "pool_values_text",
     "json_value",
     "value_of",
     "SCATTER_RULE",
@@ -203,12 +204,17 @@ def transpose_options_text(options: TransposeOptions) -> str:
     return text + (f" · groups {options.groups}" if options.groups != 1 else "")
 
 
+def pool_values_text(values: tuple[int, int], one_row: bool) -> str:
+    """A pooling option's values: one number for a 1-D input (``one_row``), else both."""
+    return str(values[1]) if one_row else values_text(values)
+
+
 def pool_options_text(g: Geometry, one_row: bool, kind: PoolKind) -> str:
     """A pooling's windows: ``size 2,2 · stride 1,1 · padding 0,0 · ceil mode``; one number per
     option for a 1-D input (``one_row``)."""
 
     def axes(values: tuple[int, int]) -> str:
-        return str(values[1]) if one_row else values_text(values)
+        return pool_values_text(values, one_row)
 
     parts = [f"size {axes(g.size)}", f"stride {axes(g.stride)}", f"padding {axes(g.padding)}"]
     if any(d != 1 for d in g.dilation):
