@@ -19,6 +19,7 @@ import numpy as np
 
 from convcli.errors import ParseError
 
+from . import grammar
 from .grid import matlab_rows
 from .json import MAX_NDIM, Bare, json_array, json_load
 from .source import Source, location
@@ -26,7 +27,7 @@ from .source import Source, location
 __all__ = ["read_bracketed"]
 
 _ENTRY = re.compile(r"[^\s\[\],;#\"{}]+")
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = re.compile(grammar.COMMENT_PATTERN)
 _JSON_ONLY = re.compile(r'["{}:]')
 
 

@@ -22,6 +22,7 @@ from .source import Bad, shown
 
 __all__ = [
     "COMMENT",
+    "COMMENT_PATTERN",
     "GRID_SEPARATORS",
     "INLINE_SEPARATORS",
     "INLINE_ROW_END",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 COMMENT = "#"
+# a comment, from its mark to the end of its line
+COMMENT_PATTERN = re.escape(COMMENT) + r"[^\n]*"
 GRID_SEPARATORS = ",;"
 INLINE_SEPARATORS = ","
 INLINE_ROW_END = ";"
@@ -43,7 +46,7 @@ SPACE = " \t\v\f\x1c\x1d\x1e\x1f"
 
 _CHUNK = re.compile(r"\S+")
 # what comes before the first entry: blank lines, lines holding only a comment, and spaces
-BEFORE_CONTENT = r"(?:[ \t\v\f]*(?:#[^\n]*)?\n)*[ \t\v\f]*"
+BEFORE_CONTENT = r"(?:[ \t\v\f]*(?:" + COMMENT_PATTERN + r")?\n)*[ \t\v\f]*"
 
 
 def content_start(text: str) -> int:
