@@ -28,7 +28,7 @@ from .geometry import dot_matrices
 from .model import SLIDING, Op, OpOptions
 from .steps import MAX_TERMS as DERIVED_TERMS
 from .steps import cell_name, definition, derive, step_lines
-from .text import display_number, options_text, shape_text
+from .text import display_number, options_text, shape_text, shapes_line
 
 __all__ = [
     "Board",
@@ -218,8 +218,9 @@ def _derivation(steps: Steps, step: Step) -> tuple[str, str, tuple[str, ...]]:
     return name, value, tuple(line for line in (terms, *rest) if line)
 
 
-def shapes_line(a_shape: tuple[int, ...], b_shape: tuple[int, ...], out: tuple[int, ...]) -> str:
-    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)} → " + (shape_text(out) if out else "scalar")
+def shapes_and_output(a_shape: tuple[int, ...], b_shape: tuple[int, ...], out: tuple[int, ...]) -> str:
+    """``A 5x5 · B 3x3 → 3x3``: the operands' shapes and the output's (``scalar`` for none)."""
+    return shapes_line(a_shape, b_shape, " → " + (shape_text(out) if out else "scalar"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def sliding_scene(steps: Steps) -> Scene:
     return Scene(
         f"steps · {steps.op}",
         options_text(steps.options, steps.op),
-        shapes_line(steps.a_shape, steps.b_shape, steps.out_shape),
+        shapes_and_output(steps.a_shape, steps.b_shape, steps.out_shape),
         definition(steps.op, _channels(steps), steps),
         (board,),
         Outline("C", layers_shape(steps.out_shape), out_layers),
@@ -306,7 +307,7 @@ def operand_scene(steps: Steps, a: np.ndarray, b: np.ndarray) -> Scene:
     return Scene(
         f"steps · {op}",
         "",
-        shapes_line(steps.a_shape, steps.b_shape, steps.out_shape),
+        shapes_and_output(steps.a_shape, steps.b_shape, steps.out_shape),
         definition(op),
         (Board("A", as_layers(a)), Board("B", as_layers(b))),
         Outline("sum(A*B)" if op is Op.ELEMENTWISE_SUM else "C", layers_shape(steps.out_shape)),

@@ -21,7 +21,7 @@ from .frames import (
     layers_shape,
     lazily,
     place,
-    shapes_line,
+    shapes_and_output,
     small_panel,
 )
 from .steps import factor_text
@@ -40,7 +40,7 @@ def scatter_scene(view: TransposeSteps, a: np.ndarray) -> Scene:
     return Scene(
         "steps · conv-transpose",
         transpose_options_text(view.options),
-        shapes_line(view.a_shape, view.b_shape, tuple(view.result.shape)),
+        shapes_and_output(view.a_shape, view.b_shape, tuple(view.result.shape)),
         SCATTER_RULE,
         (Board("A", as_layers(a), layer_label="channel {}" if a.ndim == 3 else ""),),
         Outline("sum before cropping", layers_shape(tuple(view.uncropped.shape)), "output channel {}"),

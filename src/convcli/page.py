@@ -28,7 +28,7 @@ from .errors import UsageError
 from .formats_check import format_check
 from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
 from .model import Format
-from .text import display_number, options_text, shape_text
+from .text import display_number, options_text, shapes_line
 
 if TYPE_CHECKING:
     from .explanations import CheckReport
@@ -396,7 +396,7 @@ def check_page(report: CheckReport, animation: Animation | None, context: PageCo
     context = context or PageContext()
     expected = report.expected
     title = f"check · {expected.op}"
-    shapes = f"A {shape_text(expected.a_shape)} · B {shape_text(expected.b_shape)} · {expected.kind.label}"
+    shapes = shapes_line(expected.a_shape, expected.b_shape, f" · {expected.kind.label}")
     options = options_text(expected.options, expected.op)
     if report.match:
         verdict = (
@@ -438,7 +438,7 @@ def compare_page(cmp: Comparison, context: PageContext | None = None) -> str:
     from .model import Undefined
 
     context = context or PageContext()
-    shapes = f"A {shape_text(cmp.a_shape)} · B {shape_text(cmp.b_shape)} · {cmp.kind.label}"
+    shapes = shapes_line(cmp.a_shape, cmp.b_shape, f" · {cmp.kind.label}")
     sections = []
     for op, res in cmp.results.items():
         if isinstance(res, Undefined):

@@ -20,8 +20,8 @@ from .explanations import ConventionComparison, ConventionRow
 from .kernels import KernelInfo
 from .model import SLIDING, Comparison, Op, Result, TransposeResult, Undefined
 from .render_grid import MEASURE, fits, matrix_grid, one_after_another, result_lead
-from .render_prose import bullets, header, shapes_line, shell_lines, wrap_prose
-from .text import display_number, shape_text, transpose_options_text
+from .render_prose import bullets, header, shell_lines, wrap_prose
+from .text import display_number, shape_text, shapes_line, transpose_options_text
 from .text import options_text as _options_text
 
 __all__ = [

@@ -14,9 +14,9 @@ from rich.text import Text
 from .explanations import CheckReport, PoolCheckReport, Steps
 from .gradcheck import GradCheckReport
 from .render_grid import fits, grid_fits, matrix_grid, one_after_another, result_lead
-from .render_prose import header, shapes_line, wrapped_terms
+from .render_prose import header, wrapped_terms
 from .steps import step_lines
-from .text import display_number
+from .text import display_number, shapes_line
 from .text import options_text as _options_text
 
 __all__ = [

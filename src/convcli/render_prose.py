@@ -10,11 +10,8 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .text import shape_text
-
 __all__ = [
     "header",
-    "shapes_line",
     "wrap_prose",
     "wrapped_terms",
     "bullets",
@@ -47,10 +44,6 @@ def header(title: str, options_text: str, shapes: str, width: int = 80) -> Text:
         text.append(("  " if len(title) + 2 + len(options_text) <= width else "\n") + options_text)
     text.append("\n" + shapes, style="dim")
     return text
-
-
-def shapes_line(a_shape: tuple[int, ...], b_shape: tuple[int, ...], tail: str) -> str:
-    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)}{tail}"
 
 
 # A short group in brackets or parentheses, such as A[0:3, 0:3], (A, B) or [1, 0, 1]: kept on one

@@ -31,9 +31,9 @@ from .render_grid import (
     result_lead,
     taps_drawn,
 )
-from .render_prose import header, shapes_line, wrapped_terms
+from .render_prose import header, wrapped_terms
 from .steps import cap_note, cell_label, definition, factor_text, step_lines
-from .text import SCATTER_RULE, display_number, shape_text, values_text
+from .text import SCATTER_RULE, display_number, shape_text, shapes_line, values_text
 from .text import options_text as _options_text
 
 __all__ = [

@@ -20,6 +20,7 @@ __all__ = [
     "format_number",
     "display_number",
     "shape_text",
+    "shapes_line",
     "dims_text",
     "values_text",
     "cell_text",
@@ -131,6 +132,11 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def cell_text(index: Iterable[Any]) -> str:
     """A cell's index as messages and views write it: ``[0, 1]``."""
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def shapes_line(a_shape: tuple[int, ...], b_shape: tuple[int, ...], tail: str = "") -> str:
+    """The operands' shapes as a view's header gives them: ``A 5x5 · B 3x3`` and ``tail``."""
+    return f"A {shape_text(a_shape)} · B {shape_text(b_shape)}{tail}"
 
 
 def matrix_text(a: np.ndarray) -> str:
