@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from convcli import frames
-from convcli.frames import OUTPUT, Animation, Progress, animate_steps, lazily
+from convcli.frames import OUTPUT_BOARD, Animation, Progress, animate_steps, lazily
 from convcli.frames_transpose import animate_scatter
 from convcli.model import Mode, Op, OpOptions, TransposeOptions
 
@@ -48,7 +48,7 @@ def test_the_seed_example_slides_cell_by_cell_and_ends_on_the_result():
     # the window of C[0, 1] covers rows 0-2 and columns 1-3 of A; the output marks that one cell
     second = shown[1]
     assert marked_cells(second, 0) == [(0, r, c) for r in range(3) for c in range(1, 4)]
-    assert marked_cells(second, OUTPUT) == [(0, 0, 1)]
+    assert marked_cells(second, OUTPUT_BOARD) == [(0, 0, 1)]
     assert second.value == "3"
     assert second.lines == ("(1*1)+(1*0)+(0*1)+(1*0)+(1*1)+(1*0)+(0*0)+(1*0)+(1*1) = 1+0+0+0+1+0+0+0+1 = 3",)
     turned, products = second.panels
@@ -113,7 +113,7 @@ def test_frames_build_scipys_result_and_read_the_cells_they_mark(op, a, b, mode)
         window = np.array([[board.values[0, r, c] for c in m.cols] for m in frame.marks[:1] for r in m.rows])
         assert frame.panels[0].values.tolist() == applied.tolist()
         assert frame.panels[1].values.tolist() == (window * applied).tolist()
-        ((_, r, c),) = marked_cells(frame, OUTPUT)
+        ((_, r, c),) = marked_cells(frame, OUTPUT_BOARD)
         assert frame.value == str(reference[r, c])
 
 
@@ -134,7 +134,7 @@ def test_channels_give_one_frame_per_output_cell_of_every_filter():
                 )
     filled = [[[progress.value(27, (o, i, j)) for j in range(3)] for i in range(3)] for o in range(3)]
     assert filled == expected.tolist()
-    assert [m.layer for m in shown[9].marks if m.board == OUTPUT] == [1]  # filter 1 starts at frame 9
+    assert [m.layer for m in shown[9].marks if m.board == OUTPUT_BOARD] == [1]  # filter 1 starts at frame 9
     assert shown[0].panels[0].label == "B (as applied), channel 0 of 2"
     assert shown[0].lines[-1].strip().startswith("sum over channels:")
 
@@ -257,13 +257,13 @@ def test_scatter_frames_sum_to_the_transposed_convolution(stride, padding):
     frame = shown[5]  # A[1, 2] adds A[1, 2]·B at (s, 2s)
     assert frame.name == "A[1, 2]" and frame.value == str(a[1, 2])
     assert marked_cells(frame, 0) == [(0, 1, 2)]
-    assert marked_cells(frame, OUTPUT) == [
+    assert marked_cells(frame, OUTPUT_BOARD) == [
         (0, r, c) for r in range(stride, stride + 3) for c in range(2 * stride, 2 * stride + 3)
     ]
     last = shown[-1]
     kept = reference[padding : rows - padding, padding : cols - padding]
     assert last.panels[0].values.tolist() == kept.tolist()
-    assert marked_cells(last, OUTPUT) == [
+    assert marked_cells(last, OUTPUT_BOARD) == [
         (0, r, c) for r in range(padding, rows - padding) for c in range(padding, cols - padding)
     ]
 
@@ -281,7 +281,7 @@ def test_scatter_with_channels_adds_into_every_output_channel():
                 expected[:, i : i + 2, j : j + 2] += a[c, i, j] * w[c]
     filled = [[[progress.value(7, (o, r, q)) for q in range(3)] for r in range(3)] for o in range(3)]
     assert filled == expected.tolist()
-    assert sorted({m.layer for m in shown[0].marks if m.board == OUTPUT}) == [0, 1, 2]
+    assert sorted({m.layer for m in shown[0].marks if m.board == OUTPUT_BOARD}) == [0, 1, 2]
 
 
 def test_the_crop_is_said_in_words():

@@ -154,7 +154,7 @@ def test_a_large_input_ships_only_what_moves():
 
 
 def test_a_page_too_large_is_refused_before_it_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(page, "MAX_NUMBERS", 100)
+    monkeypatch.setattr(page, "MAX_PAGE_NUMBERS", 100)
     out = tmp_path / "p.html"
     result = run("steps", A, B, "--max-steps", "100", "-o", str(out))
     assert result.exit_code == ExitCode.USAGE_OR_INPUT

@@ -28,9 +28,9 @@ from .model import SLIDING, Activation, BoundaryRule, CodeLibrary, Convention, K
 from .numeric import as_kind, result_kind, value_of
 from .text import dims_text, int_text, options_text, values_text
 
-__all__ = ["script", "MAX_NUMBERS"]
+__all__ = ["script", "MAX_SCRIPT_NUMBERS"]
 
-MAX_NUMBERS = 10_000  # entries of A and B written into one script
+MAX_SCRIPT_NUMBERS = 10_000  # entries of A and B written into one script
 
 # Prints a result as convcli's plain format does: one row per line, columns right-aligned, a
 # blank line between the blocks of a 3-D result, fractions as p/q.
@@ -89,9 +89,9 @@ def script(
     """
     options = options or OpOptions()
     library = CodeLibrary(library)
-    if a.size + b.size > MAX_NUMBERS:
+    if a.size + b.size > MAX_SCRIPT_NUMBERS:
         raise UsageError(
-            f"--code writes A and B into the script, at most {MAX_NUMBERS:,} numbers; these have "
+            f"--code writes A and B into the script, at most {MAX_SCRIPT_NUMBERS:,} numbers; these have "
             f"{a.size + b.size:,} (save them with -f npy and load them with numpy.load instead)"
         )
     writer = _Script(library)

@@ -26,8 +26,7 @@ from . import ops
 from .explanations import Step, Steps
 from .geometry import dot_matrices
 from .model import SLIDING, Op, OpOptions
-from .steps import MAX_TERMS as DERIVED_TERMS
-from .steps import cell_name, definition, derive, step_lines
+from .steps import MAX_TERMS, cell_name, definition, derive, step_lines
 from .text import display_number, options_text, shape_text, shapes_line
 
 __all__ = [
@@ -39,7 +38,7 @@ __all__ = [
     "Scene",
     "Animation",
     "Progress",
-    "OUTPUT",
+    "OUTPUT_BOARD",
     "FRAMES",
     "animate_steps",
     "animate_derivations",
@@ -48,10 +47,10 @@ __all__ = [
 ]
 
 DEFAULT_DELAY = 0.6  # seconds per frame, on the terminal and on a page
-OUTPUT = -1  # the board index of the output in a Mark
+OUTPUT_BOARD = -1  # the board index of the output in a Mark
 # A derivation longer than this many products is summarised in one line: written out it would
 # fill more than a screen, and the page would carry it once per frame.
-MAX_TERMS = 400
+MAX_FRAME_TERMS = 400
 
 Cell = tuple[int, int, int]  # (layer, row, column) of a board
 
@@ -84,7 +83,7 @@ class Outline:
 
 @dataclass(frozen=True)
 class Mark:
-    """Cells picked out on one layer of a board (``OUTPUT`` for the output): every (r, c) with
+    """Cells picked out on one layer of a board (``OUTPUT_BOARD`` for the output): every (r, c) with
     r in ``rows`` and c in ``cols``. Ranges keep a window of any size cheap; a step larger than
     one is a dilated kernel's taps."""
 
@@ -211,7 +210,7 @@ def _derivation(steps: Steps, step: Step) -> tuple[str, str, tuple[str, ...]]:
     """The name of a step's cell, its value and the lines that derive it."""
     name = cell_name(steps.op, step.cell)
     value = display_number(step.value)
-    if step.products.size > MAX_TERMS:
+    if step.products.size > MAX_FRAME_TERMS:
         return name, value, (f"the sum of {step.products.size} products = {display_number(step.total)}",)
     first, *rest = step_lines(steps, step)
     _, _, terms = first.rstrip(":").partition(": ")
@@ -315,7 +314,7 @@ def operand_scene(steps: Steps, a: np.ndarray, b: np.ndarray) -> Scene:
 
 
 def output_mark(cell: Cell) -> Mark:
-    return Mark(OUTPUT, cell[0], range(cell[1], cell[1] + 1), range(cell[2], cell[2] + 1))
+    return Mark(OUTPUT_BOARD, cell[0], range(cell[1], cell[1] + 1), range(cell[2], cell[2] + 1))
 
 
 def dot_frame(steps: Steps, step: Step) -> Frame:
@@ -432,7 +431,7 @@ def animate_steps(
     *,
     at: tuple[int, ...] | None = None,
     max_steps: int = 25,
-    max_terms: int = DERIVED_TERMS,
+    max_terms: int = MAX_TERMS,
 ) -> Animation:
     """``steps`` as an animation: one frame per output cell (at most ``max_steps``, and at most
     ``max_terms`` products in all), then the complete result. Only the first cell is derived

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .frames import (
-    MAX_TERMS,
+    MAX_FRAME_TERMS,
     Animation,
     Board,
     Frame,
@@ -94,7 +94,7 @@ def grad_frame(view: GradSteps, step: GradStep) -> Frame:
     where = place(step.cell, view.shape)
     lines = grad_step_lines(view, step)
     _, _, terms = lines[0].partition(": ")
-    if len(step.terms) > MAX_TERMS:
+    if len(step.terms) > MAX_FRAME_TERMS:
         terms = f"the sum of {len(step.terms)} products = {display_number(step.value)}"
     return Frame(
         lines[0].partition(": ")[0],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .frames import (
-    OUTPUT,
+    OUTPUT_BOARD,
     Animation,
     Board,
     Frame,
@@ -65,7 +65,7 @@ def scatter_frame(step: ScatterStep, a_shape: tuple[int, ...], canvas: np.ndarra
         display_number(step.value),
         (
             Mark(0, where[0], range(where[1], where[1] + 1), range(where[2], where[2] + 1)),
-            *(Mark(OUTPUT, layer, rows, cols) for layer in range(block.shape[0])),
+            *(Mark(OUTPUT_BOARD, layer, rows, cols) for layer in range(block.shape[0])),
         ),
         (small_panel(f"{factor}·B", step.contribution, "output channel"),),
         (f"adds {factor}·B at ({at})",),
@@ -103,7 +103,7 @@ def animate_scatter(
         yield Frame(
             "result",
             "",
-            tuple(Mark(OUTPUT, layer, *kept) for layer in range(uncropped.shape[0])),
+            tuple(Mark(OUTPUT_BOARD, layer, *kept) for layer in range(uncropped.shape[0])),
             (small_panel("result", first.result, "output channel"),),
             (f"every input cell's share summed{derived}; {_crop_text(first.padding)}",),
             result=uncropped,

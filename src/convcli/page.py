@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import UsageError
 from .formats_check import format_check
-from .frames import DEFAULT_DELAY, OUTPUT, Animation, Board, Frame, Mark, Panel, place
+from .frames import DEFAULT_DELAY, OUTPUT_BOARD, Animation, Board, Frame, Mark, Panel, place
 from .model import Format
 from .text import display_number, options_text, shapes_line
 
@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from .explanations import CheckReport
     from .model import Comparison
 
-__all__ = ["PageContext", "CheckView", "steps_page", "check_page", "compare_page", "MAX_NUMBERS"]
+__all__ = ["PageContext", "CheckView", "steps_page", "check_page", "compare_page", "MAX_PAGE_NUMBERS"]
 
 # A page holds at most this many numbers (the grids, each frame's kernel and products): about
 # 10 MB of HTML. A long run on a large input asks for fewer steps instead.
-MAX_NUMBERS = 1_000_000
+MAX_PAGE_NUMBERS = 1_000_000
 # Grids up to this many rows and columns are drawn whole; larger ones around the cells that move.
 WHOLE = 24
 _MARGIN = 2
@@ -183,16 +183,16 @@ def _document(title: str, body: str, data: dict[str, Any] | None = None) -> str:
 
 
 class _Budget:
-    """Counts the numbers a page would hold, and refuses before it grows past MAX_NUMBERS."""
+    """Counts the numbers a page would hold, and refuses before it grows past MAX_PAGE_NUMBERS."""
 
     def __init__(self) -> None:
         self.used = 0
 
     def take(self, n: int) -> None:
         self.used += n
-        if self.used > MAX_NUMBERS:
+        if self.used > MAX_PAGE_NUMBERS:
             raise UsageError(
-                f"the page would hold more than {MAX_NUMBERS:,} numbers; derive fewer cells "
+                f"the page would hold more than {MAX_PAGE_NUMBERS:,} numbers; derive fewer cells "
                 "(--max-steps N, or --at I,J for one) or use a smaller input"
             )
 
@@ -265,7 +265,7 @@ def _animation_data(animation: Animation, delay: float) -> tuple[dict[str, Any],
         for index, board in enumerate(scene.boards)
     ]
     out = scene.output
-    moving = [m for f in frames[:-1] for m in f.marks if m.board == OUTPUT]
+    moving = [m for f in frames[:-1] for m in f.marks if m.board == OUTPUT_BOARD]
     moving += [_one(cell) for f in frames for cell, _ in f.fills]
     rows, cols = _span(moving, *out.shape[1:])
     data_frames = [_frame(f) for f in frames]
@@ -296,7 +296,7 @@ def _animation_data(animation: Animation, delay: float) -> tuple[dict[str, Any],
 
 
 def _one(cell: tuple[int, int, int]) -> Mark:
-    return Mark(OUTPUT, cell[0], range(cell[1], cell[1] + 1), range(cell[2], cell[2] + 1))
+    return Mark(OUTPUT_BOARD, cell[0], range(cell[1], cell[1] + 1), range(cell[2], cell[2] + 1))
 
 
 _PLAYER = """<section id="player" class="player" hidden aria-label="The steps, one at a time">

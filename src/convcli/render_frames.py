@@ -13,7 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from .frames import OUTPUT, Frame, Mark, Scene
+from .frames import OUTPUT_BOARD, Frame, Mark, Scene
 from .render_grid import MEASURE, marked_grid, matrix_grid
 from .render_prose import header, wrapped_terms
 from .text import display_number
@@ -139,7 +139,7 @@ def _frame_parts(
     for panel in (*(scene.panels if full else ()), *frame.panels):
         tiles.append(Group(Text(panel.label, style="dim"), matrix_grid(panel.values, width=width, style="")))
     out = scene.output
-    focus = [m for m in frame.marks if m.board == OUTPUT]
+    focus = [m for m in frame.marks if m.board == OUTPUT_BOARD]
     layer = focus[0].layer if focus else 0
     focus = [m for m in focus if m.layer == layer]
 
