@@ -106,7 +106,7 @@ def play_frames() -> list[tuple[str, str]]:
     with _in_root():
         a = read_matrix(PLAY[0], name="A")
         b = read_matrix(PLAY[1], name="B")
-    views = list(play.views(animate_steps(PLAY[2], a, b), width=WIDTH, height=PLAY_HEIGHT))
+    views = list(play.drawn_frames(animate_steps(PLAY[2], a, b), width=WIDTH, height=PLAY_HEIGHT))
     heights = []
     for view in views:
         console = _recorder()

@@ -21,7 +21,7 @@ from rich.live import Live
 from . import render_frames
 from .frames import DEFAULT_DELAY, Animation, Frame, Progress
 
-__all__ = ["play", "views", "keyboard", "parse_keys"]
+__all__ = ["play", "drawn_frames", "keyboard", "parse_keys"]
 
 QUIT, PAUSE, NEXT, PREVIOUS = "quit", "pause", "next", "previous"
 _KEYS = {
@@ -195,7 +195,7 @@ def play(animation: Animation, console: Console, *, delay: float = DEFAULT_DELAY
     return view
 
 
-def views(animation: Animation, *, width: int = 80, height: int = 50) -> Iterator[RenderableType]:
+def drawn_frames(animation: Animation, *, width: int = 80, height: int = 50) -> Iterator[RenderableType]:
     """The frames as a run shows them when no key is pressed, each as drawn, the last as it is
     left on the screen (for pictures of a run)."""
     player = _Player(animation, width, height, DEFAULT_DELAY, [], Progress())

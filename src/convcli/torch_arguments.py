@@ -23,7 +23,7 @@ __all__ = [
     "choice",
     "conv_padding",
     "adaptive_size",
-    "shown",
+    "argument_text",
 ]
 
 
@@ -126,11 +126,12 @@ def adaptive_size(v: Value) -> tuple[int | None, int | None]:
     return values  # type: ignore[return-value]
 
 
-def shown(value: Any) -> str:
+def argument_text(value: Any) -> str:
+    """An argument's value as the constructor call writes it: ``(2, 3)``, ``'same'``, ``True``."""
     if isinstance(value, tuple):
         if len(value) == 2 and value[0] == value[1]:
-            return shown(value[0])
-        return "(" + ", ".join(shown(v) for v in value) + ")"
+            return argument_text(value[0])
+        return "(" + ", ".join(argument_text(v) for v in value) + ")"
     if isinstance(value, Word):
         return str(value)
     if isinstance(value, str):

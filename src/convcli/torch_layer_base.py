@@ -13,7 +13,7 @@ from .errors import ParseError, ShapeError, UsageError
 from .fields import AxisField, Field, rational_text
 from .modeltext import Call, Value
 from .text import dims_text
-from .torch_arguments import REQUIRED, BadArgument, Param, shown
+from .torch_arguments import REQUIRED, BadArgument, Param, argument_text
 
 if TYPE_CHECKING:
     from .layers import LayerRow
@@ -23,7 +23,7 @@ __all__ = [
     "Given",
     "Layer",
     "axis_names",
-    "per_axis",
+    "axis_lines",
     "Formula",
     "field_lines",
     "window_formula",
@@ -104,7 +104,9 @@ class Layer:
             try:
                 values[param.name] = param.read(value)
             except BadArgument as exc:
-                raise call.error(f"{call.name}: {param.name} {exc}, found {shown(value)}", position) from None
+                raise call.error(
+                    f"{call.name}: {param.name} {exc}, found {argument_text(value)}", position
+                ) from None
         layer = cls(call, values)
         layer.check()
         return layer
@@ -130,9 +132,9 @@ class Layer:
         for i, param in enumerate(self.signature):
             value = self.values[param.name]
             if i < self.positional_in_short:
-                parts.append(shown(value))
+                parts.append(argument_text(value))
             elif param.name not in _QUIET and value != param.default and not self.implied(param.name):
-                parts.append(f"{param.name}={shown(value)}")
+                parts.append(f"{param.name}={argument_text(value)}")
         return f"{self.kind}({', '.join(parts)})"
 
     def implied(self, name: str) -> bool:
@@ -184,7 +186,7 @@ def axis_names(n: int) -> list[str]:
     return ["height", "width"] if n == 2 else [f"axis {i}" for i in range(n)]
 
 
-def per_axis(label: str, texts: list[str]) -> list[tuple[str, str]]:
+def axis_lines(label: str, texts: list[str]) -> list[tuple[str, str]]:
     """One line when the axes agree, else one per axis."""
     if len(set(texts)) == 1:
         return [(label, texts[0] + ("" if len(texts) == 1 else " (height and width)"))]
@@ -213,7 +215,7 @@ def field_lines(row: LayerRow, formula: Formula | None) -> list[tuple[str, str]]
             rows.append(formula(before, after, i))
     lines: list[tuple[str, str]] = []
     for label, k in (("field", 0), ("jump", 1), ("start", 2)):
-        lines += per_axis(label, [r[k] for r in rows])
+        lines += axis_lines(label, [r[k] for r in rows])
     return lines
 
 

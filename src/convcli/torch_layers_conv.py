@@ -15,10 +15,10 @@ from .torch_layer_base import (
     Given,
     Layer,
     Mismatch,
+    axis_lines,
     axis_names,
     axis_size,
     field_lines,
-    per_axis,
     window_formula,
 )
 from .transpose import check_output_padding
@@ -155,7 +155,7 @@ class Conv2d(_Convolution):
         bias = " + 1" if v["bias"] else ""
         per = c_in // g
         lines = [("channels", f"C_out = out_channels = {c_out}")]
-        lines += per_axis("size", sizes)
+        lines += axis_lines("size", sizes)
         lines += [
             (
                 "params",
@@ -242,7 +242,7 @@ class ConvTranspose2d(_Convolution):
         c_in, c_out = v["in_channels"], v["out_channels"]
         bias = f" + {c_out}" if v["bias"] else ""
         lines = [("channels", f"C_out = out_channels = {c_out}")]
-        lines += per_axis(
+        lines += axis_lines(
             "size",
             [shapes.transposed_size_text(row.input[1 + i], k[i], s[i], p[i], d[i], a[i]) for i in range(2)],
         )

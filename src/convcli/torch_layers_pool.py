@@ -10,7 +10,7 @@ from . import shapes
 from .errors import UsageError
 from .fields import AxisField, Field, rational_text
 from .torch_arguments import Param, adaptive_size, flag, optional, pair, whole
-from .torch_layer_base import Given, Layer, axis_names, axis_size, field_lines, per_axis, window_formula
+from .torch_layer_base import Given, Layer, axis_lines, axis_names, axis_size, field_lines, window_formula
 
 if TYPE_CHECKING:
     from .layers import LayerRow
@@ -67,7 +67,7 @@ class MaxPool2d(Layer):
         k, s, p, d = self.geometry()
         ceil = self.values["ceil_mode"]
         lines = [("channels", f"unchanged, {row.output[0]}")]
-        lines += per_axis(
+        lines += axis_lines(
             "size", [shapes.pool_size_text(row.input[1 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2)]
         )
         lines += [("params", "0"), ("MACs", "0 (pooling is not counted)")]
@@ -131,7 +131,7 @@ class AdaptiveAvgPool2d(Layer):
                 texts.append(
                     f"o = {o}: windows from floor(i·{n}/{o}) to ceil((i+1)·{n}/{o}), of unequal sizes"
                 )
-        lines = [("channels", f"unchanged, {row.output[0]}")] + per_axis("size", texts)
+        lines = [("channels", f"unchanged, {row.output[0]}")] + axis_lines("size", texts)
         lines += [("params", "0"), ("MACs", "0 (pooling is not counted)")]
 
         def formula(before: AxisField, after: AxisField, i: int) -> tuple[str, str, str]:

@@ -34,7 +34,7 @@ Bilinear = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 
 # Work (entries of the first operand times products per result entry) below which Python ints are
 # as fast as limbs: homework sizes keep the plain sum of Python ints.
-_SMALL_WORK = 1 << 16
+_PLAIN_SUM_WORK = 1 << 16
 # A limb product must stay below this bound (int64 with a bit to spare).
 _PAIR_BITS = 62
 # More limb products than this and Python's own big-int arithmetic is the faster way.
@@ -95,7 +95,7 @@ def _integers(a: np.ndarray, b: np.ndarray, fill: int, terms: int, fn: Bilinear)
     if a_max * b_max * terms <= INT64_MAX and a.dtype == np.int64 and b.dtype == np.int64:
         return shrink_int(np.asarray(fn(a, b, fill)))
     plan = limb_plan(a_max, b_max, terms)
-    if plan is None or a.size * terms <= _SMALL_WORK:
+    if plan is None or a.size * terms <= _PLAIN_SUM_WORK:
         return shrink_int(np.asarray(fn(to_python_ints(a), to_python_ints(b), fill)))
     a_bits, a_count, b_bits, b_count = plan
     a_limbs = split_int(a, a_bits, a_count)

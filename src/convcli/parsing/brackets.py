@@ -21,7 +21,7 @@ from convcli.errors import ParseError
 
 from . import grammar
 from .grid import matlab_rows
-from .json import MAX_NDIM, Bare, json_array, json_load
+from .json import MAX_NDIM, Bare, array_from_document, json_load
 from .source import Source, location
 
 __all__ = ["read_bracketed"]
@@ -53,7 +53,7 @@ def read_bracketed(
         found = _nested(plain)
         if isinstance(found, tuple):
             document, offsets = found
-            return json_array(document, text, src, exact, locate=offsets.get, symbols=symbols)
+            return array_from_document(document, text, src, exact, locate=offsets.get, symbols=symbols)
         rows = _matlab(plain)
         if rows is not None:
             return matlab_rows(rows, src, exact, shown=text, symbols=symbols)
@@ -61,7 +61,7 @@ def read_bracketed(
             raise
         line, column, line_text = location(text, found.offset)
         raise src.error(found.message, line=line, column=column, line_text=line_text) from None
-    return json_array(document, text, src, exact)
+    return array_from_document(document, text, src, exact)
 
 
 def _nested(text: str) -> tuple[Any, dict[tuple[int | str, ...], int]] | _Error | None:

@@ -19,7 +19,7 @@ from convcli.errors import ParseError
 from .source import Source, build_array, location, normalise_text, shown
 from .tokens import read_number
 
-__all__ = ["MAX_NDIM", "parse_json", "json_load", "json_array", "Bare"]
+__all__ = ["MAX_NDIM", "parse_json", "json_load", "array_from_document", "Bare"]
 
 # NumPy's own limit on dimensions; deeper JSON nesting cannot be an array
 MAX_NDIM = 64
@@ -30,7 +30,7 @@ def parse_json(text: str, *, source: str, exact: bool = False) -> np.ndarray:
     an object whose ``"result"`` holds one of those (convcli's own ``--format json`` output)."""
     src = Source(source)
     text = normalise_text(text)
-    return json_array(json_load(text, src), text, src, exact)
+    return array_from_document(json_load(text, src), text, src, exact)
 
 
 class _JsonNumber(str):
@@ -158,7 +158,7 @@ class Bare(str):
     """An entry written without quotes in bracketed text that is not JSON (``[[1/2, x]]``)."""
 
 
-def json_array(
+def array_from_document(
     document: Any,
     text: str,
     src: Source,
