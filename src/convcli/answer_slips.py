@@ -21,8 +21,7 @@ import numpy as np
 from .closeness import Expected, all_equal, core_shape
 from .explanations import Diagnosis
 from .model import SLIDING, Activation, Kind, Op, OpOptions, Result
-from .numeric import value_of
-from .text import cell_text, display_number, format_number, shape_text
+from .text import cell_text, display_number, format_number, shape_text, value_of
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .pool import PoolResult

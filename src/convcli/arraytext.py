@@ -19,8 +19,7 @@ import numpy as np
 
 from .errors import UsageError
 from .model import Format, Kind
-from .numeric import value_of
-from .text import format_number, int_text, json_value
+from .text import format_number, int_text, json_value, value_of
 
 __all__ = [
     "dumps",

@@ -32,7 +32,8 @@ import numpy as np
 from . import ops
 from .errors import UsageError
 from .model import SLIDING, Activation, Kind, Method, Op, OpOptions, Result
-from .numeric import as_kind, common_kind, kind_of, kind_of_value, value_of
+from .numeric import as_kind, common_kind, kind_of, kind_of_value
+from .text import value_of
 
 __all__ = [
     "TOLERANCE",

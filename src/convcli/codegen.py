@@ -25,8 +25,8 @@ from . import geometry
 from .errors import UsageError
 from .geometry import Layout
 from .model import SLIDING, Activation, BoundaryRule, CodeLibrary, Convention, Kind, Mode, Op, OpOptions
-from .numeric import as_kind, result_kind, value_of
-from .text import dims_text, int_text, options_text, values_text
+from .numeric import as_kind, result_kind
+from .text import dims_text, int_text, options_text, value_of, values_text
 
 __all__ = ["script", "MAX_SCRIPT_NUMBERS"]
 

@@ -18,8 +18,7 @@ from . import shapes
 from .errors import ConvcliError, ShapeError, UsageError
 from .geometry import per_axis
 from .model import PoolKind
-from .numeric import value_of
-from .text import shape_text, values_text
+from .text import shape_text, value_of, values_text
 
 __all__ = [
     "PoolOptions",

@@ -16,9 +16,8 @@ import numpy as np
 
 from .errors import ShapeError, UsageError
 from .model import Kind
-from .numeric import format_number, value_of
 from .pool_geometry import Geometry, along, tap_range
-from .text import cell_text
+from .text import cell_text, format_number, value_of
 
 __all__ = ["max_pool", "first_maximum", "check_max_kind", "Tie", "TIE_LIMIT", "tied_windows", "tie_notes"]
 

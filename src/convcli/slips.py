@@ -26,9 +26,9 @@ from .closeness import Expected, right_result
 from .errors import ShapeError, UsageError
 from .geometry import Layout, dot_matrices, dot_shape, lay_out_shapes
 from .model import SLIDING, Convention, Kind, Mode, Op, OpOptions
-from .numeric import is_zero, value_of
+from .numeric import is_zero
 from .steps import CellWindows, cell_step, cell_windows
-from .text import values_text
+from .text import value_of, values_text
 
 __all__ = ["Candidate", "candidates", "pairs", "shape_of", "sample", "sample_windows", "compute", "describe"]
 

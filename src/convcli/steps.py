@@ -19,8 +19,8 @@ from . import geometry, numeric, ops
 from .errors import UsageError
 from .explanations import Step, Steps
 from .model import SLIDING, Activation, BoundaryRule, Kind, Op, OpOptions
-from .numeric import as_kind, check_allocation, kind_of, kind_of_value, sum_as_written, value_of
-from .text import cell_text, display_number, shape_text
+from .numeric import as_kind, check_allocation, kind_of, kind_of_value, sum_as_written
+from .text import cell_text, display_number, shape_text, value_of
 
 __all__ = [
     "cell_at",

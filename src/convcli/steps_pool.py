@@ -11,8 +11,8 @@ import numpy as np
 
 from .explanations import GradSource, PoolGradStep, PoolStep, PoolSteps
 from .model import Kind, Op
-from .numeric import as_kind, kind_of, sum_as_written, value_of
-from .text import cell_text, display_number
+from .numeric import as_kind, kind_of, sum_as_written
+from .text import cell_text, display_number, value_of
 
 if TYPE_CHECKING:  # pooling loads only with the commands that pool
     from .model import PoolOf
