@@ -326,13 +326,13 @@ def test_banded_product_workers_never_write_the_same_cells(monkeypatch) -> None:
     # workers writing those rows at once gave wrong sums (a product accumulates in its output), so
     # every product must write cells no other product writes; the overlap is computed aside.
     written: list[np.ndarray] = []
-    real = toeplitz._matmul_into
+    real = toeplitz.matmul_into
 
     def recording(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
         written.append(dest)
         real(x, y, dest)
 
-    monkeypatch.setattr(toeplitz, "_matmul_into", recording)
+    monkeypatch.setattr(toeplitz, "matmul_into", recording)
     rng = np.random.default_rng(5)
     a, k = rng.standard_normal((1, 200, 150)), rng.standard_normal((1, 13, 1))
     out = toeplitz.correlate_toeplitz(a, k)

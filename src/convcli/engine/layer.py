@@ -39,7 +39,7 @@ from convcli.text import dims_text
 
 from . import progress
 from .limbs import exact_bilinear
-from .toeplitz import _finite, _matmul_into
+from .toeplitz import all_finite, matmul_into
 
 __all__ = [
     "conv2d",
@@ -49,6 +49,7 @@ __all__ = [
     "im2col_gemm",
     "tap_gemms",
     "exact_taps",
+    "COLS_BYTES",
 ]
 
 Pair = tuple[int, int]
@@ -123,7 +124,7 @@ def im2col_gemm(
         if transposed:
             dest[...] = np.matmul(cols.transpose(0, 2, 1), w3t).transpose(0, 2, 1)
         else:
-            _matmul_into(w3, cols, dest)
+            matmul_into(w3, cols, dest)
         progress.checkpoint(o * n)
     return out.reshape(o, oh, ow)
 
@@ -151,10 +152,10 @@ def tap_gemms(x: np.ndarray, w: np.ndarray, dilation: Pair, groups: int) -> np.n
                 start = (r0 + u * dilation[0]) * wd + v * dilation[1]
                 view = xf[:, :, start : start + length]
                 if first:
-                    _matmul_into(taps[u, v], view, acc[:, :, :length])
+                    matmul_into(taps[u, v], view, acc[:, :, :length])
                     first = False
                 else:
-                    _matmul_into(taps[u, v], view, tmp[:, :, :length])
+                    matmul_into(taps[u, v], view, tmp[:, :, :length])
                     acc[:, :, :length] += tmp[:, :, :length]
             progress.checkpoint()
         block = acc[:, :, : (r1 - r0) * wd].reshape(o, r1 - r0, wd)
@@ -339,7 +340,7 @@ def _grad_input(
     ow: int,
 ) -> np.ndarray:
     dtype = np.result_type(grad.dtype, w.dtype)
-    if stride == (1, 1) and dtype.kind in "fciu" and (dtype.kind in "iu" or _finite(w)):
+    if stride == (1, 1) and dtype.kind in "fciu" and (dtype.kind in "iu" or all_finite(w)):
         # the zeros that widen grad's rows meet finite weights only: they add nothing, not a nan
         return _grad_input_wide(grad, w, input_shape, padding, dilation, groups, oh, ow)
     return _grad_input_col2im(grad, w, input_shape, stride, padding, dilation, groups, oh, ow)
@@ -511,7 +512,7 @@ def _grad_weight(
         if x.dtype == object:
             xp[...] = 0
         xp[:, padding[0] : padding[0] + x.shape[1], padding[1] : padding[1] + x.shape[2]] = x
-    if stride == (1, 1) and cg == og == 1 and dtype.kind in "fciu" and (dtype.kind in "iu" or _finite(x)):
+    if stride == (1, 1) and cg == og == 1 and dtype.kind in "fciu" and (dtype.kind in "iu" or all_finite(x)):
         # the zeros that widen grad's rows meet finite inputs only: they add nothing, not a nan
         return _grad_weight_taps(xp, grad, weight_shape, dilation, groups)
     dw = np.zeros((groups, og, k), dtype=dtype)
@@ -552,7 +553,7 @@ def _grad_weight_taps(
     for u in range(kh):
         for v in range(kw):
             s = u * dilation[0] * wp + v * dilation[1]
-            _matmul_into(gw, xf[:, :, s : s + length].transpose(0, 2, 1), dw[u, v])
+            matmul_into(gw, xf[:, :, s : s + length].transpose(0, 2, 1), dw[u, v])
         progress.checkpoint()
     return np.ascontiguousarray(dw.transpose(2, 3, 4, 0, 1)).reshape(o, cg, kh, kw)
 

@@ -31,6 +31,8 @@ from ._parallel import run_split
 from .taps import correlate_taps
 
 __all__ = [
+    "all_finite",
+    "matmul_into",
     "PRODUCT_LIMIT",
     "correlate_toeplitz",
     "toeplitz_rows",
@@ -71,7 +73,7 @@ def band_batch(stacked: int, cols: int, itemsize: int, copy_free: bool) -> int:
     return max(1, (_BATCH_BYTES * (8 if copy_free else 1)) // per_block)
 
 
-def _matmul_into(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
+def matmul_into(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
     """dest = x @ y. numpy hands a strided ``out`` to BLAS for real dtypes only; complex results
     go through a contiguous temporary."""
     if dest.dtype.kind == "c":
@@ -80,7 +82,7 @@ def _matmul_into(x: np.ndarray, y: np.ndarray, dest: np.ndarray) -> None:
         np.matmul(x, y, out=dest)
 
 
-def _finite(x: np.ndarray) -> bool:
+def all_finite(x: np.ndarray) -> bool:
     # a sum is finite only if every term is (an overflow makes it inf too: a safe false alarm)
     return bool(np.isfinite(x.sum()))
 
@@ -118,7 +120,7 @@ def _correlate_row_kernel(a2: np.ndarray, kv: np.ndarray, out2: np.ndarray, para
                     x = as_strided(a2[r, f0 * cols :], (f1 - f0, width), (cols * s1, s1), writeable=False)
                     dest = out2[r, f0 * cols : f1 * cols].reshape(f1 - f0, cols)
                     # the windows overlap, so BLAS needs them copied into rows of their own
-                    _matmul_into(np.ascontiguousarray(x), t, dest)
+                    matmul_into(np.ascontiguousarray(x), t, dest)
                     progress.checkpoint((f1 - f0) * cols)
 
         if folds:
@@ -126,8 +128,8 @@ def _correlate_row_kernel(a2: np.ndarray, kv: np.ndarray, out2: np.ndarray, para
         rest = n - folds * cols
         if rest:
             j0 = folds * cols
-            _matmul_into(a2[:, j0 : j0 + rest + kw - 1], t[: rest + kw - 1, :rest], out2[:, j0:])
-        if not _finite(out2):
+            matmul_into(a2[:, j0 : j0 + rest + kw - 1], t[: rest + kw - 1, :rest], out2[:, j0:])
+        if not all_finite(out2):
             out2[...] = correlate_taps(a2, kv.reshape(1, -1))
         return
     whole = n // cols  # complete column blocks; the rest is one narrower block
@@ -142,12 +144,12 @@ def _correlate_row_kernel(a2: np.ndarray, kv: np.ndarray, out2: np.ndarray, para
                 # column block b reads a2[r0:r1, b·cols : b·cols + width], a view
                 src = as_strided(a2[r0:], (whole, count, width), (cols * s1, s0, s1), writeable=False)
                 dest = out2[r0:r1, : whole * cols].reshape(count, whole, cols).transpose(1, 0, 2)
-                _matmul_into(src, t, dest)
+                matmul_into(src, t, dest)
             rest = n - whole * cols
             if rest:
                 j0 = whole * cols
-                _matmul_into(a2[r0:r1, j0 : j0 + rest + kw - 1], t[: rest + kw - 1, :rest], out2[r0:r1, j0:])
-            if not _finite(out2[r0:r1]):
+                matmul_into(a2[r0:r1, j0 : j0 + rest + kw - 1], t[: rest + kw - 1, :rest], out2[r0:r1, j0:])
+            if not all_finite(out2[r0:r1]):
                 out2[r0:r1] = correlate_taps(a2[r0:r1], kv.reshape(1, -1))
             progress.checkpoint(count * n)
 
@@ -210,8 +212,8 @@ def _correlate_band(a3: np.ndarray, k3: np.ndarray, out3: np.ndarray, parallel: 
             src = as_strided(origin, (count, kd, kw, h, c), (rows * s1, s0, s2, s1, s2), writeable=False)
             np.copyto(x6, src)
             x = x6.reshape(count, stacked, c)
-        _matmul_into(t, x, dest)
-        if not _finite(dest):
+        matmul_into(t, x, dest)
+        if not all_finite(dest):
             for b in range(count):
                 r0 = i0 + b * rows
                 window = a3[z : z + kd, r0 : r0 + h, j0 : j0 + c + kw - 1]
