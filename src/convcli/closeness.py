@@ -47,6 +47,7 @@ __all__ = [
     "magnitudes",
     "equal",
     "all_equal",
+    "inexact",
 ]
 
 # check's default --tolerance, and the one im2col and compare use

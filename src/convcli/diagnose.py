@@ -43,6 +43,8 @@ __all__ = [
     "check",
     "read_answer",
     "read_answer_as",
+    "answer_array",
+    "judged_report",
 ]
 
 

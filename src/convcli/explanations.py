@@ -31,6 +31,7 @@ __all__ = [
     "ConventionComparison",
     "ScatterStep",
     "TransposeSteps",
+    "Verdict",
 ]
 
 

@@ -44,6 +44,15 @@ __all__ = [
     "animate_derivations",
     "animate_cells",
     "DEFAULT_DELAY",
+    "MAX_FRAME_TERMS",
+    "as_layers",
+    "final_frame",
+    "layers_shape",
+    "lazily",
+    "output_mark",
+    "place",
+    "shapes_and_output",
+    "small_panel",
 ]
 
 DEFAULT_DELAY = 0.6  # seconds per frame, on the terminal and on a page

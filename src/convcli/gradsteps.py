@@ -41,6 +41,7 @@ __all__ = [
     "grad_definition",
     "grad_step_lines",
     "grad_title",
+    "sample_cells",
 ]
 
 Cell = tuple[int, ...]

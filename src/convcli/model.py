@@ -33,6 +33,7 @@ __all__ = [
     "GradResult",
     "TransposeOptions",
     "TransposeResult",
+    "TRANSPOSE_NAME",
 ]
 
 

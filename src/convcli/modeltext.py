@@ -37,6 +37,7 @@ __all__ = [
     "looks_like_a_call",
     "MAX_LAYERS",
     "BRANCH_NAMES",
+    "Value",
 ]
 
 Value = Union[int, float, str, bool, None, "Word", tuple["Value", ...]]

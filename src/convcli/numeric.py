@@ -33,6 +33,18 @@ __all__ = [
     "array_of",
     "fits_int64",
     "shrink_int",
+    "EXACT_EXPONENT_LIMIT",
+    "abs_max",
+    "check_allocation",
+    "check_float_range",
+    "check_symbolic_digits",
+    "from_scaled",
+    "is_zero",
+    "kind_of_value",
+    "memory_limit",
+    "sum_as_written",
+    "to_python_ints",
+    "to_scaled",
 ]
 
 INT64_MAX = 2**63 - 1

@@ -32,6 +32,7 @@ __all__ = [
     "json_value",
     "value_of",
     "SCATTER_RULE",
+    "options_flags",
 ]
 
 SCATTER_RULE = (

@@ -26,6 +26,7 @@ __all__ = [
     "conv_transpose",
     "scatter_steps",
     "check_output_padding",
+    "NAME",
 ]
 
 NAME = TRANSPOSE_NAME

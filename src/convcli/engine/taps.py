@@ -9,7 +9,11 @@ import numpy as np
 from . import progress
 from ._parallel import run_split
 
-__all__ = ["correlate_taps", "SMALL_WORK"]
+__all__ = [
+    "correlate_taps",
+    "SMALL_WORK",
+    "correlate_taps_strided",
+]
 
 # Multiply-adds below which the tap loop is as fast as any method.
 SMALL_WORK = 1 << 15

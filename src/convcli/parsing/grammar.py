@@ -32,6 +32,7 @@ __all__ = [
     "separators_pattern",
     "BEFORE_CONTENT",
     "content_start",
+    "stray",
 ]
 
 COMMENT = "#"

@@ -29,6 +29,7 @@ __all__ = [
     "nul_error",
     "os_reason",
     "build_array",
+    "is_terminal",
 ]
 
 MINUS = "\u2212"
