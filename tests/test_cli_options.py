@@ -36,7 +36,7 @@ def test_whole_numbers_are_ascii_digits(option, value):
 @pytest.mark.parametrize("value", ["2,1", "2, 1", " 2 ,1 ", "2 1", "+2,1"])
 def test_lists_are_written_with_commas_or_spaces(value):
     result = run("correlate", A, B, "--stride", value, "-f", "json")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     doc = json.loads(result.stdout)
     assert doc["stride"] == [2, 1]
     assert doc["result"] == [[4, 3, 4], [2, 3, 4]]  # rows 0 and 2 of the stride-1 result
@@ -55,9 +55,10 @@ def test_numbers_are_ascii_digits(option, value):
 
 def test_ascii_numbers_of_every_kind_are_fine():
     result = run("correlate", "1 2", "1", "--bias", "1/2", "-f", "json")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert json.loads(result.stdout)["result"] == [["3/2", "5/2"]]
     result = run("correlate", "1 2", "1 1", "--mode", "full", "--fillvalue", "\u22121", "-f", "json")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert json.loads(result.stdout)["result"] == [[0, 3, 1]]  # -1 1 2 -1, pairs summed
 
 
@@ -101,4 +102,6 @@ def test_counting_and_measuring_options_read_plain_digits():
     assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout.startswith("right: ")
     result = run("check", "1.5 2.5", "1", "--answer", "1.5001 2.5", "--tolerance", "1e-6", "-f", "plain")
-    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert (result.exit_code, result.stderr) == (ExitCode.WRONG_ANSWER, "")
+    assert result.stdout.splitlines()[0] == "wrong"
+    assert "--tolerance 0.0001 accepts it" in result.stdout

@@ -36,7 +36,8 @@ def test_default_stride_is_the_size():
 
 
 def test_default_size_is_2():
-    assert run(SHEET).stdout == "4 5\n3 4\n"
+    result = run(SHEET)
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "4 5\n3 4\n", "")
 
 
 def test_avg_is_exact():
@@ -46,9 +47,9 @@ def test_avg_is_exact():
 
 def test_plain_reads_back_as_input():
     first = run(SHEET, "--size", "2", "--stride", "1")
-    assert first.stdout == "4 3 5\n4 2 5\n3 2 4\n"
+    assert (first.exit_code, first.stdout, first.stderr) == (ExitCode.OK, "4 3 5\n4 2 5\n3 2 4\n", "")
     second = run("-", "--size", "2", "--stride", "1", input=first.stdout)
-    assert (second.exit_code, second.stdout) == (ExitCode.OK, "4 5\n4 5\n")
+    assert (second.exit_code, second.stdout, second.stderr) == (ExitCode.OK, "4 5\n4 5\n", "")
 
 
 def test_grad_input_with_upstream():
@@ -75,11 +76,12 @@ def test_avg_gradient_spreads_g_over_the_count():
     )
     assert result.exit_code == ExitCode.OK
     assert result.stdout == "1  3 2\n4 10 6\n3  7 4\n"
+    assert result.stderr == ""
 
 
 def test_channels_are_pooled_one_by_one():
     result = run("[[[0,1],[2,3]],[[7,6],[5,4]]]", "--size", "2")
-    assert (result.exit_code, result.stdout) == (ExitCode.OK, "3\n\n7\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "3\n\n7\n", "")
 
 
 def test_json_document():
@@ -116,7 +118,7 @@ def test_json_avg_output_with_fractions_and_options():
     result = run(
         D2L, "--kind", "avg", "--size", "2", "--padding", "1", "--no-count-pad", "--ceil-mode", "-f", "json"
     )
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     doc = json.loads(result.stdout)
     assert doc["op"] == "avg-pool"
     assert (doc["count_include_pad"], doc["ceil_mode"], "dilation" in doc) == (False, True, False)
@@ -140,7 +142,11 @@ def test_every_text_format(fmt, expected):
 
 def test_latex_writes_fractions():
     result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "-f", "latex")
-    assert result.stdout == "\\begin{bmatrix}\n  \\frac{5}{2}\n\\end{bmatrix}\n"
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitCode.OK,
+        "\\begin{bmatrix}\n  \\frac{5}{2}\n\\end{bmatrix}\n",
+        "",
+    )
 
 
 def test_npy_file(tmp_path):
@@ -155,19 +161,24 @@ def test_npy_file(tmp_path):
 
 def test_npy_refuses_fractions_unless_rounded(tmp_path):
     result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "-f", "npy", "-o", str(tmp_path / "x.npy"))
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         "error: npy: a rational result has no .npy form without losing exactness; write it as plain or json, "
         "or add --float64 to round it to float64\n"
     )
     assert not (tmp_path / "x.npy").exists()
     result = run("[[2, 3]]", "--kind", "avg", "--size", "1,2", "--float64", "-o", str(tmp_path / "x.npy"))
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stdout) == (ExitCode.OK, "")
+    assert result.stderr == f"wrote {tmp_path / 'x.npy'} (npy)\n"
     assert np.load(tmp_path / "x.npy").tolist() == [[2.5]]
 
 
 def test_float64_rounds_the_gradient_too():
     result = run(D2L, "--kind", "avg", "--size", "3", "--of", "grad-input", "--float64", "-f", "json")
+    assert (result.exit_code, result.stderr) == (
+        ExitCode.OK,
+        "note: no --upstream: G is all ones, so grad-input is the gradient of the output's sum\n",
+    )
     doc = json.loads(result.stdout)
     assert (doc["kind"], doc["output_kind"]) == ("float", "float")
     assert doc["output"] == [[4.0]] and doc["result"][0][0] == 1 / 9
@@ -189,7 +200,7 @@ def test_the_table_is_drawn_on_request():
 
 def test_help_has_examples():
     result = run("--help")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert "Examples:" in result.stdout and "--upstream" in result.stdout and "--ceil-mode" in result.stdout
 
 
@@ -255,7 +266,8 @@ def test_bad_upstream_entry_is_located(tmp_path):
 
 def test_unknown_kind():
     result = run(D2L, "--kind", "min")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert result.stderr.startswith("error: Invalid value for '--kind'")
     assert "'min' is not one of 'max', 'avg'" in result.stderr
 
 
