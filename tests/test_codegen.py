@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from convcli import codegen, formats, ops
 from convcli.cli import ExitCode, app
+from convcli.comparison import CNN_NOTE
 from convcli.errors import ConvcliError, UsageError
 from convcli.model import Activation, BoundaryRule, CodeLibrary, Convention, Format, Mode, Op, OpOptions
 
@@ -367,18 +368,17 @@ def test_code_prints_a_script_that_runs_alone(library, tmp_path):
     script.write_text(result.stdout, encoding="utf-8")
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert (
-        proc.stdout
-        == run("convolve", a, b, "--mode", "same", "--stride", "2").stdout
-        == "2 2 0\n1 4 2\n0 2 1\n"
-    )
+    shown = run("convolve", a, b, "--mode", "same", "--stride", "2")
+    assert (shown.exit_code, shown.stderr) == (ExitCode.OK, f"note: {CNN_NOTE}\n")
+    assert proc.stdout == shown.stdout == "2 2 0\n1 4 2\n0 2 1\n"
 
 
 def test_code_in_every_operation_and_its_refusals():
     window, b = str(SAMPLES / "window.txt"), str(SAMPLES / "B.txt")
     for command in ("elementwise-sum", "dot"):
         result = run(command, window, b, "--code", "numpy")
-        assert result.exit_code == ExitCode.OK and "import numpy as np" in result.stdout
+        assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+        assert "import numpy as np" in result.stdout
         refused = run(command, window, b, "--code", "scipy")
         assert (refused.exit_code, refused.stdout) == (ExitCode.USAGE_OR_INPUT, "")
         assert refused.stderr.startswith(f"error: --code scipy: scipy has no {command} of its own")
@@ -389,4 +389,8 @@ def test_code_in_every_operation_and_its_refusals():
         "(> script.py saves it)\n"
     )
     unknown = run("correlate", window, b, "--code", "matlab")
-    assert unknown.exit_code == ExitCode.USAGE_OR_INPUT and "numpy" in unknown.stderr
+    assert (unknown.exit_code, unknown.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert unknown.stderr == (
+        "error: Invalid value for '--code': 'matlab' is not one of 'numpy', 'scipy', 'torch'.  "
+        "(see 'convcli correlate --help')\n"
+    )

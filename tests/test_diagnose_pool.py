@@ -267,7 +267,7 @@ def test_gradient_json():
         "-f",
         "json",
     )
-    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert (result.exit_code, result.stderr) == (ExitCode.WRONG_ANSWER, "")
     doc = json.loads(result.stdout)
     assert (doc["op"], doc["of"], doc["match"], doc["wrong"]) == ("max-pool", "grad-input", False, [[0, 1]])
     assert doc["diagnosis"]["key"] == "ties-all"
@@ -300,6 +300,7 @@ def test_upstream_from_a_file(tmp_path):
         "1 3 2; 4 10 6; 3 7 4",
     )
     assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert result.stdout == "right: your answer equals avg-pool's gradient with respect to A\n"
 
 
 @pytest.mark.parametrize(

@@ -168,11 +168,14 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
         env=env,
         preexec_fn=default_sigint,
     ) as proc:
-        assert proc.stderr is not None
+        assert proc.stderr is not None and proc.stdout is not None
         fd = proc.stderr.fileno()
-        read_until(fd, b"\n", 60)
+        announced = read_until(fd, b"\n", 60)
         ready, _, _ = select.select([fd], [], [], 0.5)  # a bar would refresh ten times a second
         later = os.read(fd, 65536) if ready else b""
         interrupt(proc)
+        printed = proc.stdout.read()
     assert proc.returncode == ExitCode.INTERRUPTED
+    assert announced.startswith(b"method: direct (101x101 kernel on 1500x1500 float64: direct as asked")
     assert b"%" not in later and b"est." not in later
+    assert printed == b""

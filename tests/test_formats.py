@@ -287,7 +287,7 @@ def test_the_limit_and_the_stream_on_the_command_line(tmp_path):
     result = runner.invoke(
         app, ["correlate", "[[1]]", "[[1]]", "--padding", "300", "--export", str(tmp_path / "v.txt")]
     )
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         "error: --export saves what the terminal shows, and a result this large is written as it is "
         "formatted, never held whole; save it with --output FILE instead\n"

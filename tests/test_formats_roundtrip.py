@@ -386,8 +386,14 @@ def test_write_ups_read_back_as_input_and_as_answers(tmp_path, monkeypatch, suff
     runner = CliRunner()
     written = tmp_path / f"result{suffix}"
     result = runner.invoke(app, [op, *args, "-o", str(written)])
-    assert result.exit_code == ExitCode.OK, result.stderr
-    expected = json.loads(runner.invoke(app, [op, *args, "-f", "json"]).stdout)["result"]
+    assert (result.exit_code, result.stdout) == (ExitCode.OK, ""), result.stderr
+    # what was written, then any notes on the result
+    written_as = {".md": "markdown", ".tex": "latex"}[suffix]
+    assert result.stderr.splitlines()[0] == f"wrote {written} ({written_as})"
+    assert "error:" not in result.stderr
+    shown = runner.invoke(app, [op, *args, "-f", "json"])
+    assert shown.exit_code == ExitCode.OK, shown.stderr
+    expected = json.loads(shown.stdout)["result"]
     back = parsing.read_matrix(str(written))
     _assert_equal(back.reshape(np.shape(expected)), np.array(_from_json(expected), dtype=object))
     # the same text from standard input (no extension to tell the format) reads the same,
