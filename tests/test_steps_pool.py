@@ -100,7 +100,7 @@ def test_d2l_plain():
 
 def test_avg_with_padding_shows_the_count():
     result = run(D2L, "--op", "avg-pool", "--size", "3", "--stride", "2", "--padding", "1", "--at", "0,0")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout.splitlines()[1:] == [
         "# C[i, j] = (sum over u, v of Ap[2i+u, 2j+v]) / count  (count: the taps inside the padded input; "
         "Ap is A padded with 0)",
@@ -120,13 +120,19 @@ def test_avg_with_padding_shows_the_count():
         "--at",
         "0,0",
     )
-    assert result.stdout.splitlines()[-1] == "C[0, 0]: (0+1+3+4) / 4 = 8/4 = 2"
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert result.stdout.splitlines() == [
+        "# avg-pool, size 3,3 · stride 2,2 · padding 1,1 · padding not counted",
+        "# C[i, j] = (sum over u, v of Ap[2i+u, 2j+v]) / count  (count: the taps inside A; Ap is A padded with 0)",
+        "C[0, 0]: (0+1+3+4) / 4 = 8/4 = 2",
+    ]
 
 
 def test_max_pads_with_minus_infinity_and_names_ties():
     result = run(
         "5 5 1; 1 2 3", "--op", "max-pool", "--size", "2", "--stride", "1", "--padding", "1", "--at", "0,1"
     )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout.splitlines()[-1] == (
         "C[0, 1]: max(-inf, -inf, 5, 5) = 5 at A[0, 0], the first of 2 equal maxima (torch's rule)"
     )
@@ -134,6 +140,7 @@ def test_max_pads_with_minus_infinity_and_names_ties():
 
 def test_nan_is_named_as_torch_takes_it():
     result = run("1 nan; nan 0", "--op", "max-pool", "--size", "2")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "note: nan reached 1 cell: [0, 0]\n")
     assert (
         result.stdout.splitlines()[-1]
         == "C[0, 0]: max(1.0, nan, nan, 0.0) = nan at A[1, 0], the last nan (torch's rule)"
@@ -171,24 +178,38 @@ def test_gradient_cells_from_their_sources():
 
 
 def test_max_gradient_with_overlapping_windows():
+    no_upstream = "note: no --upstream: G is all ones, so grad-input is the gradient of the output's sum\n"
     result = run(D2L, "--op", "max-pool", "--size", "2", "--stride", "1", "--of", "grad-input", "--at", "2,2")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, no_upstream)
     assert result.stdout.splitlines()[-1] == "dA[2, 2]: G[1, 1] = 1"
     result = run(
         "9 1 1; 1 1 1; 1 1 1", "--op", "max-pool", "--stride", "1", "--of", "grad-input", "--at", "0,0"
     )
+    assert result.exit_code == ExitCode.OK
+    assert result.stderr.splitlines() == [
+        no_upstream.rstrip("\n"),
+        *(
+            f"note: window [{i}, {j}] has its maximum 1 in 4 cells: its gradient goes to the first, A[{i}, {j}] "
+            "(torch's rule)"
+            for i, j in ((0, 1), (1, 0), (1, 1))
+        ),
+    ]
     assert result.stdout.splitlines()[-1] == "dA[0, 0]: G[0, 0] = 1"
     result = run(
         "1 1 1; 1 9 1; 1 1 1", "--op", "max-pool", "--stride", "1", "--of", "grad-input", "--at", "1,1"
     )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, no_upstream)
     assert result.stdout.splitlines()[-1] == "dA[1, 1]: G[0, 0] + G[0, 1] + G[1, 0] + G[1, 1] = 1+1+1+1 = 4"
     result = run(
         "1 1 1; 1 9 1; 1 1 1", "--op", "max-pool", "--stride", "1", "--of", "grad-input", "--at", "0,2"
     )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, no_upstream)
     assert result.stdout.splitlines()[-1] == "dA[0, 2]: 0 (no window's maximum)"
 
 
 def test_channels_name_their_cells():
     result = run("[[[0,1],[2,3]],[[7,6],[5,4]]]", "--op", "max-pool")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout.splitlines()[2:] == [
         "C[0, 0, 0]: max(0, 1, 2, 3) = 3 at A[0, 1, 1]",
         "C[1, 0, 0]: max(7, 6, 5, 4) = 7 at A[1, 0, 0]",
@@ -197,7 +218,12 @@ def test_channels_name_their_cells():
 
 def test_capped_with_a_note():
     result = run(D2L, "--op", "max-pool", "--stride", "1", "--max-steps", "1")
-    assert len(result.stdout.splitlines()) == 3
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.splitlines() == [
+        "# max-pool, size 2,2 · stride 1,1 · padding 0,0",
+        "# C[i, j] = max over u, v of A[i+u, j+v]  (the maximum marked *)",
+        "C[0, 0]: max(0, 1, 3, 4) = 4 at A[1, 1]",
+    ]
     assert result.stderr == "note: showing 1 of 4 cells; --max-steps 4 shows them all, --at I,J one cell\n"
 
 
@@ -206,6 +232,7 @@ def test_capped_with_a_note():
 
 def test_json():
     result = run("5 5 1; 1 2 3", "--op", "max-pool", "--stride", "1", "-f", "json")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     doc = json.loads(result.stdout)
     assert (doc["op"], doc["of"], doc["total_cells"], doc["shown"], doc["result"]) == (
         "max-pool",
@@ -242,6 +269,10 @@ def test_json_gradient():
         "-f",
         "json",
     )
+    assert (result.exit_code, result.stderr) == (
+        ExitCode.OK,
+        "note: no --upstream: G is all ones, so grad-input is the gradient of the output's sum\n",
+    )
     doc = json.loads(result.stdout)
     assert doc["steps"] == [
         {
@@ -256,6 +287,7 @@ def test_json_gradient():
 
 def test_markdown_and_latex():
     result = run(D2L, "--op", "max-pool", "--at", "0,0", "-f", "markdown")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout == (
         "### max-pool, size 2,2 · stride 2,2 · padding 0,0\n\n"
         "`C[i, j] = max over u, v of A[2i+u, 2j+v]  (the maximum marked *)`\n\n"
@@ -264,6 +296,7 @@ def test_markdown_and_latex():
     result = run(
         "5 5 1; 1 2 3", "--op", "max-pool", "--stride", "1", "--padding", "1", "--at", "0,0", "-f", "latex"
     )
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout == (
         "% max-pool, size 2,2 · stride 1,1 · padding 1,1\n"
         "\\begin{align*}\n"
@@ -275,7 +308,7 @@ def test_markdown_and_latex():
 @pytest.mark.parametrize("fmt", ["csv", "npy"])
 def test_formats_without_a_derivation_are_refused(fmt, tmp_path):
     result = run(D2L, "--op", "max-pool", "-f", fmt, "-o", str(tmp_path / f"x.{fmt}"))
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         result.stderr
         == f"error: steps cannot be written as {fmt}; use table, plain, json, markdown, latex or html\n"
