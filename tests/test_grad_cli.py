@@ -86,20 +86,22 @@ def test_without_upstream_g_is_all_ones_and_a_note_says_so():
 @pytest.mark.parametrize("upstream", [[], ["--upstream", G]])
 def test_plain_of_one_reads_back_as_check_s_answer(of, upstream):
     first = run(*STRIDE_2[:2], *upstream, "--stride", "2", "--of", of)
-    assert first.exit_code == ExitCode.OK
+    assert (first.exit_code, first.stderr) == (ExitCode.OK, "" if upstream else ONES)
     second = CliRunner().invoke(
         app,
         ["check", X, W, "--op", f"grad-{of}", *upstream, "--stride", "2", "--answer", "-"],
         input=first.stdout,
     )
-    assert second.exit_code == ExitCode.OK
+    assert (second.exit_code, second.stderr) == (ExitCode.OK, "" if upstream else ONES)
     assert second.stdout == f"right: your answer equals grad-{of} of correlate(X, W)\n"
 
 
 def test_plain_of_input_reads_back_as_a_matrix():
     first = run(*STRIDE_2, "--of", "input")
+    assert (first.exit_code, first.stderr) == (ExitCode.OK, "")
+    assert first.stdout == "1  2  2  4\n3  4  6  8\n3  6  4  8\n9 12 12 16\n"
     again = CliRunner().invoke(app, ["correlate", "-", "1"], input=first.stdout)
-    assert (again.exit_code, again.stdout) == (ExitCode.OK, first.stdout)
+    assert (again.exit_code, again.stdout, again.stderr) == (ExitCode.OK, first.stdout, "")
 
 
 def test_exact_fractions_stay_exact():
@@ -227,7 +229,7 @@ def test_npy_refuses_fractions_unless_rounded(tmp_path):
     result = run(
         "1/2 1; 2 3", "1 -1", "--upstream", "1/3; 2", "--of", "weight", "--float64", "-o", str(target)
     )
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {target} (npy)\n")
     assert np.load(target).tolist() == [[25 / 6, 19 / 3]]
 
 
@@ -331,7 +333,7 @@ def test_refusals(args, message):
 
 def test_help_has_examples():
     result = run("--help")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert "Examples:" in result.stdout and "--upstream" in result.stdout and "--groups" in result.stdout
 
 
