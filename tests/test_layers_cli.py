@@ -78,7 +78,7 @@ def test_lenet_json_is_spec_section_8():
 
 def test_fractional_start_and_jump_in_json():
     result = run("layers", "--input", "1x6x6", "ConvTranspose2d(1, 1, 3, stride=3)", "-f", "json")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     row = json.loads(result.stdout)["layers"][0]
     assert (row["receptive_field"], row["jump"], row["start"]) == (
         ["5/3", "5/3"],
@@ -89,7 +89,7 @@ def test_fractional_start_and_jump_in_json():
 
 def test_markdown_and_latex_for_write_ups():
     result = run("layers", "--input", "3x32x32", *LENET, "-f", "markdown")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     lines = result.stdout.splitlines()
     assert lines[:5] == [
         "input 3x32x32 → output 10",
@@ -101,7 +101,7 @@ def test_markdown_and_latex_for_write_ups():
     assert "Total: 62,006 parameters, 651,720 MACs, 1,303,440 FLOPs." in lines
     assert lines[-3].startswith("- params = weights + biases")
     result = run("layers", "--input", "3x32x32", *LENET, "-f", "latex")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     lines = result.stdout.splitlines()
     assert lines[0] == r"\begin{tabular}{rlrrrrrr}"
     assert lines[1] == r"\# & layer & output & params & MACs & field & jump & start \\"
@@ -113,7 +113,7 @@ def test_markdown_and_latex_for_write_ups():
 
 def test_csv():
     result = run("layers", "--input", "3x32x32", *LENET[:2], "-f", "csv")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout == (
         "index,layer,output,params,macs,receptive_field,jump,start\n"
         '1,"Conv2d(3, 6, 5)",6x28x28,456,352800,5,1,2\n'
@@ -136,6 +136,7 @@ def test_a_paste_from_a_file_and_from_a_pipe():
     text = (SAMPLES / "lenet.txt").read_text(encoding="utf-8")
     from_pipe = run("layers", "--input", "1x32x32", "-", "-f", "json", input=text)
     assert from_file.exit_code == from_pipe.exit_code == ExitCode.OK
+    assert from_file.stderr == from_pipe.stderr == ""
     assert from_file.stdout == from_pipe.stdout
     assert json.loads(from_file.stdout)["params"] == 61_706
     assert (
@@ -143,7 +144,7 @@ def test_a_paste_from_a_file_and_from_a_pipe():
         == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))"
     )
     as_text = run("layers", "--input", "1x32x32", text, "-f", "json")  # "$(python -c 'print(model)')"
-    assert (as_text.exit_code, as_text.stdout) == (ExitCode.OK, from_file.stdout)
+    assert (as_text.exit_code, as_text.stdout, as_text.stderr) == (ExitCode.OK, from_file.stdout, "")
 
 
 def test_notes_go_to_stderr_when_piped():
@@ -173,17 +174,21 @@ def test_at_explains_one_layer():
         "  start     start = start + (d(k−1)/2 − p)·j = 2.5 + (1·(5−1)/2 − 0)·2 = 6.5 (height and width)\n"
     )
     assert result.stderr == ""
-    doc = json.loads(run("layers", "--input", "3x32x32", *LENET, "--at", "6", "-f", "json").stdout)
+    shown = run("layers", "--input", "3x32x32", *LENET, "--at", "6", "-f", "json")
+    assert (shown.exit_code, shown.stderr) == (ExitCode.OK, "")
+    doc = json.loads(shown.stdout)
     assert doc["index"] == 6 and doc["params"] == 48120
     assert doc["formulas"][1] == {"quantity": "params", "text": "(in + 1) · out = (400 + 1) · 120 = 48,120"}
-    markdown = run("layers", "--input", "3x32x32", *LENET, "--at", "1", "-f", "markdown").stdout
+    shown = run("layers", "--input", "3x32x32", *LENET, "--at", "1", "-f", "markdown")
+    assert (shown.exit_code, shown.stderr) == (ExitCode.OK, "")
+    markdown = shown.stdout
     assert markdown.splitlines()[:3] == [
         "**layer 1: Conv2d(3, 6, 5) · input 3x32x32 -> output 6x28x28**",
         "",
         "- channels: `C_out = out_channels = 6`",
     ]
     refused = run("layers", "--input", "3x32x32", *LENET, "--at", "1", "-f", "latex")
-    assert refused.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (refused.exit_code, refused.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         refused.stderr
         == "error: layers --at cannot be written as latex; use table, plain, json or markdown\n"
@@ -193,12 +198,11 @@ def test_at_explains_one_layer():
 def test_output_file(tmp_path):
     out = tmp_path / "lenet.json"
     result = run("layers", "--input", "3x32x32", *LENET, "-o", str(out))
-    assert result.exit_code == ExitCode.OK
-    assert result.stdout == ""
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {out} (json)\n")
     assert json.loads(out.read_text())["params"] == 62006
     refused = run("layers", "--input", "1x32x32", LENET_PASTE, "-o", LENET_PASTE)
-    assert refused.exit_code == ExitCode.USAGE_OR_INPUT
-    assert "is one of the inputs" in refused.stderr
+    assert (refused.exit_code, refused.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert refused.stderr.startswith("error: ") and "is one of the inputs" in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -260,23 +264,25 @@ def test_file_errors(tmp_path):
     binary = tmp_path / "model.bin"
     binary.write_bytes(b"Net(\n  (a): Conv2d(3, 6, 5)\x00\n)\n")
     result = run("layers", "--input", "3x32x32", str(binary))
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         result.stderr == f"error: {binary}:2:23: expected text, found a NUL byte (is this a binary file?)\n"
     )
     latin = tmp_path / "latin.txt"
     latin.write_bytes(b"Net(\n  (caf\xe9): ReLU()\n)\n")
     result = run("layers", "--input", "3x32x32", str(latin))
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == f"error: {latin}:2:7: expected UTF-8 text, found the byte 0xe9\n"
     huge = tmp_path / "huge.txt"
     with huge.open("wb") as handle:
         handle.truncate(17 * 2**20)  # sparse: no disk used
     result = run("layers", "--input", "3x32x32", str(huge))
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         f"error: {huge} is larger than 16 MiB; the text of print(model) is at most a few hundred kB\n"
     )
     result = run("layers", "--input", "3x32x32", str(tmp_path))
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         result.stderr
         == f'error: "{tmp_path}" is a folder; expected a file holding the text of print(model)\n'
@@ -285,14 +291,14 @@ def test_file_errors(tmp_path):
         locked = tmp_path / "locked.txt"
         locked.write_text("ReLU()")
         locked.chmod(0)
-        assert run("layers", "--input", "3x32x32", str(locked)).stderr == (
-            f'error: cannot read "{locked}": permission denied\n'
-        )
+        result = run("layers", "--input", "3x32x32", str(locked))
+        assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+        assert result.stderr == f'error: cannot read "{locked}": permission denied\n'
 
 
 def test_help_has_examples():
     result = run("layers", "--help")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert "Examples:" in result.stdout and "convcli layers --input 3x32x32" in result.stdout
 
 
