@@ -125,11 +125,20 @@ def test_fractions_with_huge_denominators_in_full_mode():
     ]  # a whole number is a JSON number
 
 
-@pytest.mark.parametrize("options", [["--mode", "full"], ["--mode", "same"], ["--padding", "1"]])
-def test_integers_beyond_int64_with_padding(options):
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # [big, 1] against [2, big]: big*big, then big*2 + 1*big, then 1*2
+        (["--mode", "full"], [[10**40, 3 * 10**20, 2]]),
+        (["--mode", "same"], [[3 * 10**20, 2]]),
+        (["--padding", "1"], [[0, 0, 0], [10**40, 3 * 10**20, 2], [0, 0, 0]]),
+    ],
+)
+def test_integers_beyond_int64_with_padding(options, expected):
     big = 10**20
     result = run("correlate", f"{big} 1", f"2 {big}", *options, "-f", "json")
-    assert result.exit_code == ExitCode.OK, result.stderr
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert json.loads(result.stdout)["result"] == expected
 
 
 def test_int64_extremes_in_full_mode(tmp_path):
@@ -234,7 +243,14 @@ def test_float_overflow_in_compare():
 
 
 def test_float_overflow_in_im2col_is_not_an_internal_error():
-    assert_ok(run("im2col", "1 2 3 4 5", "1e308 1e308", "-f", "plain"))
+    assert_ok(
+        run("im2col", "1 2 3 4 5", "1e308 1e308", "-f", "plain"),
+        "# patches: one row per entry of B (B[0,0] B[0,1])\n"
+        "# and one column per output cell (0,0) (0,1) (0,2) (0,3)\n"
+        "1.0 2.0 3.0 4.0\n2.0 3.0 4.0 5.0\n\n"
+        "# kernel row: B[0,0] B[0,1]\n1e+308 1e+308\n\n"
+        "# kernel row @ patches, reshaped: equals correlate\ninf inf inf inf\n",
+    )
 
 
 def test_float_overflow_in_conv_transpose_is_a_note():
@@ -319,3 +335,9 @@ def test_huge_max_steps_means_all_cells():
         "conv-transpose", "1 2", "1", "--steps", "--max-steps", "99999999999999999999999", "-f", "plain"
     )
     assert_ok(result)
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("A[")] == [
+        "A[0, 0] = 1: adds 1*B at (0, 0)",
+        "A[0, 1] = 2: adds 2*B at (0, 1)",
+    ]
+    assert lines[-2:] == ["# result", "1 2"]
