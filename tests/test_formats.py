@@ -231,6 +231,8 @@ def _peak_megabytes(args: list[str], stdout_path) -> int:
     import subprocess
     import sys
 
+    from convcli.cli import ExitCode
+
     with open(stdout_path, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "convcli", *args], stdout=out, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -238,7 +240,7 @@ def _peak_megabytes(args: list[str], stdout_path) -> int:
         assert proc.stderr is not None
         err = proc.stderr.read()
         proc.stderr.close()
-    assert (proc.returncode, err) == (0, b"")
+    assert (proc.returncode, err) == (ExitCode.OK, b"")
     return usage.ru_maxrss // 1024
 
 

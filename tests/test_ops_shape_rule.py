@@ -138,12 +138,14 @@ def test_dot_of_two_rows_is_refused_with_their_dot_product_as_vectors():
 
 def test_the_vector_hint_is_computed_for_these_numbers():
     result = run("dot", "1/2; x; 3", "4; 5; 6")  # two columns
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert result.stderr.startswith("error: dot: A is 3x1 and B is 3x1; ")
     assert result.stderr.endswith(
         'as vectors ("[1/2,x,3]" and "[4,5,6]") their dot product, and their elementwise-sum, is 5*x+20\n'
     )
     long = " ".join(str(i) for i in range(1, 9))
     result = run("dot", long, long)
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     expected = sum(i * i for i in range(1, 9))
     assert result.stderr.endswith(
         f'as vectors ("[1,2,3,4,5,6,...]" and "[1,2,3,4,5,6,...]") their dot product, and their '
@@ -153,9 +155,10 @@ def test_the_vector_hint_is_computed_for_these_numbers():
 
 def test_shapes_that_are_not_vectors_get_no_hint():
     result = run("dot", "1 2; 3 4", "1 2 3; 4 5 6; 7 8 9")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == "error: dot: A is 2x2 and B is 3x3; the inner dimensions (2 and 3) must match\n"
     result = run("dot", "1 2", "1 2 3")
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == "error: dot: A is 1x2 and B is 1x3; the inner dimensions (2 and 1) must match\n"
 
 
@@ -190,7 +193,7 @@ def test_true_vectors_slide_as_rows_and_print_as_vectors():
 
 def test_plain_output_of_a_vector_reads_back_as_a_row():
     result = run("correlate", "[1,2,3,4]", "[1,1]")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "3 5 7\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "3 5 7\n", "")
     assert parsing.read_matrix("-", stdin=io.StringIO(result.stdout)).shape == (1, 3)
 
 
@@ -225,7 +228,7 @@ def test_numpy_convention_agrees_with_numpy_on_vectors(a, v, imag, mode):
 def test_numpy_convention_keeps_the_input_shape_for_matrices():
     # numpy has no 2-D convolve: a 1 x N row keeps scipy's rule of A's shape
     result = run("convolve", "1 2 3", "1 2 3 4 5 6", "--mode", "same", "--convention", "numpy", "-f", "json")
-    assert (result.exit_code, result.stderr) == (0, f"note: {comparison.CNN_NOTE}\n")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, f"note: {comparison.CNN_NOTE}\n")
     assert json.loads(result.stdout)["shape"] == [1, 3]
 
 

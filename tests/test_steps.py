@@ -306,6 +306,10 @@ def test_the_note_of_a_capped_derivation_names_the_cap_that_stopped_it():
         "note: showing 2 of 4 cells: each is a sum of 4 products, and --max-terms 8 caps the products "
         "shown; --max-terms 16 --max-steps 4 shows them all, --at I,J one cell\n"
     )
+    assert piped.stdout.splitlines()[1:] == [
+        "C[0, 0]: (1*1)+(1*1)+(1*1)+(1*1) = 1+1+1+1 = 4",
+        "C[0, 1]: (1*1)+(1*1)+(1*1)+(1*1) = 1+1+1+1 = 4",
+    ]
 
 
 def test_a_capped_note_names_the_cell_as_at_takes_it():
@@ -314,6 +318,12 @@ def test_a_capped_note_names_the_cell_as_at_takes_it():
     capped = run("steps", layer, filters, "--channels", "--max-steps", "1", "-f", "plain")
     assert capped.exit_code == ExitCode.OK
     assert capped.stderr == "note: showing 1 of 8 cells; --max-steps 8 shows them all, --at O,I,J one cell\n"
+    assert capped.stdout.splitlines()[1:] == [
+        "C[0, 0, 0]:",
+        "  channel 0: (1*1)+(2*0)+(4*0)+(5*1) = 1+0+0+5 = 6",
+        "  channel 1: (1*1)+(0*1)+(0*1)+(1*1) = 1+0+0+1 = 2",
+        "  sum over channels: 6+2 = 8",
+    ]
     # and that form is the one --at accepts: filter 1, row 0, column 1 of the 2x2x2 result
     one = run("steps", layer, filters, "--channels", "--at", "1,0,1", "-f", "plain")
     assert one.exit_code == ExitCode.OK and one.stderr == ""
@@ -328,3 +338,7 @@ def test_a_capped_note_names_the_cell_as_at_takes_it():
     )
     assert pooled.exit_code == ExitCode.OK
     assert pooled.stderr == "note: showing 1 of 8 cells; --max-steps 8 shows them all, --at C,I,J one cell\n"
+    assert pooled.stdout.splitlines()[1:] == [
+        "# for each channel: C[i, j] = max over u, v of A[i+u, j+v]  (the maximum marked *)",
+        "C[0, 0, 0]: max(1, 2, 4, 5) = 5 at A[0, 1, 1]",
+    ]
