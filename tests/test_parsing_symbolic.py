@@ -17,6 +17,10 @@ from convcli.steps import derive, terms_text
 
 FIG_A = "a b c d; e f g h; i j k l"
 FIG_K = "w x; y z"
+# correlate(FIG_A, FIG_K) as the plain format writes it
+FIG_PLAIN = (
+    "a*w+b*x+e*y+f*z b*w+c*x+f*y+g*z c*w+d*x+g*y+h*z\ne*w+f*x+i*y+j*z f*w+g*x+j*y+k*z g*w+h*x+k*y+l*z\n"
+)
 
 
 def test_figure_9_1():
@@ -30,10 +34,11 @@ def test_figure_9_1():
 
 def test_figure_9_1_on_the_command_line():
     result = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert json.loads(result.stdout)["result"][0][0] == "a*w + b*x + e*y + f*z"
     plain = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K])
-    assert plain.stdout.splitlines()[0] == "a*w+b*x+e*y+f*z b*w+c*x+f*y+g*z c*w+d*x+g*y+h*z"
+    assert (plain.exit_code, plain.stderr) == (ExitCode.OK, "")
+    assert plain.stdout == FIG_PLAIN
 
 
 def test_convolve_turns_the_symbolic_kernel():
@@ -70,7 +75,7 @@ def test_without_sympy_one_line_says_how_to_install(monkeypatch):
         == '"a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"'
     )
     result = CliRunner().invoke(app, ["correlate", "a b", "1"])
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         'error: "a" is a symbol, and symbolic entries need sympy: pip install "convcli[symbolic]"\n'
     )
@@ -78,21 +83,32 @@ def test_without_sympy_one_line_says_how_to_install(monkeypatch):
 
 def test_symbolic_answers_are_checked():
     result = CliRunner().invoke(app, ["check", "a b; c d", "w x; y z", "--answer", "a*w+b*x+c*y+d*z"])
-    assert (result.exit_code, result.stdout) == (0, "right: your answer equals correlate\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitCode.OK,
+        "right: your answer equals correlate\n",
+        "",
+    )
     result = CliRunner().invoke(app, ["check", "a b; c d", "w x; y z", "--answer", "a*w+b*x+c*y"])
-    assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert (result.exit_code, result.stderr) == (ExitCode.WRONG_ANSWER, "")
+    assert result.stdout.splitlines()[:2] == [
+        "wrong",
+        "off by: your answer is a*w + b*x + c*y but the right value is a*w + b*x + c*y + d*z",
+    ]
 
 
 def test_symbolic_json_reads_back_and_text_grids_read_numbers_only():
     first = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K])
+    assert (first.exit_code, first.stdout, first.stderr) == (ExitCode.OK, FIG_PLAIN, "")
     as_json = CliRunner().invoke(app, ["correlate", FIG_A, FIG_K, "-f", "json"])
+    assert (as_json.exit_code, as_json.stderr) == (ExitCode.OK, "")
     again = CliRunner().invoke(app, ["correlate", "-", "2"], input=as_json.stdout)
-    assert again.exit_code == ExitCode.OK
+    assert (again.exit_code, again.stderr) == (ExitCode.OK, "")
     assert again.stdout.splitlines()[0].split()[0] == "2*a*w+2*b*x+2*e*y+2*f*z"
-    assert CliRunner().invoke(app, ["correlate", "-", "1"], input=as_json.stdout).stdout == first.stdout
+    same = CliRunner().invoke(app, ["correlate", "-", "1"], input=as_json.stdout)
+    assert (same.exit_code, same.stdout, same.stderr) == (ExitCode.OK, FIG_PLAIN, "")
     # a text grid (a file, or plain text on stdin) reads numbers only: a stray letter is an error
     plain = CliRunner().invoke(app, ["correlate", "-", "2"], input=first.stdout)
-    assert plain.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (plain.exit_code, plain.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert plain.stderr.startswith('error: <stdin>:1:1: expected a number, found "a*w+b*x+e*y+f*z"')
 
 

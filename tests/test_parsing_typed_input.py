@@ -60,7 +60,7 @@ def test_a_one_row_bracketed_file_is_a_row(tmp_path):
 
 def test_brackets_on_standard_input():
     result = run("correlate", "-", "1", input="[1 0 1; 0 1 0]\n")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "1 0 1\n0 1 0\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "1 0 1\n0 1 0\n", "")
 
 
 def test_an_error_in_a_bracketed_file_points_at_the_entry(tmp_path):
@@ -106,7 +106,7 @@ def test_markdown_typed_by_hand(tmp_path):
 def test_a_table_pasted_as_an_argument_reads_as_from_a_file(fmt):
     # check ... --answer "$(cat r.tex)": the table convcli wrote, given back inline
     written = run("correlate", A, str(SAMPLES / "B.txt"), "-f", fmt)
-    assert written.exit_code == ExitCode.OK
+    assert (written.exit_code, written.stderr) == (ExitCode.OK, "")
     right = run("check", A, str(SAMPLES / "B.txt"), "--answer", written.stdout, "-f", "plain")
     assert (right.exit_code, right.stdout, right.stderr) == (
         ExitCode.OK,
@@ -116,11 +116,11 @@ def test_a_table_pasted_as_an_argument_reads_as_from_a_file(fmt):
     wrong = run(
         "check", A, str(SAMPLES / "B.txt"), "--answer", written.stdout.replace("3", "7"), "-f", "plain"
     )
-    assert wrong.exit_code == ExitCode.WRONG_ANSWER
+    assert (wrong.exit_code, wrong.stderr) == (ExitCode.WRONG_ANSWER, "")
     assert wrong.stdout.splitlines()[0] == "wrong"
     # a one-line argument that merely starts with | is not a table: a plain inline error
     bar = run("correlate", "| 1 | 2 |", "1")
-    assert bar.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (bar.exit_code, bar.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert bar.stderr.startswith('error: A (inline), column 1: expected a number, found "|"')
 
 
@@ -184,6 +184,7 @@ def test_table_errors_point_at_the_cell(tmp_path, monkeypatch, content, lines):
 
 def test_at_takes_its_indices_with_a_space():
     with_comma = run("steps", A, B, "--at", "1,2")
+    assert (with_comma.exit_code, with_comma.stderr) == (ExitCode.OK, "")
     with_space = run("steps", A, B, "--at", "1 2")
     assert with_space.exit_code == ExitCode.OK
     assert with_space.stdout == with_comma.stdout
@@ -202,6 +203,7 @@ def test_a_matrix_without_quotes_gets_the_advice_to_quote_it():
     )
     # an extra file name is another slip: no advice about quotes
     result = run("correlate", A, B, "C.txt")
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         result.stderr == "error: Got unexpected extra argument(s) (C.txt)  (see 'convcli correlate --help')\n"
     )
@@ -236,6 +238,10 @@ def test_a_letter_among_numbers_is_named_on_stderr():
     )
     result = run("check", "1 2", "1", "--answer", "1 z")
     assert result.exit_code == ExitCode.WRONG_ANSWER
+    assert result.stdout.splitlines()[:2] == [
+        "wrong",
+        "off by: 1 of 2 cells is wrong; at [0, 1] your answer is z but the right value is 2",
+    ]
     assert result.stderr == (
         "note: answer holds the symbol z among numbers: a letter is read as a symbol (is it a typo?)\n"
     )
@@ -250,4 +256,4 @@ def test_a_difference_of_symbols_far_from_any_kernel_name_stays_an_expression():
 
 def test_symbols_on_purpose_get_no_note():
     result = run("correlate", "a b; c d", "w x; y z")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "a*w+b*x+c*y+d*z\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "a*w+b*x+c*y+d*z\n", "")
