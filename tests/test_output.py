@@ -260,7 +260,8 @@ def test_out_of_memory_anywhere_is_the_environment(monkeypatch):
     )
     monkeypatch.setattr("convcli.steps.derive", no_memory)
     result = CliRunner().invoke(app, ["steps", A, B])
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
+    assert result.stderr.startswith("error: out of memory: ")
     assert result.stderr.endswith("ask for less: derive fewer cells (--max-steps N, or --at I,J for one)\n")
 
 
@@ -352,7 +353,12 @@ def test_the_file_on_standard_input_is_never_replaced(tmp_path):
         target.write("old\n")
     with open(out, "rb") as stdin:
         proc = convcli("correlate", A, B, "-o", str(out), stdin=stdin)
-    assert (proc.returncode, out.read_text()) == (ExitCode.OK, "4 3 4\n2 4 3\n2 3 4\n")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        ExitCode.OK,
+        b"",
+        f"wrote {out} (plain)\n".encode(),
+    )
+    assert out.read_text() == "4 3 4\n2 4 3\n2 3 4\n"
 
 
 def test_a_read_only_target_is_refused(tmp_path):
@@ -379,7 +385,7 @@ def test_setuid_and_setgid_bits_are_never_copied(tmp_path):
     if stat.S_IMODE(target.stat().st_mode) != 0o6754:
         pytest.skip("this file system does not keep setuid and setgid bits")
     result = cli("correlate", A, B, "-o", str(target))
-    assert (result.exit_code, result.stderr) == (ExitCode.OK, f"wrote {target} (plain)\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {target} (plain)\n")
     assert stat.S_IMODE(target.stat().st_mode) == 0o754
     assert target.read_text() == "4 3 4\n2 4 3\n2 3 4\n"
 
@@ -387,7 +393,7 @@ def test_setuid_and_setgid_bits_are_never_copied(tmp_path):
 def test_export_and_output_to_one_file_is_refused(tmp_path):
     target = tmp_path / "r.txt"
     result = cli("correlate", A, B, "-o", str(target), "--export", str(target))
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == "error: --export and --output name the same file; give each its own\n"
     assert not target.exists()
 
@@ -593,7 +599,7 @@ def test_an_emoji_code_in_an_error_is_quoted_as_written():
 
 def test_markup_in_an_error_is_quoted_as_written():
     result = cli("correlate", "[[1, 2]]", "[[1]]", "--boundary", "[bold]wrap[/bold] :thumbs_up:")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         'error: --boundary takes one of fill, wrap, symm, mirror, edge, got "[bold]wrap[/bold] :thumbs_up:"\n'
     )

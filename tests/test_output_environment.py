@@ -205,8 +205,8 @@ def test_ctrl_c_while_writing_leaves_no_part_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", interrupted_replace)
     result = run("correlate", "1 2; 3 4", "1", "-o", str(out))
-    assert result.exit_code == ExitCode.INTERRUPTED
-    assert "Traceback" not in result.stderr
+    assert (result.exit_code, result.stdout) == (ExitCode.INTERRUPTED, "")
+    assert "Traceback" not in result.stderr and "wrote" not in result.stderr
     assert out.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
 
@@ -215,7 +215,7 @@ def test_output_is_replaced_whole(tmp_path):
     out = tmp_path / "r.json"
     out.write_text("old\n")
     result = run("correlate", "1 2; 3 4", "2", "-o", str(out))
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {out} (json)\n")
     assert json.loads(out.read_text())["result"] == [[2, 4], [6, 8]]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
 
@@ -225,12 +225,22 @@ def test_output_keeps_the_usual_permissions(tmp_path):
     old_umask = os.umask(0o022)
     try:
         fresh = tmp_path / "new.json"
-        assert run("correlate", "1", "1", "-o", str(fresh)).exit_code == ExitCode.OK
+        result = run("correlate", "1", "1", "-o", str(fresh))
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            ExitCode.OK,
+            "",
+            f"wrote {fresh} (json)\n",
+        )
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
         existing = tmp_path / "old.json"
         existing.write_text("old\n")
         existing.chmod(0o640)
-        assert run("correlate", "1", "1", "-o", str(existing)).exit_code == ExitCode.OK
+        result = run("correlate", "1", "1", "-o", str(existing))
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            ExitCode.OK,
+            "",
+            f"wrote {existing} (json)\n",
+        )
         assert stat.S_IMODE(existing.stat().st_mode) == 0o640
         assert json.loads(existing.read_text())["result"] == [[1]]
     finally:
@@ -253,7 +263,7 @@ def test_output_to_a_fifo_is_written_in_place(tmp_path):
     reader.start()
     result = run("correlate", "1 2; 3 4", "1", "-o", str(fifo), "-f", "plain")
     reader.join(timeout=30)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitCode.OK, "", f"wrote {fifo} (plain)\n")
     assert received == [b"1 2\n3 4\n"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
@@ -266,7 +276,7 @@ def test_output_to_dev_stdout(tmp_path):
         timeout=60,
         env=subprocess_env(),
     )
-    assert proc.returncode == ExitCode.OK, proc.stderr
+    assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"wrote /dev/stdout (plain)\n")
     assert proc.stdout == b"1 2\n3 4\n"
     assert os.path.islink("/dev/stdout")
 
