@@ -49,7 +49,7 @@ def data_of(text: str) -> dict:
 
 def json_steps(*args: str) -> list[dict]:
     result = run(*args, "-f", "json")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     return json.loads(result.stdout)["steps"]
 
 
@@ -174,7 +174,7 @@ def test_user_text_is_escaped_everywhere(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert result.returncode == ExitCode.OK, result.stderr
+    assert (result.returncode, result.stderr) == (ExitCode.OK, "")
     text = result.stdout
     assert "<img" not in text and 'onerror="' not in text
     assert "A: &lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;/A.txt" in text
@@ -218,7 +218,7 @@ def test_other_commands_refuse_html(args, tmp_path):
 
 def test_compare_conventions_says_which_formats_it_has():
     result = run("compare", "1 2 3 4 5", "1 2", "--conventions", "-f", "html")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert (
         result.stderr == "error: compare --conventions cannot be written as html; use table, plain or json\n"
     )
@@ -255,7 +255,8 @@ def test_output_html_writes_the_page_and_delay_sets_its_pace(tmp_path):
 def test_export_html_still_saves_what_the_terminal_showed(tmp_path):
     out = tmp_path / "shown.html"
     result = run("steps", A, B, "--at", "0,0", "-f", "table", "--export", str(out))
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, f"exported {out}\n")
+    assert "C[0, 0]" in result.stdout
     saved = out.read_text(encoding="utf-8")
     assert "convcli-data" not in saved and "<pre" in saved  # rich's record of the terminal
     assert "C[0, 0]" in saved
@@ -285,7 +286,9 @@ def test_the_compare_page_holds_the_four_results_and_the_explanation():
         assert f"<figcaption>{op}</figcaption>" in text
     assert "undefined: dot: A is 5x5 and B is 3x3; the inner dimensions (5 and 3) must match" in text
     assert "<h2>How they relate</h2>" in text
-    doc = json.loads(run("compare", A, B, "-f", "json").stdout)
+    shown = run("compare", A, B, "-f", "json")
+    assert (shown.exit_code, shown.stderr) == (ExitCode.OK, "")
+    doc = json.loads(shown.stdout)
     for fact in doc["facts"]:
         assert f"<li>{html.escape(fact)}</li>" in text
     # the answer comes before the grids

@@ -9,7 +9,7 @@ import shlex
 import pytest
 from typer.testing import CliRunner
 
-from convcli.cli import app
+from convcli.cli import ExitCode, app
 
 from .conftest import ROOT
 
@@ -33,6 +33,15 @@ def examples() -> list[tuple[str, str]]:
     return found
 
 
+def _status_shown(result) -> ExitCode:
+    """The exit status that what a run printed stands for: an error line is exit 2 (and nothing
+    on stdout), check's verdict "wrong" is exit 1, anything else exit 0."""
+    if result.stderr.startswith("error: "):
+        assert result.stdout == ""
+        return ExitCode.USAGE_OR_INPUT
+    return ExitCode.WRONG_ANSWER if result.stdout.startswith("wrong\n") else ExitCode.OK
+
+
 def run_line(line: str) -> str:
     """Run a command line (possibly a pipeline of convcli commands) from the project folder; the
     table view's lines without the spaces that pad them to the width."""
@@ -47,6 +56,8 @@ def run_line(line: str) -> str:
             assert words[0] == "convcli", f"README example runs something else: {stage}"
             result = runner.invoke(app, words[1:], input=stdin)
             assert "Traceback" not in result.stderr
+            assert result.exit_code == _status_shown(result), (stage, result.exit_code, result.stderr)
+            assert all(text.startswith(("note: ", "error: ")) for text in result.stderr.splitlines()), stage
             stdin = result.stdout
             output = result.stdout + result.stderr
     finally:
