@@ -392,7 +392,8 @@ def test_write_ups_read_back_as_input_and_as_answers(tmp_path, monkeypatch, suff
     assert result.stderr.splitlines()[0] == f"wrote {written} ({written_as})"
     assert "error:" not in result.stderr
     shown = runner.invoke(app, [op, *args, "-f", "json"])
-    assert shown.exit_code == ExitCode.OK, shown.stderr
+    # the same notes as the written run, without its "wrote" line
+    assert (shown.exit_code, shown.stderr) == (ExitCode.OK, result.stderr.split("\n", 1)[1])
     expected = json.loads(shown.stdout)["result"]
     back = parsing.read_matrix(str(written))
     _assert_equal(back.reshape(np.shape(expected)), np.array(_from_json(expected), dtype=object))

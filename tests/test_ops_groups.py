@@ -169,7 +169,7 @@ def test_steps_read_only_the_group_channels_and_say_which() -> None:
 
 def test_steps_cli_names_the_group_formula() -> None:
     result = run("steps", str(X.tolist()), str(W.tolist()), "--channels", "--groups", "2", "--at", "1,0,0")
-    assert result.exit_code == ExitCode.OK, result.stderr
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout.startswith(
         "# correlate, mode valid: C[o, i, j] = sum over c, u, v of A[g·C/2 + c, i+u, j+v] * B[o, c, u, v], "
         "g = o // (O/2) the group of filter o"
@@ -189,7 +189,7 @@ def test_im2col_of_a_grouped_layer_is_one_block_per_group() -> None:
     depthwise = im2col(Op.CONVOLVE, X, np.arange(16).reshape(4, 2, 2), OpOptions(channels=True, groups=4))
     assert depthwise.equal and depthwise.kernel_rows.shape == (4, 16)
     result = run("im2col", str(X.tolist()), str(W.tolist()), "--channels", "--groups", "2")
-    assert result.exit_code == ExitCode.OK
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert "# kernel rows, one block per group (2): B[:,0,0,0] B[:,0,0,1] " in result.stdout
 
 
@@ -305,13 +305,16 @@ def test_conv_transpose_groups_on_the_command_line() -> None:
     assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     assert result.stdout == "1  3 2\n4 10 6\n3  7 4\n\n5  6 0\n7 13 6\n0  7 8\n"
     result = run("conv-transpose", x, w, "--channels", "--groups", "2", "-f", "json")
-    assert json.loads(result.stdout)["groups"] == 2
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    doc = json.loads(result.stdout)
+    assert doc["groups"] == 2
+    assert doc["result"] == [[[1, 3, 2], [4, 10, 6], [3, 7, 4]], [[5, 6, 0], [7, 13, 6], [0, 7, 8]]]
     result = run("conv-transpose", x, w, "--channels", "--groups", "3")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr == (
         "error: --groups 3: A has 2 channels, not divisible by 3; B is C_in x C_out/G x kh x kw, and the "
         "input channels of group g scatter only into its C_out/G output channels\n"
     )
     result = run("conv-transpose", "1 2; 3 4", "1 1; 1 1", "--groups", "2")
-    assert result.exit_code == ExitCode.USAGE_OR_INPUT
+    assert (result.exit_code, result.stdout) == (ExitCode.USAGE_OR_INPUT, "")
     assert result.stderr.startswith("error: --groups 2 splits the channels of a layer: add --channels")

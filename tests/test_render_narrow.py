@@ -28,6 +28,7 @@ from convcli import (
     render_steps,
     shapes,
 )
+from convcli.cli import ExitCode
 from convcli.im2col import im2col
 from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells
@@ -167,7 +168,7 @@ def _on_a_terminal(args: list[str], cols: int, cwd: Path = SAMPLES.parent) -> tu
 
 def test_an_error_wraps_at_spaces_on_a_narrow_terminal():
     lines, status = _on_a_terminal(["dot", "samples/A.txt", "samples/B.txt"], 40)
-    assert status == 2
+    assert status == ExitCode.USAGE_OR_INPUT
     assert lines == ["error: dot: A is 5x5 and B is 3x3; the", "inner dimensions (5 and 3) must match"]
 
 
@@ -175,7 +176,7 @@ def test_a_quoted_line_keeps_its_caret_under_the_column(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("1 2 3 4 5\n0 1 1,,2 0 1 1 1 1 1\n", encoding="utf-8")
     lines, status = _on_a_terminal(["correlate", "bad.txt", "1"], 30, cwd=tmp_path)
-    assert status == 2
+    assert status == ExitCode.USAGE_OR_INPUT
     # the message wraps at spaces; the quoted line (wider than the terminal) and its caret are
     # left as they are
     assert lines[:2] == ["error: bad.txt:2:5: expected a", 'number, found "1,,2"']
@@ -185,7 +186,7 @@ def test_a_quoted_line_keeps_its_caret_under_the_column(tmp_path):
 
 def test_the_quoting_advice_wraps_and_its_command_stays_whole():
     lines, status = _on_a_terminal(["correlate", "1", "2", "3", "1", "0"], 40)
-    assert status == 2
+    assert status == ExitCode.USAGE_OR_INPUT
     assert lines == [
         "error: Got unexpected extra argument(s)",
         "(3 1 0)  (see 'convcli correlate",
@@ -198,7 +199,7 @@ def test_the_quoting_advice_wraps_and_its_command_stays_whole():
 
 def test_a_note_wraps_at_spaces_on_a_narrow_terminal():
     lines, status = _on_a_terminal(["convolve", "samples/A.txt", "samples/B2.txt", "-f", "plain"], 60)
-    assert status == 0
+    assert status == ExitCode.OK
     assert lines == [
         "4 3 3",
         "2 4 2",
