@@ -840,7 +840,7 @@ def cli(*args: str, input: str | None = None):
 
 
 # exit status, stdout and stderr of a right answer
-RIGHT = (0, "right: your answer equals correlate\n", "")
+RIGHT = (ExitCode.OK, "right: your answer equals correlate\n", "")
 
 
 def test_small_floats_are_not_all_equal_on_the_command_line():

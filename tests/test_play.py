@@ -154,7 +154,7 @@ def test_ctrl_c_exits_130():
     assert "step 1 of 10 · interrupted" in last_frame(raw)
 
 
-@pytest.mark.parametrize(("key", "expected"), [("q", 0), ("\x03", 130)])
+@pytest.mark.parametrize(("key", "expected"), [("q", ExitCode.OK), ("\x03", ExitCode.INTERRUPTED)])
 def test_the_terminal_is_restored(key, expected):
     command = (
         f"{sys.executable} -m convcli {' '.join(SEED)} --delay 60; echo status=$?; stty -a | tr ' ' '\\n'"
@@ -163,7 +163,7 @@ def test_the_terminal_is_restored(key, expected):
     child.expect("step 1 of 10 · playing")
     child.send(key)
     raw, _ = finish(child)
-    after = ANSI.sub("", raw).replace("\r", "").split(f"status={expected}\n", 1)
+    after = ANSI.sub("", raw).replace("\r", "").split(f"status={int(expected)}\n", 1)
     assert len(after) == 2, raw[-500:]
     settings = after[1].split()
     assert "icanon" in settings and "echo" in settings  # not -icanon, -echo
