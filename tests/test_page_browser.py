@@ -48,12 +48,14 @@ def browser():
 def write_page(folder: Path, name: str, *args: str, expect: int = ExitCode.OK) -> Path:
     out = folder / name
     result = CliRunner().invoke(app, [*args, "-o", str(out)])
-    assert result.exit_code == expect, result.stderr
+    assert (result.exit_code, result.stdout) == (expect, ""), result.stderr
+    assert result.stderr.splitlines()[0] == f"wrote {out} (html)"
     return out
 
 
 def json_steps(*args: str) -> list[dict]:
     result = CliRunner().invoke(app, [*args, "-f", "json"])
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
     return json.loads(result.stdout)["steps"]
 
 
