@@ -6,21 +6,17 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from convcli import __version__
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 
+from .clicheck import run
 from .conftest import SAMPLES
 
 A = str(SAMPLES / "A.txt")
 B = str(SAMPLES / "B.txt")
 WINDOW = str(SAMPLES / "window.txt")
 B2 = str(SAMPLES / "B2.txt")
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input)
 
 
 def test_version():

@@ -6,19 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 
+from .clicheck import run
 from .conftest import SAMPLES
 
 A = str(SAMPLES / "A.txt")
 B = str(SAMPLES / "B.txt")
 ARABIC_TWO = "\u0662"
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.mark.parametrize("option", ["--stride", "--dilation", "--padding"])

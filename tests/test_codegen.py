@@ -17,14 +17,14 @@ from functools import cache
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from convcli import codegen, formats, ops
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.comparison import CNN_NOTE
 from convcli.errors import ConvcliError, UsageError
 from convcli.model import Activation, BoundaryRule, CodeLibrary, Convention, Format, Mode, Op, OpOptions
 
+from .clicheck import run
 from .conftest import B2, ROOT, SAMPLES, SEED_A, WINDOW
 
 RNG = np.random.default_rng(2024)
@@ -350,10 +350,6 @@ def test_numbers_python_cannot_read_back_are_refused():
 def test_what_convcli_refuses_the_script_is_not_written_for():
     with pytest.raises(ConvcliError, match="the inner dimensions"):
         codegen.script(Op.DOT, SEED_A, B2, None, "torch")
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.mark.parametrize("library", ["numpy", "scipy", "torch"])

@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
+
+from .clicheck import run
 
 RIGHT = "right: your answer equals correlate\n"
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.mark.parametrize(

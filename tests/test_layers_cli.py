@@ -14,16 +14,13 @@ from convcli import layers, render_layers
 from convcli.cli import ExitCode, app
 from convcli.modeltext import parse_model
 
+from .clicheck import run
 from .conftest import ROOT, SAMPLES
 from .test_layers import LENET
 from .test_render import GOLDEN_DIR, draw
 
 RESNET = str(ROOT / "tests" / "fixtures" / "resnet_small.txt")
 LENET_PASTE = str(SAMPLES / "lenet.txt")
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input)
 
 
 def test_lenet_plain():

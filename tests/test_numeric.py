@@ -12,19 +12,16 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from convcli import numeric
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.errors import ConvcliError
 from convcli.model import Kind
 
+from .clicheck import run
+
 BIG = str(10**400)
 SHOWN = "1" + "0" * 36 + "..."  # how a long entry is quoted
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 def refused(result) -> str:

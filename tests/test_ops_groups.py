@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from convcli import ops
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.comparison import CNN_NOTE, compare
 from convcli.errors import ShapeError, UsageError
 from convcli.im2col import im2col
 from convcli.model import Op, OpOptions
 from convcli.steps import derive, step_lines
 
+from .clicheck import run
 from .test_engine_layer import layers, loop_layer, make_layer
 
 try:
@@ -31,10 +31,6 @@ needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed (
 X = np.arange(4 * 3 * 3).reshape(4, 3, 3)
 W = np.arange(2 * 2 * 2 * 2).reshape(2, 2, 2, 2)
 GROUPED = OpOptions(channels=True, groups=2)
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 def test_a_grouped_layer_by_hand() -> None:

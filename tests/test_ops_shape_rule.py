@@ -15,16 +15,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from convcli import comparison, parsing
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.model import Convention, Mode, OpOptions
 from convcli.ops import convolve, correlate, dot, elementwise_sum
 
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input)
+from .clicheck import run
 
 
 def json_run(*args: str) -> dict:

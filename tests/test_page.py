@@ -21,6 +21,7 @@ from convcli.cli import ExitCode, app
 from convcli.frames import animate_steps
 from convcli.model import Op
 
+from .clicheck import run
 from .conftest import ROOT, SAMPLES
 
 A = str(SAMPLES / "A.txt")
@@ -28,10 +29,6 @@ B = str(SAMPLES / "B.txt")
 B2 = str(SAMPLES / "B2.txt")
 WINDOW = str(SAMPLES / "window.txt")
 DATA = re.compile(r'<script type="application/json" id="convcli-data">(.*?)</script>', re.S)
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input)
 
 
 def page_of(*args: str, expect: int = ExitCode.OK) -> str:

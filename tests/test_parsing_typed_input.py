@@ -7,20 +7,16 @@ import io
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from convcli import parsing
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.errors import ParseError
 
+from .clicheck import run
 from .conftest import SAMPLES
 
 A = str(SAMPLES / "A.txt")
 B = str(SAMPLES / "B.txt")
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input)
 
 
 def read(tmp_path, content: str, name: str = "m.txt") -> np.ndarray:

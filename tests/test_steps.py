@@ -6,15 +6,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from convcli import numeric, ops
-from convcli.cli import ExitCode, app
+from convcli.cli import ExitCode
 from convcli.errors import ShapeError, UsageError
 from convcli.im2col import im2col
 from convcli.model import Activation, BoundaryRule, Convention, Kind, Mode, Op, OpOptions
 from convcli.steps import cap_note, derive, step_lines, terms_text
 
+from .clicheck import run
 from .conftest import B2, SEED_A, SEED_B, WINDOW
 
 SEED_TERMS = "(1*1)+(1*0)+(1*1)+(0*0)+(1*1)+(1*0)+(0*1)+(0*0)+(1*1) = 1+0+1+0+1+0+0+0+1 = 4"
@@ -240,10 +240,6 @@ def test_im2col_under_convolve_meets_the_turned_kernel_first():
 
 
 # --- the limits, through the command line ----------------------------------------------------------
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
 
 
 def refused(result, message: str) -> None:
