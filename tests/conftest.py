@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -42,3 +44,20 @@ def _build_the_command_line_once():
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+@functools.cache
+def make_pictures() -> ModuleType:
+    """scripts/make_pictures.py, which the picture and browser tests share (it is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_pictures", ROOT / "scripts" / "make_pictures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for all the browser tests a worker runs: each start takes a second."""
+    with make_pictures().chromium(1024, 900) as driver:
+        yield driver

@@ -6,7 +6,6 @@ extra); without them these tests are skipped, saying what is missing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -17,19 +16,14 @@ from typer.testing import CliRunner
 
 from convcli.cli import ExitCode, app
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, make_pictures
 
 pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-spec = importlib.util.spec_from_file_location("make_pictures", ROOT / "scripts" / "make_pictures.py")
-assert spec is not None and spec.loader is not None
-make_pictures = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_pictures)
-
-if None in make_pictures.chromium_paths():
+if None in make_pictures().chromium_paths():
     reason = "no headless browser: install Debian's chromium and chromium-driver (.ci/run does)"
     if os.environ.get("CONVCLI_REQUIRE_BROWSER"):
         pytest.fail(reason, pytrace=False)
@@ -37,12 +31,6 @@ if None in make_pictures.chromium_paths():
 
 SEED = ["steps", str(SAMPLES / "A.txt"), str(SAMPLES / "B2.txt"), "--op", "convolve"]
 CHECK = ["check", *SEED[1:3], "--answer", "4 3 3; 2 4 2; 2 2 3"]  # convolve for correlate: wrong
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with make_pictures.chromium(1024, 900) as driver:
-        yield driver
 
 
 def write_page(folder: Path, name: str, *args: str, expect: int = ExitCode.OK) -> Path:

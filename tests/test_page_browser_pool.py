@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from .test_page_browser import browser, window, write_page  # noqa: F401 (browser is a fixture)
+from .test_page_browser import window, write_page
 
 
-def test_next_moves_the_window_and_fills_the_output(browser, tmp_path):  # noqa: F811
+def test_next_moves_the_window_and_fills_the_output(browser, tmp_path):
     page = write_page(
         tmp_path, "pool.html", "steps", "0 1 2; 3 4 5; 6 7 8", "--op", "max-pool", "--stride", "1"
     )

@@ -7,17 +7,14 @@ command's output changes, this fails until the pictures are regenerated.
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 
 import pytest
 
 from .conftest import ROOT
+from .conftest import make_pictures as load_make_pictures
 
-spec = importlib.util.spec_from_file_location("make_pictures", ROOT / "scripts" / "make_pictures.py")
-assert spec is not None and spec.loader is not None
-make_pictures = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_pictures)
+make_pictures = load_make_pictures()
 
 
 def svg_text(svg: str) -> str:
