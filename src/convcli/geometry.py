@@ -260,6 +260,27 @@ class Layout:
         """Where output ``cell`` (spatial index) starts in padded coordinates."""
         return tuple(c * s for c, s in zip(cell, self.stride, strict=True))
 
+    # The rule of every window: output cell c reads, at kernel tap t, padded position
+    # c·stride + t·dilation on each spatial axis. Seen from one cell (window_positions) or from
+    # one tap (tap_slices, tap_positions).
+
+    def window_positions(self, cell: tuple[int, ...], k_shape: tuple[int, ...]) -> list[np.ndarray]:
+        """Per spatial axis, the padded positions output ``cell`` reads, one per tap."""
+        origin = self.window_origin(cell)
+        return [o + np.arange(k) * d for o, k, d in zip(origin, k_shape, self.dilation, strict=True)]
+
+    def tap_slices(self, tap: tuple[int, ...]) -> tuple[slice, ...]:
+        """Per spatial axis, the padded positions kernel tap ``tap`` meets, one per output cell,
+        as a strided slice."""
+        return tuple(
+            slice(t * d, t * d + (o - 1) * s + 1, s)
+            for t, d, o, s in zip(tap, self.dilation, self.out_shape, self.stride, strict=True)
+        )
+
+    def tap_positions(self, tap: tuple[int, ...]) -> list[np.ndarray]:
+        """tap_slices as arrays of positions."""
+        return [np.arange(sl.start, sl.stop, sl.step) for sl in self.tap_slices(tap)]
+
 
 def pad(a: np.ndarray, pads: list[tuple[int, int]], boundary: BoundaryRule, fill: Any) -> np.ndarray:
     if not any(before or after for before, after in pads):

@@ -216,9 +216,7 @@ def _weight_step(layer: _Layer, cell: Cell) -> GradStep:
     tap = w_cell[-layer.spatial :]
     if p.op is Op.CONVOLVE:  # the kernel as applied is W turned: tap u of W is tap k-1-u of it
         tap = tuple(k - 1 - u for u, k in zip(tap, layer.k_shape, strict=True))
-    positions = [
-        np.arange(n) * s + u * d for n, s, u, d in zip(layer.out, p.stride, tap, p.dilation, strict=True)
-    ]
+    positions = p.tap_positions(tap)
     values, outside = g.read(positions)
     channel = 0
     if layer.channels:

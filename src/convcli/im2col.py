@@ -40,11 +40,7 @@ def im2col(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = Non
     padded, _ = padded_input(g)
     slabs = []
     for tap in np.ndindex(*k_spatial):
-        index = tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, p.dilation, p.out_shape, p.stride, strict=True)
-        )
-        where: tuple[Any, ...] = (Ellipsis, *index)
+        where: tuple[Any, ...] = (Ellipsis, *p.tap_slices(tap))
         slabs.append(padded[where])
     # rows in the kernel's own order: channel first, then the spatial taps
     patches = np.stack(slabs, axis=padded.ndim - spatial).reshape(taps, windows)

@@ -232,9 +232,7 @@ class CellWindows:
 
     def taps(self, where: tuple[int, ...]) -> list[np.ndarray]:
         """Per spatial axis, the padded positions that output position ``where`` reads."""
-        k_shape = self.kernel.shape[-self.spatial :]
-        origin = self.layout.window_origin(where)
-        return [o + np.arange(n) * d for o, n, d in zip(origin, k_shape, self.layout.dilation, strict=True)]
+        return self.layout.window_positions(where, self.kernel.shape[-self.spatial :])
 
     def read(self, positions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The padded input at the outer product of per-axis ``positions``, and which of those
