@@ -1,4 +1,4 @@
-"""convcli against its peers, side by side: the goals of SPEC section 6, printed as ratios.
+"""convcli against its peers, side by side: the goals of README's "Speed", printed as ratios.
 
     .venv/bin/python benchmarks/run.py            # the full run (a few minutes)
     .venv/bin/python benchmarks/run.py --quick    # a smoke run (seconds)
@@ -799,7 +799,7 @@ def goal_interrupt(tmp: Path) -> None:
 
 def goal_explanations(n: int, reps: int, tmp: Path) -> None:
     """steps --at reads one window, and check costs about one computation of the operation
-    (SPEC section 6): on an n x n integer input with box:3 (exact fractions), and on floats,
+    (README's "Speed"): on an n x n integer input with box:3 (exact fractions), and on floats,
     whose check needs each cell's scale (the operation on |A| and |B|) only where |y| does not
     already accept the cell."""
     say(f"\n(g) steps --at and check: about one computation ({n}x{n} integers, box:3)")

@@ -1,4 +1,4 @@
-"""compare's explanation: the facts of SPEC §1, computed for the inputs given."""
+"""compare's explanation: the facts README's "compare" lists, computed for the inputs given."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Answers as a student writes them are read: fractions inside brackets, JSON strings, numpy's
-printed arrays, a lone nan or inf (SPEC section 2; check in SPEC section 3)."""
+printed arrays, a lone nan or inf (README's "Reading matrices"; check in "check")."""
 
 from __future__ import annotations
 

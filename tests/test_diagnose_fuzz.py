@@ -82,7 +82,7 @@ def _same_start(op: str, convention: str, k: int) -> int:
 
 
 def worked(p: Problem, magnitude: bool = False) -> list[list[Any]] | None:
-    """The result of ``p`` by the definitions of SPEC section 1, cell by cell, or None when the
+    """The result of ``p`` by the operations' definitions, cell by cell, or None when the
     operation refuses these shapes. ``magnitude``: the sums of |products| (and |bias|) instead."""
     a, b = p.a, p.b
     if p.op == "convolve":

@@ -350,7 +350,7 @@ def test_arguments_raise_only_convcli_errors(text, exact):
         pass
 
 
-# convcli's write-ups read back as input and as --answer, for every operation (SPEC section 2)
+# convcli's write-ups read back as input and as --answer, for every operation (README's "Reading matrices")
 
 _WRITE_UPS = [
     ("convolve", ["samples/A.txt", "samples/B2.txt"]),

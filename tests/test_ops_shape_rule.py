@@ -1,4 +1,4 @@
-"""Shapes are kept as written (SPEC section 1).
+"""Shapes are kept as written (README's "Reading matrices").
 
 A text grid, a CSV file and a MATLAB-style inline literal are always 2-D: one row is a 1 x N
 matrix and one number a 1 x 1 matrix. Bracketed literals and JSON keep their nesting, .npy keeps

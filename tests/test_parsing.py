@@ -103,7 +103,7 @@ def test_unicode_minus_sign():
 
 
 def test_a_grid_is_2d_as_written():
-    # one row is a 1 x N matrix and one number a 1 x 1 matrix, as in MATLAB (SPEC section 1)
+    # one row is a 1 x N matrix and one number a 1 x 1 matrix, as in MATLAB
     same(text("1 2 3\n"), [[1, 2, 3]], np.int64)
     same(text("7"), [[7]], np.int64)
     same(text("1.5 2"), [[1.5, 2.0]], np.float64)
@@ -983,7 +983,7 @@ def test_stdin_default_is_sys_stdin(monkeypatch):
         ("[[1,2],[3,4]]", [[1, 2], [3, 4]], np.int64),
         ("[1 2; 3 4]", [[1, 2], [3, 4]], np.int64),
         ("[1, 2; 3, 4]", [[1, 2], [3, 4]], np.int64),
-        # MATLAB style is always 2-D; JSON brackets keep their nesting (SPEC section 1)
+        # MATLAB style is always 2-D; JSON brackets keep their nesting
         ("[1 2 3]", [[1, 2, 3]], np.int64),
         ("[1; 2; 3]", [[1], [2], [3]], np.int64),
         ("[1, 2, 3]", [1, 2, 3], np.int64),

@@ -1,4 +1,4 @@
-"""Reading limits (SPEC section 6): what would take minutes or all the memory is refused before
+"""Reading limits (README's "Speed"): what would take minutes or all the memory is refused before
 the work, with the limit named and the environment variable that changes it, exit 2.
 
 - fractions whose common denominator would be too long (CONVCLI_MAX_DIGITS);

@@ -1,4 +1,4 @@
-"""Start-up: a homework-size run loads only what it needs (SPEC section 6). Timing lives in benchmarks/."""
+"""Start-up: a homework-size run loads only what it needs (README's "Speed"). Timing lives in benchmarks/."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """convcli: convolution and its look-alikes (correlate, elementwise-sum, dot), with the work shown.
 
 The public names below load on first use, so that ``convcli --help`` and the command line import
-only the modules a command needs (start-up time, SPEC section 6).
+only the modules a command needs (start-up time, README's "Speed").
 """
 
 from __future__ import annotations

@@ -231,7 +231,7 @@ def json_pieces(doc: dict[str, Any]) -> Iterator[str]:
 @dataclass(frozen=True)
 class TextStream:
     """A text document formatted as it is written: a large result is never held whole as text
-    (a hundred million numbers take gigabytes as Python strings; SPEC section 6)."""
+    (a hundred million numbers take gigabytes as Python strings; README's "Speed")."""
 
     pieces: Callable[[], Iterator[str]]
 
@@ -284,7 +284,7 @@ def check_whole(what: str, fmt: Format, arrays: Iterable[np.ndarray | None], ins
 @dataclass(frozen=True)
 class Npy:
     """A .npy document, written straight into its file: a large result is never copied into a
-    bytes object first (peak memory, SPEC section 6)."""
+    bytes object first (peak memory, README's "Speed")."""
 
     array: np.ndarray
 

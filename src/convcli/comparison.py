@@ -91,7 +91,7 @@ CNN_NOTE = (
 def convolve_note(b: np.ndarray, options: OpOptions) -> str | None:
     """What convolve with an asymmetric kernel should say once: it is not what a CNN layer computes.
 
-    The seed question's trap: a library's "convolution" layer slides the kernel unturned."""
+    The trap behind "is it a dot product?": a library's "convolution" layer slides the kernel unturned."""
     spatial = 2 if options.channels and b.ndim >= 2 else b.ndim
     turned = b[(slice(None),) * (b.ndim - spatial) + (slice(None, None, -1),) * spatial]
     return None if _same_kernel(turned, b) else CNN_NOTE
@@ -194,7 +194,7 @@ def _other_answer(
 
 
 def _layer_fact(a: np.ndarray, b: np.ndarray, options: OpOptions) -> Fact | None:
-    """What a CNN layer computes: the seed question's answer, in one line."""
+    """What a CNN layer computes: the answer to "is it a dot product?", in one line."""
     if options.channels or a.ndim == 3:
         return None  # the depth fact says it with the numbers
     return Fact(

@@ -5,7 +5,7 @@ conv-transpose's result and the named kernels, --float64's rounding, LaTeX's esc
 and the html page's dispatch; the explanations' documents are formats_steps.py's, check's
 formats_check.py's, the network arithmetic's formats_layers.py's, pooling's formats_pool.py's
 and grad's formats_grad.py's. plain reads back as input (whitespace-separated rows, blocks
-separated by a blank line); json follows SPEC §4. None of these passes through rich.
+separated by a blank line); json is described in README's "Output". None of these passes through rich.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def format_result(result: Result, fmt: Format) -> str | TextStream | Npy:
 
 
 def format_comparison(cmp: Comparison, fmt: Format) -> str:
-    """compare in a machine format: json per SPEC §4, or one section per operation."""
+    """compare in a machine format: json as README's "Output" describes, or one section per operation."""
     check_whole(
         "compare",
         fmt,
@@ -285,7 +285,7 @@ def latex_text(text: str) -> str:
 
 
 def format_html(view: Animation | CheckView | Comparison, context: PageContext | None = None) -> str:
-    """One self-contained page (SPEC section 9): steps and conv-transpose --steps from their
+    """One self-contained page (README's "steps"): steps and conv-transpose --steps from their
     animation, check from its verdict, compare from its comparison."""
     from . import page
 

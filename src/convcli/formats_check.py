@@ -32,7 +32,7 @@ def _check_json(report: CheckReport, derivations: list[Steps]) -> dict[str, Any]
 def verdict_json(
     name: str, report: CheckReport | PoolCheckReport | GradCheckReport, derived: list[Any]
 ) -> dict[str, Any]:
-    """A check's verdict as JSON (SPEC section 4): "match", "wrong", "diagnosis"..."""
+    """A check's verdict as JSON (README's "Output"): "match", "wrong", "diagnosis"..."""
     diagnosis = report.diagnosis
     return {
         "op": name,
@@ -48,7 +48,8 @@ def verdict_json(
 
 
 def format_check(report: CheckReport, derivations: list[Steps], fmt: Format) -> str:
-    """check in a machine format: json per SPEC §4 ("match", "wrong", "diagnosis"), or lines."""
+    """check in a machine format: json as README's "Output" describes ("match", "wrong",
+    "diagnosis"), or lines."""
     from .steps import step_lines
 
     check_whole(

@@ -82,8 +82,8 @@ def format_shape(
 
 
 def format_layers(network: Network, fmt: Format) -> str:
-    """The chain's table and totals: plain is tab-separated (for cut and awk), csv, json as SPEC
-    §8, markdown and latex with the counting rules for write-ups."""
+    """The chain's table and totals: plain is tab-separated (for cut and awk), csv, json as README's
+    "Network arithmetic" shows, markdown and latex with the counting rules for write-ups."""
     from .layers import HEADERS, RULES
     from .text import dims_text
 

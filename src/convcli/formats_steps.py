@@ -66,8 +66,8 @@ def _latex_terms(step: Step) -> str:
 
 
 def format_steps(steps: Steps, fmt: Format) -> str:
-    """steps in a machine format: plain lines in the seed's notation, json per SPEC §4, and
-    markdown and latex for write-ups."""
+    """steps in a machine format: plain lines in the notation of a sum worked by hand, json as
+    README's "Output" describes, and markdown and latex for write-ups."""
     from .steps import cell_name, definition, step_lines
 
     check_whole(

@@ -1,4 +1,5 @@
-"""Network arithmetic: follow a chain of torch layers from an input shape, and count as SPEC §8 says.
+"""Network arithmetic: follow a chain of torch layers from an input shape, and count as the
+README's "Network arithmetic" says.
 
 For each layer: its output shape, parameters, multiply-accumulates (MACs), and the receptive
 field of one output unit on the input (its size r, the jump j between neighbouring units, and the
@@ -99,7 +100,7 @@ class LayerRow:
         return self.layer.short()
 
     def describe(self, spatial: tuple[int, ...]) -> dict[str, Any]:
-        """The row as SPEC §8's JSON has it."""
+        """The row as the JSON of README's "Network arithmetic" has it."""
         return {
             "index": self.index,
             "layer": self.text,
@@ -161,7 +162,7 @@ class Network:
         ]
 
     def describe(self) -> dict[str, Any]:
-        """The network as SPEC §8's JSON has it."""
+        """The network as the JSON of README's "Network arithmetic" has it."""
         return {
             "input": list(self.input),
             "layers": [row.describe(self.spatial) for row in self.rows],
@@ -199,7 +200,7 @@ def follow_calls(shape: tuple[int, ...], texts: Sequence[str]) -> Network:
 
 
 def follow(shape: tuple[int, ...], entries: Sequence[Entry]) -> Network:
-    """Follow a chain of layers from an input of ``shape``, counting as SPEC §8 says.
+    """Follow a chain of layers from an input of ``shape``, counting as README's "Network arithmetic" says.
 
     Parameters
     ----------

@@ -260,7 +260,7 @@ def dot(a: np.ndarray, b: np.ndarray) -> Result:
     n, m = dot_inner(a.shape, b.shape)
     out_shape = dot_shape(a.shape, b.shape)
     if out_shape is None:
-        # "1 2 3" is a 1x3 matrix, as written; the seed question's dot product is of vectors
+        # "1 2 3" is a 1x3 matrix, as written; the dot product of a fully connected layer is of vectors
         vectors = _as_vectors(a, b)
         hint = ""
         if vectors:

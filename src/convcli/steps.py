@@ -3,7 +3,7 @@ from the same windows).
 
 A Step holds what one output cell reads (the window of the padded input, which of its cells are
 padding), the kernel as applied, the products and the sum. Renderers decide how it looks; the
-seed's notation ``(1*1)+(1*0)+... = 1+0+... = 4`` is built by ``terms_text``.
+notation of a sum worked by hand ``(1*1)+(1*0)+... = 1+0+... = 4`` is built by ``terms_text``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def factor_text(x: Any) -> str:
 
 
 def terms_text(window: np.ndarray, kernel: np.ndarray, products: np.ndarray, total: Any) -> str:
-    """``(1*1)+(1*0)+... = 1+0+... = 4``: the seed's notation for one sum of products."""
+    """``(1*1)+(1*0)+... = 1+0+... = 4``: the notation of a sum worked by hand for one sum of products."""
     pairs = "+".join(
         f"({factor_text(x)}*{factor_text(w)})" for x, w in zip(window.flat, kernel.flat, strict=True)
     )

@@ -147,7 +147,7 @@ class _ErrorCatchingGroup(TyperGroup):
                 code = getattr(exc, "exit_code", ExitCode.USAGE_OR_INPUT)
         except SystemExit as exc:
             # rich ends a help whose reader closed the pipe (`convcli --help | head -1`) with
-            # status 1; a reader that stopped early is no failure here (SPEC §4)
+            # status 1; a reader that stopped early is no failure here (README's "Errors and exit codes")
             closed = exc.code == 1 and isinstance(exc.__context__, BrokenPipeError)
             code = ExitCode.OK if closed else exc.code
         except (typer.Abort, KeyboardInterrupt):

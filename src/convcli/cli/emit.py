@@ -114,7 +114,7 @@ EXPORTS = (".html", ".svg", ".txt")
 
 
 def views() -> Any:
-    """The rich renderers, loaded only when a table is drawn (start-up time, SPEC section 6)."""
+    """The rich renderers, loaded only when a table is drawn (start-up time, README's "Speed")."""
     from convcli import render
 
     return render

@@ -10,7 +10,7 @@ is transformed on its own (the overlap-save arrangement of the overlap-add famil
 blocks overlap, so the valid outputs need no additions). Tiles are transformed in batches.
 
 Transforms use scipy.fft with several workers when it is loaded or worth loading, else
-numpy.fft (SPEC section 6: scipy is imported only when it pays for itself).
+numpy.fft (README's "Speed": scipy is imported only when it pays for itself).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a MATRIX argument is (SPEC section 2), tried in this order: ``-`` (standard input), an
+"""What a MATRIX argument is (README's "Reading matrices"), tried in this order: ``-`` (standard input), an
 existing file (``.json``, ``.npy`` or a text grid), a named kernel, an inline literal. A lone
 word that is none of these is refused with the file or kernel it resembles."""
 
@@ -51,7 +51,7 @@ def read_matrix(
     stdin: IO[str] | None = None,
     exact: bool = False,
 ) -> np.ndarray:
-    """Read the MATRIX argument ``arg`` of operand ``name`` (SPEC section 2).
+    """Read the MATRIX argument ``arg`` of operand ``name`` (README's "Reading matrices").
 
     Tried in this order: ``-`` (standard input, text or JSON), an existing file (``.json``,
     ``.npy`` or a text grid), a named kernel, an inline literal. ``exact`` reads decimals as
@@ -63,7 +63,7 @@ def read_matrix(
         raise ParseError(f'"{shown_path(arg)}" is a directory; expected a file holding a matrix', source=name)
     if os.path.exists(arg):
         return _read_file(arg, name, exact)
-    # Named kernels come before inline literals (SPEC lists them after): no number is a kernel
+    # Named kernels come before inline literals (README lists them after): no number is a kernel
     # name, but a name such as "laplace" would otherwise read as a symbolic 1x1 matrix.
     kernel = _named_kernel(arg)
     if kernel is not None:

@@ -1,4 +1,4 @@
-"""convcli's write-up formats read back: Markdown tables and LaTeX ``bmatrix`` (SPEC section 2).
+"""convcli's write-up formats read back: Markdown tables and LaTeX ``bmatrix`` (README's "Reading matrices").
 
 Markdown, as ``--format markdown`` writes it: a header row of column indices, the ``|---|``
 rule, then one row per line with the row index in bold; several tables (each after a line such

@@ -94,7 +94,7 @@ def parse_token(token: str, *, exact: bool = False, symbols: bool = True) -> Any
     """Read one entry: a number, or with ``symbols`` a sympy symbol or expression.
 
     ``symbols`` lets letters through (inline matrices and JSON); a text grid file reads numbers
-    only (SPEC section 2), so a stray letter there is an error.
+    only (README's "Reading matrices"), so a stray letter there is an error.
     """
     try:
         return parse_number(token, exact=exact)
