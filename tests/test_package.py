@@ -20,23 +20,30 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imported_names(path: Path) -> list[tuple[str, str, int]]:
-    """(module, name, line) for each ``from convcli... import name`` in the file."""
+def _imported_names_of(node: ast.ImportFrom, path: Path) -> list[tuple[str, str, int]]:
+    """(module, name, line) for each name of a ``from convcli... import name`` in ``path``."""
     package = _module_name(path).split(".")
     if path.name != "__init__.py":
         package = package[:-1]
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level:
-            base = package[: len(package) - (node.level - 1)]
-            module = ".".join(base + ([node.module] if node.module else []))
-        else:
-            module = node.module or ""
-        if module.split(".")[0] == "convcli":
-            found += [(module, alias.name, node.lineno) for alias in node.names]
-    return found
+    if node.level:
+        base = package[: len(package) - (node.level - 1)]
+        module = ".".join(base + ([node.module] if node.module else []))
+    else:
+        module = node.module or ""
+    if module.split(".")[0] != "convcli":
+        return []
+    return [(module, alias.name, node.lineno) for alias in node.names]
+
+
+def _imported_names(path: Path) -> list[tuple[str, str, int]]:
+    """(module, name, line) for each ``from convcli... import name`` anywhere in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        found
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for found in _imported_names_of(node, path)
+    ]
 
 
 def _is_submodule(package: ModuleType, name: str) -> bool:
@@ -59,3 +66,51 @@ def test_every_name_taken_from_another_module_is_in_its_all():
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC / "convcli")))
 def test_no_module_is_past_600_lines(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 600
+
+
+def _layers() -> list[list[str]]:
+    """The rows of the README's module table, bottom layer first: each row's module names
+    (``torch_*`` names a family, ``parsing/`` a package)."""
+    text = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    table = text.split("\nmodule                        holds\n", 1)[1].split("\n```", 1)[0]
+    rows: list[list[str]] = []
+    for line in table.splitlines():
+        names = line[:30].strip()
+        if not names:
+            continue
+        words = [w.strip().rstrip("/") for w in names.split(",") if w.strip()]
+        if line.startswith(" "):
+            rows[-1] += words
+        else:
+            rows.append(words)
+    return rows
+
+
+def _layer_of(module: str, layers: list[list[str]]) -> int | None:
+    top = module.split(".")[1] if "." in module else None
+    for i, names in enumerate(layers):
+        for name in names:
+            if top == name or (name.endswith("*") and top is not None and top.startswith(name[:-1])):
+                return i
+    return None
+
+
+def test_modules_import_at_load_time_only_from_the_readme_layers_above_them():
+    layers = _layers()
+    assert ["errors", "model"] == layers[0] and ["cli"] == layers[-1]
+    wrong = []
+    for path in MODULES:
+        module = _module_name(path)
+        mine = _layer_of(module, layers)
+        if module in ("convcli", "convcli.__main__"):
+            continue
+        assert mine is not None, f"{module} is in no row of the README's module table"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # load time only: imports inside functions may reach further
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            for target, name, line in _imported_names_of(node, path):
+                where = _layer_of(f"{target}.{name}" if target == "convcli" else target, layers)
+                if where is not None and where > mine:
+                    wrong.append(f"{module}:{line} imports {target} {name} from a layer below it")
+    assert wrong == []

@@ -1,4 +1,4 @@
-"""The command line: the Typer app, its exit statuses and the one error boundary.
+"""The command line: the Typer app and the one error boundary, which maps errors to exit statuses.
 
 The modules of this package are the only ones that import typer: options.py and
 shared_options.py declare the options (help_panels.py lays out their --help, option_values.py
