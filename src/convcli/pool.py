@@ -1,19 +1,10 @@
 """Max and average pooling, as torch's max_pool2d and avg_pool2d compute them, and their gradient.
 
-A pooling window of kh x kw taps (d-1 cells apart with dilation, max only) starts every s cells
-of the input padded by p on each side; the output size is shapes.pool_output_size (floor or ceil
-mode, torch's rule that a window starting in the right padding is dropped). Max pads with -inf,
-so padding is never a window's maximum; the gradient of each output cell goes to its window's
-first maximum in row-major order (torch's rule; a nan is the maximum of any window that holds
-one, and torch's CPU kernel sends the gradient to the last nan). Average divides the window's sum
-by its count: the taps inside the padded input (count_include_pad, torch's default) or inside A.
-A window that runs past the padded edge in ceil mode counts only the taps up to that edge.
-
-Both reductions are separable over a rectangular window: the columns are reduced first, then
-the rows, so the work is (kh + kw) passes over the array rather than kh * kw.
-
-The windows are worked out in pool_geometry.py, max in pool_max.py, avg in pool_avg.py and the
-gradient in pool_grad.py; here is the run that puts them together, and one cell worked out alone.
+Each part keeps its own rule: the windows (where each starts, the output size, torch's floor and
+ceil modes) in pool_geometry.py; max, its -inf padding and which tap a tie sends the gradient to
+in pool_max.py; avg and which taps it counts in pool_avg.py; G spread back in pool_grad.py. Both
+reductions are separable over a rectangular window: (kh + kw) passes over the array rather than
+kh * kw. Here is the run that puts them together, and one cell worked out alone.
 """
 
 from __future__ import annotations
