@@ -5,6 +5,7 @@ on stderr, and the engine's method and progress while it runs."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import math
 import sys
@@ -113,46 +114,10 @@ def print_note(text: str, style: str | None = None, *, wrap: bool = True) -> Non
 EXPORTS = (".html", ".svg", ".txt")
 
 
-def views() -> Any:
-    """The rich renderers, loaded only when a table is drawn (start-up time, README's "Speed")."""
-    from convcli import render
-
-    return render
-
-
-def explanation_views() -> Any:
-    """The rich renderers of steps, im2col and the scatter-add, loaded as views()."""
-    from convcli import render_steps
-
-    return render_steps
-
-
-def check_views() -> Any:
-    """The rich renderer of check's verdict, loaded as views()."""
-    from convcli import render_check
-
-    return render_check
-
-
-def grad_views() -> Any:
-    """The rich renderers of grad (its result, steps and check), loaded as views()."""
-    from convcli import render_grad
-
-    return render_grad
-
-
-def pool_views() -> Any:
-    """The rich renderers of pooling (its result, steps and check), loaded as views()."""
-    from convcli import render_pool
-
-    return render_pool
-
-
-def layer_views() -> Any:
-    """The rich renderers of layers, layers --at and shape, loaded as views()."""
-    from convcli import render_layers
-
-    return render_layers
+def views(module: str = "render") -> Any:
+    """A module of rich renderers (render, render_steps, render_check, render_grad, render_pool,
+    render_layers), loaded only when a table is drawn (start-up time, README's "Speed")."""
+    return importlib.import_module(f"convcli.{module}")
 
 
 class _Sink:

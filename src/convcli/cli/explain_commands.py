@@ -15,18 +15,15 @@ from convcli.model import ExplainedOp, Format, GradOf, Kind, Op, OpOptions, Pool
 
 from .emit import (
     NOT_PLAYED,
-    check_views,
     emit,
-    explanation_views,
-    grad_views,
     note_symbols,
     page_context,
     play_animation,
-    pool_views,
     read_layer,
     read_pair,
     read_pooled,
     step_cap,
+    views,
     wants_play,
 )
 from .help_panels import examples
@@ -148,7 +145,7 @@ def _pool_steps(
         run,
         inputs,
         machine,
-        lambda width: pool_views().pool_steps_view(derivation, width=width),
+        lambda width: views("render_pool").pool_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -205,7 +202,7 @@ def _grad_steps(
         run,
         inputs,
         machine,
-        lambda width: grad_views().grad_steps_view(derivation, width=width),
+        lambda width: views("render_grad").grad_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
         pages=True,
@@ -286,7 +283,7 @@ def steps(
         run,
         [a, b],
         machine,
-        lambda width: explanation_views().steps_view(derivation, width=width),
+        lambda width: views("render_steps").steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=(capped,) if derivation.capped else (),
         pages=True,
@@ -313,7 +310,7 @@ def im2col_command(
         run,
         [a, b],
         lambda f: formats_steps.format_im2col(view, f),
-        lambda width: explanation_views().im2col_view(view, width=width),
+        lambda width: views("render_steps").im2col_view(view, width=width),
     )
 
 
@@ -392,7 +389,7 @@ def check_command(
         run,
         [a, b, answer],
         machine,
-        lambda width: check_views().check_view(report, derivations, width=width),
+        lambda width: views("render_check").check_view(report, derivations, width=width),
         notes,
         pages=True,
     )
@@ -434,7 +431,7 @@ def _pool_check(
         run,
         inputs,
         machine,
-        lambda width: pool_views().pool_check_view(report, derivation, width=width),
+        lambda width: views("render_pool").pool_check_view(report, derivation, width=width),
         pages=True,
     )
     if not report.match:
@@ -485,7 +482,7 @@ def _grad_check(
         run,
         inputs,
         machine,
-        lambda width: grad_views().grad_check_view(report, derivation, width=width),
+        lambda width: views("render_grad").grad_check_view(report, derivation, width=width),
         machine_notes=report.expected.result.notes,
         pages=True,
     )

@@ -24,12 +24,8 @@ from convcli.model import (
 from .emit import (
     NOT_PLAYED,
     emit,
-    explanation_views,
-    grad_views,
-    layer_views,
     page_context,
     play_animation,
-    pool_views,
     read_layer,
     read_pair,
     read_pooled,
@@ -166,7 +162,7 @@ def conv_transpose_command(
             run,
             [a, b],
             machine,
-            lambda width: explanation_views().scatter_view(view, width=width),
+            lambda width: views("render_steps").scatter_view(view, width=width),
             (NOT_PLAYED,) if play else (),
             pages=True,
         )
@@ -217,7 +213,7 @@ def grad_command(
         run,
         [x, w] if upstream is None else [x, w, upstream],
         lambda f: format_grad(result, f),
-        lambda width: grad_views().grad_view(result, width=width),
+        lambda width: views("render_grad").grad_view(result, width=width),
         machine_notes=result.notes,  # the table view shows them under the gradients: said once
     )
 
@@ -270,7 +266,7 @@ def pool_command(
         run,
         inputs,
         lambda f: format_pool(result, f),
-        lambda width: pool_views().pool_view(result, width=width),
+        lambda width: views("render_pool").pool_view(result, width=width),
         machine_notes=result.notes,
     )
 
@@ -361,7 +357,7 @@ def shape_command(
         run,
         [input, kernel],
         lambda f: formats_layers.format_shape(report, f, shown),
-        lambda width: layer_views().shape_view(report, width=width, conventions=shown),
+        lambda width: views("render_layers").shape_view(report, width=width, conventions=shown),
     )
 
 
@@ -421,14 +417,14 @@ def layers_command(
             run,
             layer,
             lambda f: formats_layers.format_layer_at(explanation, network, f),
-            lambda width: layer_views().layer_at_view(explanation, width=width),
+            lambda width: views("render_layers").layer_at_view(explanation, width=width),
         )
         return
     emit(
         run,
         layer,
         lambda f: formats_layers.format_layers(network, f),
-        lambda width: layer_views().layers_view(network, width=width),
+        lambda width: views("render_layers").layers_view(network, width=width),
         machine_notes=network.notes,
     )
 
