@@ -182,10 +182,14 @@ def emit(
     *,
     machine_notes: tuple[str, ...] = (),
     pages: bool = False,
+    no_page: str = (
+        "html pages are written by steps, check, compare and conv-transpose --steps; "
+        "choose another --format here"
+    ),
 ) -> None:
     """Print or save one run's output in the chosen format; notes go to stderr, and
     ``machine_notes`` too unless the table view (which shows them itself) was chosen. ``pages``:
-    the command writes html (``machine`` makes the page).
+    the command writes html (``machine`` makes the page); else ``no_page`` refuses it.
 
     A reader of stdout that goes away early (``| head -1``) is not an error: the run goes on
     and ends with its own status (check's verdict, 0 for the others).
@@ -194,10 +198,7 @@ def emit(
     chosen = choose_format(run.fmt, run.output)
     if chosen is Format.HTML:
         if not pages:
-            raise UsageError(
-                "html pages are written by steps, check, compare and conv-transpose --steps; "
-                "choose another --format here"
-            )
+            raise UsageError(no_page)
         if run.output is None and output.stdout_is_terminal():
             raise UsageError(
                 "an html page is not written to a terminal; use --output FILE.html, or send it to a file "

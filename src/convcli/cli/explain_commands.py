@@ -418,11 +418,6 @@ def _pool_check(
     derivation = None if report.match else derive_pool_cells(A, report.expected, report.wrong[:3])
 
     def machine(f: Format) -> str:
-        if f is Format.HTML:
-            raise UsageError(
-                "check --op max-pool or avg-pool cannot be written as html; use table, plain, json or "
-                "markdown"
-            )
         from convcli.formats_pool import format_pool_check
 
         return format_pool_check(report, derivation, f)
@@ -432,7 +427,9 @@ def _pool_check(
         inputs,
         machine,
         lambda width: views("render_pool").pool_check_view(report, derivation, width=width),
-        pages=True,
+        no_page=(
+            "check --op max-pool or avg-pool cannot be written as html; use table, plain, json or markdown"
+        ),
     )
     if not report.match:
         raise typer.Exit(ExitCode.WRONG_ANSWER)
@@ -471,20 +468,13 @@ def _grad_check(
         derivation = derive_grad_cells(X, W, report.expected.result, of, report.wrong[:3])
     inputs = [x, w, answer] + ([] if upstream is None else [upstream])
 
-    def machine(f: Format) -> str:
-        if f is Format.HTML:
-            raise UsageError(
-                f"check --op grad-{of.value} cannot be written as html; use table, plain, json or markdown"
-            )
-        return formats_grad.format_grad_check(report, derivation, f)
-
     emit(
         run,
         inputs,
-        machine,
+        lambda f: formats_grad.format_grad_check(report, derivation, f),
         lambda width: views("render_grad").grad_check_view(report, derivation, width=width),
         machine_notes=report.expected.result.notes,
-        pages=True,
+        no_page=f"check --op grad-{of.value} cannot be written as html; use table, plain, json or markdown",
     )
     if not report.match:
         raise typer.Exit(ExitCode.WRONG_ANSWER)
