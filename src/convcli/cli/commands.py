@@ -11,7 +11,6 @@ from convcli import formats, ops, output
 from convcli.errors import UsageError
 from convcli.model import (
     CodeLibrary,
-    Format,
     Op,
     OpOptions,
 )
@@ -19,7 +18,7 @@ from convcli.model import (
 from .emit import (
     emit,
     emit_result,
-    page_context,
+    page_or,
     read_pair,
     views,
 )
@@ -142,18 +141,14 @@ def compare(a: AArg, b: BArg, conventions: ConventionsOpt = False, *, run: Run, 
             [a, b],
             lambda f: formats.format_conventions(by_library, f),
             lambda width: views().conventions_view(by_library, width=width),
-            pages=True,  # so that its own message says which formats it has
+            no_page="compare --conventions cannot be written as html; use table, plain or json",
         )
         return
     cmp = comparison.compare(A, B, options)
     emit(
         run,
         [a, b],
-        lambda f: (
-            formats.format_html(cmp, page_context(None, A=a, B=b))
-            if f is Format.HTML
-            else formats.format_comparison(cmp, f)
-        ),
+        page_or(lambda f: formats.format_comparison(cmp, f), lambda: cmp, None, {"A": a, "B": b}),
         lambda width: views().comparison_view(cmp, width=width),
         pages=True,
     )

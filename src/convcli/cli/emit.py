@@ -416,6 +416,23 @@ def page_context(delay: float | None, **sources: str) -> Any:
     return PageContext(tuple(sources.items()), DEFAULT_DELAY if delay is None else delay)
 
 
+def page_or(
+    document: Callable[[Format], output.Payload],
+    page: Callable[[], Any],
+    delay: float | None,
+    sources: dict[str, str],
+) -> Callable[[Format], output.Payload]:
+    """emit's ``machine`` for a command that writes html: the page of ``page()`` (an animation,
+    built only when the page is asked for) naming the operands' ``sources``, else ``document``."""
+
+    def machine(fmt: Format) -> output.Payload:
+        if fmt is Format.HTML:
+            return formats.format_html(page(), page_context(delay, **sources))
+        return document(fmt)
+
+    return machine
+
+
 def step_cap(max_steps: int) -> int:
     """--max-steps as given, but no more than there can be cells (a huge N means all of them)."""
     return min(max_steps, sys.maxsize)

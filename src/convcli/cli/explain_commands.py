@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from convcli import formats, formats_check, formats_grad, formats_steps
+from convcli import formats_check, formats_grad, formats_steps
 from convcli.closeness import TOLERANCE
 from convcli.errors import UsageError
 from convcli.model import ExplainedOp, Format, GradOf, Kind, Op, OpOptions, PoolOf, SlidingOp
@@ -17,7 +17,7 @@ from .emit import (
     NOT_PLAYED,
     emit,
     note_symbols,
-    page_context,
+    page_or,
     play_animation,
     read_layer,
     read_pair,
@@ -117,6 +117,7 @@ def _pool_steps(
 ) -> None:
     """steps --op max-pool|avg-pool: each window, or each cell of the gradient, derived;
     ``caps`` are --max-steps and --max-terms."""
+    from convcli.formats_pool import format_pool_steps
     from convcli.frames_pool import animate_pool
     from convcli.steps_pool import derive_pool
 
@@ -127,24 +128,16 @@ def _pool_steps(
     derivation = derive_pool(
         A, options, upstream=G, of=of, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms
     )
-    inputs = [a] if upstream is None else [a, upstream]
+    sources = {"A": a} if upstream is None else {"A": a, "G": upstream}
+    inputs = list(sources.values())
     if animate:
         play_animation(animate_pool(derivation), run, delay, inputs)
         return
     capped = (derivation.cap_note(),) if derivation.capped else ()
-    sources = {"A": a} if upstream is None else {"A": a, "G": upstream}
-
-    def machine(f: Format) -> str:
-        if f is Format.HTML:
-            return formats.format_html(animate_pool(derivation), page_context(delay, **sources))
-        from convcli.formats_pool import format_pool_steps
-
-        return format_pool_steps(derivation, f)
-
     emit(
         run,
         inputs,
-        machine,
+        page_or(lambda f: format_pool_steps(derivation, f), lambda: animate_pool(derivation), delay, sources),
         lambda width: views("render_pool").pool_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
@@ -186,22 +179,21 @@ def _grad_steps(
     derivation = derive_grad(
         X, W, G, of, options, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms
     )
-    inputs = [x, w] if upstream is None else [x, w, upstream]
+    sources = {"X": x, "W": w} if upstream is None else {"X": x, "W": w, "G": upstream}
+    inputs = list(sources.values())
     if animate:
         play_animation(animate_grad(derivation), run, delay, inputs)
         return
     capped = (derivation.cap_note(),) if derivation.capped else ()
-    sources = {"X": x, "W": w} if upstream is None else {"X": x, "W": w, "G": upstream}
-
-    def machine(f: Format) -> str:
-        if f is Format.HTML:
-            return formats.format_html(animate_grad(derivation), page_context(delay, **sources))
-        return formats_grad.format_grad_steps(derivation, f)
-
     emit(
         run,
         inputs,
-        machine,
+        page_or(
+            lambda f: formats_grad.format_grad_steps(derivation, f),
+            lambda: animate_grad(derivation),
+            delay,
+            sources,
+        ),
         lambda width: views("render_grad").grad_steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=capped + derivation.result.notes,
@@ -259,30 +251,21 @@ def steps(
     animate = wants_play(play, delay, run)
     A, B = read_pair(a, b, run.exact)
     cell = None if at is None else int_list(at, "at")
-    if animate:
+
+    def animation() -> Any:
         from convcli.frames import animate_steps
 
-        cells = step_cap(max_steps)
-        animation = animate_steps(op, A, B, options, at=cell, max_steps=cells, max_terms=max_terms)
-        play_animation(animation, run, delay, [a, b])
+        return animate_steps(op, A, B, options, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms)
+
+    if animate:
+        play_animation(animation(), run, delay, [a, b])
         return
     derivation = derive(op, A, B, options, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms)
     capped = cap_note(derivation) if derivation.capped else ""
-
-    def machine(f: Format) -> str:
-        if f is Format.HTML:
-            from convcli.frames import animate_steps
-
-            animation = animate_steps(
-                op, A, B, options, at=cell, max_steps=step_cap(max_steps), max_terms=max_terms
-            )
-            return formats.format_html(animation, page_context(delay, A=a, B=b))
-        return formats_steps.format_steps(derivation, f)
-
     emit(
         run,
         [a, b],
-        machine,
+        page_or(lambda f: formats_steps.format_steps(derivation, f), animation, delay, {"A": a, "B": b}),
         lambda width: views("render_steps").steps_view(derivation, width=width),
         (NOT_PLAYED,) if play else (),
         machine_notes=(capped,) if derivation.capped else (),
@@ -374,21 +357,21 @@ def check_command(
             f"{MAX_TERMS:,}; convcli steps --at I,J --max-terms {terms} derives one",
         )
 
-    def machine(f: Format) -> str:
-        if f is Format.HTML:
-            from convcli.frames import animate_cells
-            from convcli.page import CheckView
+    def page() -> Any:
+        from convcli.frames import animate_cells
+        from convcli.page import CheckView
 
-            animation = animate_cells(derivations, (A, B), report.expected.value)
-            return formats.format_html(
-                CheckView(report, animation), page_context(None, A=a, B=b, answer=answer)
-            )
-        return formats_check.format_check(report, derivations, f)
+        return CheckView(report, animate_cells(derivations, (A, B), report.expected.value))
 
     emit(
         run,
         [a, b, answer],
-        machine,
+        page_or(
+            lambda f: formats_check.format_check(report, derivations, f),
+            page,
+            None,
+            {"A": a, "B": b, "answer": answer},
+        ),
         lambda width: views("render_check").check_view(report, derivations, width=width),
         notes,
         pages=True,

@@ -4,7 +4,7 @@ operands, calls the core, and hands the result to emit."""
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,7 +12,6 @@ from convcli import formats, formats_layers, formats_steps, parsing
 from convcli.errors import ConvcliError, UsageError
 from convcli.model import (
     Convention,
-    Format,
     GradOf,
     Op,
     OpOptions,
@@ -24,7 +23,7 @@ from convcli.model import (
 from .emit import (
     NOT_PLAYED,
     emit,
-    page_context,
+    page_or,
     play_animation,
     read_layer,
     read_pair,
@@ -138,30 +137,22 @@ def conv_transpose_command(
         channels=channels,
         groups=whole_count(groups, "groups"),
     )
-    if animate:
-        from convcli.frames_transpose import animate_scatter
+    if show_steps or play:  # --play is --steps animated
+        cell = None if at is None else int_list(at, "at")
 
-        cell = None if at is None else int_list(at, "at")
-        play_animation(
-            animate_scatter(A, B, options, at=cell, max_steps=step_cap(max_steps)), run, delay, [a, b]
-        )
-        return
-    if show_steps or play:
-        cell = None if at is None else int_list(at, "at")
+        def animation() -> Any:
+            from convcli.frames_transpose import animate_scatter
+
+            return animate_scatter(A, B, options, at=cell, max_steps=step_cap(max_steps))
+
+        if animate:
+            play_animation(animation(), run, delay, [a, b])
+            return
         view = scatter_steps(A, B, options, at=cell, max_steps=step_cap(max_steps))
-
-        def machine(f: Format) -> str:
-            if f is Format.HTML:
-                from convcli.frames_transpose import animate_scatter
-
-                animation = animate_scatter(A, B, options, at=cell, max_steps=step_cap(max_steps))
-                return formats.format_html(animation, page_context(delay, A=a, B=b))
-            return formats_steps.format_scatter(view, f)
-
         emit(
             run,
             [a, b],
-            machine,
+            page_or(lambda f: formats_steps.format_scatter(view, f), animation, delay, {"A": a, "B": b}),
             lambda width: views("render_steps").scatter_view(view, width=width),
             (NOT_PLAYED,) if play else (),
             pages=True,
