@@ -98,11 +98,7 @@ _sliding_command(
     sliding=False,
 )
 def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt = None, *, run: Run) -> None:
-    A, B = read_pair(a, b, run.exact)
-    if code is not None:
-        _print_code(Op.ELEMENTWISE_SUM, A, B, OpOptions(), code, float64, run)
-        return
-    emit_result(ops.elementwise_sum(A, B), run, [a, b], float64)
+    _without_options(Op.ELEMENTWISE_SUM, a, b, float64, code, run)
 
 
 @define_command(
@@ -112,11 +108,16 @@ def elementwise_sum(a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt
     sliding=False,
 )
 def dot(a: AArg, b: BArg, float64: Float64Opt = False, code: CodeOpt = None, *, run: Run) -> None:
+    _without_options(Op.DOT, a, b, float64, code, run)
+
+
+def _without_options(op: Op, a: str, b: str, float64: bool, code: CodeLibrary | None, run: Run) -> None:
+    """elementwise-sum and dot: two operands, no layer options."""
     A, B = read_pair(a, b, run.exact)
     if code is not None:
-        _print_code(Op.DOT, A, B, OpOptions(), code, float64, run)
+        _print_code(op, A, B, OpOptions(), code, float64, run)
         return
-    emit_result(ops.dot(A, B), run, [a, b], float64)
+    emit_result(ops.run(op, A, B), run, [a, b], float64)
 
 
 @define_command(
