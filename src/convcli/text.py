@@ -157,15 +157,7 @@ def options_text(options: OpOptions | None, op: Op | None) -> str:
     if options.boundary == "fill" and options.fillvalue != 0:
         parts.append(f"fillvalue {display_number(options.fillvalue)}")
     parts.append(f"convention {options.convention}")
-    for name, values, plain in (("stride", options.stride, 1), ("dilation", options.dilation, 1)):
-        if any(v != plain for v in values):
-            parts.append(f"{name} {values_text(values)}")
-    if options.padding is not None:
-        parts.append(f"padding {values_text(options.padding)}")
-    if options.channels:
-        parts.append("channels")
-    if options.groups != 1:
-        parts.append(f"groups {options.groups}")
+    parts += [f"{name} {value}".rstrip() for name, value in _layer_options(options)]
     if options.bias:
         parts.append("bias " + ",".join(display_number(b) for b in options.bias))
     if options.activation != "none":
@@ -185,16 +177,25 @@ def options_flags(options: OpOptions) -> str:
         flags.append(f"--fillvalue {display_number(options.fillvalue)}")
     if options.convention is not Convention.SCIPY:
         flags.append(f"--convention {options.convention}")
-    for name, values in (("stride", options.stride), ("dilation", options.dilation)):
-        if any(v != 1 for v in values):
-            flags.append(f"--{name} {values_text(values)}")
-    if options.padding is not None:
-        flags.append(f"--padding {values_text(options.padding)}")
-    if options.channels:
-        flags.append("--channels")
-    if options.groups != 1:
-        flags.append(f"--groups {options.groups}")
+    flags += [f"--{name} {value}".rstrip() for name, value in _layer_options(options)]
     return "".join(f" {flag}" for flag in flags)
+
+
+def _layer_options(options: OpOptions) -> list[tuple[str, str]]:
+    """stride, dilation, padding, channels and groups where they differ from their defaults, as
+    (name, value), the value empty for a switch: what options_text and options_flags both list."""
+    named = [
+        (name, values_text(values))
+        for name, values in (("stride", options.stride), ("dilation", options.dilation))
+        if any(v != 1 for v in values)
+    ]
+    if options.padding is not None:
+        named.append(("padding", values_text(options.padding)))
+    if options.channels:
+        named.append(("channels", ""))
+    if options.groups != 1:
+        named.append(("groups", str(options.groups)))
+    return named
 
 
 def transpose_options_text(options: TransposeOptions) -> str:
