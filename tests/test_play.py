@@ -34,20 +34,12 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
 def spawn(args: list[str], *, cols: int = 80, rows: int = 50, command: str | None = None):
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(NO_COLOR="1", TERM="xterm-256color")
-    if command is None:
-        return pexpect.spawn(
-            sys.executable,
-            ["-m", "convcli", *args],
-            cwd=str(ROOT),
-            env=env,
-            dimensions=(rows, cols),
-            encoding="utf-8",
-            timeout=30,
-            preexec_fn=default_sigint,
-        )
+    program, argv = (
+        (sys.executable, ["-m", "convcli", *args]) if command is None else ("bash", ["-c", command])
+    )
     return pexpect.spawn(
-        "bash",
-        ["-c", command],
+        program,
+        argv,
         cwd=str(ROOT),
         env=env,
         dimensions=(rows, cols),

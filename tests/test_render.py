@@ -271,29 +271,10 @@ def test_im2col_shows_the_shapes_and_names_rows_and_kernel_by_b():
     text = draw(render_steps.im2col_view(im2col(Op.CONVOLVE, SEED_A, B2, OpOptions()), width=80), 80)
     lines = text.splitlines()
     assert lines[1].rstrip() == "A 5x5 · B 3x3 → 3x3 · integer, exact"
-    assert [line.split()[0] for line in lines if line.startswith("B[")] == [
-        "B[2,2]",
-        "B[2,1]",
-        "B[2,0]",
-        "B[1,2]",
-        "B[1,1]",
-        "B[1,0]",
-        "B[0,2]",
-        "B[0,1]",
-        "B[0,0]",
-    ]
+    turned = [f"B[{u},{v}]" for u in (2, 1, 0) for v in (2, 1, 0)]  # convolve meets B turned
+    assert [line.split()[0] for line in lines if line.startswith("B[")] == turned
     kernel = lines.index("kernel row (B turned 180°): each entry of B once")
-    assert lines[kernel + 1].split() == [
-        "B[2,2]",
-        "B[2,1]",
-        "B[2,0]",
-        "B[1,2]",
-        "B[1,1]",
-        "B[1,0]",
-        "B[0,2]",
-        "B[0,1]",
-        "B[0,0]",
-    ]
+    assert lines[kernel + 1].split() == turned
     assert lines[kernel + 2].split() == ["1", "0", "1", "0", "1", "0", "0", "0", "1"]
 
 
