@@ -1,8 +1,9 @@
 """grad: the gradients of L = sum(G * Y), against references written here.
 
 - ``differentiated``: the exact derivative of the forward definition, cell by cell. The loss is
-  linear in X (but for the fill value) and in W, so on exact numbers dL/dX[c] is exactly
-  L(X + e_c) - L(X) (and likewise for W and the bias): one forward pass per cell, in fractions.
+  linear in X (but for the fill value) and in W, so on exact numbers each G[o] times what a tap
+  multiplies goes to the cell or the tap it multiplies; the forward itself (ops) confirms it
+  along a random direction of X, W and b.
 - ``loop_grads`` (from the engine's tests): the chain rule term by term, in torch's terms.
 - torch.autograd on conv2d, where torch is installed.
 """
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import replace
 from fractions import Fraction
 
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 
 from convcli import ops
 from convcli.errors import ConvcliError, ShapeError, UsageError
+from convcli.geometry import lay_out
 from convcli.grad import grad
 from convcli.model import (
     Activation,
@@ -59,40 +62,89 @@ def exact(options: OpOptions) -> OpOptions:
     return replace(options, fillvalue=fill if isinstance(fill, int | Fraction) else Fraction(fill))
 
 
-def loss(op, x, w, g, options) -> Fraction:
+def loss(op, x, w, g, options) -> int | Fraction:
     y = ops.run(op, x, w, options).value
-    values = [
-        a * b for a, b in zip(np.asarray(g).ravel().tolist(), np.asarray(y).ravel().tolist(), strict=True)
-    ]
-    return sum(values, start=Fraction(0))
+    return dotted(g, y)
+
+
+def dotted(u, v):
+    """sum(U * V), exactly on exact numbers."""
+    return sum(map(operator.mul, np.asarray(u).ravel().tolist(), np.asarray(v).ravel().tolist()), start=0)
+
+
+# what lies beyond A on each axis, as numpy.pad makes it
+PAD_MODES = {
+    BoundaryRule.FILL: "constant",
+    BoundaryRule.WRAP: "wrap",
+    BoundaryRule.SYMM: "symmetric",
+    BoundaryRule.MIRROR: "reflect",
+    BoundaryRule.EDGE: "edge",
+}
 
 
 def differentiated(op, x, w, g, options):
-    """dL/dX, dL/dW, dL/db of L = sum(G * OP(X, W) + b), each cell by a unit step (exact: L is linear)."""
+    """dL/dX, dL/dW, dL/db of L = sum(G * (OP(X, W) + b)), exactly, from the definition of a window.
+
+    Output cell o of filter f is sum over the channels c of f's group and the taps t of
+    Xpad[c, o·stride + t·dilation] · K[f, c, t] (+ b[f]), K being W turned 180° for convolve and
+    Xpad the input padded (by the widths the forward's layout gives) with the fill value or with
+    the cell of X that numpy.pad's mode for the boundary copies. L is linear in each of X, W and b,
+    so each G[f, o] · K[f, c, t] goes to the cell of X read there (none for the fill), each
+    G[f, o] · Xpad[...] to the tap, and each G[f, o] to b[f]: one pass over the taps, each
+    reading its cells as one strided slice.
+
+    The forward itself confirms the result along a random direction of each operand:
+    L(X + V) - L(X) = sum(dL/dX · V), and likewise for W and b.
+    """
     options = exact(options)
     xo, wo, go = objects(x), objects(w), objects(g)
-    base = loss(op, xo, wo, go, options)
-    dx = np.empty(x.shape, dtype=object)
-    for cell in np.ndindex(*x.shape):
-        step = xo.copy()
-        step[cell] += 1
-        dx[cell] = loss(op, step, wo, go, options) - base
-    dw = np.empty(w.shape, dtype=object)
-    for cell in np.ndindex(*w.shape):
-        step = wo.copy()
-        step[cell] += 1
-        dw[cell] = loss(op, xo, step, go, options) - base
-    filters = w.shape[0] if options.channels and w.ndim == 4 else 1
-    db = []
-    for f in range(filters):
-        bias = [0] * filters
-        bias[f] = 1
-        db.append(loss(op, xo, wo, go, replace(options, bias=tuple(bias))) - base)
-    return (
-        dx,
-        dw,
-        (np.array(db, dtype=object) if options.channels and w.ndim == 4 else np.array(db[0], dtype=object)),
-    )
+    p = lay_out(op, xo, wo, options)
+    n = len(p.out_shape)
+    a, k = (p.a, p.b) if options.channels else (p.a[None], p.b[None, None])
+    a, k = objects(a), objects(k)
+    if op is Op.CONVOLVE:
+        k = k[(slice(None), slice(None)) + (slice(None, None, -1),) * n]
+    # each padded cell: the index of the cell of X it copies, or -1 for the fill value
+    cells = np.arange(a.size).reshape(a.shape)
+    fill_marker = {"constant_values": -1} if p.boundary is BoundaryRule.FILL else {}
+    padded = np.pad(cells, [(0, 0), *p.pads], mode=PAD_MODES[p.boundary], **fill_marker)
+    a_flat = a.ravel()
+    gf = go.reshape(k.shape[0], *p.out_shape)
+    per_group = k.shape[0] // options.groups
+    dx = np.zeros(a.size, dtype=object)
+    dk = np.zeros(k.shape, dtype=object)
+    for f, c, *t in np.ndindex(*k.shape):
+        channel = f // per_group * k.shape[1] + c
+        window = tuple(
+            slice(ti * d, ti * d + (o - 1) * s + 1, s)
+            for ti, d, o, s in zip(t, p.dilation, p.out_shape, p.stride, strict=True)
+        )
+        read = padded[(channel, *window)]
+        inside = read >= 0
+        dk[(f, c, *t)] = dotted(gf[f][inside], a_flat[read[inside]]) + p.fill * sum(
+            gf[f][~inside].tolist(), start=0
+        )
+        np.add.at(dx, read[inside], gf[f][inside] * k[(f, c, *t)])
+    if op is Op.CONVOLVE:
+        dk = dk[(slice(None), slice(None)) + (slice(None, None, -1),) * n]
+    per_filter = [sum(gf[f].ravel().tolist(), start=0) for f in range(k.shape[0])]
+    dx, dw = dx.reshape(x.shape), dk.reshape(w.shape)
+    db = np.array(per_filter if options.channels and w.ndim == 4 else per_filter[0], dtype=object)
+    along_a_random_direction(op, xo, wo, go, options, (dx, dw, db))
+    return dx, dw, db
+
+
+def along_a_random_direction(op, x, w, g, options, gradients) -> None:
+    """The forward's own change along a random direction of X, of W and of b is what the
+    gradients say (L is linear in each)."""
+    rng = np.random.default_rng(x.size * 1000 + w.size)
+    dx, dw, db = gradients
+    base = loss(op, x, w, g, options)
+    v, u = objects(rng.integers(-3, 4, x.shape)), objects(rng.integers(-3, 4, w.shape))
+    assert loss(op, x + v, w, g, options) - base == dotted(dx, v)
+    assert loss(op, x, w + u, g, options) - base == dotted(dw, u)
+    bias = rng.integers(-3, 4, db.size).tolist()
+    assert loss(op, x, w, g, replace(options, bias=tuple(bias))) - base == dotted(db, bias)
 
 
 def same_numbers(got, ref, kind) -> None:
