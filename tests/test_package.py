@@ -4,8 +4,10 @@ takes from another is in that module's __all__, and no module grows past 600 lin
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -35,12 +37,27 @@ def _imported_names_of(node: ast.ImportFrom, path: Path) -> list[tuple[str, str,
     return [(module, alias.name, node.lineno) for alias in node.names]
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The module's syntax tree, parsed once for every test that reads it (none changes it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _statements(node: ast.AST) -> Iterator[ast.AST]:
+    """Every statement in ``node``, at any depth: an import is a statement, so only the lists of
+    statements (bodies, else and finally blocks, except handlers and match cases) can hold one."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for child in getattr(node, field, None) or ():
+            if isinstance(child, ast.AST):
+                yield child
+                yield from _statements(child)
+
+
 def _imported_names(path: Path) -> list[tuple[str, str, int]]:
     """(module, name, line) for each ``from convcli... import name`` anywhere in the file."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
         found
-        for node in ast.walk(tree)
+        for node in _statements(_tree(path))
         if isinstance(node, ast.ImportFrom)
         for found in _imported_names_of(node, path)
     ]
@@ -105,8 +122,7 @@ def test_modules_import_at_load_time_only_from_the_readme_layers_above_them():
         if module in ("convcli", "convcli.__main__"):
             continue
         assert mine is not None, f"{module} is in no row of the README's module table"
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:  # load time only: imports inside functions may reach further
+        for node in _tree(path).body:  # load time only: imports inside functions may reach further
             if not isinstance(node, ast.ImportFrom):
                 continue
             for target, name, line in _imported_names_of(node, path):
