@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,6 +110,59 @@ def _wait(fd: int | None, timeout: float | None) -> list[str]:
             return keys
 
 
+class _CtrlC:
+    """Ctrl-C while playing, made safe to press at any moment.
+
+    Python raises KeyboardInterrupt wherever the program is when the signal comes: in the middle
+    of a frame's write to the terminal (the rest of the frame lost, rich's buffer left full, the
+    cursor left hidden when it was Live starting or stopping), or inside a finalizer run by the
+    garbage collector, which reports the exception and goes on, so that the run went back to
+    waiting for a key. Here a press is only recorded; it raises at once only where the run may
+    be cut short (waiting for a key, making a frame), and a press recorded anywhere else raises
+    at the next such place, or when the terminal has been restored.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.open = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.pressed = True  # kept even if the raise below is swallowed
+        if self.open:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def allowed(self) -> Iterator[None]:
+        """A block that Ctrl-C may cut short; a press held until now raises on entry."""
+        self.open = True  # before the check: a press between the two raises from the handler
+        try:
+            if self.pressed:
+                raise KeyboardInterrupt
+            yield
+        finally:
+            self.open = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle SIGINT for the block (when Python's own handler has it, in the main thread), and
+        raise KeyboardInterrupt once the block is over if a press was held."""
+        own = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        )
+        if not own:  # ignored (a background job) or someone else's: as it was
+            self.open = True
+            yield
+            return
+        signal.signal(signal.SIGINT, self)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self.pressed:
+            raise KeyboardInterrupt
+
+
 @dataclass
 class _Player:
     animation: Animation
@@ -175,16 +230,23 @@ def play(animation: Animation, console: Console, *, delay: float = DEFAULT_DELAY
     """
     player = _Player(animation, console.width, console.height - 1, delay, [], Progress())
     live = Live(console=console, auto_refresh=False, transient=False, vertical_overflow="crop")
-    with keyboard() as fd, live:
+    ctrl_c = _CtrlC()
+    with ctrl_c.installed(), keyboard() as fd, live:
         try:
-            live.update(player.view(), refresh=True)  # inside the try: Ctrl-C may come at once
+            with ctrl_c.allowed():
+                view = player.view()
+            live.update(view, refresh=True)
             while not (player.last() and player.playing):
-                keys = _wait(fd, delay if player.playing else None)
-                if not keys:
-                    player.index += 1  # the delay passed while playing
-                elif not all(player.press(key) for key in keys):
-                    break
-                live.update(player.view(), refresh=True)
+                with ctrl_c.allowed():
+                    keys = _wait(fd, delay if player.playing else None)
+                    if not keys:
+                        player.index += 1  # the delay passed while playing
+                    elif not all(player.press(key) for key in keys):
+                        break
+                    view = player.view()  # making the next frame may take a while
+                live.update(view, refresh=True)
+            with ctrl_c.allowed():  # a press during the last drawing
+                pass
         except KeyboardInterrupt:
             if player.frames:  # the frame being made when Ctrl-C came is not there
                 player.index = min(player.index, len(player.frames) - 1)

@@ -1,0 +1,109 @@
+"""Ctrl-C at any moment of steps --play: delivered at many points of a run, it always ends the run
+with KeyboardInterrupt (the error boundary's 130), the cursor shown again, the terminal's settings
+and stdout as they were, and never a second wait for a key."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+
+import pytest
+from rich.console import Console
+
+from convcli import play
+from convcli.cli.emit import Terminal
+from convcli.frames import animate_steps
+from convcli.model import Op
+
+from .conftest import B2, SEED_A
+
+
+class _StillWaiting(BaseException):
+    """The run went on after Ctrl-C (it would have waited 60 s for a key)."""
+
+
+def _fill(fd: int) -> None:
+    """Fill the terminal's output, as a terminal that has not yet read what came before: the
+    run's next writes block until the reader catches up, so Ctrl-C lands in them."""
+    os.set_blocking(fd, False)
+    try:
+        while True:
+            os.write(fd, b"x" * 1024)
+    except BlockingIOError:
+        pass
+    finally:
+        os.set_blocking(fd, True)
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals need the main thread"
+)
+def test_ctrl_c_at_any_moment_ends_the_run(monkeypatch):
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    stdin = os.fdopen(slave, "r")
+    stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(os.dup(slave), "w")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    before = termios.tcgetattr(slave)
+    previous = {s: signal.signal(s, h) for s, h in ((signal.SIGINT, signal.default_int_handler),)}
+    previous[signal.SIGALRM] = signal.getsignal(signal.SIGALRM)
+    alarms = []
+
+    def on_alarm(signum, frame):
+        alarms.append(signum)
+        if len(alarms) == 1:  # Ctrl-C now, and a watchdog in case the run goes on
+            signal.setitimer(signal.ITIMER_REAL, 5)
+            signal.raise_signal(signal.SIGINT)
+        else:
+            raise _StillWaiting
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    received: list[bytes] = []
+    try:
+        for i in range(8):  # Ctrl-C from 2 to 30 ms into the run: setting up, drawing, waiting
+            alarms.clear()
+            _fill(slave)
+            monkeypatch.setattr(sys, "stdout", stdout)
+            console = Console(file=Terminal(), highlight=False, markup=False, emoji=False)  # type: ignore[arg-type]
+            reader = threading.Timer(
+                0.04, lambda: received.append(_drain(master, until=time.monotonic() + 0.5))
+            )
+            reader.start()
+            signal.setitimer(signal.ITIMER_REAL, 0.002 + i * 0.004)
+            with pytest.raises(KeyboardInterrupt):
+                play.play(animate_steps(Op.CONVOLVE, SEED_A, B2), console, delay=60)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            reader.join()
+            stdout.flush()
+            shown = received.pop().decode("utf-8", "replace").lstrip("x")
+            assert alarms == [signal.SIGALRM]
+            assert sys.stdout is stdout  # rich's redirection of stdout is undone
+            assert termios.tcgetattr(slave) == before
+            if "\x1b[?25l" in shown:  # the cursor was hidden: it is shown again, last
+                assert shown.rstrip("\r\n").endswith("\x1b[?25h"), (i, shown[-200:])
+            if "steps · " in shown:  # a frame was drawn: the last one says how the run ended
+                assert "step 1 of 10 · interrupted" in shown[shown.rindex("steps · ") :], (i, shown[-300:])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for s, h in previous.items():
+            signal.signal(s, h)
+        stdout.close()
+        stdin.close()
+        os.close(master)
+
+
+def _drain(fd: int, *, until: float) -> bytes:
+    """What the terminal received, read until it has been quiet for a moment (or ``until``)."""
+    import select
+
+    data = b""
+    while time.monotonic() < until and select.select([fd], [], [], 0.1)[0]:
+        data += os.read(fd, 65536)
+    return data
