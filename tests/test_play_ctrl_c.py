@@ -12,7 +12,6 @@ import struct
 import sys
 import termios
 import threading
-import time
 
 import pytest
 from rich.console import Console
@@ -72,14 +71,14 @@ def test_ctrl_c_at_any_moment_ends_the_run(monkeypatch):
             _fill(slave)
             monkeypatch.setattr(sys, "stdout", stdout)
             console = Console(file=Terminal(), highlight=False, markup=False, emoji=False)  # type: ignore[arg-type]
-            reader = threading.Timer(
-                0.04, lambda: received.append(_drain(master, until=time.monotonic() + 0.5))
-            )
+            finished = threading.Event()
+            reader = threading.Timer(0.04, lambda done: received.append(_drain(master, done)), [finished])
             reader.start()
             signal.setitimer(signal.ITIMER_REAL, 0.002 + i * 0.004)
             with pytest.raises(KeyboardInterrupt):
                 play.play(animate_steps(Op.CONVOLVE, SEED_A, B2), console, delay=60)
             signal.setitimer(signal.ITIMER_REAL, 0)
+            finished.set()
             reader.join()
             stdout.flush()
             shown = received.pop().decode("utf-8", "replace").lstrip("x")
@@ -99,11 +98,13 @@ def test_ctrl_c_at_any_moment_ends_the_run(monkeypatch):
         os.close(master)
 
 
-def _drain(fd: int, *, until: float) -> bytes:
-    """What the terminal received, read until it has been quiet for a moment (or ``until``)."""
+def _drain(fd: int, finished: threading.Event) -> bytes:
+    """What the terminal received: read until the run has returned and the terminal is quiet, so
+    that however slow the machine, the run's writes never wait for a reader that has stopped."""
     import select
 
     data = b""
-    while time.monotonic() < until and select.select([fd], [], [], 0.1)[0]:
-        data += os.read(fd, 65536)
+    while select.select([fd], [], [], 0.05)[0] or not finished.is_set():
+        if select.select([fd], [], [], 0)[0]:
+            data += os.read(fd, 65536)
     return data
