@@ -10,7 +10,7 @@ the input, padded per axis by the mode and the boundary rule, with the kernel as
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -322,6 +322,11 @@ def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = No
     require_nonempty(op, a, b)
     # the kind is decided on the operands as written, so that a refusal names their entries
     kind = result_kind(a, b, options.fillvalue, options.bias, terms=b.size)
+    return _laid_out(op, a, b, options, kind, options.fillvalue)
+
+
+def _laid_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions, kind: Kind, fillvalue: Any) -> Layout:
+    """lay_out once the result's kind is known (``fillvalue`` is the fill to lay out in it)."""
     notes: list[str] = []
     if options.groups != 1 and (options.groups < 1 or not options.channels):
         raise UsageError(
@@ -347,7 +352,7 @@ def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = No
             )
         a2, b2, notes = match_ndim(a, b)
     a2, b2 = as_kind(a2, kind), as_kind(b2, kind)
-    fill = scalar_as_kind(kind, options.fillvalue)
+    fill = scalar_as_kind(kind, fillvalue)
     n = 2 if options.channels else a2.ndim
     m_shape, k_shape = a2.shape[-n:], b2.shape[-n:]
     stride = per_axis(options.stride, n, "stride", 1)
@@ -411,14 +416,12 @@ def lay_out(op: Op, a: np.ndarray, b: np.ndarray, options: OpOptions | None = No
 
 def lay_out_shapes(op: Op, a_shape: tuple[int, ...], b_shape: tuple[int, ...], options: OpOptions) -> Layout:
     """lay_out of ``op`` on stand-ins of operands of these shapes: its padding, stride, dilation
-    and shapes, at no cost whatever the operands hold. Its fill and bias are stand-ins too (a
-    fill that is not 0 stays so, to show when the layout puts 0 in its place)."""
-    stand_in = replace(
-        options,
-        fillvalue=0.0 if is_zero(options.fillvalue) else 1.0,
-        bias=(0.0,) * len(options.bias),
-    )
-    return lay_out(op, _zeros_stand_in(a_shape), _zeros_stand_in(b_shape), stand_in)
+    and shapes, at no cost whatever the operands hold. Its operands are float stand-ins, and so
+    is its fill (a fill that is not 0 stays so, to show when the layout puts 0 in its place); its
+    options are the ones given. Nothing is scanned for its kind: the stand-ins are floats."""
+    a, b = _zeros_stand_in(a_shape), _zeros_stand_in(b_shape)
+    require_nonempty(op, a, b)
+    return _laid_out(op, a, b, options, Kind.FLOAT, 0.0 if is_zero(options.fillvalue) else 1.0)
 
 
 _ZERO = bytes(8)
