@@ -10,7 +10,6 @@ import json
 import mmap
 import os
 import string
-import tempfile
 import threading
 from fractions import Fraction
 from unittest import mock
@@ -650,30 +649,36 @@ def test_fast_path_agrees_on_grid_like_text(source):
             np.testing.assert_array_equal(fast, exact)
 
 
+@pytest.fixture(scope="module")
+def grid_file(tmp_path_factory) -> str:
+    """One file that each example of a property test rewrites whole (a folder per example cost
+    more than the reading it tests)."""
+    return str(tmp_path_factory.mktemp("grid") / "A.txt")
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(grid_alphabet, max_size=40).map("".join))
-def test_large_files_read_in_place_agree_on_grid_like_text(source):
+@given(source=st.lists(grid_alphabet, max_size=40).map("".join))
+def test_large_files_read_in_place_agree_on_grid_like_text(grid_file, source):
     try:
         exact = grid.exact_grid(source, Source("A.txt"), False)
     except ConvcliError:
         exact = None
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "A.txt")
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(source)
-        for wide_line in (0, 10**9):
-            with (
-                open(path, "rb") as f,
-                mock.patch.object(fastgrid, "_DIRECT_BYTES", 0),
-                mock.patch.object(fastgrid, "_WIDE_LINE", wide_line),
-            ):
-                found = fastgrid.large_file(f, path, False)
-            if exact is None:
-                assert found is None
-            elif found is not None:
-                assert found.dtype == exact.dtype
-                assert found.shape == exact.shape
-                np.testing.assert_array_equal(found, exact)
+    path = grid_file
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(source)
+    for wide_line in (0, 10**9):
+        with (
+            open(path, "rb") as f,
+            mock.patch.object(fastgrid, "_DIRECT_BYTES", 0),
+            mock.patch.object(fastgrid, "_WIDE_LINE", wide_line),
+        ):
+            found = fastgrid.large_file(f, path, False)
+        if exact is None:
+            assert found is None
+        elif found is not None:
+            assert found.dtype == exact.dtype
+            assert found.shape == exact.shape
+            np.testing.assert_array_equal(found, exact)
 
 
 @settings(max_examples=300, deadline=None)
