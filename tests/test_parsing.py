@@ -631,6 +631,17 @@ grid_alphabet = st.sampled_from(
 )
 
 
+def _agrees(fast: np.ndarray | None, exact: np.ndarray | None) -> None:
+    """A fast reading refuses what the exact reader refuses, and what it reads is the same grid
+    (it may leave text to the exact reader: None)."""
+    if exact is None:
+        assert fast is None
+    elif fast is not None:
+        assert fast.dtype == exact.dtype
+        assert fast.shape == exact.shape
+        np.testing.assert_array_equal(fast, exact)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(grid_alphabet, max_size=40).map("".join))
 def test_fast_path_agrees_on_grid_like_text(source):
@@ -641,12 +652,7 @@ def test_fast_path_agrees_on_grid_like_text(source):
     for wide_line in (0, 10**9):  # one NumPy call per line, and one for the whole text
         with mock.patch.object(fastgrid, "_WIDE_LINE", wide_line):
             fast = fastgrid.fast_grid(source.encode(), False)
-        if exact is None:
-            assert fast is None
-        elif fast is not None:
-            assert fast.dtype == exact.dtype
-            assert fast.shape == exact.shape
-            np.testing.assert_array_equal(fast, exact)
+        _agrees(fast, exact)
 
 
 @pytest.fixture(scope="module")
@@ -673,12 +679,7 @@ def test_large_files_read_in_place_agree_on_grid_like_text(grid_file, source):
             mock.patch.object(fastgrid, "_WIDE_LINE", wide_line),
         ):
             found = fastgrid.large_file(f, path, False)
-        if exact is None:
-            assert found is None
-        elif found is not None:
-            assert found.dtype == exact.dtype
-            assert found.shape == exact.shape
-            np.testing.assert_array_equal(found, exact)
+        _agrees(found, exact)
 
 
 @settings(max_examples=300, deadline=None)
