@@ -61,3 +61,13 @@ def browser():
     """One headless chromium for all the browser tests a worker runs: each start takes a second."""
     with make_pictures().chromium(1024, 900) as driver:
         yield driver
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fork_server():
+    """The worker's fork server (tests/forkrun.py) starts on a test's first real process; it
+    ends with the session."""
+    from . import forkrun
+
+    yield
+    forkrun.shutdown()
