@@ -16,6 +16,7 @@ import pytest
 
 from convcli.cli import ExitCode
 
+from . import forkrun
 from .conftest import SAMPLES
 
 CONVCLI = [sys.executable, "-m", "convcli"]
@@ -34,12 +35,12 @@ def env(**extra: str) -> dict[str, str]:
 
 def convcli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     kwargs.setdefault("capture_output", True)
-    return subprocess.run([*CONVCLI, *args], timeout=120, env=kwargs.pop("env", env()), **kwargs)
+    return forkrun.run([*CONVCLI, *args], timeout=120, env=kwargs.pop("env", env()), **kwargs)
 
 
-def popen(*args: str) -> subprocess.Popen:
+def popen(*args: str) -> forkrun.Process | subprocess.Popen:
     """convcli running, its stdout and stderr pipes to read."""
-    return subprocess.Popen([*CONVCLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    return forkrun.popen([*CONVCLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +84,8 @@ def test_a_full_disk_on_a_large_npy(big):
 # a closed stdout (`>&-`)
 
 
-def _close_stdout() -> None:
-    os.close(1)
-
-
 def test_a_closed_stdout_is_one_error_line():
-    proc = convcli(
-        "kernels", stdout=None, stderr=subprocess.PIPE, capture_output=False, preexec_fn=_close_stdout
-    )
+    proc = convcli("kernels", stdout=forkrun.CLOSED, stderr=subprocess.PIPE, capture_output=False)
     assert proc.returncode == ExitCode.USAGE_OR_INPUT
     assert proc.stderr == (
         b"error: standard output is closed, so the result has nowhere to go; give --output FILE, "
@@ -106,10 +101,9 @@ def test_a_closed_stdout_does_not_matter_with_output(tmp_path):
         B,
         "-o",
         str(out),
-        stdout=None,
+        stdout=forkrun.CLOSED,
         stderr=subprocess.PIPE,
         capture_output=False,
-        preexec_fn=_close_stdout,
     )
     assert proc.returncode == ExitCode.OK
     assert proc.stderr == f"wrote {out} (plain)\n".encode()
@@ -411,7 +405,7 @@ def unprivileged(tmp_path):
         if setpriv is None:
             pytest.skip("running as root, and setpriv is not here to drop the privilege")
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-        probe = subprocess.run([*prefix, *CONVCLI, "--version"], capture_output=True, timeout=60, env=env())
+        probe = forkrun.run([*prefix, *CONVCLI, "--version"], capture_output=True, timeout=60, env=env())
         if probe.returncode != 0:
             pytest.skip(f"convcli cannot run as an unprivileged user here: {probe.stderr.decode()[-200:]}")
     folder = Path(tempfile.mkdtemp(prefix="convcli-perm-"))
@@ -434,7 +428,7 @@ def test_permission_denied_says_so(unprivileged):
     locked.chmod(0o555)
 
     def run_as_user(target: Path) -> subprocess.CompletedProcess:
-        return subprocess.run(
+        return forkrun.run(
             [*prefix, *CONVCLI, "correlate", "1 2; 3 4", "[[1]]", "-o", str(target)],
             capture_output=True,
             timeout=60,
@@ -466,7 +460,7 @@ def test_someone_elses_file_in_an_open_folder_is_not_replaced(unprivileged):
     theirs = folder / "theirs.txt"
     theirs.write_text("keep\n")
     theirs.chmod(0o644)
-    proc = subprocess.run(
+    proc = forkrun.run(
         [*prefix, *CONVCLI, "correlate", "1 2; 3 4", "[[1]]", "-o", str(theirs)],
         capture_output=True,
         timeout=60,
@@ -506,7 +500,7 @@ def test_npy_never_reaches_a_terminal_through_dev_stdout():
 
     controller, terminal = pty.openpty()
     try:
-        proc = subprocess.run(
+        proc = forkrun.run(
             [*CONVCLI, "correlate", A, B, "-o", "/dev/stdout", "-f", "npy"],
             stdout=terminal,
             stderr=subprocess.PIPE,
@@ -623,7 +617,7 @@ def _on_a_terminal(*args: str, cwd: Path | None = None) -> tuple[int, bytes, byt
 
     controller, terminal = pty.openpty()
     try:
-        proc = subprocess.run(
+        proc = forkrun.run(
             [*CONVCLI, *args],
             stdout=terminal,
             stderr=subprocess.PIPE,
@@ -663,7 +657,7 @@ def test_the_table_view_shows_the_note_itself():
 
 def test_play_in_an_ascii_only_locale():
     pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
-    child = pexpect.spawn(
+    child = forkrun.spawn(
         sys.executable,
         ["-m", "convcli", "steps", A, B2, "--op", "convolve", "--play", "--delay", "0", "--at", "1,1"],
         env=env(PYTHONIOENCODING="ascii", TERM="xterm-256color"),
@@ -682,9 +676,7 @@ def test_play_in_an_ascii_only_locale():
 
 
 def test_version_with_stdout_closed_or_full():
-    proc = convcli(
-        "--version", stdout=None, stderr=subprocess.PIPE, capture_output=False, preexec_fn=_close_stdout
-    )
+    proc = convcli("--version", stdout=forkrun.CLOSED, stderr=subprocess.PIPE, capture_output=False)
     assert proc.returncode == ExitCode.USAGE_OR_INPUT
     assert proc.stderr.startswith(b"error: standard output is closed")
     with open("/dev/full", "wb") as full:
