@@ -24,7 +24,8 @@ import pytest
 
 from convcli.cli import ExitCode
 
-from .clicheck import CONVCLI, assert_error, default_sigint, run, subprocess_env
+from . import forkrun
+from .clicheck import CONVCLI, assert_error, run, subprocess_env
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def big_integers(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("fmt", ["plain", "json", "csv", "table"])
 def test_a_closed_pipe_exits_quietly(big_integers, fmt):
-    with subprocess.Popen(
+    with forkrun.popen(
         [*CONVCLI, "correlate", str(big_integers), "1", "-f", fmt],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -57,7 +58,7 @@ def test_a_pipe_closed_before_the_first_write(tmp_path):
     # `convcli ... | true`: the reader is gone before convcli writes anything
     read_end, write_end = os.pipe()
     os.close(read_end)
-    proc = subprocess.run(
+    proc = forkrun.run(
         [*CONVCLI, "correlate", "1 2; 3 4", "1", "-f", "plain"],
         stdout=write_end,
         stderr=subprocess.PIPE,
@@ -76,7 +77,7 @@ def test_help_into_a_closed_pipe_exits_quietly(args):
     # `convcli --help | head -1`: the help was read as far as wanted; 1 would mean a failure
     read_end, write_end = os.pipe()
     os.close(read_end)
-    proc = subprocess.run(
+    proc = forkrun.run(
         [*CONVCLI, *args], stdout=write_end, stderr=subprocess.PIPE, timeout=60, env=subprocess_env()
     )
     os.close(write_end)
@@ -103,12 +104,11 @@ def slow_inputs(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_ctrl_c_exits_130_without_a_traceback(slow_inputs):
     a, b = slow_inputs
-    with subprocess.Popen(
+    with forkrun.popen(
         [*CONVCLI, "correlate", str(a), str(b), "-f", "plain", "--verbose"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=subprocess_env(),
-        preexec_fn=default_sigint,
     ) as proc:
         try:
             # --verbose says "method: ..." on stderr just before the computation starts: the
@@ -136,7 +136,7 @@ def test_ctrl_c_exits_130_without_a_traceback(slow_inputs):
 def test_dash_on_a_terminal_says_so_instead_of_waiting():
     controller, terminal = pty.openpty()
     try:
-        proc = subprocess.run(
+        proc = forkrun.run(
             [*CONVCLI, "correlate", "-", "1"],
             stdin=terminal,
             capture_output=True,
@@ -270,7 +270,7 @@ def test_output_to_a_fifo_is_written_in_place(tmp_path):
 
 
 def test_output_to_dev_stdout(tmp_path):
-    proc = subprocess.run(
+    proc = forkrun.run(
         [*CONVCLI, "correlate", "1 2; 3 4", "1", "-o", "/dev/stdout", "-f", "plain"],
         capture_output=True,
         timeout=60,
