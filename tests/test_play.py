@@ -22,7 +22,8 @@ from convcli.cli import ExitCode
 from convcli.frames import animate_steps
 from convcli.model import Op
 
-from .clicheck import default_sigint, run
+from . import forkrun
+from .clicheck import run
 from .conftest import B2, ROOT, SEED_A
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (the test extra)")
@@ -37,15 +38,8 @@ def spawn(args: list[str], *, cols: int = 80, rows: int = 50, command: str | Non
     program, argv = (
         (sys.executable, ["-m", "convcli", *args]) if command is None else ("bash", ["-c", command])
     )
-    return pexpect.spawn(
-        program,
-        argv,
-        cwd=str(ROOT),
-        env=env,
-        dimensions=(rows, cols),
-        encoding="utf-8",
-        timeout=30,
-        preexec_fn=default_sigint,
+    return forkrun.spawn(
+        program, argv, cwd=str(ROOT), env=env, dimensions=(rows, cols), encoding="utf-8", timeout=30
     )
 
 

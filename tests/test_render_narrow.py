@@ -34,6 +34,7 @@ from convcli.model import Op, OpOptions, TransposeOptions
 from convcli.steps import derive, derive_cells
 from convcli.transpose import conv_transpose, scatter_steps
 
+from . import forkrun
 from .conftest import B2, SAMPLES, SEED_A, SEED_B, WINDOW
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -151,7 +152,7 @@ def _on_a_terminal(args: list[str], cols: int, cwd: Path = SAMPLES.parent) -> tu
 
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(NO_COLOR="1", TERM="xterm-256color")
-    child = pexpect.spawn(
+    child = forkrun.spawn(
         sys.executable,
         ["-m", "convcli", *args],
         cwd=str(cwd),
