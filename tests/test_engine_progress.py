@@ -18,7 +18,7 @@ from convcli.cli import ExitCode
 from convcli.engine import conv2d, correlate_valid, progress
 from convcli.model import Method
 
-from .clicheck import default_sigint
+from . import forkrun
 
 CONVCLI = [sys.executable, "-m", "convcli"]
 
@@ -95,7 +95,7 @@ def read_until(fd: int, marker: bytes, deadline: float) -> bytes:
     return seen
 
 
-def interrupt(proc: subprocess.Popen, drain: int | None = None) -> float:
+def interrupt(proc: forkrun.Process | subprocess.Popen, drain: int | None = None) -> float:
     """Send SIGINT; return the seconds until the process has ended. ``drain`` is a terminal to
     keep reading meanwhile (a terminal nobody reads blocks the writer)."""
     sent = time.monotonic()
@@ -119,12 +119,11 @@ def interrupt(proc: subprocess.Popen, drain: int | None = None) -> float:
 def test_ctrl_c_ends_a_long_run_at_once_and_leaves_no_output(long_inputs) -> None:
     # --verbose says which method runs and its estimate before the work starts: the sign to wait for
     out = long_inputs / "out.npy"
-    with subprocess.Popen(
+    with forkrun.popen(
         [*CONVCLI, "correlate", "A.npy", "K.npy", "--method", "direct", "-o", str(out), "--verbose"],
         cwd=long_inputs,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=default_sigint,
     ) as proc:
         assert proc.stderr is not None and proc.stdout is not None
         announced = read_until(proc.stderr.fileno(), b"\n", 60)
@@ -142,14 +141,13 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
     controller, terminal = pty.openpty()
     env = dict(os.environ, NO_COLOR="1", COLUMNS="80")
     try:
-        proc = subprocess.Popen(
+        proc = forkrun.popen(
             [*CONVCLI, "correlate", "A.npy", "K.npy", "--method", "direct"],
             cwd=long_inputs,
             stdin=subprocess.DEVNULL,
             stdout=terminal,
             stderr=terminal,
             env=env,
-            preexec_fn=default_sigint,
         )
         shown = read_until(controller, b"direct, est. ", 60)
         shown += read_until(controller, b"%", 10)
@@ -160,13 +158,12 @@ def test_progress_bar_on_a_terminal_only(long_inputs) -> None:
     assert proc.returncode == ExitCode.INTERRUPTED and took < 2.0
     assert b"Traceback" not in shown
     # piped, the same run shows no bar: only the result (none here) and notes reach the pipes
-    with subprocess.Popen(
+    with forkrun.popen(
         [*CONVCLI, "correlate", "A.npy", "K.npy", "--method", "direct", "--verbose"],
         cwd=long_inputs,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
-        preexec_fn=default_sigint,
     ) as proc:
         assert proc.stderr is not None and proc.stdout is not None
         fd = proc.stderr.fileno()
