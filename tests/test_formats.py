@@ -227,21 +227,21 @@ def test_explaining_documents_past_the_limit_are_refused(monkeypatch):
 
 def _peak_megabytes(args: list[str], stdout_path) -> int:
     """Run convcli, stdout to a file; the peak resident memory of that one process, in MiB."""
-    import os
     import subprocess
     import sys
 
     from convcli.cli import ExitCode
 
+    from . import forkrun
+
     with open(stdout_path, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "convcli", *args], stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = forkrun.popen([sys.executable, "-m", "convcli", *args], stdout=out, stderr=subprocess.PIPE)
+        peak = forkrun.peak_kib(proc)
         assert proc.stderr is not None
         err = proc.stderr.read()
         proc.stderr.close()
     assert (proc.returncode, err) == (ExitCode.OK, b"")
-    return usage.ru_maxrss // 1024
+    return peak // 1024
 
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])  # csv, markdown and latex stream the same way (above)

@@ -21,6 +21,7 @@ from convcli.cli import ExitCode, app
 from convcli.frames import animate_steps
 from convcli.model import Op
 
+from . import forkrun
 from .clicheck import run
 from .conftest import ROOT, SAMPLES
 
@@ -165,7 +166,7 @@ def test_user_text_is_escaped_everywhere(tmp_path):
     folder.mkdir(parents=True)
     shutil.copy(A, folder / "A.txt")
     name = '</script><img src=x onerror="alert(1)">&/A.txt'
-    result = subprocess.run(
+    result = forkrun.run(
         [sys.executable, "-m", "convcli", "steps", name, "w x y; z a b; c d e", "-f", "html"],
         cwd=tmp_path,
         capture_output=True,
@@ -224,7 +225,7 @@ def test_compare_conventions_says_which_formats_it_has():
 def test_a_page_is_not_written_to_a_terminal():
     leader, follower = os.openpty()
     try:
-        result = subprocess.run(
+        result = forkrun.run(
             [sys.executable, "-m", "convcli", "steps", A, B, "-f", "html"],
             stdout=follower,
             stderr=subprocess.PIPE,

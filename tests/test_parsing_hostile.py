@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import time
 from unittest import mock
 
@@ -21,6 +20,7 @@ from convcli import parsing
 from convcli.cli import ExitCode
 from convcli.errors import ConvcliError
 
+from . import forkrun
 from .clicheck import CONVCLI, assert_error, assert_ok, run, subprocess_env
 
 _RANDOM = random.Random(20261121)
@@ -131,7 +131,7 @@ def test_json_nested_100000_deep(tmp_path, where, closed):
 
 def test_invalid_utf8_argument_in_a_real_process():
     # the shell hands over bytes; Python decodes the invalid ones to surrogates
-    proc = subprocess.run(
+    proc = forkrun.run(
         [*CONVCLI, "correlate", os.fsdecode(b"1 \xff 2"), "1"],
         capture_output=True,
         timeout=60,

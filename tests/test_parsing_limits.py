@@ -26,6 +26,8 @@ from convcli import numeric, parsing
 from convcli.cli import ExitCode, app
 from convcli.errors import ConvcliError, ParseError
 
+from . import forkrun
+
 CONVCLI = [sys.executable, "-m", "convcli"]
 
 
@@ -41,7 +43,7 @@ def refused(result) -> str:
 
 
 def process(*args: str, stdin=None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return forkrun.run(
         [*CONVCLI, *args],
         stdin=stdin,
         capture_output=True,
