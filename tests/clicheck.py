@@ -1,17 +1,17 @@
-"""Helpers for tests that run the command line: in-process with CliRunner, or as a real process."""
+"""Helpers for tests that run the command line: in-process with CliRunner, or as a real process
+(tests/forkrun.py starts those)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import sys
 
 from typer.testing import CliRunner
 
 from convcli.cli import ExitCode, app
 
+from .forkrun import CONVCLI as CONVCLI  # the tests' real processes: python -m convcli
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-CONVCLI = [sys.executable, "-m", "convcli"]
 
 
 def run(*args: str, input: str | bytes | None = None):
@@ -37,12 +37,6 @@ def assert_ok(result, stdout: str | None = None) -> None:
     assert "Traceback" not in result.stderr and "error:" not in result.stderr
     if stdout is not None:
         assert result.stdout == stdout
-
-
-def default_sigint() -> None:
-    """In a child process: Ctrl-C as on a terminal, even when this runner was started with SIGINT
-    ignored (as background jobs are), which Python would otherwise honour by never raising."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def subprocess_env() -> dict[str, str]:
