@@ -387,47 +387,17 @@ def _closing(slots: list[int], preexec_fn: Callable[[], None] | None) -> Callabl
 
 
 def popen(
-    args: Sequence[str],
-    *,
-    stdin: Any = None,
-    stdout: Any = None,
-    stderr: Any = None,
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    text: bool = False,
-    encoding: str | None = None,
-    errors: str | None = None,
-    preexec_fn: Callable[[], None] | None = None,
+    args: Sequence[str], *, preexec_fn: Callable[[], None] | None = None, **options: Any
 ) -> Process | subprocess.Popen:
-    """subprocess.Popen's arguments; a forked Process unless exec_reason says otherwise. Either
+    """subprocess.Popen(args, **options) for the options Process takes (stdin, stdout, stderr,
+    cwd, env, text, encoding, errors); a forked Process unless exec_reason says otherwise. Either
     way the child's SIGINT raises KeyboardInterrupt, and CLOSED leaves a stream closed."""
-    if exec_reason(args, env, preexec_fn) is None:
-        return Process(
-            args,
-            stdin=stdin,
-            stdout=stdout,
-            stderr=stderr,
-            cwd=cwd,
-            env=env,
-            text=text,
-            encoding=encoding,
-            errors=errors,
-        )
-    streams = [stdin, stdout, stderr]
-    closed = [slot for slot, target in enumerate(streams) if target is CLOSED]
-    stdin, stdout, stderr = (None if target is CLOSED else target for target in streams)
-    return subprocess.Popen(
-        list(args),
-        stdin=stdin,
-        stdout=stdout,
-        stderr=stderr,
-        cwd=cwd,
-        env=env,
-        text=text,
-        encoding=encoding,
-        errors=errors,
-        preexec_fn=_closing(closed, preexec_fn),
-    )
+    if exec_reason(args, options.get("env"), preexec_fn) is None:
+        return Process(args, **options)
+    names = ("stdin", "stdout", "stderr")
+    closed = [slot for slot, name in enumerate(names) if options.get(name) is CLOSED]
+    options.update({names[slot]: None for slot in closed})
+    return subprocess.Popen(list(args), preexec_fn=_closing(closed, preexec_fn), **options)
 
 
 def run(
@@ -553,33 +523,13 @@ class _Terminal:
         return cls.cls
 
 
-def spawn(
-    command: str,
-    args: Sequence[str] = (),
-    *,
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    dimensions: tuple[int, int] = (24, 80),
-    encoding: str | None = None,
-    timeout: float = 30,
-) -> Any:
-    """pexpect.spawn(command, args, ...) for the arguments the tests use: the child on a new
-    pseudo-terminal of ``dimensions`` (rows, columns), its controlling terminal, in a session of
-    its own. A forked child unless exec_reason says otherwise."""
-    pexpect = _pexpect()
+def spawn(command: str, args: Sequence[str] = (), **options: Any) -> Any:
+    """pexpect.spawn(command, args, **options) for the options forked_spawn takes (cwd, env,
+    dimensions, encoding, timeout); a forked child unless exec_reason says otherwise."""
     argv = [command, *args]
-    if exec_reason(argv, env) is not None:
-        return pexpect.spawn(
-            command,
-            list(args),
-            cwd=None if cwd is None else os.fspath(cwd),
-            env=env,
-            dimensions=dimensions,
-            encoding=encoding,
-            timeout=timeout,
-            preexec_fn=default_sigint,
-        )
-    return forked_spawn(argv, cwd=cwd, env=env, dimensions=dimensions, encoding=encoding, timeout=timeout)
+    if exec_reason(argv, options.get("env")) is not None:
+        return _pexpect().spawn(command, list(args), preexec_fn=default_sigint, **options)
+    return forked_spawn(argv, **options)
 
 
 def forked_spawn(
@@ -591,7 +541,9 @@ def forked_spawn(
     encoding: str | None = None,
     timeout: float = 30,
 ) -> Any:
-    """spawn's forked child, whatever exec_reason would say (tests/test_forkrun.py uses it)."""
+    """``python -m MODULE ...`` forked onto a new pseudo-terminal of ``dimensions`` (rows,
+    columns), its controlling terminal, in a session of its own; what exec_reason would say is
+    not asked (tests/test_forkrun.py compares it with pexpect.spawn)."""
     controller, terminal = os.openpty()
     try:
         rows, cols = dimensions

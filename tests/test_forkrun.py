@@ -35,19 +35,9 @@ def probe_both(tmp_path: Path, **streams) -> tuple[dict, dict]:
     for way in ("forked", "new"):
         if way == "forked":
             proc = forkrun.Process([*PROBE, str(report)], cwd=ROOT, env=env, **streams)
-        else:
-            closed = [
-                slot
-                for slot, name in enumerate(("stdin", "stdout", "stderr"))
-                if streams.get(name) is forkrun.CLOSED
-            ]
-            proc = subprocess.Popen(
-                [*PROBE, str(report)],
-                cwd=ROOT,
-                env=env,
-                preexec_fn=forkrun._closing(closed, None),
-                **{name: None if target is forkrun.CLOSED else target for name, target in streams.items()},
-            )
+        else:  # not convcli: popen starts a new process
+            proc = forkrun.popen([*PROBE, str(report)], cwd=ROOT, env=env, **streams)
+            assert isinstance(proc, subprocess.Popen)
         with proc:
             pass
         assert proc.returncode == 0
