@@ -164,21 +164,30 @@ def test_a_terminal_child_leads_its_session_and_ctrl_c_interrupts_it(forking, tm
     assert found[0]["descriptors"] == [0, 1, 2]
 
 
-def test_play_stops_on_ctrl_c_from_the_terminal(forking):
+def test_spawn_forks_convcli_onto_a_terminal(forking):
+    pexpect = forkrun._pexpect()
     child = forkrun.spawn(
         sys.executable,
-        ["-m", "convcli", "steps", "samples/A.txt", "samples/B.txt", "--play", "--delay", "60"],
+        ["-m", "convcli", "dot", "samples/A.txt", "samples/B.txt"],
         cwd=ROOT,
         env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
-        dimensions=(50, 80),
+        dimensions=(50, 40),
         encoding="utf-8",
     )
     assert isinstance(child.proc, forkrun.Process)
-    child.expect(r"step 1 of \d+ · playing")
-    child.sendintr()
-    child.expect(forkrun._pexpect().EOF)
+    child.expect(pexpect.EOF)
     child.close()
-    assert (child.exitstatus, child.signalstatus) == (ExitCode.INTERRUPTED, None)
+    assert (child.exitstatus, child.signalstatus) == (ExitCode.USAGE_OR_INPUT, None)
+    # wrapped at the terminal's 40 columns, which only a terminal's size could tell it
+    assert [line.rstrip() for line in child.before.replace("\r", "").splitlines()] == [
+        "error: dot: A is 5x5 and B is 3x3; the",
+        "inner dimensions (5 and 3) must match",
+    ]
+    shell = forkrun.spawn("bash", ["-c", "exit 3"])
+    assert isinstance(shell, pexpect.spawn)
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 3
 
 
 @pytest.mark.parametrize(
