@@ -170,7 +170,8 @@ def test_spawn_forks_convcli_onto_a_terminal(forking):
         sys.executable,
         ["-m", "convcli", "dot", "samples/A.txt", "samples/B.txt"],
         cwd=ROOT,
-        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
+        env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        | {"TERM": "xterm-256color", "NO_COLOR": "1"},
         dimensions=(50, 40),
         encoding="utf-8",
     )
