@@ -66,7 +66,7 @@ def browser():
 @pytest.fixture(autouse=True, scope="session")
 def _fork_server():
     """The worker's fork server (tests/forkrun.py) starts on a test's first real process; it
-    ends with the session."""
+    ends when the tests do."""
     from . import forkrun
 
     yield

@@ -127,7 +127,7 @@ def server() -> _Server | None:
 
 @atexit.register
 def shutdown() -> None:
-    """End the fork server (conftest calls this at the end of the session)."""
+    """End the fork server (conftest calls this when the tests end)."""
     global _server
     if _server is not None and _server.owner == os.getpid() and _server.ready:
         _server.close()
