@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    import queue
 
 __all__ = ["WORKERS", "run_split", "spans"]
 
@@ -26,20 +26,57 @@ def _cpu_count() -> int:
 # more threads rarely repay their hand-overs.
 WORKERS = max(1, min(2, _cpu_count()))
 
-_pool: ThreadPoolExecutor | None = None
+_tasks: queue.SimpleQueue[_Span] | None = None
 _lock = threading.Lock()
 _inside = threading.local()  # set while a thread runs a span: nested splits run in place
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            # imported on first use: a homework-size run never starts a thread (start-up time)
-            from concurrent.futures import ThreadPoolExecutor
+class _Span:
+    """One span handed to a worker thread, and what came of it."""
 
-            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="convcli-engine")
-        return _pool
+    def __init__(self, fn: Callable[[int, int], Any], lo: int, hi: int) -> None:
+        self.fn, self.lo, self.hi = fn, lo, hi
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def result(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _work(tasks: queue.SimpleQueue[_Span]) -> None:
+    while True:
+        span = tasks.get()
+        try:
+            span.value = _quiet(span.fn, span.lo, span.hi)
+        except BaseException as exc:  # the caller's result() raises it (Ctrl-C's cancel included)
+            span.error = exc
+        finally:
+            span.done.set()
+
+
+def _workers() -> queue.SimpleQueue[_Span]:
+    """The queue the worker threads take spans from, the threads started on first use.
+
+    The threads are daemons, and not concurrent.futures' pool: a Ctrl-C that lands while that
+    pool starts a thread leaves the thread out of the list the pool's exit handler stops, and
+    the interpreter then waits for it at exit forever. A daemon is never waited for; a run that
+    is interrupted stops its workers at their next checkpoint (engine.progress).
+    """
+    global _tasks
+    with _lock:
+        if _tasks is None:
+            # imported on first use: a homework-size run never starts a thread (start-up time)
+            import queue
+
+            tasks: queue.SimpleQueue[_Span] = queue.SimpleQueue()
+            for i in range(max(1, WORKERS - 1)):
+                threading.Thread(target=_work, args=(tasks,), name=f"convcli-engine-{i}", daemon=True).start()
+            _tasks = tasks
+        return _tasks
 
 
 def spans(total: int, parts: int) -> list[tuple[int, int]]:
@@ -58,10 +95,12 @@ def run_split(fn: Callable[[int, int], Any], total: int, *, parallel: bool = Tru
     parts: Sequence[tuple[int, int]] = spans(total, WORKERS if parallel and not nested else 1)
     if len(parts) == 1:
         return [_quiet(fn, *parts[0])]
-    pool = _executor()
-    futures = [pool.submit(_quiet, fn, lo, hi) for lo, hi in parts[1:]]
+    tasks = _workers()
+    handed = [_Span(fn, lo, hi) for lo, hi in parts[1:]]
+    for span in handed:
+        tasks.put(span)
     first = _quiet(fn, *parts[0])
-    return [first] + [f.result() for f in futures]
+    return [first] + [span.result() for span in handed]
 
 
 def _quiet(fn: Callable[[int, int], Any], lo: int, hi: int) -> Any:
