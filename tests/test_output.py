@@ -691,3 +691,30 @@ def test_npy_through_dev_stdout_to_a_pipe_is_whole(big):
     proc = convcli("correlate", str(big), "[[1]]", "-o", "/dev/stdout", "-f", "npy")
     assert (proc.returncode, proc.stderr) == (ExitCode.OK, b"wrote /dev/stdout (npy)\n")
     assert np.array_equal(np.load(io.BytesIO(proc.stdout)), np.load(big))
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_a_signal_just_after_the_part_file_is_made_still_removes_it(tmp_path, monkeypatch, signum):
+    # the signal lands at the first moment it can once the temporary file exists: before the line
+    # that records its name. The file being replaced stays as it was, and no .part is left.
+    import signal
+    import tempfile
+
+    from convcli import output
+    from convcli.cli import _sigterm_ends_the_run
+
+    made = tempfile.mkstemp
+
+    def interrupted(*args, **kwargs):
+        fd, name = made(*args, **kwargs)
+        signal.raise_signal(getattr(signal, signum))
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    out = tmp_path / "r.txt"
+    out.write_text("old\n")
+    with _sigterm_ends_the_run(), pytest.raises(BaseException) as raised:
+        output.write_file(out, "new\n", [])
+    assert type(raised.value).__name__ == ("KeyboardInterrupt" if signum == "SIGINT" else "_Terminated")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
+    assert out.read_text() == "old\n"

@@ -7,11 +7,14 @@ away early is reported back to the command line (the cli package), which decides
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -85,23 +88,52 @@ def write_file(path: Path, payload: Payload, inputs: list[str], option: str = "-
                 f'{option}: "{path}" is {which} (permission denied); convcli replaces only a file it may '
                 "write to: make it writable, or choose another FILE"
             )
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(
-            f'{option}: cannot create a file in the folder "{path.parent}": {_os_reason(exc)}'
-        ) from None
-    try:
+        with _signals_held():  # a Ctrl-C or SIGTERM acts once tmp names the file it removes
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            except OSError as exc:
+                raise OutputError(
+                    f'{option}: cannot create a file in the folder "{path.parent}": {_os_reason(exc)}'
+                ) from None
         os.fchmod(fd, _file_mode(existing))
         with os.fdopen(fd, "wb") as handle:
             write(_Counted(handle))  # type: ignore[arg-type]
         os.replace(tmp, target)
     except BaseException as exc:
+        if tmp is None:  # no file was made
+            raise
         # also on Ctrl-C and SIGTERM: no half-written .part file is left behind
         os.unlink(tmp)
         if isinstance(exc, OSError):
             raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
         raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait for the end of the block, then act as they would have.
+
+    Python raises their exceptions wherever the run is when they come, and one that came between
+    the creation of a temporary file and the line that records its name would leave the file
+    behind. Only the main thread handles signals; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: held.append(signum))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if held:  # the first one, now through its own handler (a second would come too late)
+            signal.raise_signal(held[0])
 
 
 def _write_in_place(path: Path, write: Callable[[BinaryIO], object], binary: bool, option: str) -> None:
