@@ -89,18 +89,22 @@ def keyboard() -> Iterator[int | None]:
             os.close(opened)
 
 
-def _wait(fd: int | None, timeout: float | None) -> list[str]:
-    """Keys pressed within ``timeout`` seconds (None: until one is pressed)."""
-    if fd is None:
-        if timeout is None:
-            return [QUIT]  # paused with no keyboard: nothing could resume it
-        time.sleep(timeout)
-        return []
+def _wait(fd: int | None, timeout: float | None, wake: int | None = None) -> list[str]:
+    """Keys pressed within ``timeout`` seconds (None: until one is pressed). A byte on ``wake``
+    is a Ctrl-C whose KeyboardInterrupt was lost on its way (see _CtrlC): it raises one now."""
+    if fd is None and timeout is None:
+        return [QUIT]  # paused with no keyboard: nothing could resume it
+    watched = [f for f in (fd, wake) if f is not None]
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         left = None if deadline is None else max(deadline - time.monotonic(), 0)
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+        if not watched:
+            time.sleep(left or 0)
+            return []
+        ready, _, _ = select.select(watched, [], [], left)
+        if wake is not None and wake in ready:
+            raise KeyboardInterrupt
+        if not ready or fd is None:
             return []
         data = os.read(fd, 64)
         if not data:  # the terminal has gone away
@@ -119,15 +123,22 @@ class _CtrlC:
     garbage collector, which reports the exception and goes on, so that the run went back to
     waiting for a key. Here a press is only recorded; it raises at once only where the run may
     be cut short (waiting for a key, making a frame), and a press recorded anywhere else raises
-    at the next such place, or when the terminal has been restored.
+    at the next such place, or when the terminal has been restored. Each press also writes a
+    byte to a pipe that the wait for a key watches (``wake``), so that a raise lost on the way
+    into that wait cannot leave it waiting.
     """
 
     def __init__(self) -> None:
         self.pressed = False
         self.open = False
+        self.wake: int | None = None
+        self._ring: int | None = None
 
     def __call__(self, signum: int, frame: object) -> None:
         self.pressed = True  # kept even if the raise below is swallowed
+        if self._ring is not None:
+            with contextlib.suppress(OSError):  # full: a byte is there already
+                os.write(self._ring, b"\0")
         if self.open:
             raise KeyboardInterrupt
 
@@ -154,11 +165,16 @@ class _CtrlC:
             self.open = True
             yield
             return
+        self.wake, self._ring = os.pipe()
+        os.set_blocking(self._ring, False)
         signal.signal(signal.SIGINT, self)
         try:
             yield
         finally:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.close(self.wake)
+            os.close(self._ring)
+            self.wake = self._ring = None
         if self.pressed:
             raise KeyboardInterrupt
 
@@ -238,7 +254,7 @@ def play(animation: Animation, console: Console, *, delay: float = DEFAULT_DELAY
             live.update(view, refresh=True)
             while not (player.last() and player.playing):
                 with ctrl_c.allowed():
-                    keys = _wait(fd, delay if player.playing else None)
+                    keys = _wait(fd, delay if player.playing else None, ctrl_c.wake)
                     if not keys:
                         player.index += 1  # the delay passed while playing
                     elif not all(player.press(key) for key in keys):
