@@ -695,22 +695,23 @@ def test_npy_through_dev_stdout_to_a_pipe_is_whole(big):
 
 @pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
 def test_a_signal_just_after_the_part_file_is_made_still_removes_it(tmp_path, monkeypatch, signum):
-    # the signal lands at the first moment it can once the temporary file exists: before the line
-    # that records its name. The file being replaced stays as it was, and no .part is left.
+    # the signal lands at the first moment it can once the temporary file exists, before its
+    # descriptor is returned. The file being replaced stays as it was, no .part is left, and no
+    # descriptor stays open.
     import signal
-    import tempfile
 
     from convcli import output
     from convcli.cli import _sigterm_ends_the_run
 
-    made = tempfile.mkstemp
+    made = output._create
+    opened: list[int] = []
 
-    def interrupted(*args, **kwargs):
-        fd, name = made(*args, **kwargs)
+    def interrupted(name):
+        opened.append(made(name))
         signal.raise_signal(getattr(signal, signum))
-        return fd, name
+        return opened[-1]
 
-    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    monkeypatch.setattr(output, "_create", interrupted)
     out = tmp_path / "r.txt"
     out.write_text("old\n")
     with _sigterm_ends_the_run(), pytest.raises(BaseException) as raised:
@@ -718,3 +719,19 @@ def test_a_signal_just_after_the_part_file_is_made_still_removes_it(tmp_path, mo
     assert type(raised.value).__name__ == ("KeyboardInterrupt" if signum == "SIGINT" else "_Terminated")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt"]
     assert out.read_text() == "old\n"
+    os.close(opened[0])  # the run lost it with the signal, as a process ending would
+
+
+def test_the_part_file_is_closed_and_removed_when_its_mode_cannot_be_set(tmp_path, monkeypatch):
+    from convcli import output
+    from convcli.errors import OutputError
+
+    def refused(fd, mode):
+        raise PermissionError(1, "Operation not permitted")
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(output.os, "fchmod", refused)
+    with pytest.raises(OutputError, match=r'--output: cannot write ".*r.txt": permission denied'):
+        output.write_file(tmp_path / "r.txt", "new\n", [])
+    assert list(tmp_path.iterdir()) == []
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -8,13 +8,12 @@ away early is reported back to the command line (the cli package), which decides
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import signal
+import secrets
 import stat
 import sys
-import tempfile
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -88,52 +87,44 @@ def write_file(path: Path, payload: Payload, inputs: list[str], option: str = "-
                 f'{option}: "{path}" is {which} (permission denied); convcli replaces only a file it may '
                 "write to: make it writable, or choose another FILE"
             )
-    tmp = None
+    tmp: str | None = None
+    fd: int | None = None
+    made = False
     try:
-        with _signals_held():  # a Ctrl-C or SIGTERM acts once tmp names the file it removes
+        # each name is recorded before its file exists: a Ctrl-C or SIGTERM from here on, even
+        # the instant after the file is made, finds the name to remove (mkstemp returns it later)
+        for _ in range(100):
+            tmp = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(8)}.part")
             try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            except OSError as exc:
-                raise OutputError(
-                    f'{option}: cannot create a file in the folder "{path.parent}": {_os_reason(exc)}'
-                ) from None
+                fd = _create(tmp)
+            except FileExistsError:  # someone else's file (64 random bits: not in practice)
+                tmp = None
+                continue
+            break
+        if fd is None or tmp is None:
+            raise FileExistsError(errno.EEXIST, "every name tried was taken")
+        made = True
         os.fchmod(fd, _file_mode(existing))
-        with os.fdopen(fd, "wb") as handle:
+        handle, fd = os.fdopen(fd, "wb"), None  # the handle closes it
+        with handle:
             write(_Counted(handle))  # type: ignore[arg-type]
         os.replace(tmp, target)
     except BaseException as exc:
-        if tmp is None:  # no file was made
-            raise
         # also on Ctrl-C and SIGTERM: no half-written .part file is left behind
-        os.unlink(tmp)
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):  # the signal came before the file
+                os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(f'{option}: cannot write "{path}": {_os_reason(exc)}') from None
+            what = f'write "{path}"' if made else f'create a file in the folder "{path.parent}"'
+            raise OutputError(f"{option}: cannot {what}: {_os_reason(exc)}") from None
         raise
 
 
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait for the end of the block, then act as they would have.
-
-    Python raises their exceptions wherever the run is when they come, and one that came between
-    the creation of a temporary file and the line that records its name would leave the file
-    behind. Only the main thread handles signals; elsewhere the block runs as it is.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous = {
-        signum: signal.signal(signum, lambda signum, frame: held.append(signum))
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        if held:  # the first one, now through its own handler (a second would come too late)
-            signal.raise_signal(held[0])
+def _create(name: str) -> int:
+    """A new file, private to the user until it is complete (as mkstemp makes it)."""
+    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
 
 
 def _write_in_place(path: Path, write: Callable[[BinaryIO], object], binary: bool, option: str) -> None:
