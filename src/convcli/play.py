@@ -165,16 +165,18 @@ class _CtrlC:
             self.open = True
             yield
             return
-        self.wake, self._ring = os.pipe()
-        os.set_blocking(self._ring, False)
-        signal.signal(signal.SIGINT, self)
+        signal.signal(signal.SIGINT, self)  # from here a press raises only where it may
         try:
+            if os.name == "posix":  # select watches pipes only there
+                self.wake, self._ring = os.pipe()
+                os.set_blocking(self._ring, False)
             yield
         finally:
+            pipe, self.wake, self._ring = (self.wake, self._ring), None, None
+            for end in pipe:
+                if end is not None:
+                    os.close(end)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            os.close(self.wake)
-            os.close(self._ring)
-            self.wake = self._ring = None
         if self.pressed:
             raise KeyboardInterrupt
 
