@@ -145,14 +145,15 @@ def _pool_steps(
     )
 
 
-def _grad_explained(ctx: typer.Context, op: ExplainedOp, b: str | None) -> None:
-    """--op grad-input|grad-weight|grad-bias: the layer's X and W, and G (--upstream); no pooling
-    options."""
+def _grad_explained(ctx: typer.Context, op: ExplainedOp, b: str | None) -> str:
+    """--op grad-input|grad-weight|grad-bias: the layer's X and W (returned), and G (--upstream);
+    no pooling options."""
     if b is None:
         raise UsageError(f"--op {op} needs W, the layer's weights: give X and W (and G with --upstream)")
     extra = [n for n in _POOLING_ONLY if n != "upstream" and _given(ctx, n)]
     if extra:
         raise UsageError(f"{_flags(extra)} to --op max-pool and avg-pool, not to --op {op}")
+    return b
 
 
 def _grad_steps(
@@ -238,9 +239,8 @@ def steps(
     from convcli.steps import cap_note, derive
 
     if explained.grad_of is not None:
-        _grad_explained(ctx, explained, b)
-        assert b is not None
-        _grad_steps(a, b, explained.grad_of, upstream, at, (max_steps, max_terms), play, delay, run, options)
+        w = _grad_explained(ctx, explained, b)
+        _grad_steps(a, w, explained.grad_of, upstream, at, (max_steps, max_terms), play, delay, run, options)
         return
     pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
     if pooling is not None:
@@ -331,9 +331,8 @@ def check_command(
     from convcli.steps import MAX_TERMS, cell_terms, derive_cells
 
     if explained.grad_of is not None:
-        _grad_explained(ctx, explained, b)
-        assert b is not None
-        _grad_check(a, b, answer, explained.grad_of, upstream, tolerance, run, options)
+        w = _grad_explained(ctx, explained, b)
+        _grad_check(a, w, answer, explained.grad_of, upstream, tolerance, run, options)
         return
     pooling = _explained(ctx, explained, b, options, size, ceil_mode, count_pad)
     if pooling is not None:
