@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Callable
@@ -94,7 +93,7 @@ def write_file(path: Path, payload: Payload, inputs: list[str], option: str = "-
         # each name is recorded before its file exists: a Ctrl-C or SIGTERM from here on, even
         # the instant after the file is made, finds the name to remove (mkstemp returns it later)
         for _ in range(100):
-            tmp = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(8)}.part")
+            tmp = os.path.join(target.parent, f".{target.name}.{os.urandom(8).hex()}.part")
             try:
                 fd = _create(tmp)
             except FileExistsError:  # someone else's file (64 random bits: not in practice)
