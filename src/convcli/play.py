@@ -95,12 +95,12 @@ def _wait(fd: int | None, timeout: float | None, wake: int | None = None) -> lis
     if fd is None and timeout is None:
         return [QUIT]  # paused with no keyboard: nothing could resume it
     watched = [f for f in (fd, wake) if f is not None]
+    if not watched:  # no keyboard, no Ctrl-C pipe: the delay passes
+        time.sleep(timeout or 0)
+        return []
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         left = None if deadline is None else max(deadline - time.monotonic(), 0)
-        if not watched:
-            time.sleep(left or 0)
-            return []
         ready, _, _ = select.select(watched, [], [], left)
         if wake is not None and wake in ready:
             raise KeyboardInterrupt
@@ -162,7 +162,6 @@ class _CtrlC:
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         )
         if not own:  # ignored (a background job) or someone else's: as it was
-            self.open = True
             yield
             return
         signal.signal(signal.SIGINT, self)  # from here a press raises only where it may
